@@ -1,0 +1,271 @@
+//! The command line: `build`, `check`, `serve`, `init`, `new`.
+//!
+//! Each command returns an exit code (0 ok, 1 errors in the docs or warnings under
+//! `--strict`, 2 usage or I/O failure); only `main` exits. Progress and the summary
+//! go to stderr in cargo's style (a right-aligned green verb), diagnostics as
+//! `path:line: severity: message`; colour only when stderr is a terminal and
+//! `NO_COLOR` is unset.
+
+use crate::config::{self, Config};
+use crate::diag::{self, Diagnostic};
+use crate::{pipeline, write};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Parser, Debug)]
+#[command(name = "docportal", version, about = "Publish a folder of design docs (TRDs, TDDs, PRDs, ADRs, RFCs, specs) as a portal")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Build the portal into the build folder (default: book/)
+    Build {
+        /// The portal folder, holding book.toml
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Write the site here instead of [build] build-dir
+        #[arg(long, short = 'd')]
+        dest_dir: Option<PathBuf>,
+        /// Serve the site under this prefix or URL (overrides [output.html] site-url)
+        #[arg(long)]
+        site_url: Option<String>,
+        /// Treat warnings as errors (exit 1 when any is found)
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Check metadata and links without writing anything
+    Check {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// How to print diagnostics
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Treat warnings as errors
+        #[arg(long)]
+        strict: bool,
+    },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Github,
+}
+
+/// Parses `std::env::args` and runs the command.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    run(cli)
+}
+
+pub fn run(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Build { dir, dest_dir, site_url, strict } => cmd_build(&dir, dest_dir.as_deref(), site_url.as_deref(), strict),
+        Command::Check { dir, format, strict } => cmd_check(&dir, format, strict),
+    }
+}
+
+/// Terminal styling for status lines.
+pub struct Term {
+    color: bool,
+}
+
+impl Term {
+    pub fn stderr() -> Term {
+        Term { color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() }
+    }
+
+    /// `   Finished message`, cargo-style: the verb right-aligned in 12 columns.
+    pub fn status(&self, verb: &str, message: &str) {
+        if self.color {
+            eprintln!("\x1b[1;32m{verb:>12}\x1b[0m {message}");
+        } else {
+            eprintln!("{verb:>12} {message}");
+        }
+    }
+
+    pub fn diagnostic(&self, d: &Diagnostic, content_prefix: &str) {
+        let line = d.render_human(content_prefix);
+        if !self.color {
+            eprintln!("{line}");
+            return;
+        }
+        let label = d.severity.to_string();
+        let colored = if d.is_error() { format!("\x1b[1;31m{label}\x1b[0m") } else { format!("\x1b[1;33m{label}\x1b[0m") };
+        eprintln!("{}", line.replacen(&format!(": {label}: "), &format!(": {colored}: "), 1));
+    }
+
+    pub fn error(&self, message: &str) {
+        if self.color {
+            eprintln!("\x1b[1;31merror\x1b[0m: {message}");
+        } else {
+            eprintln!("error: {message}");
+        }
+    }
+}
+
+/// Loads book.toml from `dir`, printing config warnings. `None` after printing a fatal error.
+pub fn load_config(term: &Term, dir: &Path) -> Option<(Config, Vec<Diagnostic>)> {
+    if !dir.is_dir() {
+        term.error(&format!("`{}` is not a folder", dir.display()));
+        return None;
+    }
+    match config::load(dir) {
+        Ok(ok) => Some(ok),
+        Err(d) => {
+            term.diagnostic(&d, "");
+            None
+        }
+    }
+}
+
+fn cmd_build(dir: &Path, dest: Option<&Path>, site_url: Option<&str>, strict: bool) -> i32 {
+    let term = Term::stderr();
+    let started = Instant::now();
+    let Some((mut config, config_diags)) = load_config(&term, dir) else { return 2 };
+    if let Some(url) = site_url {
+        config = match config.with_site_url(url) {
+            Ok(c) => c,
+            Err(m) => {
+                term.error(&format!("--site-url: {m}"));
+                return 2;
+            }
+        };
+    }
+    if let Some(d) = dest {
+        config = config.with_build_dir(d);
+    }
+    if let Err(e) = write::check_destination(&config.build_dir, &config) {
+        term.error(&e.to_string());
+        return 2;
+    }
+    term.status("Building", &format!("{} ({})", config.title, config.src_dir.display()));
+    let built = match pipeline::build(&config) {
+        Ok(b) => b,
+        Err(d) => {
+            term.diagnostic(&d, &config.src_display);
+            return 2;
+        }
+    };
+    let mut diagnostics = config_diags;
+    diagnostics.extend(built.checked.diagnostics.iter().cloned());
+    diag::sort(&mut diagnostics);
+    for d in &diagnostics {
+        term.diagnostic(d, &config.src_display);
+    }
+    if let Err(e) = write::write_swap(&built.site, &config.build_dir, &config) {
+        term.error(&format!("cannot write the site: {e}"));
+        return 2;
+    }
+    let (warnings, errors) = diag::count(&diagnostics);
+    term.status(
+        "Finished",
+        &format!(
+            "{} in {:.2}s: {}, {} → {}",
+            plural(built.checked.index.len(), "doc"),
+            started.elapsed().as_secs_f64(),
+            plural(warnings, "warning"),
+            plural(errors, "error"),
+            display_relative(&config.build_dir)
+        ),
+    );
+    exit_code(errors, warnings, strict)
+}
+
+fn cmd_check(dir: &Path, format: Format, strict: bool) -> i32 {
+    let term = Term::stderr();
+    let started = Instant::now();
+    let Some((config, config_diags)) = load_config(&term, dir) else { return 2 };
+    let checked = match pipeline::check(&config) {
+        Ok(c) => c,
+        Err(d) => {
+            term.diagnostic(&d, &config.src_display);
+            return 2;
+        }
+    };
+    let mut diagnostics = config_diags;
+    diagnostics.extend(checked.diagnostics);
+    diag::sort(&mut diagnostics);
+    let (warnings, errors) = diag::count(&diagnostics);
+    match format {
+        Format::Human => {
+            for d in &diagnostics {
+                term.diagnostic(d, &config.src_display);
+            }
+            term.status(
+                "Checked",
+                &format!(
+                    "{} in {:.2}s: {}, {}",
+                    plural(checked.index.len(), "doc"),
+                    started.elapsed().as_secs_f64(),
+                    plural(warnings, "warning"),
+                    plural(errors, "error")
+                ),
+            );
+        }
+        Format::Github => {
+            for d in &diagnostics {
+                println!("{}", d.render_github(&config.src_display));
+            }
+        }
+        Format::Json => {
+            let list: Vec<serde_json::Value> = diagnostics
+                .iter()
+                .map(|d| {
+                    serde_json::json!({
+                        "severity": d.severity,
+                        "file": d.display_path(&config.src_display),
+                        "source": d.source,
+                        "line": d.line,
+                        "message": d.message,
+                    })
+                })
+                .collect();
+            let report = serde_json::json!({
+                "docs": checked.index.len(),
+                "warnings": warnings,
+                "errors": errors,
+                "diagnostics": list,
+            });
+            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        }
+    }
+    exit_code(errors, warnings, strict)
+}
+
+fn exit_code(errors: usize, warnings: usize, strict: bool) -> i32 {
+    if errors > 0 || (strict && warnings > 0) {
+        1
+    } else {
+        0
+    }
+}
+
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// A path as the user would type it from the current folder, when it is below it.
+pub fn display_relative(p: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| p.strip_prefix(cwd).ok().map(|r| r.display().to_string()))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| p.display().to_string())
+}

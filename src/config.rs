@@ -1,0 +1,361 @@
+//! `book.toml` → [`Config`]: the raw serde shape, validated into resolved paths and values.
+//!
+//! Every key is optional; a missing `book.toml` gives the defaults (docs in `content/`,
+//! output in `book/`). A file that is not valid TOML, or a key of the wrong type, is an
+//! error naming `book.toml` and the line. Unknown keys are warnings, so a typo never
+//! passes silently. The result is immutable and shared by every stage.
+
+use crate::diag::Diagnostic;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_KINDS: [&str; 6] = ["TRD", "TDD", "PRD", "ADR", "RFC", "SPEC"];
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The project folder (holding `book.toml`), absolute.
+    pub root: PathBuf,
+    /// The docs folder, absolute.
+    pub src_dir: PathBuf,
+    /// The docs folder as written relative to the root (`content`), for messages.
+    pub src_display: String,
+    /// The output folder, absolute.
+    pub build_dir: PathBuf,
+    pub title: String,
+    pub description: Option<String>,
+    /// Normalised prefix the site is served under: `/` or `/docs/portal/`, or a full URL
+    /// ending in `/` (`https://acme.github.io/design/`).
+    pub site_url: String,
+    pub git_repository_url: Option<String>,
+    pub git_branch: String,
+    pub allow_html: bool,
+    pub line_numbers: bool,
+    pub mermaid_url: Option<String>,
+    pub precompress: bool,
+    /// Upper-case kinds, longest first is not guaranteed: use `ids::normalize`.
+    pub kinds: Vec<String>,
+    /// Extra status spellings (lower-cased) → canonical status.
+    pub status_map: BTreeMap<String, String>,
+    /// Kind → folder (relative to the docs folder) where `docportal new` puts it.
+    pub folders: BTreeMap<String, String>,
+    /// The portal's own theme folder; files there override the built-in theme.
+    pub theme_dir: PathBuf,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawConfig {
+    book: RawBook,
+    build: RawBuild,
+    output: RawOutput,
+    portal: RawPortal,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+struct RawBook {
+    title: Option<String>,
+    description: Option<String>,
+    src: Option<String>,
+    authors: Option<Vec<String>>,
+    language: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+struct RawBuild {
+    build_dir: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawOutput {
+    html: RawHtml,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+struct RawHtml {
+    site_url: Option<String>,
+    git_repository_url: Option<String>,
+    git_branch: Option<String>,
+    allow_html: Option<bool>,
+    line_numbers: Option<bool>,
+    mermaid_url: Option<String>,
+    precompress: Option<bool>,
+    theme: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawPortal {
+    kinds: Option<Vec<String>>,
+    status: BTreeMap<String, String>,
+    folders: BTreeMap<String, String>,
+}
+
+/// Keys docportal reads, per table, for the unknown-key warning.
+const KNOWN_KEYS: &[(&str, &[&str])] = &[
+    ("book", &["title", "description", "src", "authors", "language", "multilingual"]),
+    ("build", &["build-dir", "create-missing", "use-default-preprocessors"]),
+    (
+        "output.html",
+        &[
+            "site-url",
+            "git-repository-url",
+            "git-branch",
+            "allow-html",
+            "line-numbers",
+            "mermaid-url",
+            "precompress",
+            "theme",
+        ],
+    ),
+    ("portal", &["kinds", "status", "folders"]),
+];
+
+/// Loads `root/book.toml` (defaults when absent). Errors are fatal for the build;
+/// warnings come back beside the config.
+pub fn load(root: &Path) -> Result<(Config, Vec<Diagnostic>), Diagnostic> {
+    let path = root.join("book.toml");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(Diagnostic::error("book.toml", None, format!("cannot read: {e}")).in_project()),
+    };
+    from_str(root, &text)
+}
+
+/// Parses and validates config text as if it were `root/book.toml`.
+pub fn from_str(root: &Path, text: &str) -> Result<(Config, Vec<Diagnostic>), Diagnostic> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| line_of_offset(text, s.start));
+        Diagnostic::error("book.toml", line, e.message().trim().to_string()).in_project()
+    })?;
+    let mut diags = unknown_key_warnings(text);
+
+    let root = absolute(root);
+    let src_rel = raw.book.src.unwrap_or_else(|| "content".to_string());
+    let build_rel = raw.build.build_dir.unwrap_or_else(|| "book".to_string());
+    let site_url = normalize_site_url(raw.output.html.site_url.as_deref().unwrap_or("/"))
+        .map_err(|m| Diagnostic::error("book.toml", find_key_line(text, "site-url"), m).in_project())?;
+
+    let mut kinds: Vec<String> = raw
+        .portal
+        .kinds
+        .unwrap_or_else(|| DEFAULT_KINDS.iter().map(|s| s.to_string()).collect())
+        .into_iter()
+        .map(|k| k.trim().to_ascii_uppercase())
+        .filter(|k| !k.is_empty())
+        .collect();
+    kinds.dedup();
+    for k in &kinds {
+        if !k.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(Diagnostic::error(
+                "book.toml",
+                find_key_line(text, "kinds"),
+                format!("kind `{k}` must be letters and digits only"),
+            )
+            .in_project());
+        }
+    }
+
+    let mut status_map = BTreeMap::new();
+    for (spelling, canonical) in raw.portal.status {
+        status_map.insert(spelling.trim().to_lowercase(), canonical.trim().to_lowercase());
+    }
+    let folders = raw.portal.folders.into_iter().map(|(k, v)| (k.trim().to_ascii_uppercase(), v)).collect();
+    let theme_rel = raw.output.html.theme.unwrap_or_else(|| "theme".to_string());
+
+    let config = Config {
+        src_dir: root.join(&src_rel),
+        src_display: src_rel.trim_end_matches('/').to_string(),
+        build_dir: root.join(&build_rel),
+        theme_dir: root.join(theme_rel),
+        title: raw.book.title.unwrap_or_else(|| "Design docs".to_string()),
+        description: raw.book.description,
+        site_url,
+        git_repository_url: raw.output.html.git_repository_url.map(|u| u.trim_end_matches('/').to_string()),
+        git_branch: raw.output.html.git_branch.unwrap_or_else(|| "main".to_string()),
+        allow_html: raw.output.html.allow_html.unwrap_or(false),
+        line_numbers: raw.output.html.line_numbers.unwrap_or(false),
+        mermaid_url: raw.output.html.mermaid_url,
+        precompress: raw.output.html.precompress.unwrap_or(false),
+        kinds,
+        status_map,
+        folders,
+        root,
+    };
+    if config.src_dir == config.root {
+        diags.push(Diagnostic::warning("book.toml", find_key_line(text, "src"), "the docs folder is the project root; every Markdown file below it becomes a doc").in_project());
+    }
+    let _ = (raw.book.authors, raw.book.language);
+    Ok((config, diags))
+}
+
+impl Config {
+    /// A config with every default, rooted at `root`; for tests and `check` without a book.toml.
+    pub fn default_at(root: &Path) -> Config {
+        from_str(root, "").expect("empty config is valid").0
+    }
+
+    /// Overrides the site URL from the command line, with the same validation as book.toml.
+    pub fn with_site_url(mut self, raw: &str) -> Result<Config, String> {
+        self.site_url = normalize_site_url(raw)?;
+        Ok(self)
+    }
+
+    /// Overrides the build directory (relative paths are taken from the current directory).
+    pub fn with_build_dir(mut self, dir: &Path) -> Config {
+        self.build_dir = absolute(dir);
+        self
+    }
+}
+
+/// `docs`, `/docs`, `/docs/` → `/docs/`; `https://x.io/a` → `https://x.io/a/`.
+/// Rejects values that cannot be a URL prefix (spaces, `..`, query strings).
+pub fn normalize_site_url(raw: &str) -> Result<String, String> {
+    let value = raw.trim();
+    if value.is_empty() || value == "/" {
+        return Ok("/".to_string());
+    }
+    if value.contains(char::is_whitespace) || value.contains(['?', '#', '\\', '"', '<', '>']) {
+        return Err(format!("site-url `{raw}` must be a path like `/docs/` or a URL like `https://example.com/docs/`"));
+    }
+    let (scheme_host, path) = match value.find("://") {
+        Some(i) => {
+            let scheme = &value[..i];
+            if scheme != "http" && scheme != "https" {
+                return Err(format!("site-url `{raw}`: only http and https URLs are supported"));
+            }
+            let after = &value[i + 3..];
+            let slash = after.find('/').unwrap_or(after.len());
+            if slash == 0 {
+                return Err(format!("site-url `{raw}` has no host"));
+            }
+            (Some(&value[..i + 3 + slash]), &after[slash..])
+        }
+        None => (None, value),
+    };
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    if segments.contains(&"..") {
+        return Err(format!("site-url `{raw}` must not contain `..`"));
+    }
+    let mut path = String::from("/");
+    for s in segments {
+        path.push_str(s);
+        path.push('/');
+    }
+    Ok(match scheme_host {
+        Some(prefix) => format!("{prefix}{path}"),
+        None => path,
+    })
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    let joined = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+    // Lexical clean-up only: the folder may not exist yet (a fresh build dir).
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn line_of_offset(text: &str, offset: usize) -> u32 {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() as u32 + 1
+}
+
+fn find_key_line(text: &str, key: &str) -> Option<u32> {
+    text.lines().position(|l| l.trim_start().starts_with(key)).map(|i| i as u32 + 1)
+}
+
+/// Walks the TOML tables by hand to warn about keys docportal does not know.
+fn unknown_key_warnings(text: &str) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut table = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix('[') {
+            table = rest.trim_start_matches('[').split(']').next().unwrap_or("").trim().to_string();
+            continue;
+        }
+        let Some((key, _)) = line.split_once('=') else { continue };
+        let key = key.trim().trim_matches('"');
+        let known = KNOWN_KEYS.iter().find(|(t, _)| *t == table);
+        if let Some((_, keys)) = known {
+            if !keys.contains(&key) {
+                let hint = suggest(key, keys).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+                out.push(
+                    Diagnostic::warning("book.toml", Some(i as u32 + 1), format!("unknown key `{key}` in [{table}]{hint}"))
+                        .in_project(),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn suggest<'a>(key: &str, keys: &[&'a str]) -> Option<&'a str> {
+    let norm = |s: &str| s.replace(['_', '-'], "").to_lowercase();
+    keys.iter().copied().find(|k| norm(k) == norm(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_apply_when_keys_are_missing() {
+        let (c, d) = from_str(Path::new("/p"), "").unwrap();
+        assert!(d.is_empty());
+        assert_eq!(c.src_dir, PathBuf::from("/p/content"));
+        assert_eq!(c.build_dir, PathBuf::from("/p/book"));
+        assert_eq!(c.site_url, "/");
+        assert_eq!(c.kinds, DEFAULT_KINDS);
+    }
+
+    #[test]
+    fn site_url_is_normalised_or_rejected() {
+        assert_eq!(normalize_site_url("docs").unwrap(), "/docs/");
+        assert_eq!(normalize_site_url("/docs/portal").unwrap(), "/docs/portal/");
+        assert_eq!(normalize_site_url("https://a.io/x").unwrap(), "https://a.io/x/");
+        assert_eq!(normalize_site_url("https://a.io").unwrap(), "https://a.io/");
+        assert!(normalize_site_url("/a/../b").is_err());
+        assert!(normalize_site_url("ftp://a").is_err());
+        assert!(normalize_site_url("/a b/").is_err());
+    }
+
+    #[test]
+    fn type_errors_name_the_line() {
+        let err = from_str(Path::new("/p"), "[book]\ntitle = \"x\"\nsrc = 5\n").unwrap_err();
+        assert_eq!(err.line, Some(3));
+        assert_eq!(err.source, "book.toml");
+    }
+
+    #[test]
+    fn unknown_keys_warn_with_a_suggestion() {
+        let (_, d) = from_str(Path::new("/p"), "[output.html]\nsite_url = \"/\"\n").unwrap();
+        assert_eq!(d.len(), 1);
+        assert!(d[0].message.contains("did you mean `site-url`"), "{}", d[0].message);
+        assert_eq!(d[0].line, Some(2));
+    }
+
+    #[test]
+    fn status_spellings_are_lowercased() {
+        let (c, _) = from_str(Path::new("/p"), "[portal.status]\n\"Ready for Review\" = \"in-review\"\n").unwrap();
+        assert_eq!(c.status_map.get("ready for review").map(String::as_str), Some("in-review"));
+    }
+}

@@ -1,0 +1,164 @@
+//! Docs folder → `Vec<SourceFile>`: every Markdown file, read and normalised.
+//!
+//! The walk (walkdir) skips dotfiles and dot-folders, the build folder, editor swap
+//! files and symlinks that lead outside the docs folder (or loop). Files are read in
+//! parallel (rayon); a UTF-8 BOM is dropped, CRLF and lone CR become LF, and invalid
+//! UTF-8 is decoded lossily with a warning. The result is sorted by path, so every
+//! later stage sees the same order on every run.
+
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use crate::model::SourceFile;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use walkdir::WalkDir;
+
+/// Finds and reads the docs. An unreadable docs folder is an error; per-file
+/// problems are diagnostics and the walk goes on.
+pub fn discover(config: &Config) -> Result<(Vec<SourceFile>, Vec<Diagnostic>), Diagnostic> {
+    let (paths, mut diags) = find_markdown(config)?;
+    let files: Vec<Result<SourceFile, Diagnostic>> =
+        paths.par_iter().map(|(abs, rel)| read_source(abs, rel)).collect();
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        match f {
+            Ok(f) => out.push(f),
+            Err(d) => diags.push(d),
+        }
+    }
+    Ok((out, diags))
+}
+
+/// The sorted list of `(absolute path, path relative to the docs folder)` of every doc.
+pub fn find_markdown(config: &Config) -> Result<(Vec<(PathBuf, String)>, Vec<Diagnostic>), Diagnostic> {
+    let src = &config.src_dir;
+    if !src.is_dir() {
+        return Err(Diagnostic::error(
+            config.src_display.clone(),
+            None,
+            format!("the docs folder `{}` does not exist (set `src` under [book] in book.toml)", config.src_display),
+        )
+        .in_project());
+    }
+    let canonical_src = src.canonicalize().unwrap_or_else(|_| src.clone());
+    let build_dir = config.build_dir.canonicalize().ok();
+    let mut diags = Vec::new();
+    let mut paths = Vec::new();
+    let walker = WalkDir::new(src).follow_links(true).sort_by_file_name().into_iter().filter_entry(|e| {
+        if e.depth() == 0 {
+            return true;
+        }
+        let name = e.file_name().to_string_lossy();
+        if name.starts_with('.') || name.starts_with('_') && e.file_type().is_dir() || name.ends_with('~') {
+            return false;
+        }
+        if e.file_type().is_dir() {
+            if let (Some(build), Ok(here)) = (&build_dir, e.path().canonicalize()) {
+                if &here == build {
+                    return false;
+                }
+            }
+        }
+        true
+    });
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let rel = e.path().map(|p| rel_path(src, p)).unwrap_or_default();
+                let message = if e.loop_ancestor().is_some() {
+                    "symlink loop; not followed".to_string()
+                } else {
+                    format!("cannot read: {}", e.io_error().map(|io| io.to_string()).unwrap_or_else(|| e.to_string()))
+                };
+                diags.push(Diagnostic::warning(rel, None, message));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() || !is_markdown(entry.path()) {
+            continue;
+        }
+        let rel = rel_path(src, entry.path());
+        if entry.path_is_symlink() || has_symlink_ancestor(src, entry.path()) {
+            match entry.path().canonicalize() {
+                Ok(real) if real.starts_with(&canonical_src) => {}
+                _ => {
+                    diags.push(Diagnostic::warning(
+                        rel,
+                        None,
+                        "symlink points outside the docs folder; not followed",
+                    ));
+                    continue;
+                }
+            }
+        }
+        paths.push((entry.path().to_path_buf(), rel));
+    }
+    paths.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok((paths, diags))
+}
+
+/// Reads one file into a normalised [`SourceFile`].
+pub fn read_source(abs: &Path, rel: &str) -> Result<SourceFile, Diagnostic> {
+    let bytes = std::fs::read(abs).map_err(|e| Diagnostic::error(rel, None, format!("cannot read: {e}")))?;
+    Ok(decode(abs.to_path_buf(), rel.to_string(), bytes))
+}
+
+/// Decodes bytes as UTF-8 (lossily, with a warning naming the first bad line),
+/// strips a BOM and normalises line endings.
+pub fn decode(abs_path: PathBuf, rel_path: String, bytes: Vec<u8>) -> SourceFile {
+    let mut diagnostics = Vec::new();
+    let text = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let line = bytes[..valid].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+            diagnostics.push(Diagnostic::warning(
+                rel_path.clone(),
+                Some(line),
+                "file is not valid UTF-8; undecodable bytes are shown as \u{FFFD} (save the file as UTF-8)",
+            ));
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
+    let text = if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text };
+    SourceFile { rel_path, abs_path, text, diagnostics }
+}
+
+fn is_markdown(p: &Path) -> bool {
+    matches!(p.extension().and_then(|e| e.to_str()), Some("md" | "markdown"))
+}
+
+fn has_symlink_ancestor(root: &Path, p: &Path) -> bool {
+    p.ancestors()
+        .skip(1)
+        .take_while(|a| *a != root)
+        .any(|a| a.symlink_metadata().map(|m| m.file_type().is_symlink()).unwrap_or(false))
+}
+
+/// Path of `p` relative to `root`, forward slashes.
+pub fn rel_path(root: &Path, p: &Path) -> String {
+    let rel = p.strip_prefix(root).unwrap_or(p);
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bom_and_crlf_are_normalised() {
+        let f = decode(PathBuf::new(), "a.md".into(), b"\xEF\xBB\xBF# T\r\nx\ry\n".to_vec());
+        assert_eq!(f.text, "# T\nx\ny\n");
+        assert!(f.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn invalid_utf8_warns_with_the_line() {
+        let f = decode(PathBuf::new(), "a.md".into(), b"ok\ncaf\xe9\n".to_vec());
+        assert_eq!(f.text, "ok\ncaf\u{FFFD}\n");
+        assert_eq!(f.diagnostics[0].line, Some(2));
+    }
+}

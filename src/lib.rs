@@ -1,0 +1,22 @@
+//! docportal: turns a folder of Markdown design docs into a static portal.
+//!
+//! The modules are the pipeline, in order: [`config`] → [`discover`] → [`parse`] →
+//! [`index`] → [`links`] → [`render`] → [`site`] → [`write`], with [`serve`] on top
+//! and [`pipeline`] running them. Every stage is a function from borrowed inputs to a
+//! new value plus diagnostics ([`diag`]); none changes what an earlier stage made.
+
+pub mod cli;
+pub mod config;
+pub mod diag;
+pub mod discover;
+pub mod ids;
+pub mod index;
+pub mod links;
+pub mod model;
+pub mod parse;
+pub mod pipeline;
+pub mod render;
+pub mod site;
+pub mod theme;
+pub mod urls;
+pub mod write;

