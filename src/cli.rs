@@ -15,7 +15,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(Parser, Debug)]
-#[command(name = "docportal", version, about = "Publish a folder of design docs (TRDs, TDDs, PRDs, ADRs, RFCs, specs) as a portal")]
+#[command(
+    name = "docportal",
+    version,
+    about = "Publish a folder of design docs (TRDs, TDDs, PRDs, ADRs, RFCs, specs) as a portal"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -72,7 +76,9 @@ pub fn main() -> i32 {
 
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
-        Command::Build { dir, dest_dir, site_url, strict } => cmd_build(&dir, dest_dir.as_deref(), site_url.as_deref(), strict),
+        Command::Build { dir, dest_dir, site_url, strict } => {
+            cmd_build(&dir, dest_dir.as_deref(), site_url.as_deref(), strict)
+        }
         Command::Check { dir, format, strict } => cmd_check(&dir, format, strict),
     }
 }
@@ -103,7 +109,8 @@ impl Term {
             return;
         }
         let label = d.severity.to_string();
-        let colored = if d.is_error() { format!("\x1b[1;31m{label}\x1b[0m") } else { format!("\x1b[1;33m{label}\x1b[0m") };
+        let colored =
+            if d.is_error() { format!("\x1b[1;31m{label}\x1b[0m") } else { format!("\x1b[1;33m{label}\x1b[0m") };
         eprintln!("{}", line.replacen(&format!(": {label}: "), &format!(": {colored}: "), 1));
     }
 

@@ -189,7 +189,14 @@ pub fn from_str(root: &Path, text: &str) -> Result<(Config, Vec<Diagnostic>), Di
         root,
     };
     if config.src_dir == config.root {
-        diags.push(Diagnostic::warning("book.toml", find_key_line(text, "src"), "the docs folder is the project root; every Markdown file below it becomes a doc").in_project());
+        diags.push(
+            Diagnostic::warning(
+                "book.toml",
+                find_key_line(text, "src"),
+                "the docs folder is the project root; every Markdown file below it becomes a doc",
+            )
+            .in_project(),
+        );
     }
     let _ = (raw.book.authors, raw.book.language);
     Ok((config, diags))
@@ -299,8 +306,12 @@ fn unknown_key_warnings(text: &str) -> Vec<Diagnostic> {
             if !keys.contains(&key) {
                 let hint = suggest(key, keys).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
                 out.push(
-                    Diagnostic::warning("book.toml", Some(i as u32 + 1), format!("unknown key `{key}` in [{table}]{hint}"))
-                        .in_project(),
+                    Diagnostic::warning(
+                        "book.toml",
+                        Some(i as u32 + 1),
+                        format!("unknown key `{key}` in [{table}]{hint}"),
+                    )
+                    .in_project(),
                 );
             }
         }

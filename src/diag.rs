@@ -56,19 +56,8 @@ impl Diagnostic {
         Self::new(Severity::Error, source, line, message)
     }
 
-    pub fn new(
-        severity: Severity,
-        source: impl Into<String>,
-        line: Option<u32>,
-        message: impl Into<String>,
-    ) -> Self {
-        Diagnostic {
-            severity,
-            source: source.into(),
-            base: Base::Content,
-            line,
-            message: message.into(),
-        }
+    pub fn new(severity: Severity, source: impl Into<String>, line: Option<u32>, message: impl Into<String>) -> Self {
+        Diagnostic { severity, source: source.into(), base: Base::Content, line, message: message.into() }
     }
 
     /// Marks the diagnostic's path as relative to the project root rather than the docs folder.

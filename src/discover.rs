@@ -17,8 +17,7 @@ use walkdir::WalkDir;
 /// problems are diagnostics and the walk goes on.
 pub fn discover(config: &Config) -> Result<(Vec<SourceFile>, Vec<Diagnostic>), Diagnostic> {
     let (paths, mut diags) = find_markdown(config)?;
-    let files: Vec<Result<SourceFile, Diagnostic>> =
-        paths.par_iter().map(|(abs, rel)| read_source(abs, rel)).collect();
+    let files: Vec<Result<SourceFile, Diagnostic>> = paths.par_iter().map(|(abs, rel)| read_source(abs, rel)).collect();
     let mut out = Vec::with_capacity(files.len());
     for f in files {
         match f {
@@ -83,11 +82,7 @@ pub fn find_markdown(config: &Config) -> Result<(Vec<(PathBuf, String)>, Vec<Dia
             match entry.path().canonicalize() {
                 Ok(real) if real.starts_with(&canonical_src) => {}
                 _ => {
-                    diags.push(Diagnostic::warning(
-                        rel,
-                        None,
-                        "symlink points outside the docs folder; not followed",
-                    ));
+                    diags.push(Diagnostic::warning(rel, None, "symlink points outside the docs folder; not followed"));
                     continue;
                 }
             }

@@ -40,9 +40,7 @@ pub fn kind_of<'a>(id: &'a str, kinds: &[String]) -> Option<&'a str> {
 fn split_kind<'a>(raw: &'a str, kinds: &'a [String]) -> Option<(&'a str, &'a str)> {
     kinds
         .iter()
-        .filter(|k| {
-            raw.len() >= k.len() && raw.is_char_boundary(k.len()) && raw[..k.len()].eq_ignore_ascii_case(k)
-        })
+        .filter(|k| raw.len() >= k.len() && raw.is_char_boundary(k.len()) && raw[..k.len()].eq_ignore_ascii_case(k))
         .max_by_key(|k| k.len())
         .map(|k| (k.as_str(), &raw[k.len()..]))
 }
@@ -109,5 +107,60 @@ mod tests {
     fn kind_of_reads_canonical_ids_only() {
         assert_eq!(kind_of("ADR-0007", &kinds()), Some("ADR"));
         assert_eq!(kind_of("specs-search", &kinds()), None);
+    }
+}
+
+/// The anchor id of a heading, GitHub-style: lower-case, punctuation dropped, spaces
+/// to hyphens (`2.1 High-Level Design` → `21-high-level-design`). Duplicates within a
+/// page get `-1`, `-2` from [`AnchorSet`].
+pub fn heading_anchor(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() || c == '-' || c == '_' {
+            out.extend(c.to_lowercase());
+        } else if c == ' ' {
+            out.push('-');
+        }
+    }
+    out
+}
+
+/// Hands out unique anchors within one page, in document order.
+#[derive(Debug, Default)]
+pub struct AnchorSet {
+    seen: std::collections::HashMap<String, u32>,
+}
+
+impl AnchorSet {
+    /// The anchor for the next heading with this text.
+    pub fn next(&mut self, text: &str) -> String {
+        let base = heading_anchor(text);
+        let base = if base.is_empty() { "section".to_string() } else { base };
+        let mut candidate = base.clone();
+        while let Some(n) = self.seen.get_mut(&candidate) {
+            *n += 1;
+            candidate = format!("{base}-{n}");
+            if !self.seen.contains_key(&candidate) {
+                break;
+            }
+        }
+        self.seen.insert(candidate.clone(), 0);
+        candidate
+    }
+}
+
+#[cfg(test)]
+mod anchor_tests {
+    use super::*;
+
+    #[test]
+    fn anchors_follow_github_rules_and_dedupe() {
+        assert_eq!(heading_anchor("2.1 High-Level Design"), "21-high-level-design");
+        assert_eq!(heading_anchor("What's `new`?"), "whats-new");
+        let mut set = AnchorSet::default();
+        assert_eq!(set.next("Overview"), "overview");
+        assert_eq!(set.next("Overview"), "overview-1");
+        assert_eq!(set.next("Overview"), "overview-2");
+        assert_eq!(set.next("!!!"), "section");
     }
 }

@@ -35,7 +35,11 @@ pub fn build(mut docs: Vec<Doc>, config: &Config) -> (Index, Vec<Diagnostic>) {
                 diags.push(Diagnostic::error(
                     doc.source.clone(),
                     None,
-                    format!("duplicate id `{}`: also used by `{first}`; this doc is listed as `{}`", doc.id, unique_slug(doc, &owner)),
+                    format!(
+                        "duplicate id `{}`: also used by `{first}`; this doc is listed as `{}`",
+                        doc.id,
+                        unique_slug(doc, &owner)
+                    ),
                 ));
                 let slug = unique_slug(doc, &owner);
                 owner.insert(slug.clone(), doc.source.clone());

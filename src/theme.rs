@@ -14,6 +14,7 @@ pub const BUILTIN: &[(&str, &[u8])] = &[
     ("templates/base.html", include_bytes!("../theme/templates/base.html")),
     ("templates/doc.html", include_bytes!("../theme/templates/doc.html")),
     ("templates/index.html", include_bytes!("../theme/templates/index.html")),
+    ("templates/search_box.html", include_bytes!("../theme/templates/search_box.html")),
     ("assets/style.css", include_bytes!("../theme/assets/style.css")),
 ];
 
@@ -31,7 +32,9 @@ pub fn load(config: &Config) -> Result<Theme, Diagnostic> {
     let mut overridden = Vec::new();
     if config.theme_dir.is_dir() {
         for entry in walkdir::WalkDir::new(&config.theme_dir).sort_by_file_name() {
-            let entry = entry.map_err(|e| Diagnostic::error("theme", None, format!("cannot read the theme folder: {e}")).in_project())?;
+            let entry = entry.map_err(|e| {
+                Diagnostic::error("theme", None, format!("cannot read the theme folder: {e}")).in_project()
+            })?;
             if !entry.file_type().is_file() {
                 continue;
             }
@@ -39,8 +42,9 @@ pub fn load(config: &Config) -> Result<Theme, Diagnostic> {
             if rel.split('/').any(|s| s.starts_with('.')) {
                 continue;
             }
-            let bytes = std::fs::read(entry.path())
-                .map_err(|e| Diagnostic::error(format!("theme/{rel}"), None, format!("cannot read: {e}")).in_project())?;
+            let bytes = std::fs::read(entry.path()).map_err(|e| {
+                Diagnostic::error(format!("theme/{rel}"), None, format!("cannot read: {e}")).in_project()
+            })?;
             files.insert(rel.clone(), bytes);
             overridden.push(rel);
         }
@@ -56,8 +60,9 @@ impl Theme {
         let mut templates = Vec::new();
         for (path, bytes) in &self.files {
             if let Some(name) = path.strip_prefix("templates/") {
-                let text = String::from_utf8(bytes.clone())
-                    .map_err(|_| Diagnostic::error(format!("theme/{path}"), None, "template is not UTF-8").in_project())?;
+                let text = String::from_utf8(bytes.clone()).map_err(|_| {
+                    Diagnostic::error(format!("theme/{path}"), None, "template is not UTF-8").in_project()
+                })?;
                 templates.push((name.to_string(), text));
             }
         }

@@ -7,6 +7,8 @@
 //! Parsing never fails: a broken doc still yields a `Doc` (with diagnostics), so it
 //! is listed in the portal with its problem shown.
 
+pub mod body_refs;
+
 use crate::config::Config;
 use crate::ids;
 use crate::model::{Doc, SourceFile};
@@ -50,7 +52,7 @@ pub fn parse(file: &SourceFile, config: &Config) -> Doc {
         updated: None,
         version: None,
         fields: vec![],
-        refs: vec![],
+        refs: body_refs::scan(&body, config),
         body,
         diagnostics: file.diagnostics.clone(),
     }

@@ -25,3 +25,26 @@ pub fn render(index: &Index, graph: &LinkGraph, doc_pos: usize, config: &Config)
     let html = comrak::markdown_to_html(&doc.body, &options);
     RenderedDoc { html, ..Default::default() }
 }
+
+/// Anchor ids of every heading of a Markdown body, in document order, exactly as the
+/// rendered page has them (the links stage checks `#anchor` references against this).
+pub fn heading_anchors(markdown: &str) -> Vec<String> {
+    let mut set = crate::ids::AnchorSet::default();
+    let mut in_fence = false;
+    let mut out = Vec::new();
+    for line in markdown.lines() {
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        let hashes = t.bytes().take_while(|&b| b == b'#').count();
+        if (1..=6).contains(&hashes) && t[hashes..].starts_with(' ') {
+            out.push(set.next(t[hashes..].trim().trim_end_matches('#').trim()));
+        }
+    }
+    out
+}

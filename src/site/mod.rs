@@ -94,7 +94,8 @@ pub fn build(input: &SiteInput) -> (Site, Vec<Diagnostic>) {
         Ok(html) => {
             site.files.insert("index.html".into(), html.into_bytes());
         }
-        Err(e) => diags.push(Diagnostic::error("theme/templates/index.html", None, format!("template error: {e}")).in_project()),
+        Err(e) => diags
+            .push(Diagnostic::error("theme/templates/index.html", None, format!("template error: {e}")).in_project()),
     }
     site.files.insert("docs.json".into(), docs_json::render(input.index, input.graph, input.diagnostics));
     (site, diags)
