@@ -16,6 +16,7 @@ pub mod model;
 pub mod parse;
 pub mod pipeline;
 pub mod render;
+pub mod search;
 pub mod site;
 pub mod theme;
 pub mod urls;

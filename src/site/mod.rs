@@ -97,6 +97,7 @@ pub fn build(input: &SiteInput) -> (Site, Vec<Diagnostic>) {
         Err(e) => diags
             .push(Diagnostic::error("theme/templates/index.html", None, format!("template error: {e}")).in_project()),
     }
+    site.files.extend(crate::search::build(input.index, input.rendered, input.config));
     site.files.insert("docs.json".into(), docs_json::render(input.index, input.graph, input.diagnostics));
     (site, diags)
 }
