@@ -18,6 +18,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod publish;
 pub mod render;
+pub mod scaffold;
 pub mod search;
 pub mod site;
 pub mod theme;
