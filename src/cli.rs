@@ -323,12 +323,12 @@ pub fn plural(n: usize, word: &str) -> String {
 
 /// A path as the user would type it from the current folder, when it is below it.
 pub fn display_relative(p: &Path) -> String {
-    std::env::current_dir()
+    let shown = std::env::current_dir()
         .ok()
         .and_then(|cwd| p.strip_prefix(cwd).ok().map(|r| r.display().to_string()))
-        .map(|s| s.strip_prefix("./").map(str::to_string).unwrap_or(s))
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| p.display().to_string())
+        .unwrap_or_else(|| p.display().to_string());
+    shown.strip_prefix("./").map(str::to_string).unwrap_or(shown)
 }
 
 fn cmd_init(dir: &Path, title: Option<&str>, force: bool) -> i32 {
