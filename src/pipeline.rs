@@ -82,6 +82,10 @@ pub fn build_from(checked: Checked, theme: &theme::Theme, config: &Config) -> Bu
     };
     let (mut site, site_diags) = site::build(&input);
     site.files.extend(publish::extras(config, &checked.index));
+    if config.precompress {
+        let gz = publish::precompressed(&site.files);
+        site.files.extend(gz);
+    }
     diagnostics.extend(site_diags);
     diag::sort(&mut diagnostics);
     diagnostics.dedup();
