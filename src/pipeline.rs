@@ -57,8 +57,10 @@ pub fn index_and_link(docs: Vec<Doc>, config: &Config, diags: &mut Vec<Diagnosti
 
 /// Runs every stage up to the finished site (in memory).
 pub fn build(config: &Config) -> Result<Built, Diagnostic> {
-    let checked = check(config)?;
     let theme = theme::load(config)?;
+    // A template that does not compile stops the build before anything is written.
+    theme.tera()?;
+    let checked = check(config)?;
     Ok(build_from(checked, &theme, config))
 }
 
@@ -82,6 +84,10 @@ pub fn build_from(checked: Checked, theme: &theme::Theme, config: &Config) -> Bu
     };
     let (mut site, site_diags) = site::build(&input);
     site.files.extend(publish::extras(config, &checked.index));
+    if config.precompress {
+        let gz = publish::precompressed(&site.files);
+        site.files.extend(gz);
+    }
     diagnostics.extend(site_diags);
     diag::sort(&mut diagnostics);
     diagnostics.dedup();

@@ -19,7 +19,8 @@ fn text(o: &Output) -> String {
 }
 
 fn docs_json(dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&fs::read_to_string(dir.join("book/docs.json")).expect("docs.json written")).expect("valid JSON")
+    serde_json::from_str(&fs::read_to_string(dir.join("book/docs.json")).expect("docs.json written"))
+        .expect("valid JSON")
 }
 
 fn write(dir: &Path, rel: &str, body: &str) {
@@ -62,7 +63,9 @@ fn init_refuses_to_overwrite_without_force() {
 fn new_creates_every_kind_in_its_folder() {
     let tmp = tempfile::tempdir().unwrap();
     write(tmp.path(), "content/.keep", "");
-    for (kind, folder) in [("TRD", "trd"), ("TDD", "tdd"), ("PRD", "prd"), ("ADR", "adr"), ("SPEC", "spec"), ("RFC", "rfc")] {
+    for (kind, folder) in
+        [("TRD", "trd"), ("TDD", "tdd"), ("PRD", "prd"), ("ADR", "adr"), ("SPEC", "spec"), ("RFC", "rfc")]
+    {
         let out = docportal(tmp.path(), &["new", kind, "Payment retries", "--author", "Ana Lima"]);
         assert!(out.status.success(), "{}", text(&out));
         let printed = String::from_utf8_lossy(&out.stdout).trim().to_string();
@@ -95,13 +98,18 @@ fn unknown_kind_is_refused_with_the_list_of_kinds() {
     let tmp = tempfile::tempdir().unwrap();
     let out = docportal(tmp.path(), &["new", "MEMO", "X"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out).contains("unknown kind `MEMO`; this portal's kinds are TRD, TDD, PRD, ADR, RFC, SPEC"), "{}", text(&out));
+    assert!(
+        text(&out).contains("unknown kind `MEMO`; this portal's kinds are TRD, TDD, PRD, ADR, RFC, SPEC"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
 fn supersedes_marks_the_old_doc_and_links_back() {
     let tmp = tempfile::tempdir().unwrap();
-    let old = "---\nstatus: accepted\ndate: 2026-01-05\ndeciders: [Bo]\n---\n\n# ADR-0003: Use Postgres\n\nBody stays.\n";
+    let old =
+        "---\nstatus: accepted\ndate: 2026-01-05\ndeciders: [Bo]\n---\n\n# ADR-0003: Use Postgres\n\nBody stays.\n";
     write(tmp.path(), "content/adr/ADR-0003-use-postgres.md", old);
     let out = docportal(tmp.path(), &["new", "ADR", "Use CockroachDB", "--supersedes", "adr 3"]);
     assert!(out.status.success(), "{}", text(&out));
@@ -119,7 +127,11 @@ fn renumber_moves_the_newer_doc_and_follows_links() {
     let tmp = tempfile::tempdir().unwrap();
     write(tmp.path(), "content/adr/ADR-0004-queues.md", "---\ndate: 2026-01-01\n---\n# ADR-0004: Queues\n");
     write(tmp.path(), "content/adr/ADR-0004-caching.md", "---\ndate: 2026-02-01\n---\n# ADR-0004: Caching\n");
-    write(tmp.path(), "content/trd/TRD-0001-x.md", "# TRD-0001: X\n\nSee [caching](../adr/ADR-0004-caching.md#context).\n");
+    write(
+        tmp.path(),
+        "content/trd/TRD-0001-x.md",
+        "# TRD-0001: X\n\nSee [caching](../adr/ADR-0004-caching.md#context).\n",
+    );
     let out = docportal(tmp.path(), &["check"]);
     assert_eq!(out.status.code(), Some(1), "duplicate ids are an error: {}", text(&out));
     assert!(text(&out).contains("duplicate id `ADR-0004`"), "{}", text(&out));
