@@ -5,6 +5,7 @@
 //! and [`pipeline`] running them. Every stage is a function from borrowed inputs to a
 //! new value plus diagnostics ([`diag`]); none changes what an earlier stage made.
 
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod diag;

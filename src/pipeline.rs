@@ -9,7 +9,7 @@ use crate::index::{self, Index};
 use crate::links::{self, LinkGraph};
 use crate::model::{Doc, RenderedDoc, SourceFile};
 use crate::site::{self, Site, SiteInput};
-use crate::{discover, git, parse, publish, render, theme};
+use crate::{cache, discover, git, parse, publish, render, theme};
 use rayon::prelude::*;
 
 /// The result of the checking stages (no HTML).
@@ -66,10 +66,13 @@ pub fn build(config: &Config) -> Result<Built, Diagnostic> {
 
 /// Renders and assembles the site from already-checked docs.
 pub fn build_from(checked: Checked, theme: &theme::Theme, config: &Config) -> Built {
-    let rendered: Vec<RenderedDoc> = (0..checked.index.len())
+    let (index, graph) = (&checked.index, &checked.graph);
+    let cache = cache::RenderCache::open(config, theme);
+    let rendered: Vec<RenderedDoc> = (0..index.len())
         .into_par_iter()
-        .map(|i| render::render(&checked.index, &checked.graph, i, config))
+        .map(|i| cache.render_with(index, graph, i, || render::render(index, graph, i, config)))
         .collect();
+    cache.prune();
     let mut diagnostics = checked.diagnostics.clone();
     diagnostics.extend(rendered.iter().flat_map(|r| r.diagnostics.iter().cloned()));
     diag::sort(&mut diagnostics);

@@ -1,0 +1,453 @@
+//! The persistent render cache: rendered doc bodies kept between builds, content-addressed.
+//!
+//! In: the inputs of one `render::render` call — the doc, its link context, the
+//! configuration, the theme and the docportal build. Out: the [`RenderedDoc`] a
+//! previous build made from exactly those inputs, or a miss. Each entry is one file,
+//! `.docportal-cache/render-v1/<key>.bin` in the project folder, named by a 128-bit
+//! SipHash of everything that can change the rendered body:
+//!
+//! - the docportal build: its version and the running binary's size and modification
+//!   time, so a rebuilt or upgraded docportal never reads a stale body;
+//! - the whole configuration (any `book.toml` change) and every theme file;
+//! - the doc as parsed (its source path, metadata, references and body);
+//! - its link context: each outgoing link with the id, source, kind, title and status of
+//!   the doc it resolves to (and that doc's heading anchors when the link names one),
+//!   and each backlink with the same facts about the doc it comes from. Docs are named
+//!   by identity, never by position, so adding a doc does not shift every key.
+//!
+//! Invariants: a hit is byte-identical to what rendering would return now, provided
+//! `render::render` reads only the inputs above (it is given the index, the link graph
+//! and the config; if it starts reading more, that must join [`RenderCache::key`]).
+//! Entries are written through a temporary file and a rename and carry a checksum, so
+//! a torn or corrupt entry is a miss, never wrong output. The cache is an optimisation
+//! only: any read or write failure is a miss, and a build never fails because of it.
+//! After a build, entries that build did not use are deleted, so the folder holds one
+//! build's worth. `DOCPORTAL_CACHE=off` in the environment turns it off.
+
+use crate::config::Config;
+use crate::diag::{Base, Diagnostic, Severity};
+use crate::index::Index;
+use crate::links::{Backlink, Link, LinkGraph};
+use crate::model::{Doc, RenderedDoc, TocEntry};
+use crate::theme::Theme;
+use siphasher::sip128::{Hasher128, SipHasher13};
+use std::collections::HashSet;
+use std::fmt::{self, Write as _};
+use std::fs;
+use std::hash::Hasher;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The cache folder, relative to the project root.
+pub const DIR: &str = ".docportal-cache";
+/// Bump when the entry format or the key's makeup changes.
+const FORMAT: &str = "render-v1";
+const MAGIC: &[u8; 8] = b"DPRCACHE";
+
+/// A 128-bit content key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key(u128);
+
+impl Key {
+    fn file_name(self) -> String {
+        format!("{:032x}.bin", self.0)
+    }
+}
+
+/// An open render cache for one build.
+pub struct RenderCache {
+    /// `None` when the cache is off.
+    dir: Option<PathBuf>,
+    /// Hash of what every entry of this build shares: build identity, config, theme.
+    build_context: u128,
+    used: Mutex<HashSet<Key>>,
+}
+
+/// Feeds formatted text straight into a hasher, so `{:?}` of a large value hashes
+/// without building the string.
+struct HashWriter<'a>(&'a mut SipHasher13);
+
+impl fmt::Write for HashWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.write(s.as_bytes());
+        Ok(())
+    }
+}
+
+fn hasher() -> SipHasher13 {
+    SipHasher13::new_with_keys(0x646f_6370_6f72_7461, 0x6c2d_7265_6e64_6572)
+}
+
+/// Length-prefixed, so adjacent fields cannot run into each other.
+fn hash_str(h: &mut SipHasher13, s: &str) {
+    h.write_u64(s.len() as u64);
+    h.write(s.as_bytes());
+}
+
+fn hash_debug(h: &mut SipHasher13, value: &impl fmt::Debug) {
+    let _ = write!(HashWriter(h), "{value:?}");
+    h.write_u8(0xff);
+}
+
+/// What identifies a linked doc on this doc's page.
+fn hash_doc_identity(h: &mut SipHasher13, doc: &Doc) {
+    let Doc { source, id, numbered, kind, title, status, status_raw, .. } = doc;
+    hash_str(h, source);
+    hash_str(h, id);
+    h.write_u8(u8::from(*numbered));
+    hash_debug(h, &(kind, title, status, status_raw));
+}
+
+/// A docportal binary's identity: version, size and modification time, so a rebuilt
+/// or upgraded binary never reads bodies an older one rendered.
+pub fn build_identity(exe: &Path) -> String {
+    let stamp = fs::metadata(exe)
+        .map(|m| {
+            let mtime = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+            format!("{}:{}", m.len(), mtime.map(|d| d.as_nanos()).unwrap_or(0))
+        })
+        .unwrap_or_default();
+    format!("{}:{stamp}", env!("CARGO_PKG_VERSION"))
+}
+
+impl RenderCache {
+    /// Opens the cache of `config`'s project for a build with `theme`.
+    pub fn open(config: &Config, theme: &Theme) -> RenderCache {
+        let off = std::env::var("DOCPORTAL_CACHE").is_ok_and(|v| v == "off" || v == "0");
+        // Without knowing which binary runs, a stale body could be served: no cache then.
+        let identity = std::env::current_exe().ok().map(|exe| build_identity(&exe));
+        let dir = identity.as_ref().filter(|_| !off).map(|_| config.root.join(DIR).join(FORMAT));
+        RenderCache::with_identity(dir, identity.as_deref().unwrap_or_default(), config, theme)
+    }
+
+    /// A cache in `dir` (or none) for a given build identity; `open` uses the running binary's.
+    pub fn with_identity(dir: Option<PathBuf>, identity: &str, config: &Config, theme: &Theme) -> RenderCache {
+        let mut h = hasher();
+        hash_str(&mut h, FORMAT);
+        hash_str(&mut h, identity);
+        hash_debug(&mut h, config);
+        for (path, bytes) in &theme.files {
+            hash_str(&mut h, path);
+            h.write_u64(bytes.len() as u64);
+            h.write(bytes);
+        }
+        RenderCache { dir, build_context: h.finish128().as_u128(), used: Mutex::new(HashSet::new()) }
+    }
+
+    /// The key of the doc at `pos`: every input its rendered body depends on.
+    pub fn key(&self, index: &Index, graph: &LinkGraph, pos: usize) -> Key {
+        let mut h = hasher();
+        h.write_u128(self.build_context);
+        let Some(doc) = index.docs.get(pos) else { return Key(h.finish128().as_u128()) };
+        hash_debug(&mut h, doc);
+        for link in graph.outgoing.get(pos).map(Vec::as_slice).unwrap_or_default() {
+            let Link { relation, written, target, anchor, line, declared } = link;
+            hash_debug(&mut h, &(relation, written, anchor, line, declared));
+            match target.and_then(|t| index.docs.get(t)) {
+                Some(target_doc) => {
+                    h.write_u8(1);
+                    hash_doc_identity(&mut h, target_doc);
+                    if anchor.is_some() {
+                        hash_debug(&mut h, &crate::render::heading_anchors(&target_doc.body));
+                    }
+                }
+                None => h.write_u8(0),
+            }
+        }
+        h.write_u8(0xfe);
+        for backlink in graph.incoming.get(pos).map(Vec::as_slice).unwrap_or_default() {
+            let Backlink { relation, from } = backlink;
+            hash_debug(&mut h, relation);
+            if let Some(from_doc) = index.docs.get(*from) {
+                hash_doc_identity(&mut h, from_doc);
+            }
+        }
+        Key(h.finish128().as_u128())
+    }
+
+    /// The cached body for `key`, if a valid entry exists. Marks the key used.
+    pub fn get(&self, key: Key) -> Option<RenderedDoc> {
+        let dir = self.dir.as_ref()?;
+        self.mark_used(key);
+        let bytes = fs::read(dir.join(key.file_name())).ok()?;
+        decode_entry(&bytes, key)
+    }
+
+    /// Stores `rendered` under `key`. Failures are ignored: the next build misses.
+    pub fn put(&self, key: Key, rendered: &RenderedDoc) {
+        let Some(dir) = &self.dir else { return };
+        self.mark_used(key);
+        if fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        let path = dir.join(key.file_name());
+        let tmp = dir.join(format!(".{}.tmp-{}", key.file_name(), std::process::id()));
+        if fs::write(&tmp, encode_entry(key, rendered)).is_err() || fs::rename(&tmp, &path).is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+    }
+
+    /// The cached body of the doc at `pos`, or `render()`'s, stored for next time.
+    pub fn render_with(
+        &self,
+        index: &Index,
+        graph: &LinkGraph,
+        pos: usize,
+        render: impl FnOnce() -> RenderedDoc,
+    ) -> RenderedDoc {
+        if self.dir.is_none() {
+            return render();
+        }
+        let key = self.key(index, graph, pos);
+        if let Some(hit) = self.get(key) {
+            return hit;
+        }
+        let rendered = render();
+        self.put(key, &rendered);
+        rendered
+    }
+
+    /// Deletes entries this build did not use (and stray temporary files).
+    pub fn prune(&self) {
+        let Some(dir) = &self.dir else { return };
+        let Ok(entries) = fs::read_dir(dir) else { return };
+        let used: HashSet<String> = match self.used.lock() {
+            Ok(used) => used.iter().map(|k| k.file_name()).collect(),
+            Err(_) => return,
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !used.contains(&name) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+
+    fn mark_used(&self, key: Key) {
+        if let Ok(mut used) = self.used.lock() {
+            used.insert(key);
+        }
+    }
+
+    /// Where entries live (`None` when the cache is off).
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Entry format: MAGIC, key (16 bytes LE), payload length (u64 LE), payload SipHash
+// (u64 LE), payload. Strings are a u32 LE length and UTF-8 bytes.
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn encode_payload(rendered: &RenderedDoc) -> Vec<u8> {
+    // Destructured in full so a new field cannot be silently left out of the cache.
+    let RenderedDoc { html, toc, has_mermaid, has_code, text, diagnostics } = rendered;
+    let mut out = Vec::with_capacity(html.len() + text.len() + 256);
+    put_str(&mut out, html);
+    out.extend_from_slice(&(toc.len() as u32).to_le_bytes());
+    for TocEntry { level, anchor, text } in toc {
+        out.push(*level);
+        put_str(&mut out, anchor);
+        put_str(&mut out, text);
+    }
+    out.push(u8::from(*has_mermaid) | u8::from(*has_code) << 1);
+    put_str(&mut out, text);
+    out.extend_from_slice(&(diagnostics.len() as u32).to_le_bytes());
+    for Diagnostic { severity, source, base, line, message } in diagnostics {
+        out.push(match severity {
+            Severity::Warning => 0,
+            Severity::Error => 1,
+        });
+        put_str(&mut out, source);
+        out.push(match base {
+            Base::Content => 0,
+            Base::Project => 1,
+        });
+        match line {
+            Some(n) => {
+                out.push(1);
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+            None => out.push(0),
+        }
+        put_str(&mut out, message);
+    }
+    out
+}
+
+fn checksum(payload: &[u8]) -> u64 {
+    let mut h = hasher();
+    h.write(payload);
+    h.finish()
+}
+
+fn encode_entry(key: Key, rendered: &RenderedDoc) -> Vec<u8> {
+    let payload = encode_payload(rendered);
+    let mut out = Vec::with_capacity(payload.len() + 40);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&key.0.to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&checksum(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+    out
+}
+
+/// A bounds-checked cursor: every read is `None` past the end.
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if n > self.bytes.len() {
+            return None;
+        }
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Some(head)
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1)?.first().copied()
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+
+    fn string(&mut self) -> Option<String> {
+        let len = self.u32()? as usize;
+        String::from_utf8(self.take(len)?.to_vec()).ok()
+    }
+}
+
+fn decode_entry(bytes: &[u8], key: Key) -> Option<RenderedDoc> {
+    let mut r = Reader { bytes };
+    if r.take(MAGIC.len())? != MAGIC || u128::from_le_bytes(r.take(16)?.try_into().ok()?) != key.0 {
+        return None;
+    }
+    let len = usize::try_from(r.u64()?).ok()?;
+    let sum = r.u64()?;
+    let payload = r.take(len)?;
+    if !r.bytes.is_empty() || checksum(payload) != sum {
+        return None;
+    }
+    let mut r = Reader { bytes: payload };
+    let html = r.string()?;
+    let toc = (0..r.u32()?)
+        .map(|_| Some(TocEntry { level: r.u8()?, anchor: r.string()?, text: r.string()? }))
+        .collect::<Option<Vec<_>>>()?;
+    let flags = r.u8()?;
+    let text = r.string()?;
+    let diagnostics = (0..r.u32()?)
+        .map(|_| {
+            let severity = if r.u8()? == 0 { Severity::Warning } else { Severity::Error };
+            let source = r.string()?;
+            let base = if r.u8()? == 0 { Base::Content } else { Base::Project };
+            let line = if r.u8()? == 1 { Some(r.u32()?) } else { None };
+            Some(Diagnostic { severity, source, base, line, message: r.string()? })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    r.bytes.is_empty().then_some(RenderedDoc {
+        html,
+        toc,
+        has_mermaid: flags & 1 != 0,
+        has_code: flags & 2 != 0,
+        text,
+        diagnostics,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> RenderedDoc {
+        RenderedDoc {
+            html: "<h2 id=\"goals\">Goals ✓</h2>\n<pre><code>x</code></pre>".into(),
+            toc: vec![TocEntry { level: 2, anchor: "goals".into(), text: "Goals ✓".into() }],
+            has_mermaid: true,
+            has_code: false,
+            text: "Goals ✓ x".into(),
+            diagnostics: vec![
+                Diagnostic::warning("trd/a.md", Some(12), "unknown language `foo`"),
+                Diagnostic::error("trd/a.md", None, "bad").in_project(),
+            ],
+        }
+    }
+
+    fn same(a: &RenderedDoc, b: &RenderedDoc) -> bool {
+        a.html == b.html
+            && a.toc == b.toc
+            && a.has_mermaid == b.has_mermaid
+            && a.has_code == b.has_code
+            && a.text == b.text
+            && a.diagnostics == b.diagnostics
+            && a.diagnostics.iter().zip(&b.diagnostics).all(|(x, y)| x.base == y.base)
+    }
+
+    #[test]
+    fn entries_round_trip_every_field() {
+        let key = Key(0x1234_5678_9abc_def0_1122_3344_5566_7788);
+        let decoded = decode_entry(&encode_entry(key, &sample()), key).unwrap();
+        assert!(same(&decoded, &sample()));
+    }
+
+    #[test]
+    fn torn_or_foreign_entries_are_misses() {
+        let key = Key(42);
+        let bytes = encode_entry(key, &sample());
+        for cut in [0, 7, 8, 30, 40, bytes.len() / 2, bytes.len() - 1] {
+            assert!(decode_entry(&bytes[..cut], key).is_none(), "cut at {cut}");
+        }
+        assert!(decode_entry(&bytes, Key(43)).is_none());
+        let mut flipped = bytes.clone();
+        let last = flipped.len() - 3;
+        flipped[last] ^= 0x20;
+        assert!(decode_entry(&flipped, key).is_none());
+    }
+
+    #[test]
+    fn a_stored_body_is_served_until_pruned() {
+        let tmp = tempfile::tempdir().unwrap();
+        let config = Config::default_at(tmp.path());
+        let theme = Theme { files: Default::default(), overridden: vec![] };
+        let dir = tmp.path().join(DIR).join(FORMAT);
+        let cache = RenderCache::with_identity(Some(dir.clone()), "test", &config, &theme);
+        cache.put(Key(7), &sample());
+        assert!(same(&cache.get(Key(7)).unwrap(), &sample()));
+        let next = RenderCache::with_identity(Some(dir.clone()), "test", &config, &theme);
+        next.prune();
+        assert!(next.get(Key(7)).is_none());
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn build_identity_config_and_theme_change_every_key() {
+        let tmp = tempfile::tempdir().unwrap();
+        let config = Config::default_at(tmp.path());
+        let theme = Theme { files: [("page.html".to_string(), b"a".to_vec())].into(), overridden: vec![] };
+        let index = crate::index::build(vec![], &config).0;
+        let graph = LinkGraph::default();
+        let key = |identity: &str, config: &Config, theme: &Theme| {
+            RenderCache::with_identity(None, identity, config, theme).key(&index, &graph, 0)
+        };
+        let base = key("1", &config, &theme);
+        assert_eq!(base, key("1", &config, &theme));
+        assert_ne!(base, key("2", &config, &theme));
+        let mut other_config = config.clone();
+        other_config.line_numbers = !other_config.line_numbers;
+        assert_ne!(base, key("1", &other_config, &theme));
+        let other_theme = Theme { files: [("page.html".to_string(), b"b".to_vec())].into(), overridden: vec![] };
+        assert_ne!(base, key("1", &config, &other_theme));
+    }
+}

@@ -1,0 +1,190 @@
+//! The persistent render cache, through the real binary: after every kind of change a
+//! build that reuses the cache writes exactly the bytes a cold build writes.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/cache-portal");
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A fresh copy of the fixture portal.
+fn portal() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("portal");
+    copy_dir(Path::new(FIXTURE), &root);
+    (tmp, root)
+}
+
+fn build_with(exe: &Path, root: &Path) {
+    let out =
+        Command::new(exe).arg("build").arg(root).env("NO_COLOR", "1").env_remove("DOCPORTAL_CACHE").output().unwrap();
+    assert!(out.status.code().is_some_and(|c| c <= 1), "build failed: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn build(root: &Path) {
+    build_with(Path::new(env!("CARGO_BIN_EXE_docportal")), root);
+}
+
+/// Every file of the built site, by path.
+fn site(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let book = root.join("book");
+    walkdir::WalkDir::new(&book)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().strip_prefix(&book).unwrap().to_string_lossy().into_owned(), fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+fn cache_entries(root: &Path) -> usize {
+    walkdir::WalkDir::new(root.join(docportal::cache::DIR))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .count()
+}
+
+/// The site a build with no cache and no previous output writes.
+fn cold_site(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let _ = fs::remove_dir_all(root.join("book"));
+    let _ = fs::remove_dir_all(root.join(docportal::cache::DIR));
+    build(root);
+    site(root)
+}
+
+fn assert_same(warm: &BTreeMap<String, Vec<u8>>, cold: &BTreeMap<String, Vec<u8>>, change: &str) {
+    assert_eq!(warm.keys().collect::<Vec<_>>(), cold.keys().collect::<Vec<_>>(), "{change}: different files");
+    for (path, bytes) in warm {
+        assert!(bytes == &cold[path], "{change}: {path} differs from a cold build");
+    }
+}
+
+/// Builds once to fill the cache, applies `change`, builds again with the cache, then
+/// compares with a cold build of the changed portal.
+fn check_change(name: &str, change: impl FnOnce(&Path)) {
+    let (_tmp, root) = portal();
+    build(&root);
+    assert!(cache_entries(&root) > 0, "the first build fills the cache");
+    change(&root);
+    build(&root);
+    let warm = site(&root);
+    assert_same(&warm, &cold_site(&root), name);
+}
+
+fn edit(root: &Path, rel: &str, from: &str, to: &str) {
+    let path = root.join(rel);
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{rel} contains {from:?}");
+    fs::write(path, text.replace(from, to)).unwrap();
+}
+
+#[test]
+fn no_change_rebuild_equals_cold_build_and_keeps_one_entry_per_doc() {
+    let (_tmp, root) = portal();
+    build(&root);
+    let entries = cache_entries(&root);
+    assert_eq!(entries, 4, "one cache entry per doc");
+    build(&root);
+    assert_eq!(cache_entries(&root), entries);
+    let warm = site(&root);
+    assert_same(&warm, &cold_site(&root), "no change");
+}
+
+#[test]
+fn rebuild_after_editing_a_doc_equals_cold_build() {
+    check_change("doc body edited", |root| {
+        edit(root, "content/trd/TRD-0001-rate-limiter.md", "The limiter follows", "The sharded limiter follows")
+    });
+}
+
+#[test]
+fn rebuild_after_renaming_a_referenced_doc_equals_cold_build() {
+    check_change("referenced doc's title", |root| {
+        edit(root, "content/prd/PRD-0001-quotas.md", "# PRD-0001: Tenant Quotas", "# PRD-0001: Tenant and Team Quotas")
+    });
+}
+
+#[test]
+fn rebuild_after_a_referenced_doc_changes_status_equals_cold_build() {
+    check_change("referenced doc's status", |root| {
+        edit(root, "content/prd/PRD-0001-quotas.md", "**Status**: Approved", "**Status**: Deprecated")
+    });
+}
+
+#[test]
+fn rebuild_after_adding_and_removing_docs_equals_cold_build() {
+    check_change("docs added and removed", |root| {
+        fs::write(root.join("content/trd/TRD-0404-retry-budget.md"), "# TRD-0404: Retry Budget\n\nSee TRD-0001.\n")
+            .unwrap();
+        fs::remove_file(root.join("content/adr/0001-token-store.md")).unwrap();
+    });
+}
+
+#[test]
+fn rebuild_after_a_theme_change_equals_cold_build() {
+    check_change("theme file", |root| {
+        let css = root.join("theme/assets/style.css");
+        fs::create_dir_all(css.parent().unwrap()).unwrap();
+        let builtin = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/theme/assets/style.css")).unwrap();
+        fs::write(css, format!("{builtin}\n.doc-body pre {{ tab-size: 2; }}\n")).unwrap();
+    });
+}
+
+#[test]
+fn rebuild_after_a_book_toml_change_equals_cold_build() {
+    check_change("book.toml", |root| {
+        edit(root, "book.toml", "title = \"Cache fixture\"", "title = \"Cache fixture\"\ndescription = \"Renamed\"");
+        let toml = fs::read_to_string(root.join("book.toml")).unwrap();
+        fs::write(root.join("book.toml"), format!("{toml}\n[output.html]\nline-numbers = true\nallow-html = true\n"))
+            .unwrap();
+    });
+}
+
+/// A poisoned entry written under the binary's key is served by that binary (so the
+/// cache is really read), and ignored by another build of docportal.
+#[test]
+fn another_docportal_build_never_reads_this_ones_entries() {
+    let (tmp, root) = portal();
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_docportal"));
+    build_with(&exe, &root);
+    let (config, _) = docportal::config::load(&root).unwrap();
+    let theme = docportal::theme::load(&config).unwrap();
+    let checked = docportal::pipeline::check(&config).unwrap();
+    let dir = root.join(docportal::cache::DIR).join("render-v1");
+    let identity = docportal::cache::build_identity(&exe);
+    let cache = docportal::cache::RenderCache::with_identity(Some(dir), &identity, &config, &theme);
+    let pos = (0..checked.index.len()).find(|&i| checked.index.docs[i].source.starts_with("prd/")).unwrap();
+    let poison = docportal::model::RenderedDoc { html: "<p>POISONED-ENTRY</p>".into(), ..Default::default() };
+    cache.put(cache.key(&checked.index, &checked.graph, pos), &poison);
+    let poisoned = |root: &Path| site(root).values().any(|b| String::from_utf8_lossy(b).contains("POISONED-ENTRY"));
+
+    build_with(&exe, &root);
+    assert!(poisoned(&root), "the same binary serves its cached body");
+
+    // The same code, installed elsewhere later: a different build of docportal.
+    let other = tmp.path().join("docportal-other");
+    fs::copy(&exe, &other).unwrap();
+    let mut bytes = fs::read(&other).unwrap();
+    bytes.extend_from_slice(b"another build");
+    fs::write(&other, bytes).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&other, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    build_with(&other, &root);
+    assert!(!poisoned(&root), "another build re-renders instead of reading the entry");
+}
