@@ -70,7 +70,7 @@ pub fn write_swap(site: &Site, dest: &Path, config: &Config) -> Result<(), Write
     let _ = fs::remove_dir_all(&staging);
 
     let result = (|| {
-        write_all(site, &staging)?;
+        write_all(site, &staging, dest.is_dir().then_some(dest))?;
         if dest.exists() {
             if !dest.is_dir() {
                 return Err(err(dest, "destination exists and is not a folder"));
@@ -126,7 +126,12 @@ pub fn update_in_place(site: &Site, dest: &Path, config: &Config) -> Result<Vec<
     Ok(changed)
 }
 
-fn write_all(site: &Site, dir: &Path) -> Result<(), WriteError> {
+/// Writes every file of `site` under `dir`. A file whose bytes equal those of the same
+/// path under `previous` (the site being replaced) is hard-linked from there instead:
+/// a rebuild that changes little allocates, writes and later frees little, and an
+/// unchanged file keeps its modification time (good for rsync and HTTP caches). The
+/// old site is deleted after the swap, so no inode stays shared with anything.
+fn write_all(site: &Site, dir: &Path, previous: Option<&Path>) -> Result<(), WriteError> {
     use rayon::prelude::*;
     fs::create_dir_all(dir).map_err(|e| err(dir, e))?;
     let dirs: BTreeSet<PathBuf> = site
@@ -139,8 +144,20 @@ fn write_all(site: &Site, dir: &Path) -> Result<(), WriteError> {
     }
     site.files.par_iter().try_for_each(|(rel, bytes)| {
         let path = safe_join(dir, rel)?;
+        let unchanged = previous.and_then(|p| safe_join(p, rel).ok()).filter(|old| holds_exactly(old, bytes));
+        if let Some(old) = unchanged {
+            if fs::hard_link(&old, &path).is_ok() {
+                return Ok(());
+            }
+        }
         fs::write(&path, bytes).map_err(|e| err(&path, e))
     })
+}
+
+/// True when `path` is a regular file (not a link) whose bytes are `bytes`.
+fn holds_exactly(path: &Path, bytes: &[u8]) -> bool {
+    let Ok(meta) = fs::symlink_metadata(path) else { return false };
+    meta.is_file() && meta.len() == bytes.len() as u64 && fs::read(path).is_ok_and(|old| old == bytes)
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
@@ -246,6 +263,23 @@ mod tests {
         assert_eq!(fs::read_to_string(dest.join("CNAME")).unwrap(), "docs.acme.io");
         let leftovers: Vec<_> = fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn swap_reuses_unchanged_files_and_rewrites_changed_ones() {
+        use std::os::unix::fs::MetadataExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let cfg = config(tmp.path());
+        let dest = tmp.path().join("book");
+        write_swap(&site(&[("same.html", "kept"), ("x/edit.html", "old")]), &dest, &cfg).unwrap();
+        let inode = |rel: &str| fs::metadata(dest.join(rel)).unwrap().ino();
+        let (same_before, edit_before) = (inode("same.html"), inode("x/edit.html"));
+        write_swap(&site(&[("same.html", "kept"), ("x/edit.html", "new")]), &dest, &cfg).unwrap();
+        assert_eq!(inode("same.html"), same_before, "unchanged file is the same file");
+        assert_ne!(inode("x/edit.html"), edit_before);
+        assert_eq!(fs::read_to_string(dest.join("x/edit.html")).unwrap(), "new");
+        assert_eq!(fs::metadata(dest.join("same.html")).unwrap().nlink(), 1, "the old site is gone");
     }
 
     #[test]
