@@ -4,7 +4,9 @@
 //! every `.md` file under `CONTENT_DIR`, renders it with comrak (GFM tables, task
 //! lists, strikethrough, autolinks, front-matter skipped), highlights fenced code with
 //! syntect (the two-face grammar set, CSS classes, loaded once) on `N` threads
-//! (default 2), and writes one HTML file per doc under `OUT_DIR`. No metadata, links,
+//! (default 2), and writes one HTML file per doc under `OUT_DIR`. `--no-highlight`
+//! skips syntect and `--default-grammars` uses syntect's own grammars only, to show
+//! what highlighting, and bat's extra grammars, cost. No metadata, links,
 //! templates, index or search: `bench/run` compares docportal's cold build with this.
 //! It lives in the bench, never in the product.
 
@@ -87,10 +89,24 @@ fn markdown_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-fn run(content: &Path, out: &Path, threads: usize) -> Result<usize, String> {
+/// What to highlight with: `two-face` (syntect's grammars plus bat's: TypeScript, TOML,
+/// HCL, Dockerfile…), `default` (syntect's own; those languages stay plain), or none.
+#[derive(Clone, Copy, PartialEq)]
+enum Grammars {
+    TwoFace,
+    Default,
+    None,
+}
+
+fn run(content: &Path, out: &Path, threads: usize, grammars: Grammars) -> Result<usize, String> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| e.to_string())?;
     let files = markdown_files(content);
-    let highlighter = Highlighter { syntaxes: two_face::syntax::extra_newlines() };
+    let syntaxes = match grammars {
+        Grammars::TwoFace => two_face::syntax::extra_newlines(),
+        Grammars::Default => SyntaxSet::load_defaults_newlines(),
+        Grammars::None => SyntaxSet::new(),
+    };
+    let highlighter = Highlighter { syntaxes };
     let mut options = Options::default();
     options.extension.table = true;
     options.extension.tasklist = true;
@@ -98,7 +114,9 @@ fn run(content: &Path, out: &Path, threads: usize) -> Result<usize, String> {
     options.extension.autolink = true;
     options.extension.front_matter_delimiter = Some("---".into());
     let mut plugins = Plugins::default();
-    plugins.render.codefence_syntax_highlighter = Some(&highlighter);
+    if grammars != Grammars::None {
+        plugins.render.codefence_syntax_highlighter = Some(&highlighter);
+    }
     pool.install(|| {
         files.par_iter().try_for_each(|path| {
             let markdown = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -117,9 +135,14 @@ fn run(content: &Path, out: &Path, threads: usize) -> Result<usize, String> {
 fn main() -> ExitCode {
     let mut positional = Vec::new();
     let mut threads = 2;
+    let mut grammars = Grammars::TwoFace;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        if arg == "--threads" {
+        if arg == "--no-highlight" {
+            grammars = Grammars::None;
+        } else if arg == "--default-grammars" {
+            grammars = Grammars::Default;
+        } else if arg == "--threads" {
             match args.next().and_then(|n| n.parse().ok()) {
                 Some(n) => threads = n,
                 None => {
@@ -132,10 +155,10 @@ fn main() -> ExitCode {
         }
     }
     let [content, out] = positional.as_slice() else {
-        eprintln!("usage: floor CONTENT_DIR OUT_DIR [--threads N]");
+        eprintln!("usage: floor CONTENT_DIR OUT_DIR [--threads N] [--no-highlight | --default-grammars]");
         return ExitCode::from(2);
     };
-    match run(content, out, threads) {
+    match run(content, out, threads, grammars) {
         Ok(n) => {
             println!("floor: rendered {n} docs into {}", out.display());
             ExitCode::SUCCESS
