@@ -7,6 +7,7 @@
 //! `key: value` lines are still salvaged so the doc keeps what can be read.
 
 use super::fields::{classify, RawField};
+use super::lines::Lines;
 use crate::diag::Diagnostic;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Budget, Options, Spanned};
@@ -21,13 +22,22 @@ pub struct FrontMatter {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Reads the front-matter at the top of `lines` (the file split on `\n`).
-pub fn read(lines: &[&str], source: &str, kinds: &[String]) -> FrontMatter {
+/// Reads the front-matter at the top of the file.
+pub fn read(lines: &mut Lines, source: &str, kinds: &[String]) -> FrontMatter {
     let mut out = FrontMatter::default();
-    if lines.first().map(|l| l.trim_end()) != Some("---") {
+    if lines.get(0).map(str::trim_end) != Some("---") {
         return out;
     }
-    let Some(close) = lines.iter().skip(1).position(|l| matches!(l.trim_end(), "---" | "...")).map(|i| i + 1) else {
+    let mut block = Vec::new();
+    let mut close = None;
+    while let Some(line) = lines.get(block.len() + 1) {
+        if matches!(line.trim_end(), "---" | "...") {
+            close = Some(block.len() + 1);
+            break;
+        }
+        block.push(line);
+    }
+    let Some(close) = close else {
         // A lone `---` on line 1 with no closing fence: most likely unfinished front-matter.
         // Nothing is consumed; the rest of the doc is read as Markdown.
         out.diagnostics.push(Diagnostic::error(
@@ -38,7 +48,7 @@ pub fn read(lines: &[&str], source: &str, kinds: &[String]) -> FrontMatter {
         return out;
     };
     out.lines = close + 1;
-    let yaml = lines[1..close].join("\n");
+    let yaml = block.join("\n");
     if yaml.trim().is_empty() {
         return out;
     }
@@ -66,7 +76,7 @@ pub fn read(lines: &[&str], source: &str, kinds: &[String]) -> FrontMatter {
                 Some(line.min(close as u32)),
                 format!("front-matter is not valid YAML: {}", short_message(&e)),
             ));
-            out.fields = salvage(&lines[1..close], kinds);
+            out.fields = salvage(&block, kinds);
         }
     }
     out
@@ -258,8 +268,7 @@ mod tests {
     }
 
     fn read_text(text: &str) -> FrontMatter {
-        let lines: Vec<&str> = text.split('\n').collect();
-        read(&lines, "x.md", &kinds())
+        read(&mut Lines::new(text), "x.md", &kinds())
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! not at all: a run of key lines counts only if it names at least one known field.
 
 use super::fields::{classify, fold_label, is_metadata_heading, Key, RawField};
+use super::lines::Lines;
 
 /// The title heading found in the header zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +46,20 @@ struct Section {
     has_metadata: bool,
 }
 
-/// Scans `lines[start..]`, marking consumed lines in `consumed`.
-pub fn scan(lines: &[&str], start: usize, consumed: &mut [bool], kinds: &[String]) -> HeaderScan {
+/// Marks lines `range` as consumed, growing `consumed` as needed.
+pub fn mark(consumed: &mut Vec<bool>, range: std::ops::Range<usize>) {
+    if consumed.len() < range.end {
+        consumed.resize(range.end, false);
+    }
+    consumed[range].iter_mut().for_each(|c| *c = true);
+}
+
+fn is_consumed(consumed: &[bool], i: usize) -> bool {
+    consumed.get(i).copied().unwrap_or(false)
+}
+
+/// Scans the lines from `start` on, marking consumed lines in `consumed`.
+pub fn scan(lines: &mut Lines, start: usize, consumed: &mut Vec<bool>, kinds: &[String]) -> HeaderScan {
     let mut out = HeaderScan::default();
     let mut section: Option<Section> = None;
     let mut fence: Option<(char, usize)> = None;
@@ -54,8 +67,7 @@ pub fn scan(lines: &[&str], start: usize, consumed: &mut [bool], kinds: &[String
     let mut prev_nonblank: Option<usize> = None;
     let mut i = start;
 
-    while i < lines.len() {
-        let line = lines[i];
+    while let Some(line) = lines.get(i) {
         let trimmed = line.trim();
 
         if let Some((ch, len)) = fence {
@@ -101,7 +113,7 @@ pub fn scan(lines: &[&str], start: usize, consumed: &mut [bool], kinds: &[String
             } else if fold_label(text) == "status" {
                 match status_section(lines, i, kinds) {
                     Some((fields, end)) => {
-                        consumed[i..end].iter_mut().for_each(|c| *c = true);
+                        mark(consumed, i..end);
                         out.fields.extend(fields);
                         prev_nonblank = Some(end - 1);
                         i = end;
@@ -118,9 +130,10 @@ pub fn scan(lines: &[&str], start: usize, consumed: &mut [bool], kinds: &[String
         }
 
         if is_thematic_break(trimmed) {
-            let after_text = i > 0 && !lines[i - 1].trim().is_empty() && Some(i - 1) == prev_nonblank;
+            let after_text =
+                i > 0 && lines.get(i - 1).is_some_and(|l| !l.trim().is_empty()) && Some(i - 1) == prev_nonblank;
             match prev_nonblank {
-                Some(p) if consumed[p] => {
+                Some(p) if is_consumed(consumed, p) => {
                     out.rule = Some((i, p));
                     break;
                 }
@@ -149,10 +162,11 @@ pub fn scan(lines: &[&str], start: usize, consumed: &mut [bool], kinds: &[String
 
         if trimmed.starts_with('|') {
             let end = run_end(lines, i, |l| l.trim_start().starts_with('|'));
+            let rows: Vec<&str> = (i..end).filter_map(|j| lines.get(j)).collect();
             let in_section = section.is_some();
-            match metadata_table(&lines[i..end], i, in_section, kinds) {
+            match metadata_table(&rows, i, in_section, kinds) {
                 Some(fields) => {
-                    consumed[i..end].iter_mut().for_each(|c| *c = true);
+                    mark(consumed, i..end);
                     if let Some(s) = section.as_mut() {
                         s.has_metadata = true;
                     }
@@ -168,7 +182,7 @@ pub fn scan(lines: &[&str], start: usize, consumed: &mut [bool], kinds: &[String
         if parse_key_line(line).is_some() {
             let (fields, end, accepted) = key_block(lines, i, section.is_some(), kinds);
             if accepted {
-                consumed[i..end].iter_mut().for_each(|c| *c = true);
+                mark(consumed, i..end);
                 if let Some(s) = section.as_mut() {
                     s.has_metadata = true;
                 }
@@ -193,25 +207,25 @@ pub fn scan(lines: &[&str], start: usize, consumed: &mut [bool], kinds: &[String
 
 fn mark_unconsumed(section: &mut Option<Section>, i: usize, consumed: &[bool]) {
     if let Some(s) = section.as_mut() {
-        if !consumed[i] {
+        if !is_consumed(consumed, i) {
             s.all_consumed = false;
         }
     }
 }
 
 /// A metadata heading is blanked when everything under it went into the card.
-fn finish_section(section: Option<Section>, consumed: &mut [bool]) {
+fn finish_section(section: Option<Section>, consumed: &mut Vec<bool>) {
     if let Some(s) = section {
         if s.all_consumed && s.has_metadata {
-            consumed[s.heading] = true;
+            mark(consumed, s.heading..s.heading + 1);
         }
     }
 }
 
 /// The end (exclusive) of the run of lines from `start` satisfying `pred`.
-fn run_end(lines: &[&str], start: usize, pred: impl Fn(&str) -> bool) -> usize {
+fn run_end(lines: &mut Lines, start: usize, pred: impl Fn(&str) -> bool) -> usize {
     let mut end = start;
-    while end < lines.len() && pred(lines[end]) {
+    while lines.get(end).is_some_and(&pred) {
         end += 1;
     }
     end
@@ -219,12 +233,12 @@ fn run_end(lines: &[&str], start: usize, pred: impl Fn(&str) -> bool) -> usize {
 
 /// A run of key lines (with list values under empty keys). Returns its fields, where it
 /// ends, and whether it is metadata: inside a metadata section, or naming a known field.
-fn key_block(lines: &[&str], start: usize, in_section: bool, kinds: &[String]) -> (Vec<RawField>, usize, bool) {
+fn key_block(lines: &mut Lines, start: usize, in_section: bool, kinds: &[String]) -> (Vec<RawField>, usize, bool) {
     let mut fields = Vec::new();
     let mut i = start;
     let mut known = false;
-    while i < lines.len() {
-        let Some(key) = parse_key_line(lines[i]) else { break };
+    while let Some(line) = lines.get(i) {
+        let Some(key) = parse_key_line(line) else { break };
         let line_no = i as u32 + 1;
         let key_kind = classify(key.label, kinds);
         known |= key_kind != Key::Other;
@@ -236,7 +250,7 @@ fn key_block(lines: &[&str], start: usize, in_section: bool, kinds: &[String]) -
         // An empty key followed by a list: `**Related Documents:**` then `- PRD: …`.
         let fields_before = fields.len();
         let mut items = Vec::new();
-        while let Some(item) = lines.get(i).and_then(|l| list_item(l)) {
+        while let Some(item) = lines.get(i).and_then(list_item) {
             let item_line = i as u32 + 1;
             match parse_key_line(item).filter(|k| !k.value.trim().is_empty()) {
                 Some(sub) => {
@@ -394,15 +408,15 @@ fn split_cells(row: &str) -> Vec<String> {
 /// An adr-tools `## Status` section: a status line and relation lines (`Supersedes
 /// [5. X](0005-x.md)`). Returns its fields and the index after the section, or `None`
 /// when the section holds anything else (then it is left as body text).
-fn status_section(lines: &[&str], heading: usize, kinds: &[String]) -> Option<(Vec<RawField>, usize)> {
+fn status_section(lines: &mut Lines, heading: usize, kinds: &[String]) -> Option<(Vec<RawField>, usize)> {
     const RELATIONS: [&str; 8] =
         ["superseded by", "supersedes", "amended by", "amends", "clarified by", "clarifies", "replaced by", "replaces"];
     let mut fields = Vec::new();
     let mut has_status = false;
     let mut i = heading + 1;
-    while i < lines.len() {
-        let t = lines[i].trim();
-        if atx_heading(lines[i]).is_some() || is_thematic_break(t) || opens_fence(lines[i]).is_some() {
+    while let Some(line) = lines.get(i) {
+        let t = line.trim();
+        if atx_heading(line).is_some() || is_thematic_break(t) || opens_fence(line).is_some() {
             break;
         }
         let line_no = i as u32 + 1;
@@ -438,7 +452,7 @@ fn status_section(lines: &[&str], heading: usize, kinds: &[String]) -> Option<(V
     let end = {
         // Trailing blank lines stay in the body.
         let mut e = i;
-        while e > heading + 1 && lines[e - 1].trim().is_empty() {
+        while e > heading + 1 && lines.get(e - 1).is_some_and(|l| l.trim().is_empty()) {
             e -= 1;
         }
         e
@@ -507,9 +521,10 @@ mod tests {
     }
 
     fn scan_text(text: &str) -> (HeaderScan, Vec<bool>) {
-        let lines: Vec<&str> = text.split('\n').collect();
-        let mut consumed = vec![false; lines.len()];
-        let s = scan(&lines, 0, &mut consumed, &kinds());
+        let mut lines = Lines::new(text);
+        let mut consumed = Vec::new();
+        let s = scan(&mut lines, 0, &mut consumed, &kinds());
+        consumed.resize(text.split('\n').count(), false);
         (s, consumed)
     }
 

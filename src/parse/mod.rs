@@ -18,6 +18,7 @@ pub mod body_refs;
 mod fields;
 mod front_matter;
 mod header;
+mod lines;
 mod title;
 mod values;
 
@@ -34,13 +35,13 @@ pub use values::CANONICAL_STATUSES;
 
 /// Parses one source file.
 pub fn parse(file: &SourceFile, config: &Config) -> Doc {
-    let lines: Vec<&str> = file.text.split('\n').collect();
-    let mut consumed = vec![false; lines.len()];
+    let mut lines = lines::Lines::new(&file.text);
+    let mut consumed: Vec<bool> = Vec::new();
     let kinds = &config.kinds;
 
-    let fm = front_matter::read(&lines, &file.rel_path, kinds);
-    consumed[..fm.lines].iter_mut().for_each(|c| *c = true);
-    let scan = header::scan(&lines, fm.lines, &mut consumed, kinds);
+    let fm = front_matter::read(&mut lines, &file.rel_path, kinds);
+    header::mark(&mut consumed, 0..fm.lines);
+    let scan = header::scan(&mut lines, fm.lines, &mut consumed, kinds);
 
     let mut meta = Meta::new(&file.rel_path, config);
     meta.diagnostics = file.diagnostics.clone();
@@ -62,6 +63,7 @@ pub fn parse(file: &SourceFile, config: &Config) -> Doc {
         if values::is_placeholder(t, kinds) {
             meta.warn_placeholder("title", *line, t);
             placeholder_title = title.take();
+            meta.fields.retain(|f| f.key != "title");
         }
     }
     if title.is_none() {
@@ -80,12 +82,12 @@ pub fn parse(file: &SourceFile, config: &Config) -> Doc {
     if let (Some(line), Some(parts)) = (&scan.title, &h1) {
         let same_title = parts.title.eq_ignore_ascii_case(&title) || line.text.trim().eq_ignore_ascii_case(&title);
         if title_from_h1 || same_title || values::is_placeholder(&parts.title, kinds) || parts.title.is_empty() {
-            consumed[line.first..=line.last].iter_mut().for_each(|c| *c = true);
+            header::mark(&mut consumed, line.first..line.last + 1);
         }
     }
     if let Some((rule, prev)) = scan.rule {
-        if consumed[prev] {
-            consumed[rule] = true;
+        if consumed.get(prev).copied().unwrap_or(false) {
+            header::mark(&mut consumed, rule..rule + 1);
         }
     }
 
@@ -124,7 +126,7 @@ pub fn parse(file: &SourceFile, config: &Config) -> Doc {
     };
     let kind = numbered_id.as_deref().and_then(|id| ids::kind_of(id, kinds)).map(str::to_string).or(context_kind);
 
-    let body = blanked_body(&lines, &consumed, file.text.len());
+    let body = lines.with_blanked(&consumed);
     let mut refs = std::mem::take(&mut meta.refs);
     refs.extend(body_refs::scan(&body, config));
 
@@ -146,20 +148,6 @@ pub fn parse(file: &SourceFile, config: &Config) -> Doc {
         body,
         diagnostics: meta.diagnostics,
     }
-}
-
-/// The file's lines joined again, consumed ones emptied: same line count, same numbering.
-fn blanked_body(lines: &[&str], consumed: &[bool], capacity: usize) -> String {
-    let mut body = String::with_capacity(capacity);
-    for (i, line) in lines.iter().enumerate() {
-        if i > 0 {
-            body.push('\n');
-        }
-        if !consumed[i] {
-            body.push_str(line);
-        }
-    }
-    body
 }
 
 /// Metadata being gathered from the fields, in document order. The first value of a

@@ -633,6 +633,7 @@ fn thousand_docs_parse_fast() {
         let d = doc_with(&format!("tdd/doc-{i}.md"), &text, &c);
         assert_eq!(d.status.as_deref(), Some("accepted"));
     }
+
     // Debug builds are several times slower than release; this only catches blow-ups.
     assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
 }
