@@ -621,7 +621,8 @@ fn is_kind_word(tok: &str, kinds: &[String]) -> bool {
 fn looks_like_path(tok: &str) -> bool {
     let lower = tok.to_ascii_lowercase();
     let no_anchor = lower.split('#').next().unwrap_or(&lower);
-    no_anchor.ends_with(".md") || no_anchor.ends_with(".markdown") || (tok.contains('/') && !tok.contains("://"))
+    // `Client/Server` is prose; a path names a Markdown file or starts like a path.
+    no_anchor.ends_with(".md") || no_anchor.ends_with(".markdown") || tok.starts_with("./") || tok.starts_with("../")
 }
 
 /// Words of a value with their byte offsets, split on whitespace, commas and semicolons,
@@ -803,6 +804,9 @@ mod tests {
         assert!(ph.is_empty(), "{ph:?}");
         let targets: Vec<&str> = refs.iter().map(|r| r.target.as_str()).collect();
         assert_eq!(targets, ["../prd/PRD-0040-limits.md#goals", "ADR-0007", "ADR-0009", "docs/specs/x/prd.md"]);
+        let (refs, _) = references("Client/Server split, ../adr/", 3, "Related", Relation::Related, &k);
+        let targets: Vec<&str> = refs.iter().map(|r| r.target.as_str()).collect();
+        assert_eq!(targets, ["../adr/"], "prose with a slash is not a path");
         assert_eq!(refs[0].label.as_deref(), Some("Rate limits"));
         assert!(refs.iter().all(|r| r.line == Some(12) && r.field.as_deref() == Some("Related PRD")));
     }
