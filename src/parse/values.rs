@@ -804,9 +804,9 @@ mod tests {
         assert!(ph.is_empty(), "{ph:?}");
         let targets: Vec<&str> = refs.iter().map(|r| r.target.as_str()).collect();
         assert_eq!(targets, ["../prd/PRD-0040-limits.md#goals", "ADR-0007", "ADR-0009", "docs/specs/x/prd.md"]);
-        let (refs, _) = references("Client/Server split, ../adr/", 3, "Related", Relation::Related, &k);
-        let targets: Vec<&str> = refs.iter().map(|r| r.target.as_str()).collect();
-        assert_eq!(targets, ["../adr/"], "prose with a slash is not a path");
+        let (prose, _) = references("Client/Server split, ../adr/", 3, "Related", Relation::Related, &k);
+        let prose_targets: Vec<&str> = prose.iter().map(|r| r.target.as_str()).collect();
+        assert_eq!(prose_targets, ["../adr/"], "prose with a slash is not a path");
         assert_eq!(refs[0].label.as_deref(), Some("Rate limits"));
         assert!(refs.iter().all(|r| r.line == Some(12) && r.field.as_deref() == Some("Related PRD")));
     }
