@@ -280,9 +280,9 @@ fn scan_blocks(body: &str) -> Blocks {
             prev_blank = false;
             continue;
         }
-        if trimmed.starts_with("<!--") {
+        if let Some(comment) = trimmed.strip_prefix("<!--") {
             flush(&mut para, &mut out);
-            if !trimmed[4..].contains("-->") {
+            if !comment.contains("-->") {
                 state = BlockState::HtmlComment;
             }
             prev_blank = false;
