@@ -49,9 +49,6 @@ pub struct Link {
     pub line: Option<u32>,
     /// False when the relation was declared by the other doc and mirrored here.
     pub declared: bool,
-    /// The metadata field it came from (`Related PRD`); `None` for body mentions and
-    /// mirrored links.
-    pub field: Option<String>,
 }
 
 /// A doc that points at this one.
@@ -151,9 +148,9 @@ impl AnchorCache {
     }
 }
 
-/// Where an unresolved target was first met, and the lines it was met again on.
-struct Unresolved {
-    first: usize,
+/// An unresolved target: where it was first met, and the lines it was met again on.
+struct Unresolved<'a> {
+    first: &'a RawRef,
     resolution: Resolution,
     more_lines: Vec<u32>,
 }
@@ -193,10 +190,8 @@ fn declared_links(index: &Index, pos: usize, anchors: &mut AnchorCache, diags: &
                 match unresolved.get_mut(&key) {
                     Some(u) => u.more_lines.extend(raw.line),
                     None => {
-                        unresolved.insert(
-                            key.clone(),
-                            Unresolved { first: links.len(), resolution: other, more_lines: vec![] },
-                        );
+                        unresolved
+                            .insert(key.clone(), Unresolved { first: raw, resolution: other, more_lines: vec![] });
                     }
                 }
                 if seen.insert((raw.relation, key)) {
@@ -206,10 +201,7 @@ fn declared_links(index: &Index, pos: usize, anchors: &mut AnchorCache, diags: &
         }
     }
     for u in unresolved.values() {
-        // `first` is where the link was (or would have been) pushed; the raw ref is the link's.
-        if let Some(link) = links.get(u.first) {
-            diags.push(unresolved_diagnostic(index, pos, link, &u.resolution, &u.more_lines));
-        }
+        diags.push(unresolved_diagnostic(index, pos, u.first, &u.resolution, &u.more_lines));
     }
     // A metadata relation wins over a body mention of the same target.
     let by_metadata: HashSet<Key> =
@@ -239,15 +231,7 @@ fn canonical_written(index: &Index, written: &str) -> String {
 }
 
 fn link_from(raw: &RawRef, target: Option<usize>, anchor: Option<String>) -> Link {
-    Link {
-        relation: raw.relation,
-        written: raw.target.clone(),
-        target,
-        anchor,
-        line: raw.line,
-        declared: true,
-        field: raw.field.clone(),
-    }
+    Link { relation: raw.relation, written: raw.target.clone(), target, anchor, line: raw.line, declared: true }
 }
 
 fn field_name(raw: &RawRef) -> String {
@@ -263,12 +247,12 @@ fn field_name(raw: &RawRef) -> String {
 fn unresolved_diagnostic(
     index: &Index,
     pos: usize,
-    link: &Link,
+    raw: &RawRef,
     resolution: &Resolution,
     more_lines: &[u32],
 ) -> Diagnostic {
-    let w = &link.written;
-    let place = link.field.as_ref().map(|f| format!(" in `{f}`")).unwrap_or_default();
+    let w = &raw.target;
+    let place = raw.field.as_ref().map(|f| format!(" in `{f}`")).unwrap_or_default();
     let mut message = match resolution {
         Resolution::OutsideDocs => format!("link `{w}`{place} points outside the docs folder"),
         Resolution::MissingFile => {
@@ -290,7 +274,7 @@ fn unresolved_diagnostic(
         let noun = if lines.len() == 1 { "line" } else { "lines" };
         message.push_str(&format!("; also on {noun} {}", lines.join(", ")));
     }
-    Diagnostic::warning(&index.docs[pos].source, link.line, message)
+    Diagnostic::warning(&index.docs[pos].source, raw.line, message)
 }
 
 fn check_anchor(
@@ -343,7 +327,6 @@ fn mirror_supersessions(outgoing: &mut [Vec<Link>]) {
                         anchor: None,
                         line: None,
                         declared: false,
-                        field: None,
                     },
                 ));
             }
