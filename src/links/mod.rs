@@ -132,19 +132,46 @@ pub fn backlinks_by_relation(graph: &LinkGraph, pos: usize) -> Vec<(Relation, Ve
     groups
 }
 
-/// Heading anchors of target docs, computed once per doc that an `#anchor` points at.
+/// Anchors a doc's page has: its body headings, and its title (lifted out of the body
+/// into the page header; a link to it, `#rate-limiter` or GitHub's
+/// `#trd-0101-rate-limiter`, rightly lands at the top of the page).
+struct PageAnchors {
+    headings: Vec<String>,
+    title: Vec<String>,
+}
+
+impl PageAnchors {
+    fn contains(&self, anchor: &str) -> bool {
+        self.headings.iter().chain(&self.title).any(|a| a == anchor)
+    }
+}
+
+/// The title's anchor with and without the id in front (`TRD-0101: Rate Limiter` was
+/// the H1 whether or not the parse stage kept the id in the title).
+fn title_anchors(id: &str, title: &str) -> Vec<String> {
+    let plain = ids::heading_anchor(title);
+    let id_prefix = format!("{}-", ids::heading_anchor(id));
+    match plain.strip_prefix(&id_prefix) {
+        Some(rest) => vec![plain.clone(), rest.to_string()],
+        None => vec![format!("{id_prefix}{plain}"), plain],
+    }
+}
+
+/// Page anchors of target docs, computed once per doc that an `#anchor` points at.
 struct AnchorCache {
-    anchors: Vec<Option<Vec<String>>>,
+    anchors: Vec<Option<PageAnchors>>,
 }
 
 impl AnchorCache {
     fn new(len: usize) -> Self {
-        AnchorCache { anchors: vec![None; len] }
+        AnchorCache { anchors: (0..len).map(|_| None).collect() }
     }
 
-    fn of(&mut self, index: &Index, pos: usize) -> &[String] {
-        let slot = &mut self.anchors[pos];
-        slot.get_or_insert_with(|| render::heading_anchors(&index.docs[pos].body))
+    fn of(&mut self, index: &Index, pos: usize) -> &PageAnchors {
+        self.anchors[pos].get_or_insert_with(|| {
+            let doc = &index.docs[pos];
+            PageAnchors { headings: render::heading_anchors(&doc.body), title: title_anchors(&doc.id, &doc.title) }
+        })
     }
 }
 
@@ -286,13 +313,14 @@ fn check_anchor(
     anchor: &str,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let list = anchors.of(index, target);
-    if list.iter().any(|a| a == anchor) {
+    let page = anchors.of(index, target);
+    if page.contains(anchor) {
         return;
     }
-    let (near, shown) = resolve::nearby_anchors(list, anchor);
+    let headings = &page.headings;
+    let (near, shown) = resolve::nearby_anchors(headings, anchor);
     let shown: Vec<String> = shown.iter().map(|a| format!("`#{a}`")).collect();
-    let hint = match (list.is_empty(), near) {
+    let hint = match (headings.is_empty(), near) {
         (true, _) => " (it has no headings)".to_string(),
         (false, true) => format!(" (did you mean {}?)", shown.join(", ")),
         (false, false) => format!(" (its headings: {})", shown.join(", ")),

@@ -281,7 +281,7 @@ fn missing_anchors_list_nearby_headings() {
     let trd = doc(
         "trd/t.md",
         "TRD-0001",
-        "[ok](../adr/a.md#context)\n[typo](../adr/a.md#decision-outcom)\n[far](../adr/a.md#zzzzzzzzzz)\n\n## Local\n\n[self](#locl)\n",
+        "[ok](../adr/a.md#context) [top](../adr/a.md#title-of-adr-0007) [gh](../adr/a.md#adr-0007-title-of-adr-0007)\n[typo](../adr/a.md#decision-outcom)\n[far](../adr/a.md#zzzzzzzzzz)\n\n## Local\n\n[self](#locl)\n",
     );
     let index = index_of(vec![adr, trd]);
     let (graph, diags) = build(&index, &config());
@@ -454,4 +454,10 @@ fn status_classes_cover_canonical_and_other_statuses() {
     assert_eq!(mermaid::status_class(Some("in-progress")), "statusInProgress");
     assert_eq!(mermaid::status_class(Some("on-hold")), "statusOther");
     assert_eq!(mermaid::status_class(None), "statusNone");
+}
+
+#[test]
+fn title_anchors_work_with_or_without_the_id_in_the_title() {
+    assert_eq!(title_anchors("TRD-0101", "TRD-0101: Rate Limiter"), ["trd-0101-rate-limiter", "rate-limiter"]);
+    assert_eq!(title_anchors("TRD-0101", "Rate Limiter"), ["trd-0101-rate-limiter", "rate-limiter"]);
 }
