@@ -80,8 +80,9 @@ pub struct Supersession {
 pub fn build(index: &Index, _config: &Config) -> (LinkGraph, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut anchors = AnchorCache::new(index.len());
+    let mut hints = resolve::Hints::new(index);
     let mut outgoing: Vec<Vec<Link>> =
-        (0..index.len()).map(|pos| declared_links(index, pos, &mut anchors, &mut diags)).collect();
+        (0..index.len()).map(|pos| declared_links(index, pos, &mut anchors, &mut hints, &mut diags)).collect();
     mirror_supersessions(&mut outgoing);
     let incoming = backlinks(&outgoing);
     let graph = LinkGraph { outgoing, incoming };
@@ -183,7 +184,13 @@ struct Unresolved<'a> {
 }
 
 /// The doc's own references, resolved and deduplicated, with their diagnostics.
-fn declared_links(index: &Index, pos: usize, anchors: &mut AnchorCache, diags: &mut Vec<Diagnostic>) -> Vec<Link> {
+fn declared_links(
+    index: &Index,
+    pos: usize,
+    anchors: &mut AnchorCache,
+    hints: &mut resolve::Hints,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Link> {
     let doc = &index.docs[pos];
     let mut links: Vec<Link> = Vec::new();
     let mut seen: HashSet<(Relation, Key)> = HashSet::new();
@@ -228,7 +235,7 @@ fn declared_links(index: &Index, pos: usize, anchors: &mut AnchorCache, diags: &
         }
     }
     for u in unresolved.values() {
-        diags.push(unresolved_diagnostic(index, pos, u.first, &u.resolution, &u.more_lines));
+        diags.push(unresolved_diagnostic(index, hints, pos, u.first, &u.resolution, &u.more_lines));
     }
     // A metadata relation wins over a body mention of the same target.
     let by_metadata: HashSet<Key> =
@@ -273,6 +280,7 @@ fn field_name(raw: &RawRef) -> String {
 
 fn unresolved_diagnostic(
     index: &Index,
+    hints: &mut resolve::Hints,
     pos: usize,
     raw: &RawRef,
     resolution: &Resolution,
@@ -283,12 +291,11 @@ fn unresolved_diagnostic(
     let mut message = match resolution {
         Resolution::OutsideDocs => format!("link `{w}`{place} points outside the docs folder"),
         Resolution::MissingFile => {
-            let hint =
-                resolve::suggest_path(index, pos, w).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+            let hint = hints.path(pos, w).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
             format!("link to missing file `{w}`{place}{hint}")
         }
         Resolution::UnknownId => {
-            let hint = match resolve::suggest_id(index, w) {
+            let hint = match hints.id(w) {
                 Some(s) => format!("; did you mean `{s}`?"),
                 None => String::new(),
             };

@@ -13,6 +13,7 @@ use crate::ids;
 use crate::index::Index;
 use crate::parse::body_refs;
 use crate::urls;
+use std::collections::HashMap;
 
 /// The outcome of resolving one written target.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,41 +164,85 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// A hint for an id no doc has: the nearest numbered id (one edit away), or the same
-/// number under another kind (`ADR-0040` when only `PRD-0040` exists).
-pub(crate) fn suggest_id(index: &Index, written: &str) -> Option<String> {
-    let canonical = ids::normalize(written, index.kinds())?;
-    let number = canonical.split_once('-').map(|(_, n)| n)?;
-    index
-        .docs
-        .iter()
-        .filter(|d| d.numbered)
-        .filter_map(|d| {
-            let distance = edit_distance(&canonical, &d.id);
-            let same_number = d.id.split_once('-').is_some_and(|(_, n)| n == number);
-            (distance <= 1 || same_number).then_some((distance, &d.id))
-        })
-        .min()
-        .map(|(_, id)| id.clone())
+/// "Did you mean" hints for misses, built once per links run. A portal with thousands
+/// of broken references stays fast: each distinct miss is looked up once, exact file
+/// names come from a map, and edit distances are computed only for names of a close length.
+pub(crate) struct Hints<'a> {
+    index: &'a Index,
+    /// Lower-cased file name → docs-relative sources with that name.
+    by_name: HashMap<String, Vec<&'a str>>,
+    id_cache: HashMap<String, Option<String>>,
+    path_cache: HashMap<(String, String), Option<String>>,
 }
 
-/// A hint for a path that names no doc: the link to write, from the doc's folder, to a
-/// doc with the same file name (case-insensitively) or a file name one or two edits away.
-pub(crate) fn suggest_path(index: &Index, from: usize, written: &str) -> Option<String> {
-    let (path, _) = split_anchor(written);
-    let decoded = urls::percent_decode(path).unwrap_or_else(|| path.to_string());
-    let name = decoded.rsplit('/').next()?.to_lowercase();
-    let from_dir = index.docs.get(from).map(|d| parent_dir(&d.source)).unwrap_or("");
-    let best = index
-        .docs
-        .iter()
-        .filter_map(|d| {
-            let doc_name = d.source.rsplit('/').next().unwrap_or(&d.source).to_lowercase();
-            let distance = edit_distance(&name, &doc_name);
-            (distance <= 2).then_some((distance, &d.source))
-        })
-        .min()?;
-    Some(relative_link(from_dir, best.1))
+impl<'a> Hints<'a> {
+    pub(crate) fn new(index: &'a Index) -> Self {
+        let mut by_name: HashMap<String, Vec<&str>> = HashMap::new();
+        for d in &index.docs {
+            by_name.entry(file_name(&d.source).to_lowercase()).or_default().push(&d.source);
+        }
+        Hints { index, by_name, id_cache: HashMap::new(), path_cache: HashMap::new() }
+    }
+
+    /// For an id no doc has: the nearest numbered id (one edit away, a swap of two
+    /// digits included), or the same number under another kind (`ADR-0040` when only
+    /// `PRD-0040` exists).
+    pub(crate) fn id(&mut self, written: &str) -> Option<String> {
+        let canonical = ids::normalize(written, self.index.kinds())?;
+        if let Some(hit) = self.id_cache.get(&canonical) {
+            return hit.clone();
+        }
+        let number = canonical.split_once('-').map(|(_, n)| n).unwrap_or("");
+        let hint = self
+            .index
+            .docs
+            .iter()
+            .filter(|d| d.numbered && d.id.len().abs_diff(canonical.len()) <= 1)
+            .filter_map(|d| {
+                let same_number = d.id.split_once('-').is_some_and(|(_, n)| n == number);
+                let distance = edit_distance(&canonical, &d.id);
+                (distance <= 1 || same_number).then_some((distance, &d.id))
+            })
+            .min()
+            .map(|(_, id)| id.clone());
+        self.id_cache.insert(canonical, hint.clone());
+        hint
+    }
+
+    /// For a path that names no doc: the link to write, from the doc's folder, to the
+    /// doc with the same file name (case-insensitively; the nearest folder wins when
+    /// several share it) or with a file name one or two edits away.
+    pub(crate) fn path(&mut self, from: usize, written: &str) -> Option<String> {
+        let from_dir = self.index.docs.get(from).map(|d| parent_dir(&d.source)).unwrap_or("");
+        let (path, _) = split_anchor(written);
+        let decoded = urls::percent_decode(path).unwrap_or_else(|| path.to_string()).replace('\\', "/");
+        let name = file_name(&decoded).to_lowercase();
+        let key = (from_dir.to_string(), name);
+        if let Some(hit) = self.path_cache.get(&key) {
+            return hit.clone();
+        }
+        let name = &key.1;
+        let best = match self.by_name.get(name) {
+            Some(sources) => sources.iter().min_by_key(|s| relative_link(from_dir, s).len()).copied(),
+            None => self
+                .by_name
+                .iter()
+                .filter(|(n, _)| n.len().abs_diff(name.len()) <= 2)
+                .filter_map(|(n, sources)| {
+                    let distance = edit_distance(name, n);
+                    (distance <= 2).then(|| (distance, sources.first().copied().unwrap_or_default()))
+                })
+                .min()
+                .map(|(_, s)| s),
+        };
+        let hint = best.map(|s| relative_link(from_dir, s));
+        self.path_cache.insert(key, hint.clone());
+        hint
+    }
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
 }
 
 /// Up to three anchors near `wanted`, or the first few when none is near.

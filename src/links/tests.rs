@@ -461,3 +461,37 @@ fn title_anchors_work_with_or_without_the_id_in_the_title() {
     assert_eq!(title_anchors("TRD-0101", "TRD-0101: Rate Limiter"), ["trd-0101-rate-limiter", "rate-limiter"]);
     assert_eq!(title_anchors("TRD-0101", "Rate Limiter"), ["trd-0101-rate-limiter", "rate-limiter"]);
 }
+
+#[test]
+fn resolving_arbitrary_text_never_panics() {
+    let index = sample();
+    for written in [
+        "",
+        "#",
+        "%",
+        "%zz.md",
+        "%ff%fe.md",
+        "../",
+        "/",
+        "//",
+        "..",
+        "a/../../b.md#x",
+        "<",
+        "<>",
+        "é/日本.md#ü",
+        "ADR-",
+        "ADR-9999999",
+        "\u{0}",
+        "docs/",
+        "x.md?#",
+        "?q",
+        "C:\\docs\\x.md",
+        "mailto:",
+        "a:b",
+    ] {
+        for from in [0, index.len() - 1, index.len() + 5] {
+            let _ = resolve(&index, from, written);
+            let _ = resolve::Hints::new(&index).path(from, written);
+        }
+    }
+}

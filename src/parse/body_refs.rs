@@ -950,3 +950,38 @@ after ADR-13 <span title=\"ADR-14\">x</span>
         assert_eq!(targets(r"\[ADR-1\](x.md)"), [("ADR-1".to_string(), 1)]);
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+    use std::path::Path;
+
+    /// Markdown-significant pieces, multi-byte chars and id fragments, glued at random.
+    const PIECES: &[&str] = &[
+        "[", "]", "(", ")", "<", ">", "`", "``", "```", "~~~", "\\", "!", "#", "*", "_", "-", ".", "/", "@", ":", "\n",
+        "\n\n", "    ", "\t", "> ", "- ", "1. ", "<!--", "-->", "http://", "www.", "ADR", "ADR-", "adr_", "7", "0007",
+        " ", "x.md", "#a", "\"", "'", "é", "日本", "—", "\u{200b}", "[^1]: ", "[l]: ", "<div>", "</pre>",
+    ];
+
+    #[test]
+    fn scanning_arbitrary_markdown_never_panics() {
+        let config = Config::default_at(Path::new("/p"));
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..40 {
+                // xorshift64: deterministic, no dependency.
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(PIECES[(state % PIECES.len() as u64) as usize]);
+            }
+            for r in scan(&text, &config) {
+                assert!(r.line.is_some_and(|l| l as usize <= text.lines().count() + 1), "{text:?}");
+            }
+            for (range, _) in find_ids_in_text(&text, &config.kinds) {
+                assert!(text.get(range).is_some());
+            }
+        }
+    }
+}
