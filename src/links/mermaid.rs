@@ -11,10 +11,13 @@
 //!
 //! Edges: a supersession is drawn once, successor `==>` predecessor; `related` is an
 //! undirected `---`; a mention is a dotted `-.->`. Between one pair of docs only the
-//! strongest relation is drawn. The whole-portal graph groups docs in one `subgraph`
-//! per kind and, above [`FULL_GRAPH_MAX_DOCS`] docs, leaves out docs with no relation
-//! (a comment line says how many). A focused graph shows the doc and its one-hop
-//! neighbours, with labelled edges.
+//! strongest relation is drawn, and no graph has more than [`MAX_EDGES`] edges
+//! (metadata relations first, prose mentions while they fit; a `%%` comment counts the
+//! rest). The whole-portal graph groups docs in one `subgraph` per kind; above
+//! [`FULL_GRAPH_MAX_DOCS`] docs it leaves out docs with no drawn relation and labels
+//! nodes by id alone (comment lines say how many were left out). A focused graph shows
+//! the doc and its one-hop neighbours with labelled edges, read from that doc's own
+//! links and backlinks only, so rendering every page's graph stays linear.
 
 use super::LinkGraph;
 use crate::index::Index;
@@ -23,8 +26,14 @@ use crate::urls;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// Above this many docs the whole-portal graph shows only docs with relations.
+/// Above this many docs the whole-portal graph shows only docs with a drawn relation,
+/// labelled by id alone.
 pub const FULL_GRAPH_MAX_DOCS: usize = 300;
+
+/// Most edges drawn in one graph. Mermaid refuses more than 500 by default, and a
+/// denser picture is unreadable anyway: metadata relations come first, prose mentions
+/// only while they fit; a comment line counts what was left out.
+pub const MAX_EDGES: usize = 450;
 
 /// Longest label title, in chars, before it is cut with `…`.
 const MAX_TITLE_CHARS: usize = 60;
@@ -48,7 +57,6 @@ const STATUS_STYLES: &[(&str, &str, &str, &str, &str)] = &[
 /// `None`, else the one-hop neighbourhood of that doc. Node labels are escaped for
 /// Mermaid; nodes carry a status class and a click target (relative to `from_page`).
 pub fn graph_mermaid(index: &Index, graph: &LinkGraph, focus: Option<usize>, from_page: &str) -> String {
-    let edges = edges(graph);
     let mut out = String::from("graph LR\n");
     for (_, class, fill, stroke, extra) in STATUS_STYLES {
         let _ = writeln!(out, "  classDef {class} fill:{fill},stroke:{stroke}{extra}");
@@ -56,42 +64,74 @@ pub fn graph_mermaid(index: &Index, graph: &LinkGraph, focus: Option<usize>, fro
     out.push_str("  classDef statusOther fill:#f3f0ff,stroke:#7048e8\n");
     out.push_str("  classDef statusNone fill:#ffffff,stroke:#ced4da\n");
     let nodes = match focus.filter(|&f| f < index.len()) {
-        Some(f) => {
-            let mut nodes: Vec<usize> = edges.iter().filter_map(|e| e.other_end(f)).collect();
-            nodes.push(f);
-            nodes.sort_unstable();
-            nodes.dedup();
-            for &n in &nodes {
-                node_line(&mut out, index, n, "  ");
-            }
-            for e in edges.iter().filter(|e| e.from == f || e.to == f) {
-                edge_line(&mut out, e, true);
-            }
-            let _ = writeln!(out, "  style n{f} stroke-width:3px");
-            nodes
-        }
-        None => {
-            let mut connected = vec![false; index.len()];
-            for e in &edges {
-                connected[e.from] = true;
-                connected[e.to] = true;
-            }
-            let nodes: Vec<usize> = if index.len() > FULL_GRAPH_MAX_DOCS {
-                let left_out = connected.iter().filter(|c| !**c).count();
-                let _ = writeln!(out, "  %% {left_out} docs without relations are left out");
-                (0..index.len()).filter(|&n| connected[n]).collect()
-            } else {
-                (0..index.len()).collect()
-            };
-            subgraphs(&mut out, index, &nodes);
-            for e in &edges {
-                edge_line(&mut out, e, false);
-            }
-            nodes
-        }
+        Some(f) => neighbourhood(&mut out, index, graph, f),
+        None => whole_portal(&mut out, index, graph),
     };
     classes_and_clicks(&mut out, index, &nodes, from_page);
     out
+}
+
+/// The doc, its one-hop neighbours and the labelled edges between it and them.
+fn neighbourhood(out: &mut String, index: &Index, graph: &LinkGraph, f: usize) -> Vec<usize> {
+    let mut best = BTreeMap::new();
+    for link in graph.outgoing.get(f).into_iter().flatten() {
+        if let Some(t) = link.target {
+            keep_strongest(&mut best, edge(f, link.relation, t));
+        }
+    }
+    for back in graph.incoming.get(f).into_iter().flatten() {
+        keep_strongest(&mut best, edge(back.from, back.relation, f));
+    }
+    let (edges, left_out) = within_budget(best.into_values().collect());
+    if left_out > 0 {
+        let _ = writeln!(out, "  %% {left_out} mentions left out");
+    }
+    let mut nodes: Vec<usize> = edges.iter().filter_map(|e| e.other_end(f)).collect();
+    nodes.push(f);
+    nodes.sort_unstable();
+    nodes.dedup();
+    for &n in &nodes {
+        node_line(out, index, n, "  ", true);
+    }
+    for e in &edges {
+        edge_line(out, e, true);
+    }
+    let _ = writeln!(out, "  style n{f} stroke-width:3px");
+    nodes
+}
+
+/// Every doc (or, in a large portal, every doc with a drawn relation) in one subgraph per kind.
+fn whole_portal(out: &mut String, index: &Index, graph: &LinkGraph) -> Vec<usize> {
+    let mut best = BTreeMap::new();
+    for (a, links) in graph.outgoing.iter().enumerate() {
+        for link in links {
+            if let Some(b) = link.target {
+                keep_strongest(&mut best, edge(a, link.relation, b));
+            }
+        }
+    }
+    let (edges, left_out) = within_budget(best.into_values().collect());
+    if left_out > 0 {
+        let _ = writeln!(out, "  %% {left_out} relations left out (mentions first) to stay readable");
+    }
+    let mut connected = vec![false; index.len()];
+    for e in &edges {
+        connected[e.from] = true;
+        connected[e.to] = true;
+    }
+    let large = index.len() > FULL_GRAPH_MAX_DOCS;
+    let nodes: Vec<usize> = if large {
+        let unconnected = connected.iter().filter(|c| !**c).count();
+        let _ = writeln!(out, "  %% {unconnected} docs without relations are left out");
+        (0..index.len()).filter(|&n| connected[n]).collect()
+    } else {
+        (0..index.len()).collect()
+    };
+    subgraphs(out, index, &nodes, !large);
+    for e in &edges {
+        edge_line(out, e, false);
+    }
+    nodes
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -121,31 +161,42 @@ impl Edge {
     }
 }
 
-/// One edge per pair of docs, the strongest relation between them, in a stable order.
-fn edges(graph: &LinkGraph) -> Vec<Edge> {
-    let mut best: BTreeMap<(usize, usize), Edge> = BTreeMap::new();
-    for (a, links) in graph.outgoing.iter().enumerate() {
-        for link in links {
-            let Some(b) = link.target.filter(|&b| b != a) else { continue };
-            let edge = match link.relation {
-                Relation::Supersedes => Edge { from: a, to: b, kind: EdgeKind::Supersedes },
-                Relation::SupersededBy => Edge { from: b, to: a, kind: EdgeKind::Supersedes },
-                Relation::Related => Edge { from: a.min(b), to: a.max(b), kind: EdgeKind::Related },
-                Relation::Mentions => Edge { from: a, to: b, kind: EdgeKind::Mentions },
-            };
-            let pair = (a.min(b), a.max(b));
-            match best.get(&pair) {
-                Some(old) if old.kind >= edge.kind => {}
-                _ => {
-                    best.insert(pair, edge);
-                }
-            }
-        }
+/// The drawn edge for `a —relation→ b`: supersessions point successor → predecessor,
+/// `related` is undirected (smaller position first).
+fn edge(a: usize, relation: Relation, b: usize) -> Edge {
+    match relation {
+        Relation::Supersedes => Edge { from: a, to: b, kind: EdgeKind::Supersedes },
+        Relation::SupersededBy => Edge { from: b, to: a, kind: EdgeKind::Supersedes },
+        Relation::Related => Edge { from: a.min(b), to: a.max(b), kind: EdgeKind::Related },
+        Relation::Mentions => Edge { from: a, to: b, kind: EdgeKind::Mentions },
     }
-    best.into_values().collect()
 }
 
-fn subgraphs(out: &mut String, index: &Index, nodes: &[usize]) {
+/// One edge per pair of docs: the strongest relation between them.
+fn keep_strongest(best: &mut BTreeMap<(usize, usize), Edge>, e: Edge) {
+    if e.from == e.to {
+        return;
+    }
+    let pair = (e.from.min(e.to), e.from.max(e.to));
+    if best.get(&pair).is_none_or(|old| old.kind < e.kind) {
+        best.insert(pair, e);
+    }
+}
+
+/// At most [`MAX_EDGES`], strongest kinds first, then by pair (stable); and how many
+/// were left out.
+fn within_budget(mut edges: Vec<Edge>) -> (Vec<Edge>, usize) {
+    if edges.len() <= MAX_EDGES {
+        return (edges, 0);
+    }
+    edges.sort_by_key(|e| (std::cmp::Reverse(e.kind), e.from.min(e.to), e.from.max(e.to)));
+    let left_out = edges.len() - MAX_EDGES;
+    edges.truncate(MAX_EDGES);
+    edges.sort_by_key(|e| (e.from.min(e.to), e.from.max(e.to)));
+    (edges, left_out)
+}
+
+fn subgraphs(out: &mut String, index: &Index, nodes: &[usize], with_titles: bool) {
     let mut groups: BTreeMap<(usize, String), Vec<usize>> = BTreeMap::new();
     for &n in nodes {
         let kind = index.docs[n].kind.clone();
@@ -160,16 +211,20 @@ fn subgraphs(out: &mut String, index: &Index, nodes: &[usize]) {
         };
         let _ = writeln!(out, "  subgraph {id}[\"{}\"]", escape_label(&label));
         for n in members {
-            node_line(out, index, n, "    ");
+            node_line(out, index, n, "    ", with_titles);
         }
         out.push_str("  end\n");
     }
 }
 
-fn node_line(out: &mut String, index: &Index, n: usize, indent: &str) {
+/// A node; `ID: Title`, or the id alone (the title for unnumbered docs) in a large graph.
+fn node_line(out: &mut String, index: &Index, n: usize, indent: &str, with_title: bool) {
     let doc = &index.docs[n];
-    let title = truncate(&doc.title, MAX_TITLE_CHARS);
-    let label = if doc.numbered && doc.title != doc.id { format!("{}: {title}", doc.id) } else { title };
+    let label = match (doc.numbered, with_title) {
+        (true, false) => doc.id.clone(),
+        (true, true) if doc.title != doc.id => format!("{}: {}", doc.id, truncate(&doc.title, MAX_TITLE_CHARS)),
+        _ => truncate(&doc.title, MAX_TITLE_CHARS),
+    };
     let _ = writeln!(out, "{indent}n{n}[\"{}\"]", escape_label(&label));
 }
 

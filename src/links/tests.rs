@@ -1,3 +1,4 @@
+use super::mermaid::MAX_EDGES;
 use super::*;
 use crate::config::Config;
 use crate::index::{self, Index};
@@ -447,6 +448,29 @@ fn large_portals_leave_out_unconnected_docs_with_a_note() {
     let src = graph_mermaid(&index, &graph, None, "graph.html");
     assert!(src.contains(&format!("  %% {} docs without relations are left out\n", FULL_GRAPH_MAX_DOCS + 8)), "{src}");
     assert_eq!(src.lines().filter(|l| l.contains("click ")).count(), 3);
+    // Large graphs label nodes by id alone.
+    assert!(src.contains(&format!("n{}[\"TRD-0001\"]", pos(&index, "TRD-1"))), "{src}");
+}
+
+#[test]
+fn dense_mentions_give_way_to_metadata_relations_within_the_edge_budget() {
+    let n = 40;
+    let mut docs: Vec<Doc> = (1..=n)
+        .map(|i| {
+            let body: Vec<String> = (1..=n).filter(|j| *j != i).map(|j| format!("ADR-{j}")).collect();
+            doc(&format!("adr/{i}.md"), &format!("ADR-{i:04}"), &body.join(" "))
+        })
+        .collect();
+    docs.push(with_meta(doc("trd/t.md", "TRD-0001", ""), vec![meta(Relation::Related, "ADR-1", "Related ADR", 2)]));
+    let index = index_of(docs);
+    let (graph, _) = build(&index, &config());
+    let src = graph_mermaid(&index, &graph, None, "graph.html");
+    let pairs = n * (n - 1) / 2 + 1;
+    let edges = src.lines().filter(|l| l.contains(" --- ") || l.contains(" -.-> ")).count();
+    assert_eq!(edges, MAX_EDGES);
+    assert!(src.contains(&format!("  %% {} relations left out (mentions first) to stay readable\n", pairs - MAX_EDGES)));
+    let (trd, adr1) = (pos(&index, "TRD-1"), pos(&index, "ADR-1"));
+    assert!(src.contains(&format!("  n{} --- n{}\n", adr1.min(trd), adr1.max(trd))), "{src}");
 }
 
 #[test]
