@@ -12,6 +12,7 @@
 //! Edges: a supersession is drawn once, successor `==>` predecessor; `related` is an
 //! undirected `---`; a mention is a dotted `-.->`. Between one pair of docs only the
 //! strongest relation is drawn, and no graph has more than [`MAX_EDGES`] edges
+//! ([`FOCUS_MAX_EDGES`] around one doc)
 //! (metadata relations first, prose mentions while they fit; a `%%` comment counts the
 //! rest). The whole-portal graph groups docs in one `subgraph` per kind; above
 //! [`FULL_GRAPH_MAX_DOCS`] docs it leaves out docs with no drawn relation and labels
@@ -34,6 +35,10 @@ pub const FULL_GRAPH_MAX_DOCS: usize = 300;
 /// denser picture is unreadable anyway: metadata relations come first, prose mentions
 /// only while they fit; a comment line counts what was left out.
 pub const MAX_EDGES: usize = 450;
+
+/// Most edges around one doc: a neighbourhood wider than this is a list, not a picture
+/// (the page's backlinks list has them all).
+pub const FOCUS_MAX_EDGES: usize = 60;
 
 /// Longest label title, in chars, before it is cut with `…`.
 const MAX_TITLE_CHARS: usize = 60;
@@ -82,9 +87,9 @@ fn neighbourhood(out: &mut String, index: &Index, graph: &LinkGraph, f: usize) -
     for back in graph.incoming.get(f).into_iter().flatten() {
         keep_strongest(&mut best, edge(back.from, back.relation, f));
     }
-    let (edges, left_out) = within_budget(best.into_values().collect());
+    let (edges, left_out) = within_budget(best.into_values().collect(), FOCUS_MAX_EDGES);
     if left_out > 0 {
-        let _ = writeln!(out, "  %% {left_out} mentions left out");
+        let _ = writeln!(out, "  %% {left_out} relations left out (mentions first) to stay readable");
     }
     let mut nodes: Vec<usize> = edges.iter().filter_map(|e| e.other_end(f)).collect();
     nodes.push(f);
@@ -110,7 +115,7 @@ fn whole_portal(out: &mut String, index: &Index, graph: &LinkGraph) -> Vec<usize
             }
         }
     }
-    let (edges, left_out) = within_budget(best.into_values().collect());
+    let (edges, left_out) = within_budget(best.into_values().collect(), MAX_EDGES);
     if left_out > 0 {
         let _ = writeln!(out, "  %% {left_out} relations left out (mentions first) to stay readable");
     }
@@ -183,15 +188,15 @@ fn keep_strongest(best: &mut BTreeMap<(usize, usize), Edge>, e: Edge) {
     }
 }
 
-/// At most [`MAX_EDGES`], strongest kinds first, then by pair (stable); and how many
+/// At most `budget` edges, strongest kinds first, then by pair (stable); and how many
 /// were left out.
-fn within_budget(mut edges: Vec<Edge>) -> (Vec<Edge>, usize) {
-    if edges.len() <= MAX_EDGES {
+fn within_budget(mut edges: Vec<Edge>, budget: usize) -> (Vec<Edge>, usize) {
+    if edges.len() <= budget {
         return (edges, 0);
     }
     edges.sort_by_key(|e| (std::cmp::Reverse(e.kind), e.from.min(e.to), e.from.max(e.to)));
-    let left_out = edges.len() - MAX_EDGES;
-    edges.truncate(MAX_EDGES);
+    let left_out = edges.len() - budget;
+    edges.truncate(budget);
     edges.sort_by_key(|e| (e.from.min(e.to), e.from.max(e.to)));
     (edges, left_out)
 }

@@ -454,7 +454,7 @@ fn large_portals_leave_out_unconnected_docs_with_a_note() {
 
 #[test]
 fn dense_mentions_give_way_to_metadata_relations_within_the_edge_budget() {
-    let n = 40;
+    let n = 70;
     let mut docs: Vec<Doc> = (1..=n)
         .map(|i| {
             let body: Vec<String> = (1..=n).filter(|j| *j != i).map(|j| format!("ADR-{j}")).collect();
@@ -471,6 +471,11 @@ fn dense_mentions_give_way_to_metadata_relations_within_the_edge_budget() {
     assert!(src.contains(&format!("  %% {} relations left out (mentions first) to stay readable\n", pairs - MAX_EDGES)));
     let (trd, adr1) = (pos(&index, "TRD-1"), pos(&index, "ADR-1"));
     assert!(src.contains(&format!("  n{} --- n{}\n", adr1.min(trd), adr1.max(trd))), "{src}");
+    // Around ADR-1: 69 mention pairs and one related doc; the related edge is kept.
+    let focus = graph_mermaid(&index, &graph, Some(adr1), "adr/1.html");
+    let edges = focus.lines().filter(|l| l.contains("|mentions|") || l.contains("|related|")).count();
+    assert_eq!(edges, super::mermaid::FOCUS_MAX_EDGES);
+    assert!(focus.contains("|related|"));
 }
 
 #[test]
