@@ -66,6 +66,8 @@ pub fn is_loose_spelling(written: &str) -> bool {
 pub struct IdMatcher {
     /// Upper-case kinds, longest first so `SPEC` wins over a kind `SP`.
     kinds: Vec<String>,
+    /// Bytes a kind can start with (either case): most words are rejected on this alone.
+    first_bytes: [bool; 256],
 }
 
 impl IdMatcher {
@@ -74,7 +76,14 @@ impl IdMatcher {
             kinds.iter().map(|k| k.trim().to_ascii_uppercase()).filter(|k| !k.is_empty()).collect();
         kinds.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         kinds.dedup();
-        IdMatcher { kinds }
+        let mut first_bytes = [false; 256];
+        for k in &kinds {
+            if let Some(&b) = k.as_bytes().first() {
+                first_bytes[usize::from(b.to_ascii_uppercase())] = true;
+                first_bytes[usize::from(b.to_ascii_lowercase())] = true;
+            }
+        }
+        IdMatcher { kinds, first_bytes }
     }
 
     /// Calls `hit(range, canonical id)` for every id in `text`, left to right.
@@ -82,23 +91,39 @@ impl IdMatcher {
         let b = text.as_bytes();
         let mut i = 0;
         while i < b.len() {
-            if !b[i].is_ascii_alphabetic() {
+            let c = b[i];
+            if !c.is_ascii_alphabetic() {
                 i += 1;
                 continue;
             }
-            let word_end = i + b[i..].iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+            let mut word_end = i + 1;
+            while word_end < b.len() && b[word_end].is_ascii_alphanumeric() {
+                word_end += 1;
+            }
+            // Cheap rejections first: this runs at every word of every doc. A URL's
+            // scheme (or `www`) is a word followed by `:`, `+`, `.` or `-`.
+            let may_be_url = matches!(b.get(word_end), Some(b':' | b'+' | b'.' | b'-'));
+            let may_be_id = self.first_bytes[usize::from(c)];
+            if !may_be_id && !may_be_url {
+                i = word_end;
+                continue;
+            }
             if joined_before(text, i) {
                 i = word_end;
                 continue;
             }
-            if let Some(end) = url_end(b, i) {
-                i = end;
-                continue;
+            if may_be_url {
+                if let Some(end) = url_end(b, i) {
+                    i = end;
+                    continue;
+                }
             }
-            if let Some((end, id)) = self.match_at(text, i) {
-                hit(i..end, id);
-                i = end;
-                continue;
+            if may_be_id {
+                if let Some((end, id)) = self.match_at(text, i) {
+                    hit(i..end, id);
+                    i = end;
+                    continue;
+                }
             }
             i = word_end;
         }
@@ -108,6 +133,9 @@ impl IdMatcher {
     fn match_at(&self, text: &str, i: usize) -> Option<(usize, String)> {
         let b = text.as_bytes();
         for kind in &self.kinds {
+            if !kind.as_bytes().first().is_some_and(|k| k.eq_ignore_ascii_case(&b[i])) {
+                continue;
+            }
             let k_end = i + kind.len();
             let Some(written_kind) = b.get(i..k_end) else { continue };
             if !written_kind.eq_ignore_ascii_case(kind.as_bytes()) {
@@ -220,9 +248,9 @@ fn scan_blocks(body: &str) -> Blocks {
         let line_no = n as u32 + 1;
         let start = offset;
         offset += raw_line.len();
-        let line = raw_line.trim_end_matches(['\n', '\r']);
+        let line = strip_line_end(raw_line);
         let (content, indent) = block_content(line);
-        let blank = content.trim().is_empty();
+        let blank = content.bytes().all(|c| c == b' ' || c == b'\t');
 
         match state {
             BlockState::Fence { marker, len } => {
@@ -273,7 +301,7 @@ fn scan_blocks(body: &str) -> Blocks {
             continue;
         }
         prev_code = false;
-        let trimmed = content.trim_start();
+        let trimmed = skip_blanks(content);
         if let Some((marker, len)) = fence_open(trimmed) {
             flush(&mut para, &mut out);
             state = BlockState::Fence { marker, len };
@@ -337,15 +365,29 @@ fn flush(para: &mut Option<Paragraph>, out: &mut Blocks) {
     }
 }
 
+fn strip_line_end(line: &str) -> &str {
+    let b = line.as_bytes();
+    let mut end = b.len();
+    while end > 0 && matches!(b[end - 1], b'\n' | b'\r') {
+        end -= 1;
+    }
+    &line[..end]
+}
+
+/// `s` without leading spaces and tabs.
+fn skip_blanks(s: &str) -> &str {
+    let n = s.bytes().take_while(|&c| c == b' ' || c == b'\t').count();
+    &s[n..]
+}
+
 /// The line without block-quote markers, and the indentation (in columns, tabs to 4)
 /// of what follows them.
 fn block_content(line: &str) -> (&str, usize) {
     let mut rest = line;
     loop {
-        let t = rest.trim_start_matches([' ', '\t']);
-        let lead = rest.len() - t.len();
+        let t = skip_blanks(rest);
         match t.strip_prefix('>') {
-            Some(after) if lead <= 3 => rest = after.strip_prefix(' ').unwrap_or(after),
+            Some(after) if rest.len() - t.len() <= 3 => rest = after.strip_prefix(' ').unwrap_or(after),
             _ => break,
         }
     }
