@@ -429,3 +429,230 @@ fn fold_whitespace(text: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scraper::{Html, Selector};
+
+    /// Knows one doc, `ADR-0007`, reachable as `../adr/ADR-0007-x.md` or by the bare id.
+    struct OneDoc;
+
+    impl Xrefs for OneDoc {
+        fn doc_link(&self, dest: &str) -> DocLink {
+            match dest.split_once('#') {
+                Some(("../adr/ADR-0007-x.md", anchor)) => DocLink::Resolved(xref(Some(anchor))),
+                None if dest == "../adr/ADR-0007-x.md" => DocLink::Resolved(xref(None)),
+                _ => DocLink::Unresolved,
+            }
+        }
+        fn bare_ids(&self, text: &str) -> Vec<(Range<usize>, Xref)> {
+            text.match_indices("ADR-0007").map(|(at, id)| (at..at + id.len(), xref(None))).collect()
+        }
+    }
+
+    fn xref(anchor: Option<&str>) -> Xref {
+        let href = match anchor {
+            Some(a) => format!("../adr/ADR-0007-x.html#{a}"),
+            None => "../adr/ADR-0007-x.html".to_string(),
+        };
+        Xref { href, title: "ADR-0007: Use <Postgres> (accepted)".to_string() }
+    }
+
+    fn html_of(markdown: &str) -> Output {
+        render(markdown, MarkdownOptions::default(), &OneDoc)
+    }
+
+    fn select<'h>(doc: &'h Html, css: &str) -> Vec<scraper::ElementRef<'h>> {
+        doc.select(&Selector::parse(css).expect("valid selector")).collect()
+    }
+
+    fn text_of(el: &scraper::ElementRef<'_>) -> String {
+        el.text().collect()
+    }
+
+    #[test]
+    fn heading_ids_are_exactly_heading_anchors_and_fill_the_toc() {
+        let md = "# Title\n\n## 2.1 High-Level *Design*\n\ntext\n\n## Overview\n\n### `code` & more\n\nSetext\n------\n\n## Overview\n\n> ## Quoted\n\n- ## In a list\n\n```\n## not a heading\n```\n";
+        let out = html_of(md);
+        let page = Html::parse_fragment(&out.html);
+        let ids: Vec<String> = select(&page, "h1, h2, h3, h4, h5, h6")
+            .iter()
+            .map(|h| h.value().attr("id").expect("every heading has an id").to_string())
+            .collect();
+        assert_eq!(ids, heading_anchors(md));
+        assert_eq!(
+            ids,
+            ["title", "21-high-level-design", "overview", "code--more", "setext", "overview-1", "quoted", "in-a-list"]
+        );
+        let toc: Vec<(u8, &str, &str)> =
+            out.toc.iter().map(|t| (t.level, t.anchor.as_str(), t.text.as_str())).collect();
+        assert_eq!(toc[1], (2, "21-high-level-design", "2.1 High-Level Design"));
+        assert_eq!(toc[3], (3, "code--more", "code & more"));
+        assert_eq!(toc.len(), 8);
+        for h in select(&page, "h2") {
+            let id = h.value().attr("id").expect("id");
+            let anchor = select(&Html::parse_fragment(&h.html()), "a.anchor").len();
+            assert_eq!(anchor, 1, "{id}: one visible anchor link");
+            assert!(h.html().contains(&format!("href=\"#{id}\"")), "{}", h.html());
+        }
+    }
+
+    #[test]
+    fn raw_html_is_escaped_by_default_and_kept_when_allowed() {
+        let md = "<div class=\"x\">block</div>\n\nInline <b onclick=\"x()\">bold</b> text.\n";
+        let escaped = html_of(md);
+        let page = Html::parse_fragment(&escaped.html);
+        assert!(select(&page, "div.x").is_empty() && select(&page, "b").is_empty(), "{}", escaped.html);
+        assert!(escaped.html.contains("&lt;div class=&quot;x&quot;&gt;"), "{}", escaped.html);
+        assert!(escaped.text.contains("<b onclick=\"x()\">"), "escaped markup is visible text: {}", escaped.text);
+
+        let allowed = render(md, MarkdownOptions { allow_html: true, ..Default::default() }, &OneDoc);
+        let page = Html::parse_fragment(&allowed.html);
+        assert_eq!(select(&page, "div.x").len(), 1, "{}", allowed.html);
+        assert_eq!(select(&page, "b").len(), 1, "{}", allowed.html);
+    }
+
+    #[test]
+    fn script_urls_never_become_links_even_with_raw_html_allowed() {
+        let md = "[one](javascript:alert(1)) [two](JaVaScRiPt:alert(2)) [three](vbscript:x) \
+                  [four](data:text/html;base64,PHNjcmlwdD4=) <javascript:alert(5)> [ok](https://example.com/a?b=1&c=2)\n\n\
+                  ![img](javascript:alert(6))\n";
+        for allow_html in [false, true] {
+            let out = render(md, MarkdownOptions { allow_html, ..Default::default() }, &OneDoc);
+            let page = Html::parse_fragment(&out.html);
+            let hrefs: Vec<&str> = select(&page, "a").iter().filter_map(|a| a.value().attr("href")).collect();
+            assert_eq!(hrefs, ["https://example.com/a?b=1&c=2"], "allow_html={allow_html}: {}", out.html);
+            for img in select(&page, "img") {
+                assert_eq!(img.value().attr("src"), Some(""), "{}", out.html);
+            }
+            for word in ["one", "two", "three", "four"] {
+                assert!(out.text.contains(word), "text kept: {}", out.text);
+            }
+            assert!(out.notes.iter().any(|n| n.line == 1 && n.message.contains("javascript")), "{:?}", out.notes);
+        }
+    }
+
+    #[test]
+    fn relative_doc_links_resolve_or_are_marked_unresolved() {
+        let md = "See [the ADR](../adr/ADR-0007-x.md#context) and [gone](../adr/ADR-0099-gone.md) \
+                  and [external](https://example.com/x.md) and [local](#intro).\n";
+        let out = html_of(md);
+        let page = Html::parse_fragment(&out.html);
+        let xrefs = select(&page, "a.xref");
+        assert_eq!(xrefs.len(), 1, "{}", out.html);
+        assert_eq!(xrefs[0].value().attr("href"), Some("../adr/ADR-0007-x.html#context"));
+        assert_eq!(xrefs[0].value().attr("title"), Some("ADR-0007: Use <Postgres> (accepted)"));
+        assert_eq!(text_of(&xrefs[0]), "the ADR");
+        let unresolved = select(&page, "span.xref-unresolved");
+        assert_eq!(unresolved.len(), 1);
+        assert_eq!(text_of(&unresolved[0]), "gone");
+        assert_eq!(unresolved[0].value().attr("title"), Some("unresolved reference: ../adr/ADR-0099-gone.md"));
+        let hrefs: Vec<&str> = select(&page, "a").iter().filter_map(|a| a.value().attr("href")).collect();
+        assert!(!hrefs.iter().any(|h| h.contains("ADR-0099")), "no dead link: {hrefs:?}");
+        assert!(hrefs.contains(&"https://example.com/x.md") && hrefs.contains(&"#intro"), "{hrefs:?}");
+    }
+
+    #[test]
+    fn bare_ids_link_in_prose_but_not_in_code_or_links() {
+        let md = "Per ADR-0007, we agree.\n\n`ADR-0007` in code, [ADR-0007 label](https://x.io), **ADR-0007**.\n\n```\nADR-0007\n```\n";
+        let out = html_of(md);
+        let page = Html::parse_fragment(&out.html);
+        let xrefs = select(&page, "a.xref");
+        assert_eq!(xrefs.len(), 2, "prose and bold: {}", out.html);
+        assert!(xrefs.iter().all(|a| text_of(a) == "ADR-0007"));
+        assert!(select(&page, "code a").is_empty(), "{}", out.html);
+        assert!(out.html.contains("<p>Per <a class=\"xref\""), "{}", out.html);
+    }
+
+    #[test]
+    fn mermaid_blocks_are_escaped_and_untouched() {
+        let source = "graph LR\n  A[\"<script>alert(1)</script>\"] --> B{x & y}\n  B -.-> C\n";
+        let md = format!("Intro\n\n```mermaid\n{source}```\n");
+        let out = html_of(&md);
+        assert!(out.has_mermaid);
+        assert!(!out.has_code, "a diagram is not a code block");
+        assert!(!out.html.contains("<script>"), "{}", out.html);
+        let page = Html::parse_fragment(&out.html);
+        let diagrams = select(&page, "pre.mermaid");
+        assert_eq!(diagrams.len(), 1);
+        assert_eq!(text_of(&diagrams[0]), source, "source byte for byte");
+        assert!(select(&page, "pre.mermaid span").is_empty(), "never highlighted");
+        assert!(out.html.contains("--&gt; B{x &amp; y}"), "{}", out.html);
+    }
+
+    #[test]
+    fn code_blocks_are_wrapped_highlighted_or_plain() {
+        let md = "```rust\nfn main() {}\n```\n\n```no-such-lang\n<script>x</script>\n```\n\n    indented <b>\n";
+        let out = html_of(md);
+        assert!(out.has_code && !out.has_mermaid);
+        let page = Html::parse_fragment(&out.html);
+        let blocks = select(&page, "div.code-block");
+        assert_eq!(blocks.len(), 3, "{}", out.html);
+        assert_eq!(blocks[0].value().attr("data-lang"), Some("rust"));
+        assert!(blocks[0].html().contains("class=\"hl-"), "{}", out.html);
+        assert_eq!(blocks[1].value().attr("data-lang"), Some("no-such-lang"));
+        assert!(!blocks[1].html().contains("hl-"), "unknown language is plain: {}", out.html);
+        assert_eq!(text_of(&select(&page, "div.code-block pre.hl code")[1]), "<script>x</script>\n");
+        assert_eq!(blocks[2].value().attr("data-lang"), None);
+        assert!(out.text.contains("fn main() {}") && out.text.contains("<script>x</script>"), "{}", out.text);
+    }
+
+    #[test]
+    fn line_numbers_are_a_separate_column_when_asked_for() {
+        let md = "```sql\nSELECT 1;\nSELECT 2;\nSELECT 3;\n```\n";
+        let plain = html_of(md);
+        assert!(!plain.html.contains("line-numbers"));
+        let numbered = render(md, MarkdownOptions { line_numbers: true, ..Default::default() }, &OneDoc);
+        let page = Html::parse_fragment(&numbered.html);
+        let gutter = select(&page, "div.code-block > pre.line-numbers");
+        assert_eq!(gutter.len(), 1, "{}", numbered.html);
+        assert_eq!(text_of(&gutter[0]), "1\n2\n3\n");
+        assert_eq!(text_of(&select(&page, "pre.hl code")[0]), "SELECT 1;\nSELECT 2;\nSELECT 3;\n");
+    }
+
+    #[test]
+    fn fence_info_strings_yield_the_language_word() {
+        assert_eq!(language_of("rust,ignore"), "rust");
+        assert_eq!(language_of("{.python} title=x"), "python");
+        assert_eq!(language_of("  ts  "), "ts");
+        assert_eq!(language_of(""), "");
+    }
+
+    #[test]
+    fn gfm_tables_task_lists_strikethrough_autolinks_and_footnotes_render() {
+        let md = "| a | b |\n|---|:-:|\n| 1 | 2 |\n\n- [x] done\n- [ ] todo\n\n~~old~~ www.example.com\n\nClaim.[^1]\n\n[^1]: Source.\n";
+        let out = html_of(md);
+        let page = Html::parse_fragment(&out.html);
+        assert_eq!(select(&page, "table td").len(), 2, "{}", out.html);
+        let boxes = select(&page, "li.task-list-item input[type=checkbox][disabled]");
+        assert_eq!(boxes.len(), 2, "{}", out.html);
+        assert!(boxes[0].value().attr("checked").is_some() && boxes[1].value().attr("checked").is_none());
+        assert_eq!(select(&page, "del").len(), 1);
+        assert!(select(&page, "a").iter().any(|a| a.value().attr("href") == Some("http://www.example.com")));
+        assert_eq!(select(&page, "section.footnotes li").len(), 1, "{}", out.html);
+        assert_eq!(select(&page, "sup.footnote-ref a").len(), 1, "{}", out.html);
+    }
+
+    #[test]
+    fn search_text_is_visible_text_with_whitespace_folded() {
+        let out = html_of("## Goals\n\nFast   and\n*correct*  `code`.\n\n| x |\n|---|\n| cell |\n");
+        assert_eq!(out.text, "Goals Fast and correct code. x cell");
+    }
+
+    #[test]
+    fn hostile_input_renders_without_panicking() {
+        let inputs = [
+            "\0\u{feff}# \u{0}\n".to_string(),
+            "[".repeat(10_000),
+            "> ".repeat(2_000) + "x",
+            "```rust\n".to_string() + &"\"".repeat(5_000),
+            "# ".to_string() + &"é".repeat(1000),
+            "- ".repeat(500) + "x",
+        ];
+        for input in &inputs {
+            let out = html_of(input);
+            assert!(!out.html.is_empty() || input.trim().is_empty());
+        }
+    }
+}

@@ -22,6 +22,10 @@ use crate::urls;
 use markdown::{DocLink, MarkdownOptions, Xref, Xrefs};
 use std::ops::Range;
 
+/// The vendored Mermaid release (`theme/assets/mermaid/mermaid.min.js`, from the npm
+/// package `mermaid`, MIT, licence beside it).
+pub const MERMAID_VERSION: &str = "11.17.2";
+
 /// Renders the doc at `doc_pos` of the index.
 pub fn render(index: &Index, graph: &LinkGraph, doc_pos: usize, config: &Config) -> RenderedDoc {
     let _ = graph;
@@ -90,5 +94,94 @@ impl Xrefs for DocXrefs<'_> {
                 Some((range, self.xref(target, None)?))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Doc;
+    use std::path::Path;
+
+    fn doc(source: &str, id: &str, title: &str, status: Option<&str>, body: &str) -> Doc {
+        Doc {
+            source: source.into(),
+            id: id.into(),
+            numbered: true,
+            kind: None,
+            title: title.into(),
+            status: status.map(str::to_string),
+            status_raw: None,
+            authors: vec![],
+            reviewers: vec![],
+            created: None,
+            updated: None,
+            version: None,
+            fields: vec![],
+            refs: vec![],
+            body: body.into(),
+            diagnostics: vec![],
+        }
+    }
+
+    fn portal(body: &str) -> (Index, Config) {
+        let config = Config::default_at(Path::new("/p"));
+        let docs = vec![
+            doc("trd/TRD-0101-limiter.md", "TRD-0101", "Rate Limiter", Some("in-review"), body),
+            doc("adr/ADR-0007-store.md", "ADR-0007", "Use <Postgres>", Some("accepted"), ""),
+            doc("specs/search.md", "specs-search", "Search", None, ""),
+        ];
+        let (index, _) = crate::index::build(docs, &config);
+        (index, config)
+    }
+
+    #[test]
+    fn xrefs_point_from_this_page_and_name_id_title_and_status() {
+        let (index, _) = portal("");
+        let from = index.find_id("TRD-0101").expect("indexed");
+        let xrefs = DocXrefs { index: &index, doc_pos: from, page: urls::page_path(&index.docs[from].source) };
+        let adr = index.find_id("ADR-0007").expect("indexed");
+        let to_adr = xrefs.xref(adr, Some("decision outcome")).expect("doc exists");
+        assert_eq!(to_adr.href, "../adr/ADR-0007-store.html#decision%20outcome");
+        assert_eq!(to_adr.title, "ADR-0007: Use <Postgres> (accepted)");
+        let spec = index.find_id("specs-search").expect("indexed");
+        let to_spec = xrefs.xref(spec, None).expect("doc exists");
+        assert_eq!((to_spec.href.as_str(), to_spec.title.as_str()), ("../specs/search.html", "specs-search: Search"));
+        assert!(xrefs.xref(99, None).is_none());
+        assert_eq!(xrefs.doc_link("../nowhere/missing.md"), DocLink::Unresolved);
+    }
+
+    #[test]
+    fn rendering_a_doc_reports_problems_at_its_file_and_line() {
+        let (index, config) = portal("\n\n## Design\n\nClick [here](javascript:alert(1)).\n");
+        let pos = index.find_id("TRD-0101").expect("indexed");
+        let rendered = render(&index, &LinkGraph::default(), pos, &config);
+        assert_eq!(rendered.toc.len(), 1);
+        assert_eq!(rendered.toc[0].anchor, heading_anchors(&index.docs[pos].body)[0]);
+        assert_eq!(rendered.diagnostics.len(), 1);
+        let diag = &rendered.diagnostics[0];
+        assert_eq!((diag.source.as_str(), diag.line), ("trd/TRD-0101-limiter.md", Some(5)));
+        assert!(!rendered.html.contains("javascript"), "{}", rendered.html);
+    }
+
+    #[test]
+    fn a_position_outside_the_index_renders_nothing() {
+        let (index, config) = portal("");
+        let rendered = render(&index, &LinkGraph::default(), index.len(), &config);
+        assert!(rendered.html.is_empty() && rendered.diagnostics.is_empty());
+    }
+
+    /// The site loads these by exactly these names; Mermaid stays the pinned 11.x release.
+    #[test]
+    fn browser_assets_ship_under_the_names_the_site_loads() {
+        let asset = |path: &str| crate::theme::BUILTIN.iter().find(|(p, _)| *p == path).map(|(_, bytes)| *bytes);
+        for path in ["assets/code.js", "assets/syntax.css", "assets/mermaid/init.js"] {
+            assert!(asset(path).is_some_and(|b| !b.is_empty()), "{path} is embedded");
+        }
+        let bundle = asset("assets/mermaid/mermaid.min.js").expect("mermaid is vendored");
+        let pinned = format!("version:\"{MERMAID_VERSION}\"");
+        assert!(bundle.windows(pinned.len()).any(|w| w == pinned.as_bytes()), "mermaid {MERMAID_VERSION}");
+        let licence = asset("assets/mermaid/LICENSE").expect("licence beside the bundle");
+        assert!(licence.starts_with(b"The MIT License"));
     }
 }
