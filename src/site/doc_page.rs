@@ -256,6 +256,12 @@ fn edit_url(builder: &Builder, source: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
+    use crate::links::{Backlink, LinkGraph};
+    use crate::model::{Doc, RenderedDoc};
+    use crate::site::{Site, SiteInput};
+    use scraper::{Html, Selector};
+    use std::path::Path;
 
     #[test]
     fn relation_fields_are_not_repeated_on_the_card() {
@@ -263,5 +269,113 @@ mod tests {
         assert!(is_card_key("superseded_by"));
         assert!(is_card_key("Authors"));
         assert!(!is_card_key("Team"));
+    }
+
+    fn doc(source: &str, id: &str, status: Option<&str>) -> Doc {
+        Doc {
+            source: source.into(),
+            id: id.into(),
+            numbered: true,
+            kind: Some("TRD".into()),
+            title: format!("Title of {id}"),
+            status: status.map(String::from),
+            status_raw: status.map(String::from),
+            authors: vec![],
+            reviewers: vec![],
+            created: None,
+            updated: None,
+            version: None,
+            fields: vec![],
+            refs: vec![],
+            body: String::new(),
+            diagnostics: vec![],
+        }
+    }
+
+    fn link(relation: Relation, written: &str, target: Option<usize>, declared: bool) -> Link {
+        Link { relation, written: written.into(), target, anchor: None, line: Some(3), declared }
+    }
+
+    /// Builds the site of three docs: `old` (0, superseded by `new`), `new` (1), `prd` (2).
+    fn site_with(outgoing: Vec<Vec<Link>>, incoming: Vec<Vec<Backlink>>) -> Site {
+        let config = Config::default_at(Path::new("/nonexistent-portal"));
+        let docs = vec![
+            doc("trd/old.md", "TRD-0010", Some("superseded")),
+            doc("trd/new.md", "TRD-0011", Some("approved")),
+            doc("prd/p.md", "TRD-0012", None),
+        ];
+        let (index, _) = crate::index::build(docs, &config);
+        let graph = LinkGraph { outgoing, incoming };
+        let rendered = vec![RenderedDoc::default(); index.len()];
+        let theme = crate::theme::load(&config).unwrap();
+        let input = SiteInput {
+            config: &config,
+            index: &index,
+            graph: &graph,
+            rendered: &rendered,
+            theme: &theme,
+            diagnostics: &[],
+        };
+        let (site, diags) = crate::site::build(&input);
+        assert!(diags.is_empty(), "{diags:?}");
+        site
+    }
+
+    fn page(site: &Site, path: &str) -> Html {
+        Html::parse_document(&String::from_utf8_lossy(site.files.get(path).expect(path)))
+    }
+
+    fn hrefs(html: &Html, selector: &str) -> Vec<String> {
+        let sel = Selector::parse(selector).unwrap();
+        html.select(&sel).filter_map(|a| a.value().attr("href").map(String::from)).collect()
+    }
+
+    #[test]
+    fn supersession_declared_on_one_side_shows_on_both_pages() {
+        let outgoing = vec![
+            vec![],
+            vec![link(Relation::Supersedes, "TRD-10", Some(0), true), link(Relation::Related, "PRD-0999", None, true)],
+            vec![],
+        ];
+        let incoming = vec![vec![Backlink { relation: Relation::Supersedes, from: 1 }], vec![], vec![]];
+        let site = site_with(outgoing, incoming);
+
+        let old = page(&site, "trd/old.html");
+        assert_eq!(hrefs(&old, ".banner-superseded a.doclink"), ["new.html"]);
+        assert_eq!(hrefs(&old, "#referenced-by a.doclink"), ["new.html"]);
+
+        let new = page(&site, "trd/new.html");
+        assert_eq!(hrefs(&new, ".banner-supersedes a.doclink"), ["old.html"]);
+        assert!(new.select(&Selector::parse(".banner-superseded").unwrap()).next().is_none());
+        let unresolved: Vec<String> =
+            new.select(&Selector::parse(".link-list .unresolved").unwrap()).map(|e| e.text().collect()).collect();
+        assert_eq!(unresolved, ["PRD-0999"], "an unresolved reference is shown, not linked");
+        assert!(hrefs(&new, ".link-list a").iter().all(|h| !h.contains("0999")));
+    }
+
+    #[test]
+    fn mirrored_supersession_names_each_successor_once() {
+        let outgoing = vec![
+            vec![link(Relation::SupersededBy, "TRD-0011", Some(1), false)],
+            vec![link(Relation::Supersedes, "TRD-0010", Some(0), true)],
+            vec![],
+        ];
+        let incoming = vec![
+            vec![Backlink { relation: Relation::Supersedes, from: 1 }],
+            vec![Backlink { relation: Relation::SupersededBy, from: 0 }],
+            vec![],
+        ];
+        let site = site_with(outgoing, incoming);
+        assert_eq!(hrefs(&page(&site, "trd/old.html"), ".banner-superseded a.doclink"), ["new.html"]);
+        assert_eq!(hrefs(&page(&site, "trd/new.html"), ".banner-supersedes a.doclink"), ["old.html"]);
+    }
+
+    #[test]
+    fn a_doc_without_links_gets_no_neighbourhood_graph_and_no_mermaid() {
+        let site = site_with(vec![vec![], vec![], vec![]], vec![vec![], vec![], vec![]]);
+        let raw = String::from_utf8_lossy(&site.files["prd/p.html"]).into_owned();
+        assert!(!raw.contains("neighbourhood"), "no graph for an unlinked doc");
+        assert!(!raw.contains("mermaid"), "no Mermaid script for an unlinked doc");
+        assert!(!raw.contains("banner"), "an unset status is not a supersession");
     }
 }
