@@ -61,11 +61,8 @@ pub struct Run {
 
 /// Runs the real binary with `args`, colour off.
 pub fn docportal(args: &[&std::ffi::OsStr]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_docportal"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run docportal");
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_docportal")).args(args).env("NO_COLOR", "1").output().expect("run docportal");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -121,10 +118,9 @@ impl Build {
 
     /// The doc with this id; fails listing every id when there is none.
     pub fn doc(&self, id: &str) -> &Value {
-        self.docs()
-            .iter()
-            .find(|d| d["id"] == id)
-            .unwrap_or_else(|| panic!("no doc `{id}` in docs.json; ids: {:?}\nstderr:\n{}", self.ids(), self.run.stderr))
+        self.docs().iter().find(|d| d["id"] == id).unwrap_or_else(|| {
+            panic!("no doc `{id}` in docs.json; ids: {:?}\nstderr:\n{}", self.ids(), self.run.stderr)
+        })
     }
 
     /// The doc read from this path (relative to `content/`).
@@ -172,8 +168,8 @@ impl Build {
     /// The page at a site path (as docs.json's `url` gives it), parsed.
     pub fn page(&self, url: &str) -> scraper::Html {
         let path = self.site().join(url);
-        let html = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("page {url} missing ({}): {e}", path.display()));
+        let html =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("page {url} missing ({}): {e}", path.display()));
         scraper::Html::parse_document(&html)
     }
 
