@@ -8,7 +8,7 @@
 
 use crate::config::{self, Config};
 use crate::diag::{self, Diagnostic};
-use crate::{pipeline, write};
+use crate::{discover, pipeline, scaffold, write};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -53,6 +53,46 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Create a starter portal: book.toml, an example doc per kind, .gitignore
+    Init {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The portal's title
+        #[arg(long)]
+        title: Option<String>,
+        /// Overwrite existing files
+        #[arg(long)]
+        force: bool,
+    },
+    /// Create the next doc of a kind from its template (or renumber a colliding doc)
+    New {
+        /// The kind (TRD, TDD, PRD, ADR, RFC, SPEC, or one from [portal] kinds)
+        #[arg(required_unless_present = "renumber")]
+        kind: Option<String>,
+        /// The title
+        #[arg(required_unless_present = "renumber")]
+        title: Option<String>,
+        /// The portal folder, holding book.toml
+        #[arg(long, short = 'C', default_value = ".")]
+        dir: PathBuf,
+        #[arg(long, default_value = "draft")]
+        status: String,
+        /// Author (default: git config user.name)
+        #[arg(long)]
+        author: Option<String>,
+        /// Id of a doc this one supersedes (marked superseded, with a link back)
+        #[arg(long)]
+        supersedes: Vec<String>,
+        /// Ids of related docs
+        #[arg(long, num_args = 1..)]
+        related: Vec<String>,
+        /// Print the new doc instead of writing it
+        #[arg(long)]
+        dry_run: bool,
+        /// Give one of the docs sharing this id the next free number, and follow links to it
+        #[arg(long, conflicts_with_all = ["kind", "title", "supersedes", "related"])]
+        renumber: Option<String>,
+    },
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -80,6 +120,19 @@ pub fn run(cli: Cli) -> i32 {
             cmd_build(&dir, dest_dir.as_deref(), site_url.as_deref(), strict)
         }
         Command::Check { dir, format, strict } => cmd_check(&dir, format, strict),
+        Command::Init { dir, title, force } => cmd_init(&dir, title.as_deref(), force),
+        Command::New { kind, title, dir, status, author, supersedes, related, dry_run, renumber } => {
+            let request = scaffold::NewDoc {
+                kind: kind.unwrap_or_default(),
+                title: title.unwrap_or_default(),
+                status,
+                authors: author.or_else(|| scaffold::git_user_name(&dir)).into_iter().collect(),
+                supersedes,
+                related,
+                today: scaffold::today(),
+            };
+            cmd_new(&dir, &request, dry_run, renumber.as_deref())
+        }
     }
 }
 
@@ -270,9 +323,102 @@ pub fn plural(n: usize, word: &str) -> String {
 
 /// A path as the user would type it from the current folder, when it is below it.
 pub fn display_relative(p: &Path) -> String {
-    std::env::current_dir()
+    let shown = std::env::current_dir()
         .ok()
         .and_then(|cwd| p.strip_prefix(cwd).ok().map(|r| r.display().to_string()))
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| p.display().to_string())
+        .unwrap_or_else(|| p.display().to_string());
+    shown.strip_prefix("./").map(str::to_string).unwrap_or(shown)
+}
+
+fn cmd_init(dir: &Path, title: Option<&str>, force: bool) -> i32 {
+    let term = Term::stderr();
+    let title = title.map(str::to_string).unwrap_or_else(|| {
+        let name = std::fs::canonicalize(dir)
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "Design".into());
+        format!("{name} design docs")
+    });
+    let author = scaffold::git_user_name(dir);
+    let plan = match scaffold::plan_init(dir, &title, &scaffold::today(), author.as_deref()) {
+        Ok(p) => p,
+        Err(m) => {
+            term.error(&m);
+            return 2;
+        }
+    };
+    let existing: Vec<String> =
+        plan.writes.iter().filter(|w| w.path.exists()).map(|w| display_relative(&w.path)).collect();
+    if !existing.is_empty() && !force {
+        term.error(&format!(
+            "refusing to overwrite existing files (use --force to replace them): {}",
+            existing.join(", ")
+        ));
+        return 2;
+    }
+    if let Err(e) = plan.apply() {
+        term.error(&format!("cannot write the starter portal: {e}"));
+        return 2;
+    }
+    for w in &plan.writes {
+        term.status("Created", &display_relative(&w.path));
+    }
+    let shown = display_relative(dir);
+    let cd = if shown == "." || shown.is_empty() { String::new() } else { format!("cd {shown} && ") };
+    eprintln!("\nNext:\n  {cd}docportal serve          # preview at http://127.0.0.1:3000/\n  {cd}docportal new ADR \"Title\"  # write the next decision\n  {cd}docportal build          # publish into book/");
+    0
+}
+
+fn cmd_new(dir: &Path, request: &scaffold::NewDoc, dry_run: bool, renumber: Option<&str>) -> i32 {
+    let term = Term::stderr();
+    let Some((config, _)) = load_config(&term, dir) else { return 2 };
+    let (files, _) = match discover::discover(&config) {
+        Ok(found) => found,
+        Err(d) if renumber.is_none() && !config.src_dir.exists() => {
+            let _ = d;
+            (Vec::new(), Vec::new())
+        }
+        Err(d) => {
+            term.diagnostic(&d, &config.src_display);
+            return 2;
+        }
+    };
+    let docs = pipeline::parse_all(&files, &config);
+    let plan = match renumber {
+        Some(id) => {
+            let texts = files.iter().map(|f| (f.rel_path.clone(), f.text.clone())).collect();
+            scaffold::plan_renumber(&config, &docs, &texts, id)
+        }
+        None => scaffold::plan_new(&config, &docs, request),
+    };
+    let plan = match plan {
+        Ok(p) => p,
+        Err(m) => {
+            term.error(&m);
+            return 2;
+        }
+    };
+    if dry_run {
+        for w in &plan.writes {
+            println!("--- {}", display_relative(&w.path));
+            print!("{}", w.text);
+        }
+        return 0;
+    }
+    if let Err(e) = plan.apply() {
+        term.error(&format!("cannot write: {e}"));
+        return 2;
+    }
+    for note in &plan.notes {
+        term.status("Note", note);
+    }
+    for (i, w) in plan.writes.iter().enumerate() {
+        let verb = if i == 0 && renumber.is_none() { "Created" } else { "Updated" };
+        term.status(verb, &display_relative(&w.path));
+    }
+    if let Some(first) = plan.writes.first() {
+        println!("{}", display_relative(&first.path));
+    }
+    0
 }

@@ -9,7 +9,7 @@ use crate::index::{self, Index};
 use crate::links::{self, LinkGraph};
 use crate::model::{Doc, RenderedDoc, SourceFile};
 use crate::site::{self, Site, SiteInput};
-use crate::{discover, parse, render, theme};
+use crate::{discover, git, parse, publish, render, theme};
 use rayon::prelude::*;
 
 /// The result of the checking stages (no HTML).
@@ -42,6 +42,9 @@ pub fn parse_all(files: &[SourceFile], config: &Config) -> Vec<Doc> {
 /// Indexes and links parsed docs, collecting every diagnostic into `diags`.
 pub fn index_and_link(docs: Vec<Doc>, config: &Config, diags: &mut Vec<Diagnostic>) -> Checked {
     diags.extend(docs.iter().flat_map(|d| d.diagnostics.iter().cloned()));
+    let (history, git_diags) = git::read(config);
+    diags.extend(git_diags);
+    let docs = git::apply(docs, &history);
     let (index, index_diags) = index::build(docs, config);
     diags.extend(index_diags);
     let (graph, link_diags) = links::build(&index, config);
@@ -54,8 +57,10 @@ pub fn index_and_link(docs: Vec<Doc>, config: &Config, diags: &mut Vec<Diagnosti
 
 /// Runs every stage up to the finished site (in memory).
 pub fn build(config: &Config) -> Result<Built, Diagnostic> {
-    let checked = check(config)?;
     let theme = theme::load(config)?;
+    // A template that does not compile stops the build before anything is written.
+    theme.tera()?;
+    let checked = check(config)?;
     Ok(build_from(checked, &theme, config))
 }
 
@@ -77,7 +82,12 @@ pub fn build_from(checked: Checked, theme: &theme::Theme, config: &Config) -> Bu
         theme,
         diagnostics: &diagnostics,
     };
-    let (site, site_diags) = site::build(&input);
+    let (mut site, site_diags) = site::build(&input);
+    site.files.extend(publish::extras(config, &checked.index));
+    if config.precompress {
+        let gz = publish::precompressed(&site.files);
+        site.files.extend(gz);
+    }
     diagnostics.extend(site_diags);
     diag::sort(&mut diagnostics);
     diagnostics.dedup();
