@@ -271,7 +271,8 @@ fn seed_004_yaml_front_matter_after_a_bom() {
 
     let spec = b.doc_at(src);
     assert_eq!(spec["id"], "specs-quotas-spec");
-    assert_eq!(spec["title"], "API Quotas - Technical Specification");
+    assert_eq!(spec["title"], "API Quotas", "the template's ` - Technical Specification` suffix names the kind");
+    assert_eq!(spec["kind"], "SPEC");
     assert_eq!(spec["status"], "approved");
     assert_eq!(spec["created"], "2026-05-04");
     assert_eq!(spec["updated"], "2026-06-01", "lastModified is the updated date");
@@ -388,8 +389,9 @@ fn broken_yaml_front_matter_is_an_error_with_its_line() {
         let line = e["line"].as_u64().expect("a YAML error names its line");
         assert!((1..=closing as u64).contains(&line), "line {line} lies in the front-matter: {e}");
     }
-    let doc = b.doc_at(src);
-    assert_eq!(doc["title"], "Broken Front Matter", "the H1 still names the doc");
+    // The simple keys before the broken line may be salvaged; else the H1 names the doc.
+    let title = b.doc_at(src)["title"].as_str().unwrap_or_default().to_string();
+    assert!(["Broken front matter", "Broken Front Matter"].contains(&title.as_str()), "title {title:?}");
 }
 
 #[test]
