@@ -108,7 +108,8 @@ fn seed_000_pages_show_title_and_status() {
     assert!(h1.iter().any(|t| t.contains("Distributed Rate Limiter")), "h1: {h1:?}");
     let body = texts(&page, "body").concat();
     assert!(body.contains("TRD-0101"), "the page names the doc's id");
-    assert!(body.contains("In Review") || body.contains("in-review"), "the page shows the status");
+    let lower = body.to_lowercase();
+    assert!(lower.contains("in review") || lower.contains("in-review"), "the page shows the status");
     assert!(body.contains("Priya Natarajan"), "the page shows the author");
 }
 
