@@ -573,6 +573,31 @@ fn sample_portal_builds_clean_with_every_status_and_only_the_intended_warnings()
     assert_relation(&b, b.doc("TDD-0201"), "related", "RFC-0042", false, Some(b.line_of(ingestion, "RFC-0042")));
 }
 
+/// Issue 3: an unresolved reference, including a link to a missing `#anchor` of an
+/// existing doc, is shown as unresolved on the page, never as a dead link.
+#[test]
+fn sample_portal_unresolved_references_are_not_dead_links() {
+    let b = build_in(sample_portal_copy());
+    let links = scraper::Selector::parse("a[href]").expect("selector");
+    for (id, written, label) in
+        [("TRD-0140", "#service-level-objectives", "tracking PRD"), ("TDD-0201", "RFC-0042", "RFC-0042")]
+    {
+        let page = b.page(b.doc(id)["url"].as_str().expect("url"));
+        let dead: Vec<String> = page
+            .select(&links)
+            .filter(|a| {
+                a.value().attr("href").is_some_and(|h| h.contains(written)) || a.text().collect::<String>() == written
+            })
+            .map(|a| a.html())
+            .collect();
+        assert!(dead.is_empty(), "{id}: `{written}` is unresolved but rendered as a link: {dead:?}");
+        assert!(
+            texts(&page, "article").concat().contains(label) || texts(&page, "body").concat().contains(label),
+            "{id} still shows `{label}`"
+        );
+    }
+}
+
 #[test]
 fn docs_json_is_byte_identical_across_builds() {
     let b = build_in(sample_portal_copy());
