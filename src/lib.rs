@@ -17,6 +17,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod render;
 pub mod search;
+pub mod serve;
 pub mod site;
 pub mod theme;
 pub mod urls;
