@@ -265,7 +265,7 @@ impl Session {
         let site_changed = !written.is_empty();
         self.shared.update(|s| {
             s.build += 1;
-            if site_changed {
+            if site_changed || s.site == 0 {
                 s.site = s.build;
             }
             s.ok = ok;
