@@ -23,7 +23,12 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::time::Duration;
 
-const DEBOUNCE: Duration = Duration::from_millis(100);
+/// Quiet time before a burst is handed over. Short, because it is paid on every save;
+/// a burst split in two (a slow `git checkout`) costs one extra rebuild, never a
+/// wrong one: the builder checks every file's stamp.
+const DEBOUNCE: Duration = Duration::from_millis(50);
+/// How often the debouncer looks for finished bursts.
+const TICK: Duration = Duration::from_millis(10);
 const POLL_INTERVAL: Duration = Duration::from_millis(300);
 
 /// Which part of the portal a path belongs to.
@@ -167,10 +172,12 @@ impl Watcher {
         let (tx, events) = channel();
         let backend = if poll {
             let cfg = notify::Config::default().with_poll_interval(POLL_INTERVAL);
-            Backend::Poll(new_debouncer_opt(DEBOUNCE, None, tx, NoCache, cfg).map_err(|e| e.to_string())?)
+            Backend::Poll(new_debouncer_opt(DEBOUNCE, Some(TICK), tx, NoCache, cfg).map_err(|e| e.to_string())?)
         } else {
             let cfg = notify::Config::default();
-            Backend::Native(new_debouncer_opt(DEBOUNCE, None, tx, FileIdMap::new(), cfg).map_err(|e| e.to_string())?)
+            Backend::Native(
+                new_debouncer_opt(DEBOUNCE, Some(TICK), tx, FileIdMap::new(), cfg).map_err(|e| e.to_string())?,
+            )
         };
         let mut watcher = Watcher { backend, events, targets: Targets::of(config), watched: HashSet::new() };
         watcher.refresh_watches()?;
