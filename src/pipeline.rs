@@ -70,6 +70,13 @@ pub fn build_from(checked: Checked, theme: &theme::Theme, config: &Config) -> Bu
         .into_par_iter()
         .map(|i| render::render(&checked.index, &checked.graph, i, config))
         .collect();
+    assemble(checked, rendered, theme, config)
+}
+
+/// The site stage on already-rendered docs (`rendered` has the positions of
+/// `checked.index.docs`). `serve` calls it with renders reused from its cache, so a
+/// clean build and an incremental one share every step after rendering.
+pub fn assemble(checked: Checked, rendered: Vec<RenderedDoc>, theme: &theme::Theme, config: &Config) -> Built {
     let mut diagnostics = checked.diagnostics.clone();
     diagnostics.extend(rendered.iter().flat_map(|r| r.diagnostics.iter().cloned()));
     diag::sort(&mut diagnostics);
