@@ -58,7 +58,7 @@ pub fn terms(text: &str, kinds: &[String]) -> Vec<String> {
     let mut out = Vec::with_capacity(ws.len());
     let mut i = 0;
     while let Some(w) = ws.get(i) {
-        if kinds.iter().any(|k| *k == w.lower) {
+        if kinds.contains(&w.lower) {
             if let Some(next) = ws.get(i + 1) {
                 if is_id_number(&next.lower) && is_id_gap(&text[w.end..next.start]) {
                     out.push(id_term(&w.lower, &next.lower));
