@@ -16,6 +16,7 @@ use crate::ids;
 pub const MAX_TERM_CHARS: usize = 32;
 
 /// Dropped from the index and from queries: they occur in every doc and rank nothing.
+/// Kept sorted (looked up by binary search).
 pub const STOPWORDS: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "for", "from", "has", "have", "if", "in",
     "into", "is", "it", "its", "of", "on", "or", "our", "so", "such", "that", "the", "their", "then", "there", "these",
@@ -71,7 +72,7 @@ pub fn terms(text: &str, kinds: &[String]) -> Vec<String> {
         if let Some((id, kind)) = glued_id(&w.lower, kinds) {
             out.push(id);
             out.push(kind.to_string());
-        } else if w.lower.chars().count() <= MAX_TERM_CHARS && !STOPWORDS.contains(&w.lower.as_str()) {
+        } else if w.lower.chars().count() <= MAX_TERM_CHARS && STOPWORDS.binary_search(&w.lower.as_str()).is_err() {
             out.push(stem(&w.lower));
         }
         i += 1;
@@ -134,6 +135,11 @@ mod tests {
             assert_eq!(terms(text, &kinds()), ["adr-0007", "adr"], "{text}");
         }
         assert_eq!(terms("see TRD-0101, then", &kinds()), ["see", "trd-0101", "trd"]);
+    }
+
+    #[test]
+    fn stop_words_are_sorted_for_binary_search() {
+        assert!(STOPWORDS.windows(2).all(|p| p[0] < p[1]));
     }
 
     #[test]
