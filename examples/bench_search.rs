@@ -25,9 +25,24 @@ constraint requirement goal scope decision alternative tradeoff proposal option 
 const GLUE: &str = "the a an of to in for on with by from as is are be will should must can may that this these \
 which when where while each every all any no not only also then than but and or if so because however therefore";
 const HEADINGS: &[&str] = &[
-    "Overview", "Background", "Goals", "Non-goals", "Requirements", "Architecture", "Data model", "API design",
-    "Security considerations", "Performance", "Testing strategy", "Rollout plan", "Alternatives considered",
-    "Open questions", "Risks", "Monitoring", "Migration", "Appendix",
+    "Overview",
+    "Background",
+    "Goals",
+    "Non-goals",
+    "Requirements",
+    "Architecture",
+    "Data model",
+    "API design",
+    "Security considerations",
+    "Performance",
+    "Testing strategy",
+    "Rollout plan",
+    "Alternatives considered",
+    "Open questions",
+    "Risks",
+    "Monitoring",
+    "Migration",
+    "Appendix",
 ];
 const KINDS: &[&str] = &["TRD", "TDD", "PRD", "ADR", "RFC", "SPEC"];
 const STATUSES: &[&str] = &["Draft", "Proposed", "In Review", "Approved", "Accepted", "Implemented", "Deprecated"];
@@ -116,7 +131,8 @@ fn generate(root: &Path, docs: usize) -> std::io::Result<u64> {
             section += 1;
             let _ = writeln!(md, "## {section}. {heading}\n");
             for _ in 0..2 + rng.below(3) {
-                let para: Vec<String> = (0..3 + rng.below(4)).map(|_| sentence(&mut rng, &words, &cumulative, &glue)).collect();
+                let para: Vec<String> =
+                    (0..3 + rng.below(4)).map(|_| sentence(&mut rng, &words, &cumulative, &glue)).collect();
                 let _ = writeln!(md, "{}\n", para.join(" "));
             }
             match rng.below(4) {
@@ -168,16 +184,22 @@ fn main() {
     );
 
     let size = |prefix: &str| -> (usize, usize, usize) {
-        let sizes: Vec<usize> =
-            files.iter().filter(|(p, _)| p.starts_with(prefix)).map(|(_, b)| b.len()).collect();
+        let sizes: Vec<usize> = files.iter().filter(|(p, _)| p.starts_with(prefix)).map(|(_, b)| b.len()).collect();
         (sizes.len(), sizes.iter().sum(), sizes.iter().copied().max().unwrap_or(0))
     };
     println!("search files: {} ({:.1} MB)", files.len(), files.values().map(Vec::len).sum::<usize>() as f64 / 1e6);
-    for (label, prefix) in
-        [("manifest", "search/manifest"), ("doc table", "search/table"), ("term shards", "search/t"), ("doc groups", "search/g")]
-    {
+    for (label, prefix) in [
+        ("manifest", "search/manifest"),
+        ("doc table", "search/table"),
+        ("term shards", "search/t"),
+        ("doc groups", "search/g"),
+    ] {
         let (count, total, max) = size(prefix);
-        println!("  {label:12} {count:4} files, {:8.1} KB total, largest {:6.1} KB", total as f64 / 1024.0, max as f64 / 1024.0);
+        println!(
+            "  {label:12} {count:4} files, {:8.1} KB total, largest {:6.1} KB",
+            total as f64 / 1024.0,
+            max as f64 / 1024.0
+        );
     }
 
     let site = tmp.path().join("site");
@@ -186,7 +208,8 @@ fn main() {
         std::fs::create_dir_all(full.parent().expect("a parent folder")).expect("mkdir");
         std::fs::write(full, bytes).expect("write");
     }
-    let queries = ["latency", "replication consistency", "adr 7", "replic", "consistnecy", "kamitel", "rollout plan risk"];
+    let queries =
+        ["latency", "replication consistency", "adr 7", "replic", "consistnecy", "kamitel", "rollout plan risk"];
     let measure = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/measure.mjs");
     match std::process::Command::new("node").arg(measure).arg(&site).args(queries).output() {
         Ok(out) if out.status.success() => {

@@ -150,7 +150,7 @@
       prev = prev.slice(0, CODE[list[j].charCodeAt(0)]) + list[j].slice(1);
       map.set(prev, pos[0]);
       sorted.push(prev);
-      for (c = readNum(post, pos) * 2; c > 0; c--) readNum(post, pos);
+      for (c = readNum(post, pos); c > 0; c--) if (readNum(post, pos) & 1) readNum(post, pos);
     }
     shards[n] = { map: map, terms: sorted, post: post };
     got("s" + n, shards[n]);
@@ -170,12 +170,14 @@
     while (lo < hi) { var mid = (lo + hi) >> 1; if (M.shards[mid] <= term) lo = mid + 1; else hi = mid; }
     return Math.max(0, lo - 1);
   }
-  function loadShard(n) { return need("s" + n, M.shardFiles[n]); }
+  function file(prefix, n, hashes) { return prefix + n + "." + hashes.substr(n * M.hashLen, M.hashLen) + ".js"; }
+  function loadShard(n) { return need("s" + n, file("t", n, M.shardHashes)); }
   function postings(sh, term) {
     var at = sh.map.get(term), out = [], pos, n, d = 0;
     if (at === undefined) return out;
     pos = [at];
-    for (n = readNum(sh.post, pos); n > 0; n--) { d += readNum(sh.post, pos); out.push(d, readNum(sh.post, pos)); d++; }
+    /* per doc: 2 × gap, + 1 when a payload follows (else the payload is 8: once in the body) */
+    for (n = readNum(sh.post, pos); n > 0; n--) { var v = readNum(sh.post, pos); d += v >> 1; out.push(d, v & 1 ? readNum(sh.post, pos) : 8); d++; }
     return out;
   }
   /* Every word one edit away from w (for typos), stemmed. */
@@ -281,19 +283,25 @@
   /* Id, title, href, and the best section for a doc: {id, title, href, anchor, heading, text, status, kind}. */
   api.details = function (d, marks) {
     var g = Math.floor(d / M.groupSize);
-    return need("g" + g, M.groups[g]).then(function (docs) {
-      var e = docs[d - g * M.groupSize], best = null, top = 0;
-      e[3].forEach(function (s, i) {
+    return need("g" + g, file("g", g, M.groupHashes)).then(function (docs) {
+      /* [id, title, href, intro, [[anchor or "" for the plain one, heading, text]]] */
+      var e = docs[d - g * M.groupSize], best = null, top = hits(e[3], marks);
+      e[4].forEach(function (s) {
         var n = hits(s[1], marks) * 2 + hits(s[2], marks);
-        if (n > top || (!best && !i)) { best = s; top = Math.max(top, n); }
+        if (n > top) { best = s; top = n; }
       });
-      best = best || ["", "", ""];
       return {
-        id: e[0], title: e[1], href: e[2], anchor: top ? best[0] : "", heading: top ? best[1] : "", text: best[2],
-        status: T.values.status[T.st[d]] || "", kind: T.values.kind[T.ki[d]] || ""
+        id: e[0], title: e[1], href: e[2], anchor: best ? best[0] || anchorOf(best[1]) : "", heading: best ? best[1] : "",
+        text: best ? best[2] : e[3], status: T.values.status[T.st[d]] || "", kind: T.values.kind[T.ki[d]] || ""
       };
     });
   };
+  /* A heading's plain anchor, as ids::heading_anchor makes it. */
+  function anchorOf(h) {
+    var o = "";
+    for (var c of h.trim()) o += /[\p{Alphabetic}\p{N}_-]/u.test(c) ? c.toLowerCase() : c === " " ? "-" : "";
+    return o;
+  }
   function matches(w, marks) { return marks.stems.has(stem(w)) || (marks.prefix && marks.prefix.length > 1 && w.indexOf(marks.prefix) === 0); }
   function hits(text, marks) { return words(text).filter(function (x) { return matches(x.w, marks); }).length; }
   /* Text split into [piece, marked] runs. */
@@ -376,7 +384,7 @@
     }
     function more() {
       var from = shown.length;
-      hits.slice(from, from + 10).forEach(function (d, k) { shown.push(d); list.append(item(d, from + k)); });
+      hits.slice(from, from + (from ? 10 : 6)).forEach(function (d, k) { shown.push(d); list.append(item(d, from + k)); });
       var rest = hits.length - shown.length;
       if (rest > 0) {
         var b = el("button", "dp-more", "Show " + Math.min(rest, 10) + " more");

@@ -46,19 +46,21 @@ pub const IN_HEADING: u8 = 2;
 pub const IN_ID: u8 = 4;
 
 /// Upper bound on term shards (the search files must stay well under 1,000).
-pub const MAX_SHARDS: usize = 480;
+pub const MAX_SHARDS: usize = 450;
 /// Shards smaller than this are not worth a request of their own.
 const MIN_SHARD_BYTES: usize = 12_000;
 /// Upper bound on doc groups.
-pub const MAX_GROUPS: usize = 400;
+pub const MAX_GROUPS: usize = 520;
 /// Preferred size of a doc group, so small portals need few files.
 const GROUP_TARGET_BYTES: usize = 8_000;
 /// Characters kept of the text before the first heading, and of each section after it.
-const INTRO_CHARS: usize = 200;
-const SECTION_CHARS: usize = 70;
+/// A result costs its whole group, so these stay small; the page itself scrolls to
+/// the first highlighted match when the section is not among those kept.
+const INTRO_CHARS: usize = 110;
+const SECTION_CHARS: usize = 36;
 /// Section text kept per doc in all; headings past it are kept with no text.
-const EXCERPT_CHARS: usize = 700;
-const MAX_SECTIONS: usize = 40;
+const EXCERPT_CHARS: usize = 180;
+const MAX_SECTIONS: usize = 8;
 
 /// One doc, cut into terms and trimmed for excerpts.
 struct Analysed {
@@ -66,7 +68,8 @@ struct Analysed {
     terms: Vec<(String, u8)>,
     /// Terms in the body and headings (the BM25 length).
     length: usize,
-    /// `[id, title, href, [[anchor, heading, text], …]]` for its doc group.
+    /// `[id, title, href, [[anchor, heading, text], …]]` for its doc group; the anchor
+    /// is empty when it is the heading's plain anchor (the client derives it).
     entry: Value,
 }
 
@@ -116,9 +119,10 @@ pub fn build(index: &Index, rendered: &[RenderedDoc], config: &Config) -> BTreeM
         "maxTerm": text::MAX_TERM_CHARS,
         "table": table_name,
         "shards": shard_firsts,
-        "shardFiles": shard_files.iter().map(|(name, _)| name).collect::<Vec<_>>(),
+        "hashLen": shard_files.first().and_then(|(name, _)| name.split('.').nth(1)).map_or(0, str::len),
+        "shardHashes": hashes_of(&shard_files),
         "groupSize": group_size,
-        "groups": group_files.iter().map(|(name, _)| name).collect::<Vec<_>>(),
+        "groupHashes": hashes_of(&group_files),
     });
     files.insert(
         "search/manifest.js".to_string(),
@@ -133,42 +137,43 @@ pub fn build(index: &Index, rendered: &[RenderedDoc], config: &Config) -> BTreeM
 
 fn analyse(doc: &Doc, rendered: &RenderedDoc, kinds: &[String]) -> Analysed {
     let sections = sections::of(doc, rendered);
-    // term → (body frequency, flags)
-    let mut found: HashMap<String, (u32, u8)> = HashMap::new();
-    let mut mark = |term: String, tf: u32, flag: u8| {
-        let e = found.entry(term).or_insert((0, 0));
-        e.0 += tf;
-        e.1 |= flag;
+    // (word before stemming, needs stemming) → (body frequency, flags): each distinct
+    // word of the doc is stemmed once.
+    let mut found: HashMap<(String, bool), (u32, u8)> = HashMap::new();
+    let mut mark = |text: &str, tf: u32, flag: u8| {
+        let mut count = 0;
+        for term in text::unstemmed_terms(text, kinds) {
+            let e = found.entry(term).or_insert((0, 0));
+            e.0 += tf;
+            e.1 |= flag;
+            count += 1;
+        }
+        count
     };
     if doc.numbered {
-        for term in text::terms(&doc.id, kinds) {
-            mark(term, 0, IN_ID);
-        }
+        mark(&doc.id, 0, IN_ID);
     }
-    for term in text::terms(&doc.title, kinds) {
-        mark(term, 0, IN_TITLE);
-    }
+    mark(&doc.title, 0, IN_TITLE);
     for author in &doc.authors {
-        for term in text::terms(author, kinds) {
-            mark(term, 1, 0);
-        }
+        mark(author, 1, 0);
     }
     let mut length = 0;
     for section in &sections {
-        for term in text::terms(&section.heading, kinds) {
-            length += 1;
-            mark(term, 0, IN_HEADING);
-        }
-        for term in text::terms(&section.text, kinds) {
-            length += 1;
-            mark(term, 1, 0);
-        }
+        length += mark(&section.heading, 0, IN_HEADING);
+        length += mark(&section.text, 1, 0);
+    }
+    let mut stemmed: HashMap<String, (u32, u8)> = HashMap::with_capacity(found.len());
+    for ((word, needs_stem), (tf, flags)) in found {
+        let term = if needs_stem { stem::stem(&word) } else { word };
+        let e = stemmed.entry(term).or_insert((0, 0));
+        e.0 += tf;
+        e.1 |= flags;
     }
     let mut terms: Vec<(String, u8)> =
-        found.into_iter().map(|(term, (tf, flags))| (term, quantise_tf(tf) * 8 + flags)).collect();
+        stemmed.into_iter().map(|(term, (tf, flags))| (term, quantise_tf(tf) * 8 + flags)).collect();
     terms.sort_unstable();
     let href = urls::href("index.html", &urls::page_path(&doc.source));
-    Analysed { terms, length, entry: json!([doc.id, doc.title, href, excerpt_sections(&sections)]) }
+    Analysed { terms, length, entry: excerpt_entry(doc, &href, &sections) }
 }
 
 /// Body term frequency in 7 levels (BM25 saturates, so the top levels are coarse).
@@ -181,22 +186,18 @@ fn quantise_tf(tf: u32) -> u8 {
     }
 }
 
-fn excerpt_sections(sections: &[sections::Section]) -> Value {
+/// `[id, title, href, intro, [[anchor, heading, text], …]]`.
+fn excerpt_entry(doc: &Doc, href: &str, sections: &[sections::Section]) -> Value {
+    let intro = sections.first().filter(|s| s.heading.is_empty()).map_or("", |s| s.text.as_str());
     let mut budget = EXCERPT_CHARS;
     let mut out = Vec::new();
-    for (i, s) in sections.iter().take(MAX_SECTIONS).enumerate() {
-        if i > 0 && s.heading.is_empty() {
-            continue;
-        }
-        let limit = if i == 0 { INTRO_CHARS } else { SECTION_CHARS }.min(budget);
-        let text = trim_to_word(&s.text, limit);
+    for s in sections.iter().filter(|s| !s.heading.is_empty()).take(MAX_SECTIONS) {
+        let text = trim_to_word(&s.text, SECTION_CHARS.min(budget));
         budget = budget.saturating_sub(text.chars().count());
-        if i == 0 && text.is_empty() {
-            continue;
-        }
-        out.push(json!([s.anchor, s.heading, text]));
+        let anchor = if s.anchor == crate::ids::heading_anchor(&s.heading) { "" } else { s.anchor.as_str() };
+        out.push(json!([anchor, s.heading, text]));
     }
-    Value::Array(out)
+    json!([doc.id, doc.title, href, trim_to_word(intro, INTRO_CHARS), out])
 }
 
 /// At most `max_chars` characters of `s`, cut after a whole word, with `…` when cut.
@@ -223,14 +224,23 @@ fn invert(analysed: &[Analysed]) -> Vec<(&str, Vec<(u32, u8)>)> {
     terms
 }
 
-/// One term's postings: doc count, then (gap, payload) per doc.
+/// The payload of most postings (once in the body, no flags): written as one bit.
+const PLAIN_PAYLOAD: u8 = 8;
+
+/// One term's postings: doc count, then per doc `2 × gap` for a plain posting or
+/// `2 × gap + 1` followed by its payload.
 fn encode_postings(postings: &[(u32, u8)]) -> String {
-    let mut out = String::with_capacity(postings.len() * 3);
+    let mut out = String::with_capacity(postings.len() * 2);
     encode::push_number(&mut out, postings.len() as u32);
     let mut next = 0;
     for &(doc, payload) in postings {
-        encode::push_number(&mut out, doc - next);
-        encode::push_number(&mut out, u32::from(payload));
+        let gap = doc - next;
+        if payload == PLAIN_PAYLOAD {
+            encode::push_number(&mut out, gap * 2);
+        } else {
+            encode::push_number(&mut out, gap * 2 + 1);
+            encode::push_number(&mut out, u32::from(payload));
+        }
         next = doc + 1;
     }
     out
@@ -258,6 +268,12 @@ fn cut_shards<'a>(postings: &[(&'a str, Vec<(u32, u8)>)]) -> (Vec<&'a str>, Vec<
         }
     }
     (firsts, shards)
+}
+
+/// The content hashes of `t<N>.<hash>.js` names, concatenated (all the same length):
+/// the client rebuilds each name from its number, keeping the manifest small.
+fn hashes_of(files: &[(String, Vec<u8>)]) -> String {
+    files.iter().filter_map(|(name, _)| name.split('.').nth(1)).collect()
 }
 
 /// Index of the shard a term belongs to: the last shard whose first term is not after it.
@@ -394,7 +410,7 @@ mod tests {
     #[test]
     fn postings_are_gap_coded() {
         let s = encode_postings(&[(0, 9), (1, 8), (70, 1)]);
-        // count 3; doc 0 gap 0; doc 1 gap 0; doc 70 gap 68 (two chars)
-        assert_eq!(s.chars().count(), 1 + 2 + 2 + 3);
+        // count 3; doc 0 gap 0 + payload; doc 1 gap 0, plain; doc 70 gap 68 (137: two chars) + payload
+        assert_eq!(s.chars().count(), 1 + 2 + 1 + 3);
     }
 }

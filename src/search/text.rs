@@ -55,6 +55,12 @@ pub fn words(text: &str) -> Vec<Word> {
 /// The index terms of `text`, in order (repeats kept, for term frequencies).
 /// `kinds` are the configured kinds, lower-cased.
 pub fn terms(text: &str, kinds: &[String]) -> Vec<String> {
+    unstemmed_terms(text, kinds).into_iter().map(|(t, needs_stem)| if needs_stem { stem(&t) } else { t }).collect()
+}
+
+/// [`terms`] before stemming: each with `true` when it still needs [`stem`] (ids and
+/// kind words do not). Lets the index stem each distinct word of a doc once.
+pub fn unstemmed_terms(text: &str, kinds: &[String]) -> Vec<(String, bool)> {
     let ws = words(text);
     let mut out = Vec::with_capacity(ws.len());
     let mut i = 0;
@@ -62,18 +68,18 @@ pub fn terms(text: &str, kinds: &[String]) -> Vec<String> {
         if kinds.contains(&w.lower) {
             if let Some(next) = ws.get(i + 1) {
                 if is_id_number(&next.lower) && is_id_gap(&text[w.end..next.start]) {
-                    out.push(id_term(&w.lower, &next.lower));
-                    out.push(w.lower.clone());
+                    out.push((id_term(&w.lower, &next.lower), false));
+                    out.push((w.lower.clone(), false));
                     i += 2;
                     continue;
                 }
             }
         }
         if let Some((id, kind)) = glued_id(&w.lower, kinds) {
-            out.push(id);
-            out.push(kind.to_string());
+            out.push((id, false));
+            out.push((kind.to_string(), false));
         } else if w.lower.chars().count() <= MAX_TERM_CHARS && STOPWORDS.binary_search(&w.lower.as_str()).is_err() {
-            out.push(stem(&w.lower));
+            out.push((w.lower.clone(), true));
         }
         i += 1;
     }
