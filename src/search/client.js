@@ -206,8 +206,8 @@
         if (k && M.shards[n].slice(0, last.w.length) !== last.w) break;
         need.add(n);
       }
-      /* a half-typed word ("replica") may extend a stem ("replic") */
-      for (k = Math.max(4, last.w.length - 3); k < last.w.length; k++) { pre.push(last.w.slice(0, k)); need.add(shardOf(last.w.slice(0, k))); }
+      /* a half-typed word ("replica") may extend a stem ("replic"): looked up in the shards loaded anyway */
+      for (k = Math.max(4, last.w.length - 3); k < last.w.length; k++) pre.push(last.w.slice(0, k));
     }
     return { terms: ts, last: last && last.w, pre: pre, shards: Array.from(need) };
   }

@@ -23,6 +23,11 @@ pub const STOPWORDS: &[&str] = &[
     "they", "this", "to", "was", "we", "were", "which", "will", "with",
 ];
 
+/// The longest stop word has five letters: longer words skip the lookup.
+fn is_stopword(word: &str) -> bool {
+    word.len() <= 5 && STOPWORDS.binary_search(&word).is_ok()
+}
+
 /// A word of the input: `text[start..end]` lower-cased.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Word {
@@ -78,7 +83,7 @@ pub fn unstemmed_terms(text: &str, kinds: &[String]) -> Vec<(String, bool)> {
         if let Some((id, kind)) = glued_id(&w.lower, kinds) {
             out.push((id, false));
             out.push((kind.to_string(), false));
-        } else if w.lower.chars().count() <= MAX_TERM_CHARS && STOPWORDS.binary_search(&w.lower.as_str()).is_err() {
+        } else if w.lower.chars().count() <= MAX_TERM_CHARS && !is_stopword(&w.lower) {
             out.push((w.lower.clone(), true));
         }
         i += 1;
@@ -146,6 +151,7 @@ mod tests {
     #[test]
     fn stop_words_are_sorted_for_binary_search() {
         assert!(STOPWORDS.windows(2).all(|p| p[0] < p[1]));
+        assert!(STOPWORDS.iter().all(|w| w.len() <= 5 && is_stopword(w)));
     }
 
     #[test]
