@@ -117,7 +117,6 @@ fn references_in_code_loose_prose_and_title_anchors_are_not_reported() {
 }
 
 #[test]
-#[ignore = "needs `supersedes:` / `status:` from YAML front-matter (parse stage)"]
 fn supersedes_cycles_and_status_mismatches_are_reported() {
     let run = check("links-supersedes", &["--format", "github"]);
     assert_eq!(run.code, 0, "{}", run.stderr);

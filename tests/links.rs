@@ -101,7 +101,6 @@ fn docs_json_carries_the_link_diagnostics() {
 }
 
 #[test]
-#[ignore = "needs `supersedes:` from YAML front-matter (parse stage)"]
 fn supersessions_appear_on_both_sides() {
     let json = docs_json("links-supersedes");
     let line = relations(&json, "ADR-0002")[0].3;

@@ -411,10 +411,13 @@ fn book_toml_changes_rebuild_everything_and_move_the_site_prefix() {
     assert_eq!(srv.get("/design/notes.html").status, 200, "the last good site stays up");
 }
 
+/// One named edit applied to a running server's portal.
+type EditStep<'a> = (&'a str, Box<dyn Fn(&Server)>);
+
 #[test]
 fn output_after_a_sequence_of_edits_is_byte_identical_to_a_clean_build() {
     let srv = start("serve-basic");
-    let steps: Vec<(&str, Box<dyn Fn(&Server)>)> = vec![
+    let steps: Vec<EditStep> = vec![
         ("edit", Box::new(|s| write(&s.path("content/notes.md"), "# Team notes\n\nEdited once.\n"))),
         ("add", Box::new(|s| write(&s.path("content/adr/ADR-0009-new.md"), "# ADR-0009: New\n\nSee ADR-0001.\n"))),
         (
