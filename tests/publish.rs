@@ -142,7 +142,8 @@ fn broken_links(site: &Path, prefix: &str) -> Vec<String> {
                 broken.push(format!("{}: `{url}` → missing {}", page.display(), target.display()));
                 continue;
             }
-            if let Some(f) = fragment.filter(|f| !f.is_empty() && !f.starts_with(":~:")) {
+            // `#kind=TRD` is filter state read by the page script, not an element id.
+            if let Some(f) = fragment.filter(|f| !f.is_empty() && !f.starts_with(":~:") && !f.contains('=')) {
                 let f = percent_decode(f);
                 if ids.get(&target).is_some_and(|set| !set.contains(&f)) {
                     broken.push(format!(

@@ -65,6 +65,16 @@ pub struct LinkGraph {
     pub outgoing: Vec<Vec<Link>>,
     /// Per doc: who points at it, sorted by relation then source doc.
     pub incoming: Vec<Vec<Backlink>>,
+    /// Per doc: references (as written) whose target doc exists but has no such
+    /// `#anchor`; the renderer shows them as unresolved rather than as a dead link.
+    pub missing_anchors: Vec<std::collections::BTreeSet<String>>,
+}
+
+impl LinkGraph {
+    /// True when `written`, from the doc at `pos`, names an anchor its target lacks.
+    pub fn anchor_missing(&self, pos: usize, written: &str) -> bool {
+        self.missing_anchors.get(pos).is_some_and(|set| set.contains(written))
+    }
 }
 
 /// A doc's place in supersession chains, for the page banner.
@@ -81,11 +91,13 @@ pub fn build(index: &Index, _config: &Config) -> (LinkGraph, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut anchors = AnchorCache::new(index.len());
     let mut hints = resolve::Hints::new(index);
-    let mut outgoing: Vec<Vec<Link>> =
-        (0..index.len()).map(|pos| declared_links(index, pos, &mut anchors, &mut hints, &mut diags)).collect();
+    let mut missing_anchors = vec![std::collections::BTreeSet::new(); index.len()];
+    let mut outgoing: Vec<Vec<Link>> = (0..index.len())
+        .map(|pos| declared_links(index, pos, &mut anchors, &mut hints, &mut missing_anchors[pos], &mut diags))
+        .collect();
     mirror_supersessions(&mut outgoing);
     let incoming = backlinks(&outgoing);
-    let graph = LinkGraph { outgoing, incoming };
+    let graph = LinkGraph { outgoing, incoming, missing_anchors };
     diags.extend(supersedes_cycles(index, &graph));
     diags.extend(status_mismatches(index, &graph));
     (graph, diags)
@@ -189,6 +201,7 @@ fn declared_links(
     pos: usize,
     anchors: &mut AnchorCache,
     hints: &mut resolve::Hints,
+    missing_anchors: &mut std::collections::BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Link> {
     let doc = &index.docs[pos];
@@ -201,7 +214,9 @@ fn declared_links(
         match resolution {
             Resolution::Doc { pos: target, anchor } => {
                 if let Some(anchor) = &anchor {
-                    check_anchor(index, anchors, pos, target, raw, anchor, diags);
+                    if !check_anchor(index, anchors, pos, target, raw, anchor, diags) {
+                        missing_anchors.insert(raw.target.clone());
+                    }
                 }
                 if target == pos {
                     if is_metadata {
@@ -319,10 +334,10 @@ fn check_anchor(
     raw: &RawRef,
     anchor: &str,
     diags: &mut Vec<Diagnostic>,
-) {
+) -> bool {
     let page = anchors.of(index, target);
     if page.contains(anchor) {
-        return;
+        return true;
     }
     let headings = &page.headings;
     let (near, shown) = resolve::nearby_anchors(headings, anchor);
@@ -338,6 +353,7 @@ fn check_anchor(
         format!("`{}` has no heading `#{anchor}`{hint}", index.docs[target].source)
     };
     diags.push(Diagnostic::warning(&index.docs[from].source, raw.line, message));
+    false
 }
 
 /// Adds the other side of every declared supersession that the other doc did not declare.

@@ -93,10 +93,8 @@ pub fn is_placeholder(cleaned: &str, kinds: &[String]) -> bool {
     if t.is_empty() {
         return false;
     }
-    if let Some(open) = t.find('{') {
-        if t[open..].contains('}') {
-            return true;
-        }
+    if has_brace_placeholder(t) {
+        return true;
     }
     if t.starts_with('[') && t.ends_with(']') && !t.starts_with("[[") && !t.contains("](") {
         return true;
@@ -114,6 +112,33 @@ pub fn is_placeholder(cleaned: &str, kinds: &[String]) -> bool {
     if !links.is_empty() && links.iter().all(|l| is_placeholder_target(&l.target) || is_placeholder(&l.label, kinds)) {
         let rest_is_blank = strip_links(t).trim().is_empty();
         if rest_is_blank {
+            return true;
+        }
+    }
+    false
+}
+
+/// A single-brace template slot such as `{name}`, `{YYYY-MM-DD}` or `PRD-{NUMBER}`.
+/// Template-engine syntax (`{{ x }}`, `{% x %}`) and code-like braces are not slots:
+/// a title that literally contains them is kept (and escaped on output).
+fn has_brace_placeholder(t: &str) -> bool {
+    let bytes = t.as_bytes();
+    let mut i = 0;
+    while let Some(offset) = t[i..].find('{') {
+        let open = i + offset;
+        i = open + 1;
+        if bytes.get(open + 1) == Some(&b'{') || (open > 0 && bytes[open - 1] == b'{') {
+            i = open + 2;
+            continue;
+        }
+        let Some(close) = t[open + 1..].find('}') else { return false };
+        let inner = &t[open + 1..open + 1 + close];
+        let slot_like = !inner.trim().is_empty()
+            && inner.chars().any(char::is_alphabetic)
+            && inner
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '/' | '-' | '_' | '.' | ',' | '(' | ')' | '\''));
+        if slot_like {
             return true;
         }
     }
@@ -647,6 +672,22 @@ fn tokens(text: &str) -> Vec<(usize, &str)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod brace_tests {
+    use super::*;
+
+    #[test]
+    fn template_engine_braces_are_not_placeholders() {
+        let kinds: Vec<String> = vec!["PRD".into()];
+        for slot in ["{name}", "PRD-{NUMBER}", "{YYYY-MM-DD}", "{Feature/System Name}", "x {Technical Lead Name}"] {
+            assert!(is_placeholder(slot, &kinds), "{slot}");
+        }
+        for text in ["<b>{{ site.title }}</b>", "{% raw %}", "Use {} for maps", "a {{x}} b", "JSON {\"a\": 1}"] {
+            assert!(!is_placeholder(text, &kinds), "{text}");
+        }
+    }
 }
 
 #[cfg(test)]

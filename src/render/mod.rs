@@ -28,9 +28,8 @@ pub const MERMAID_VERSION: &str = "11.17.2";
 
 /// Renders the doc at `doc_pos` of the index.
 pub fn render(index: &Index, graph: &LinkGraph, doc_pos: usize, config: &Config) -> RenderedDoc {
-    let _ = graph;
     let Some(doc) = index.docs.get(doc_pos) else { return RenderedDoc::default() };
-    let xrefs = DocXrefs { index, doc_pos, page: urls::page_path(&doc.source) };
+    let xrefs = DocXrefs { index, graph: Some(graph), doc_pos, page: urls::page_path(&doc.source) };
     let options = MarkdownOptions { allow_html: config.allow_html, line_numbers: config.line_numbers };
     let out = markdown::render(&doc.body, options, &xrefs);
     let diagnostics = out
@@ -57,6 +56,8 @@ pub fn heading_anchors(markdown: &str) -> Vec<String> {
 /// Cross-references as seen from one doc's page.
 struct DocXrefs<'a> {
     index: &'a Index,
+    /// Knows which `#anchor` references point at missing headings.
+    graph: Option<&'a LinkGraph>,
     doc_pos: usize,
     /// Site path of this doc's page; hrefs are relative to it.
     page: String,
@@ -80,6 +81,9 @@ impl DocXrefs<'_> {
 
 impl Xrefs for DocXrefs<'_> {
     fn doc_link(&self, dest: &str) -> DocLink {
+        if self.graph.is_some_and(|g| g.anchor_missing(self.doc_pos, dest)) {
+            return DocLink::Unresolved;
+        }
         links::resolve(self.index, self.doc_pos, dest)
             .and_then(|(target, anchor)| self.xref(target, anchor.as_deref()))
             .map_or(DocLink::Unresolved, DocLink::Resolved)
@@ -139,7 +143,8 @@ mod tests {
     fn xrefs_point_from_this_page_and_name_id_title_and_status() {
         let (index, _) = portal("");
         let from = index.find_id("TRD-0101").expect("indexed");
-        let xrefs = DocXrefs { index: &index, doc_pos: from, page: urls::page_path(&index.docs[from].source) };
+        let xrefs =
+            DocXrefs { index: &index, graph: None, doc_pos: from, page: urls::page_path(&index.docs[from].source) };
         let adr = index.find_id("ADR-0007").expect("indexed");
         let to_adr = xrefs.xref(adr, Some("decision outcome")).expect("doc exists");
         assert_eq!(to_adr.href, "../adr/ADR-0007-store.html#decision%20outcome");

@@ -305,7 +305,7 @@ mod tests {
             doc("prd/p.md", "TRD-0012", None),
         ];
         let (index, _) = crate::index::build(docs, &config);
-        let graph = LinkGraph { outgoing, incoming };
+        let graph = LinkGraph { outgoing, incoming, ..Default::default() };
         let rendered = vec![RenderedDoc::default(); index.len()];
         let theme = crate::theme::load(&config).unwrap();
         let input = SiteInput {
