@@ -93,6 +93,24 @@ pub enum Command {
         #[arg(long, conflicts_with_all = ["kind", "title", "supersedes", "related"])]
         renumber: Option<String>,
     },
+    /// Build, serve and rebuild on every change, reloading open pages
+    Serve {
+        /// The portal folder, holding book.toml
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Port to listen on (0 picks a free one)
+        #[arg(long, short = 'p', default_value_t = 3000)]
+        port: u16,
+        /// Address to listen on
+        #[arg(long, short = 'b', default_value = "127.0.0.1")]
+        bind: String,
+        /// Open the portal in the default browser
+        #[arg(long, short = 'o')]
+        open: bool,
+        /// Poll for changes instead of using the OS's file events (network drives, containers)
+        #[arg(long)]
+        poll: bool,
+    },
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -132,6 +150,9 @@ pub fn run(cli: Cli) -> i32 {
                 today: scaffold::today(),
             };
             cmd_new(&dir, &request, dry_run, renumber.as_deref())
+        }
+        Command::Serve { dir, port, bind, open, poll } => {
+            crate::serve::run(&crate::serve::Options { dir, port, bind, open, poll })
         }
     }
 }

@@ -28,8 +28,11 @@ pub fn discover(config: &Config) -> Result<(Vec<SourceFile>, Vec<Diagnostic>), D
     Ok((out, diags))
 }
 
-/// The sorted list of `(absolute path, path relative to the docs folder)` of every doc.
-pub fn find_markdown(config: &Config) -> Result<(Vec<(PathBuf, String)>, Vec<Diagnostic>), Diagnostic> {
+/// `(absolute path, path relative to the docs folder)` of one doc.
+pub type FoundFile = (PathBuf, String);
+
+/// The sorted list of every doc's paths, with warnings about what was skipped.
+pub fn find_markdown(config: &Config) -> Result<(Vec<FoundFile>, Vec<Diagnostic>), Diagnostic> {
     let src = &config.src_dir;
     if !src.is_dir() {
         return Err(Diagnostic::error(

@@ -23,7 +23,7 @@ pub struct Index {
 /// Builds the index. Duplicate ids are reported once per extra file.
 pub fn build(mut docs: Vec<Doc>, config: &Config) -> (Index, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    docs.sort_by(|a, b| (&a.source).cmp(&b.source));
+    docs.sort_by(|a, b| a.source.cmp(&b.source));
     // The doc that keeps a contested id is the first by path: stable across runs.
     let mut owner: HashMap<String, String> = HashMap::new();
     for doc in &mut docs {

@@ -73,6 +73,13 @@ pub fn build_from(checked: Checked, theme: &theme::Theme, config: &Config) -> Bu
         .map(|i| cache.render_with(index, graph, i, || render::render(index, graph, i, config)))
         .collect();
     cache.prune();
+    assemble(checked, rendered, theme, config)
+}
+
+/// The site stage on already-rendered docs (`rendered` has the positions of
+/// `checked.index.docs`). `serve` calls it with renders reused from its cache, so a
+/// clean build and an incremental one share every step after rendering.
+pub fn assemble(checked: Checked, rendered: Vec<RenderedDoc>, theme: &theme::Theme, config: &Config) -> Built {
     let mut diagnostics = checked.diagnostics.clone();
     diagnostics.extend(rendered.iter().flat_map(|r| r.diagnostics.iter().cloned()));
     diag::sort(&mut diagnostics);

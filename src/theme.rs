@@ -72,11 +72,44 @@ impl Theme {
             Diagnostic::error("theme/templates", None, msg).in_project()
         })?;
         tera.autoescape_on(vec![".html"]);
+        tera.set_escape_fn(escape_html);
         Ok(tera)
     }
 
     /// Static assets (everything under `assets/`), by path relative to `assets/`.
     pub fn assets(&self) -> impl Iterator<Item = (&str, &[u8])> {
         self.files.iter().filter_map(|(p, b)| p.strip_prefix("assets/").map(|rel| (rel, b.as_slice())))
+    }
+}
+
+/// The autoescape function: the five characters that matter in HTML text and in quoted
+/// attribute values. Unlike tera's default it leaves `/` alone, so relative hrefs stay
+/// readable (`../trd/a.html`, not `..&#x2F;trd&#x2F;a.html`).
+pub fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_makes_markup_and_attribute_breakouts_inert() {
+        assert_eq!(
+            escape_html(r#"<a href="x" title='y'>&</a>"#),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
+        );
+        assert_eq!(escape_html("../trd/a.html"), "../trd/a.html");
     }
 }

@@ -89,7 +89,10 @@ fn broken_links(site: &Path, prefix: &str) -> Vec<String> {
     for (path, bytes) in &files {
         if path.extension().is_some_and(|e| e == "html") {
             let doc = Html::parse_document(&String::from_utf8_lossy(bytes));
-            ids.insert(path.clone(), doc.select(&any_id).filter_map(|e| e.value().attr("id").map(str::to_string)).collect());
+            ids.insert(
+                path.clone(),
+                doc.select(&any_id).filter_map(|e| e.value().attr("id").map(str::to_string)).collect(),
+            );
             pages.push((path.clone(), doc));
         }
     }
@@ -130,15 +133,24 @@ fn broken_links(site: &Path, prefix: &str) -> Vec<String> {
                 }
                 t
             };
-            let target = if path_part.ends_with('/') || target.as_os_str().is_empty() { target.join("index.html") } else { target };
+            let target = if path_part.ends_with('/') || target.as_os_str().is_empty() {
+                target.join("index.html")
+            } else {
+                target
+            };
             if !files.contains_key(&target) {
                 broken.push(format!("{}: `{url}` → missing {}", page.display(), target.display()));
                 continue;
             }
-            if let Some(f) = fragment.filter(|f| !f.is_empty() && !f.starts_with(":~:")) {
+            // `#kind=TRD` is filter state read by the page script, not an element id.
+            if let Some(f) = fragment.filter(|f| !f.is_empty() && !f.starts_with(":~:") && !f.contains('=')) {
                 let f = percent_decode(f);
                 if ids.get(&target).is_some_and(|set| !set.contains(&f)) {
-                    broken.push(format!("{}: `{url}` → no element with id `{f}` in {}", page.display(), target.display()));
+                    broken.push(format!(
+                        "{}: `{url}` → no element with id `{f}` in {}",
+                        page.display(),
+                        target.display()
+                    ));
                 }
             }
         }
@@ -251,7 +263,8 @@ fn git(dir: &Path, args: &[&str], date: &str) {
 
 fn doc_field(site: &Path, id: &str, field: &str) -> serde_json::Value {
     let json: serde_json::Value = serde_json::from_str(&fs::read_to_string(site.join("docs.json")).unwrap()).unwrap();
-    json["docs"].as_array().unwrap().iter().find(|d| d["id"] == id).unwrap_or_else(|| panic!("{id} listed"))[field].clone()
+    json["docs"].as_array().unwrap().iter().find(|d| d["id"] == id).unwrap_or_else(|| panic!("{id} listed"))[field]
+        .clone()
 }
 
 #[test]

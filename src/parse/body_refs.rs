@@ -1,21 +1,1029 @@
 //! References in a doc's body: relative `.md` links and bare ids in prose.
 //!
-//! Bare ids (`see ADR-0007`, `per PRD 40`) count only outside code spans, code blocks,
-//! URLs and existing links.
+//! In: the Markdown body (it keeps the file's line numbering) and the configured kinds.
+//! Out: [`RawRef`]s with relation `Mentions`, in document order, each with its 1-based
+//! file line. Links count when their destination is a relative `.md` / `.markdown`
+//! path (with any `#anchor` kept) or a same-page `#anchor`; absolute URLs, `mailto:`,
+//! `javascript:` and other schemes are not references. Bare ids (`see ADR-0007`,
+//! `per PRD 40`, `adr-7`) count only in prose: never inside fenced or indented code,
+//! code spans, HTML comments or blocks, URLs, or the text or destination of a link.
+//!
+//! This is a small hand-written Markdown lexer, not comrak (comrak lives in
+//! `render/` only). It follows CommonMark's block and inline rules closely enough to
+//! agree with the renderer on real documents, and runs in two linear passes: blocks
+//! (which also collects link reference definitions, since a `[label]` may use a
+//! definition written further down), then inlines of each paragraph. Bare ids are
+//! found by one [`IdMatcher`], shared with [`find_ids_in_text`] (the renderer calls
+//! it on comrak text nodes), so both always agree on what an id is.
+//!
+//! Word boundaries: an id must not touch letters, digits or path punctuation on
+//! either side (`XADR-7`, `ADR-7x`, `docs/ADR-7`, `ADR-7.md`, `adr-7@x.io` are not
+//! ids), and a number followed by `-digits` is a date or version (`TRD-2024-01-02`),
+//! not an id. Kind and number may be joined by `-` or `_` in any case (`adr-0007`);
+//! a space or no separator (`ADR 7`, `ADR0007`) is accepted in upper case only, and
+//! such *loose* spellings are only links when they resolve (see [`is_loose_spelling`]),
+//! because prose like `RFC 2119` usually means something outside the portal.
 
 use crate::config::Config;
-use crate::model::RawRef;
+use crate::ids;
+use crate::model::{RawRef, Relation};
+use std::collections::HashSet;
 use std::ops::Range;
 
 /// Every body reference, with its line (1-based, in the file: the body keeps the
 /// file's line numbering).
 pub fn scan(body: &str, config: &Config) -> Vec<RawRef> {
-    let _ = (body, config);
-    Vec::new()
+    let matcher = IdMatcher::new(&config.kinds);
+    let blocks = scan_blocks(body);
+    let mut refs = blocks.definition_refs;
+    for para in &blocks.paragraphs {
+        scan_inlines(body, para, &blocks.definitions, &matcher, &mut refs);
+    }
+    // Definitions were collected in the block pass; restore document order.
+    refs.sort_by_key(|r| r.line);
+    refs
 }
 
 /// Bare ids in a run of plain text (no Markdown): byte range and canonical id.
+/// URLs and e-mail addresses in the text are skipped.
 pub fn find_ids_in_text(text: &str, kinds: &[String]) -> Vec<(Range<usize>, String)> {
-    let _ = (text, kinds);
-    Vec::new()
+    let mut out = Vec::new();
+    IdMatcher::new(kinds).find(text, |range, id| out.push((range, id)));
+    out
+}
+
+/// True for an id written with a space or without a separator (`RFC 2119`, `ADR0007`).
+/// Such a mention is a link only when it resolves; unresolved, it is ordinary prose
+/// (no warning, no "unresolved" styling).
+pub fn is_loose_spelling(written: &str) -> bool {
+    let w = written.trim();
+    let letters = w.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
+    !matches!(w.as_bytes().get(letters), Some(b'-' | b'_'))
+}
+
+/// Finds bare ids in plain text. Built once per scan; matching allocates only the
+/// canonical id of each hit.
+pub struct IdMatcher {
+    /// Upper-case kinds, longest first so `SPEC` wins over a kind `SP`.
+    kinds: Vec<String>,
+    /// Bytes a kind can start with (either case): most words are rejected on this alone.
+    first_bytes: [bool; 256],
+}
+
+impl IdMatcher {
+    pub fn new(kinds: &[String]) -> IdMatcher {
+        let mut kinds: Vec<String> =
+            kinds.iter().map(|k| k.trim().to_ascii_uppercase()).filter(|k| !k.is_empty()).collect();
+        kinds.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        kinds.dedup();
+        let mut first_bytes = [false; 256];
+        for k in &kinds {
+            if let Some(&b) = k.as_bytes().first() {
+                first_bytes[usize::from(b.to_ascii_uppercase())] = true;
+                first_bytes[usize::from(b.to_ascii_lowercase())] = true;
+            }
+        }
+        IdMatcher { kinds, first_bytes }
+    }
+
+    /// Calls `hit(range, canonical id)` for every id in `text`, left to right.
+    pub fn find(&self, text: &str, mut hit: impl FnMut(Range<usize>, String)) {
+        let b = text.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            if !c.is_ascii_alphabetic() {
+                i += 1;
+                continue;
+            }
+            let mut word_end = i + 1;
+            while word_end < b.len() && b[word_end].is_ascii_alphanumeric() {
+                word_end += 1;
+            }
+            // Cheap rejections first: this runs at every word of every doc. A URL's
+            // scheme (or `www`) is a word followed by `:`, `+`, `.` or `-`.
+            let may_be_url = matches!(b.get(word_end), Some(b':' | b'+' | b'.' | b'-'));
+            let may_be_id = self.first_bytes[usize::from(c)];
+            if !may_be_id && !may_be_url {
+                i = word_end;
+                continue;
+            }
+            if joined_before(text, i) {
+                i = word_end;
+                continue;
+            }
+            if may_be_url {
+                if let Some(end) = url_end(b, i) {
+                    i = end;
+                    continue;
+                }
+            }
+            if may_be_id {
+                if let Some((end, id)) = self.match_at(text, i) {
+                    hit(i..end, id);
+                    i = end;
+                    continue;
+                }
+            }
+            i = word_end;
+        }
+    }
+
+    /// An id starting exactly at `i` (already known to be a word start).
+    fn match_at(&self, text: &str, i: usize) -> Option<(usize, String)> {
+        let b = text.as_bytes();
+        for kind in &self.kinds {
+            if !kind.as_bytes().first().is_some_and(|k| k.eq_ignore_ascii_case(&b[i])) {
+                continue;
+            }
+            let k_end = i + kind.len();
+            let Some(written_kind) = b.get(i..k_end) else { continue };
+            if !written_kind.eq_ignore_ascii_case(kind.as_bytes()) {
+                continue;
+            }
+            let upper = written_kind == kind.as_bytes();
+            let digits_start = match b.get(k_end) {
+                Some(b'-' | b'_') => k_end + 1,
+                Some(b' ') if upper => k_end + 1,
+                Some(c) if c.is_ascii_digit() && upper => k_end,
+                _ => continue,
+            };
+            let n_digits = b[digits_start..].iter().take_while(|c| c.is_ascii_digit()).count();
+            let end = digits_start + n_digits;
+            if n_digits == 0 || n_digits > 6 || joined_after(text, end) {
+                continue;
+            }
+            return Some((end, ids::canonical(kind, &text[digits_start..end])));
+        }
+        None
+    }
+}
+
+/// Whether the character before `i` glues the word at `i` to something (a letter,
+/// a path, an e-mail address). `_`, `*` and `~` count only inside a word, so that
+/// emphasis like `_ADR-7_` still finds the id.
+fn joined_before(text: &str, i: usize) -> bool {
+    let before = &text[..i];
+    let Some(prev) = before.chars().next_back() else { return false };
+    if prev.is_alphanumeric() || matches!(prev, '-' | '.' | '/' | '\\' | '@' | '$' | '%' | '+' | '&' | '=') {
+        return true;
+    }
+    if matches!(prev, '_' | '*' | '~') {
+        let rest = before.trim_end_matches(['_', '*', '~']);
+        return rest.chars().next_back().is_some_and(char::is_alphanumeric);
+    }
+    false
+}
+
+/// Whether the id ending at `end` runs on into a longer token (`ADR-7x`, `ADR-7.md`,
+/// `TRD-2024-01-02`, `adr-7@x.io`).
+fn joined_after(text: &str, end: usize) -> bool {
+    let mut rest = text[end..].chars();
+    match rest.next() {
+        None => false,
+        Some(c) if c.is_alphanumeric() => true,
+        Some('-' | '.' | '/' | '\\' | '@' | '_' | '+') => rest.next().is_some_and(|n| n.is_alphanumeric() || n == '_'),
+        Some(_) => false,
+    }
+}
+
+/// End of a bare URL starting at `i` (`https://…`, `mailto:…`, `www.…`), if one starts there.
+fn url_end(b: &[u8], i: usize) -> Option<usize> {
+    let scheme_len = b[i..].iter().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-')).count();
+    let after = &b[i + scheme_len..];
+    let scheme = &b[i..i + scheme_len];
+    let is_url = after.starts_with(b"://")
+        || (after.first() == Some(&b':') && scheme.eq_ignore_ascii_case(b"mailto"))
+        || (scheme_len >= 4 && b[i..].len() > 4 && b[i..i + 4].eq_ignore_ascii_case(b"www."));
+    if !is_url {
+        return None;
+    }
+    let len = b[i..].iter().take_while(|c| !c.is_ascii_whitespace() && **c != b'<').count();
+    Some(i + len)
+}
+
+// ---------------------------------------------------------------------------------
+// Block pass
+
+/// A run of lines whose inline content is scanned: byte range in the body and the
+/// 1-based line of its first byte.
+struct Paragraph {
+    range: Range<usize>,
+    line: u32,
+}
+
+#[derive(Default)]
+struct Blocks {
+    paragraphs: Vec<Paragraph>,
+    /// Normalised labels of link reference definitions (`[label]: dest`).
+    definitions: HashSet<String>,
+    /// References made by definitions whose destination is a doc.
+    definition_refs: Vec<RawRef>,
+}
+
+enum BlockState {
+    Normal,
+    Fence {
+        marker: u8,
+        len: usize,
+    },
+    HtmlComment,
+    /// Raw HTML up to a closing tag (`</pre>`, `</script>`, …) or, when `None`, a blank line.
+    Html {
+        until: Option<&'static str>,
+    },
+    FrontMatter,
+}
+
+fn scan_blocks(body: &str) -> Blocks {
+    let mut out = Blocks::default();
+    let mut state = BlockState::Normal;
+    let mut para: Option<Paragraph> = None;
+    let mut prev_blank = true;
+    let mut prev_code = false;
+    let mut prev_definition = false;
+    let mut in_list = false;
+    let mut offset = 0;
+    for (n, raw_line) in body.split_inclusive('\n').enumerate() {
+        let line_no = n as u32 + 1;
+        let start = offset;
+        offset += raw_line.len();
+        let line = strip_line_end(raw_line);
+        let (content, indent) = block_content(line);
+        let blank = content.bytes().all(|c| c == b' ' || c == b'\t');
+
+        match state {
+            BlockState::Fence { marker, len } => {
+                let run = content.bytes().take_while(|&c| c == marker).count();
+                if run >= len && content[run..].trim().is_empty() {
+                    state = BlockState::Normal;
+                }
+                continue;
+            }
+            BlockState::HtmlComment => {
+                if line.contains("-->") {
+                    state = BlockState::Normal;
+                }
+                continue;
+            }
+            BlockState::Html { until } => {
+                match until {
+                    Some(close) if contains_ignore_case(line, close) => state = BlockState::Normal,
+                    None if blank => state = BlockState::Normal,
+                    _ => {}
+                }
+                prev_blank = blank;
+                continue;
+            }
+            BlockState::FrontMatter => {
+                if matches!(line.trim_end(), "---" | "...") {
+                    state = BlockState::Normal;
+                }
+                continue;
+            }
+            BlockState::Normal => {}
+        }
+
+        if n == 0 && line.trim_end() == "---" {
+            state = BlockState::FrontMatter;
+            continue;
+        }
+        if blank {
+            flush(&mut para, &mut out);
+            prev_blank = true;
+            prev_definition = false;
+            continue;
+        }
+        let in_paragraph = para.is_some();
+        if indent >= 4 && !in_paragraph && !in_list && (prev_blank || prev_code) {
+            prev_code = true;
+            prev_blank = false;
+            continue;
+        }
+        prev_code = false;
+        let trimmed = skip_blanks(content);
+        if let Some((marker, len)) = fence_open(trimmed) {
+            flush(&mut para, &mut out);
+            state = BlockState::Fence { marker, len };
+            prev_blank = false;
+            continue;
+        }
+        if let Some(comment) = trimmed.strip_prefix("<!--") {
+            flush(&mut para, &mut out);
+            if !comment.contains("-->") {
+                state = BlockState::HtmlComment;
+            }
+            prev_blank = false;
+            continue;
+        }
+        if let Some(until) = html_block_start(trimmed, in_paragraph) {
+            flush(&mut para, &mut out);
+            state = BlockState::Html { until };
+            if until.is_some_and(|close| contains_ignore_case(trimmed, close)) {
+                state = BlockState::Normal;
+            }
+            prev_blank = false;
+            continue;
+        }
+        if indent < 4 && (!in_paragraph || prev_definition) {
+            if let Some(def) = parse_definition(trimmed) {
+                out.definitions.insert(normalize_label(def.label));
+                if let Some(target) = doc_link_target(def.dest) {
+                    out.definition_refs.push(mention(target, Some(def.label), line_no));
+                }
+                prev_definition = true;
+                prev_blank = false;
+                continue;
+            }
+        }
+        prev_definition = false;
+        if starts_list_item(trimmed) {
+            in_list = true;
+        } else if indent == 0 && prev_blank {
+            in_list = false;
+        }
+        let end = start + line.len();
+        if trimmed.starts_with('#') {
+            // An ATX heading is a block of its own.
+            flush(&mut para, &mut out);
+            out.paragraphs.push(Paragraph { range: start..end, line: line_no });
+        } else {
+            match &mut para {
+                Some(p) => p.range.end = end,
+                None => para = Some(Paragraph { range: start..end, line: line_no }),
+            }
+        }
+        prev_blank = false;
+    }
+    flush(&mut para, &mut out);
+    out
+}
+
+fn flush(para: &mut Option<Paragraph>, out: &mut Blocks) {
+    if let Some(p) = para.take() {
+        out.paragraphs.push(p);
+    }
+}
+
+fn strip_line_end(line: &str) -> &str {
+    let b = line.as_bytes();
+    let mut end = b.len();
+    while end > 0 && matches!(b[end - 1], b'\n' | b'\r') {
+        end -= 1;
+    }
+    &line[..end]
+}
+
+/// `s` without leading spaces and tabs.
+fn skip_blanks(s: &str) -> &str {
+    let n = s.bytes().take_while(|&c| c == b' ' || c == b'\t').count();
+    &s[n..]
+}
+
+/// The line without block-quote markers, and the indentation (in columns, tabs to 4)
+/// of what follows them.
+fn block_content(line: &str) -> (&str, usize) {
+    let mut rest = line;
+    loop {
+        let t = skip_blanks(rest);
+        match t.strip_prefix('>') {
+            Some(after) if rest.len() - t.len() <= 3 => rest = after.strip_prefix(' ').unwrap_or(after),
+            _ => break,
+        }
+    }
+    let mut cols = 0;
+    for c in rest.bytes() {
+        match c {
+            b' ' => cols += 1,
+            b'\t' => cols += 4 - cols % 4,
+            _ => break,
+        }
+    }
+    (rest, cols)
+}
+
+/// A code fence opener: at least three backticks (info string without backticks) or tildes.
+fn fence_open(t: &str) -> Option<(u8, usize)> {
+    let marker = *t.as_bytes().first()?;
+    if marker != b'`' && marker != b'~' {
+        return None;
+    }
+    let len = t.bytes().take_while(|&c| c == marker).count();
+    if len < 3 || (marker == b'`' && t[len..].contains('`')) {
+        return None;
+    }
+    Some((marker, len))
+}
+
+/// Tags that open an HTML block even in the middle of a paragraph (CommonMark types 1 and 6).
+const HTML_BLOCK_TAGS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "details",
+    "dialog",
+    "div",
+    "dl",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+];
+
+/// Tags whose block runs to the closing tag, blank lines included.
+const HTML_RAW_TAGS: &[(&str, &str)] =
+    &[("pre", "</pre>"), ("script", "</script>"), ("style", "</style>"), ("textarea", "</textarea>")];
+
+/// `Some(end marker)` when the line opens an HTML block; the marker is `None` for
+/// blocks that end at a blank line.
+fn html_block_start(t: &str, in_paragraph: bool) -> Option<Option<&'static str>> {
+    let rest = t.strip_prefix('<')?;
+    let closing = rest.starts_with('/');
+    let name_part = rest.trim_start_matches('/');
+    let name_len = name_part.bytes().take_while(|c| c.is_ascii_alphanumeric()).count();
+    if name_len == 0 || !name_part.as_bytes()[0].is_ascii_alphabetic() {
+        return None;
+    }
+    let name = name_part[..name_len].to_ascii_lowercase();
+    let after = name_part.as_bytes().get(name_len).copied();
+    if !matches!(after, None | Some(b' ' | b'\t' | b'>' | b'/')) {
+        return None; // `<http://…>` autolinks, `<a@b.c>`
+    }
+    if !closing {
+        if let Some((_, close)) = HTML_RAW_TAGS.iter().find(|(tag, _)| *tag == name) {
+            return Some(Some(close));
+        }
+    }
+    if HTML_BLOCK_TAGS.contains(&name.as_str()) {
+        return Some(None);
+    }
+    // Any other lone tag opens a block only outside a paragraph (CommonMark type 7).
+    (!in_paragraph && t.trim_end().ends_with('>')).then_some(None)
+}
+
+fn contains_ignore_case(hay: &str, needle: &str) -> bool {
+    hay.as_bytes().windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+fn starts_list_item(t: &str) -> bool {
+    let b = t.as_bytes();
+    if matches!(b.first(), Some(b'-' | b'*' | b'+')) {
+        return matches!(b.get(1), None | Some(b' ' | b'\t'));
+    }
+    let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    (1..=9).contains(&digits)
+        && matches!(b.get(digits), Some(b'.' | b')'))
+        && matches!(b.get(digits + 1), None | Some(b' ' | b'\t'))
+}
+
+struct Definition<'a> {
+    label: &'a str,
+    dest: &'a str,
+}
+
+/// `[label]: destination "optional title"` on one line. Footnote definitions
+/// (`[^1]: …`) are not link definitions: their text is prose.
+fn parse_definition(t: &str) -> Option<Definition<'_>> {
+    let rest = t.strip_prefix('[')?;
+    let close = find_label_end(rest.as_bytes(), 0)?;
+    let label = &rest[..close];
+    if label.trim().is_empty() || label.starts_with('^') {
+        return None;
+    }
+    let after = rest[close + 1..].strip_prefix(':')?.trim_start();
+    let dest = if let Some(inner) = after.strip_prefix('<') {
+        &inner[..inner.find('>')?]
+    } else {
+        after.split_whitespace().next()?
+    };
+    Some(Definition { label, dest })
+}
+
+/// Position of the `]` closing a label that starts at `from` (after the `[`), honouring
+/// backslash escapes and nested brackets.
+fn find_label_end(b: &[u8], from: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = from;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'[' => depth += 1,
+            b']' if depth == 0 => return Some(i),
+            b']' => depth -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn normalize_label(label: &str) -> String {
+    label.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+// ---------------------------------------------------------------------------------
+// Inline pass
+
+fn scan_inlines(
+    body: &str,
+    para: &Paragraph,
+    definitions: &HashSet<String>,
+    matcher: &IdMatcher,
+    refs: &mut Vec<RawRef>,
+) {
+    let s = &body[para.range.clone()];
+    let b = s.as_bytes();
+    let mut lines = LineCursor { text: s, pos: 0, line: para.line };
+    let mut text_start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let (end, link_ref) = match b[i] {
+            b'\\' => {
+                i += if b.get(i + 1).is_some_and(u8::is_ascii_punctuation) { 2 } else { 1 };
+                continue;
+            }
+            b'`' => match code_span_end(b, i) {
+                Some(end) => (end, None),
+                None => {
+                    i += b[i..].iter().take_while(|&&c| c == b'`').count();
+                    continue;
+                }
+            },
+            b'<' => match angle_end(b, i) {
+                Some(end) => (end, None),
+                None => {
+                    i += 1;
+                    continue;
+                }
+            },
+            b'!' | b'[' => {
+                let bracket = if b[i] == b'!' { i + 1 } else { i };
+                match (b.get(bracket) == Some(&b'[')).then(|| parse_link(s, bracket, definitions)).flatten() {
+                    // Images are not doc references, but their text and source hide ids all the same.
+                    Some(link) if bracket > i => (link.end, None),
+                    Some(link) => {
+                        let target = link.dest.and_then(doc_link_target);
+                        (link.end, target.map(|t| (t, s[link.text].trim().to_string())))
+                    }
+                    None => {
+                        i += 1;
+                        continue;
+                    }
+                }
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        ids_in(s, text_start..i, matcher, &mut lines, refs);
+        if let Some((target, label)) = link_ref {
+            refs.push(mention(target, Some(&label), lines.line_at(i)));
+        }
+        i = end;
+        text_start = end;
+    }
+    ids_in(s, text_start..b.len(), matcher, &mut lines, refs);
+}
+
+fn ids_in(s: &str, run: Range<usize>, matcher: &IdMatcher, lines: &mut LineCursor, refs: &mut Vec<RawRef>) {
+    let Some(text) = s.get(run.clone()) else { return };
+    matcher.find(text, |range, _| {
+        let at = run.start + range.start;
+        refs.push(mention(&s[at..run.start + range.end], None, lines.line_at(at)));
+    });
+}
+
+/// Turns byte offsets (visited in increasing order) into file lines.
+struct LineCursor<'a> {
+    text: &'a str,
+    pos: usize,
+    line: u32,
+}
+
+impl LineCursor<'_> {
+    fn line_at(&mut self, at: usize) -> u32 {
+        let at = at.min(self.text.len());
+        if at > self.pos {
+            self.line += self.text.as_bytes()[self.pos..at].iter().filter(|&&c| c == b'\n').count() as u32;
+            self.pos = at;
+        }
+        self.line
+    }
+}
+
+/// End of the code span opening at `i`, or `None` when the backtick run has no
+/// closing run of the same length (then the whole run is literal text).
+fn code_span_end(b: &[u8], i: usize) -> Option<usize> {
+    let n = b[i..].iter().take_while(|&&c| c == b'`').count();
+    let mut j = i + n;
+    while j < b.len() {
+        if b[j] == b'`' {
+            let m = b[j..].iter().take_while(|&&c| c == b'`').count();
+            if m == n {
+                return Some(j + m);
+            }
+            j += m;
+        } else {
+            j += 1;
+        }
+    }
+    None
+}
+
+/// End of an HTML comment, inline tag or autolink opening at `i`.
+fn angle_end(b: &[u8], i: usize) -> Option<usize> {
+    let rest = &b[i..];
+    if rest.starts_with(b"<!--") {
+        let close = rest[4..].windows(3).position(|w| w == b"-->")?;
+        return Some(i + 4 + close + 3);
+    }
+    let first = *rest.get(1)?;
+    if !(first.is_ascii_alphabetic() || first == b'/') {
+        return None;
+    }
+    let close = rest.iter().skip(1).position(|&c| c == b'>' || c == b'<')? + 1;
+    (rest[close] == b'>').then_some(i + close + 1)
+}
+
+struct LinkParse {
+    /// Byte range of the link text.
+    text: Range<usize>,
+    /// Destination of an inline link; `None` for reference links (their definition
+    /// was already counted).
+    dest: Option<String>,
+    end: usize,
+}
+
+/// A link whose `[` is at `i`: inline `[text](dest "title")`, full `[text][label]`,
+/// collapsed `[label][]` or shortcut `[label]` with a known definition.
+fn parse_link(s: &str, i: usize, definitions: &HashSet<String>) -> Option<LinkParse> {
+    let b = s.as_bytes();
+    let close = find_text_end(b, i + 1)?;
+    let text = i + 1..close;
+    let after = close + 1;
+    if b.get(after) == Some(&b'(') {
+        if let Some((dest, end)) = inline_destination(s, after + 1) {
+            return Some(LinkParse { text, dest: Some(dest), end });
+        }
+    }
+    if b.get(after) == Some(&b'[') {
+        if let Some(label_close) = find_label_end(b, after + 1) {
+            let label = &s[after + 1..label_close];
+            let key = if label.trim().is_empty() { &s[text.clone()] } else { label };
+            if definitions.contains(&normalize_label(key)) {
+                return Some(LinkParse { text, dest: None, end: label_close + 1 });
+            }
+        }
+    }
+    definitions.contains(&normalize_label(&s[text.clone()])).then_some(LinkParse { text, dest: None, end: after })
+}
+
+/// Like [`find_label_end`], but code spans inside link text hide their brackets.
+fn find_text_end(b: &[u8], from: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = from;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'`' => {
+                if let Some(end) = code_span_end(b, i) {
+                    i = end;
+                    continue;
+                }
+                i += b[i..].iter().take_while(|&&c| c == b'`').count();
+                continue;
+            }
+            b'[' => depth += 1,
+            b']' if depth == 0 => return Some(i),
+            b']' => depth -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Destination (unescaped) and end of `dest "title")` starting at `i` (after the `(`).
+fn inline_destination(s: &str, i: usize) -> Option<(String, usize)> {
+    let b = s.as_bytes();
+    let mut j = i + b[i..].iter().take_while(|c| c.is_ascii_whitespace()).count();
+    let dest;
+    if b.get(j) == Some(&b'<') {
+        let len = b[j + 1..].iter().position(|&c| c == b'>' || c == b'\n')?;
+        if b[j + 1 + len] != b'>' {
+            return None;
+        }
+        dest = unescape(&s[j + 1..j + 1 + len]);
+        j += len + 2;
+    } else {
+        let start = j;
+        let mut depth = 0usize;
+        while j < b.len() {
+            match b[j] {
+                b'\\' if b.get(j + 1).is_some_and(u8::is_ascii_punctuation) => j += 1,
+                b'(' => depth += 1,
+                b')' if depth == 0 => break,
+                b')' => depth -= 1,
+                c if c.is_ascii_whitespace() || c.is_ascii_control() => break,
+                _ => {}
+            }
+            j += 1;
+        }
+        dest = unescape(&s[start..j]);
+    }
+    j += b[j..].iter().take_while(|c| c.is_ascii_whitespace()).count();
+    if let Some(&quote @ (b'"' | b'\'' | b'(')) = b.get(j) {
+        let closer = if quote == b'(' { b')' } else { quote };
+        let mut k = j + 1;
+        while k < b.len() && b[k] != closer {
+            k += if b[k] == b'\\' { 2 } else { 1 };
+        }
+        j = (k + 1).min(b.len());
+        j += b[j..].iter().take_while(|c| c.is_ascii_whitespace()).count();
+    }
+    (b.get(j) == Some(&b')')).then_some((dest, j + 1))
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.peek().is_some_and(char::is_ascii_punctuation) {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The destination when it names a doc: a relative `.md` / `.markdown` path (query and
+/// `#anchor` allowed) or a same-page `#anchor`. Absolute URLs, `//host` links, any
+/// scheme (`mailto:`, `javascript:`) and links to other files are not doc references.
+pub fn doc_link_target<S: AsRef<str>>(dest: S) -> Option<S> {
+    let d = dest.as_ref().trim();
+    if d.is_empty() || d.starts_with("//") || has_scheme(d) {
+        return None;
+    }
+    if d.starts_with('#') {
+        return (d.len() > 1).then_some(dest);
+    }
+    let path = d.split(['#', '?']).next().unwrap_or(d).to_ascii_lowercase();
+    (path.ends_with(".md") || path.ends_with(".markdown")).then_some(dest)
+}
+
+/// `scheme:` at the start (RFC 3986: a letter, then letters, digits, `+`, `-`, `.`).
+pub fn has_scheme(s: &str) -> bool {
+    let b = s.as_bytes();
+    let n = b.iter().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')).count();
+    n >= 1 && b[0].is_ascii_alphabetic() && b.get(n) == Some(&b':')
+}
+
+fn mention(target: impl AsRef<str>, label: Option<&str>, line: u32) -> RawRef {
+    RawRef {
+        relation: Relation::Mentions,
+        target: target.as_ref().trim().to_string(),
+        label: label.map(str::to_string),
+        line: Some(line),
+        field: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn config() -> Config {
+        Config::default_at(Path::new("/p"))
+    }
+
+    fn kinds() -> Vec<String> {
+        config().kinds
+    }
+
+    fn ids(text: &str) -> Vec<String> {
+        find_ids_in_text(text, &kinds()).into_iter().map(|(_, id)| id).collect()
+    }
+
+    fn targets(body: &str) -> Vec<(String, u32)> {
+        scan(body, &config()).into_iter().map(|r| (r.target, r.line.unwrap_or(0))).collect()
+    }
+
+    #[test]
+    fn bare_ids_in_every_spelling_are_found_with_ranges() {
+        let text = "see ADR-0007, per PRD 40 and adr-7; also TRD_101 (SPEC-3).";
+        let found = find_ids_in_text(text, &kinds());
+        let written: Vec<&str> = found.iter().map(|(r, _)| &text[r.clone()]).collect();
+        assert_eq!(written, ["ADR-0007", "PRD 40", "adr-7", "TRD_101", "SPEC-3"]);
+        let canon: Vec<&str> = found.iter().map(|(_, id)| id.as_str()).collect();
+        assert_eq!(canon, ["ADR-0007", "PRD-0040", "ADR-0007", "TRD-0101", "SPEC-0003"]);
+    }
+
+    #[test]
+    fn word_boundaries_reject_glued_ids() {
+        for text in
+            ["XADR-7", "ADR-7x", "ADR-7.md", "docs/ADR-7", "TRD-2024-01-02", "adr-7@x.io", "foo_ADR-7", "ADR-1234567"]
+        {
+            assert_eq!(ids(text), Vec::<String>::new(), "{text}");
+        }
+        for text in ["ADR-7.", "(ADR-7)", "ADR-7's", "_ADR-7_", "**ADR-7**:", "“ADR-7”", "—ADR-7"] {
+            assert_eq!(ids(text), ["ADR-0007"], "{text}");
+        }
+    }
+
+    #[test]
+    fn lower_case_ids_need_a_hyphen_or_underscore() {
+        assert_eq!(ids("the spec 2 weeks ago, adr 7, Adr7"), Vec::<String>::new());
+        assert_eq!(ids("Adr-7"), ["ADR-0007"]);
+        assert_eq!(ids("ADR0007"), ["ADR-0007"]);
+    }
+
+    #[test]
+    fn loose_spellings_are_told_apart() {
+        assert!(is_loose_spelling("RFC 2119"));
+        assert!(is_loose_spelling("ADR0007"));
+        assert!(!is_loose_spelling("ADR-7"));
+        assert!(!is_loose_spelling("adr_0007"));
+    }
+
+    #[test]
+    fn urls_hide_ids() {
+        assert_eq!(ids("https://x.io/ADR-7 and www.x.io/ADR-8 mailto:ADR-9@x.io but ADR-10"), ["ADR-0010"]);
+    }
+
+    #[test]
+    fn longest_kind_wins() {
+        let kinds = vec!["SP".to_string(), "SPEC".to_string()];
+        let found = find_ids_in_text("SPEC-4 SP-5", &kinds);
+        let canon: Vec<&str> = found.iter().map(|(_, id)| id.as_str()).collect();
+        assert_eq!(canon, ["SPEC-0004", "SP-0005"]);
+    }
+
+    #[test]
+    fn non_ascii_text_is_handled_on_char_boundaries() {
+        assert_eq!(ids("Übersicht ADR-7 ünd ÄDR-8 日本ADR-9"), ["ADR-0007"]);
+    }
+
+    #[test]
+    fn relative_md_links_are_found_with_anchor_and_label() {
+        let body = "Intro [the PRD](../prd/x.md#goals) and [ref][r].\n\n[r]: ./y.md\n";
+        let refs = scan(body, &config());
+        assert_eq!(refs.len(), 2);
+        assert_eq!(refs[0].target, "../prd/x.md#goals");
+        assert_eq!(refs[0].label.as_deref(), Some("the PRD"));
+        assert_eq!(refs[0].line, Some(1));
+        assert_eq!(refs[0].relation, Relation::Mentions);
+        assert_eq!(refs[1].target, "./y.md");
+        assert_eq!(refs[1].line, Some(3));
+    }
+
+    #[test]
+    fn absolute_and_non_doc_links_are_ignored() {
+        let body = "[a](https://x.io/a.md) [b](mailto:x@y.md) [c](javascript:alert(1)) [d](//h/x.md) \
+                    [e](img.png) [f](x.md?plain=1) [g](<with space.md>) [h](#local)";
+        assert_eq!(targets(body), [("x.md?plain=1".to_string(), 1), ("with space.md".into(), 1), ("#local".into(), 1)]);
+    }
+
+    #[test]
+    fn link_text_and_destination_hide_ids() {
+        let body =
+            "[ADR-7](https://x.io/ADR-8) and [see ADR-9][d] and ![ADR-10](ADR-11.png) but ADR-12\n\n[d]: ../x.md\n";
+        assert_eq!(targets(body), [("ADR-12".to_string(), 1), ("../x.md".into(), 3)]);
+    }
+
+    #[test]
+    fn code_spans_blocks_and_comments_hide_ids() {
+        let body = "\
+Use `ADR-1` or ``x ADR-2 ` y`` here, ADR-3.
+<!-- ADR-4 -->
+```text
+ADR-5
+```
+
+    ADR-6 indented code
+
+<!--
+ADR-7
+-->
+~~~~
+ADR-8
+~~~
+still code ADR-9
+~~~~
+> ```
+> ADR-10
+> ```
+<div>
+ADR-11
+</div>
+
+<pre>
+
+ADR-12
+</pre>
+after ADR-13 <span title=\"ADR-14\">x</span>
+";
+        assert_eq!(targets(body), [("ADR-3".to_string(), 1), ("ADR-13".to_string(), 28)]);
+    }
+
+    #[test]
+    fn list_continuations_are_not_indented_code() {
+        let body = "- item\n\n    continued ADR-1\n\npara\n\n    code ADR-2\n";
+        assert_eq!(targets(body), [("ADR-1".to_string(), 3)]);
+    }
+
+    #[test]
+    fn unmatched_backticks_are_literal() {
+        assert_eq!(targets("a ` ADR-1 and ADR-2"), [("ADR-1".to_string(), 1), ("ADR-2".to_string(), 1)]);
+    }
+
+    #[test]
+    fn lines_are_file_lines_across_multi_line_paragraphs() {
+        let body = "\n\nfirst line\nsecond ADR-1 [x](\na.md)\n# Head ADR-2\n";
+        assert_eq!(targets(body), [("ADR-1".to_string(), 4), ("a.md".into(), 4), ("ADR-2".into(), 6)]);
+    }
+
+    #[test]
+    fn shortcut_references_hide_ids_only_when_defined() {
+        let body = "[ADR-1] and [ADR-2]\n\n[adr-1]: ../adr/one.md\n";
+        assert_eq!(targets(body), [("ADR-2".to_string(), 1), ("../adr/one.md".into(), 3)]);
+    }
+
+    #[test]
+    fn footnotes_are_prose() {
+        let body = "Text[^1].\n\n[^1]: See ADR-4.\n";
+        assert_eq!(targets(body), [("ADR-4".to_string(), 3)]);
+    }
+
+    #[test]
+    fn front_matter_left_in_the_body_is_skipped() {
+        let body = "---\nsupersedes: ADR-1\n---\nBody ADR-2\n";
+        assert_eq!(targets(body), [("ADR-2".to_string(), 4)]);
+    }
+
+    #[test]
+    fn escaped_brackets_are_text() {
+        assert_eq!(targets(r"\[ADR-1\](x.md)"), [("ADR-1".to_string(), 1)]);
+    }
+}
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+    use std::path::Path;
+
+    /// Markdown-significant pieces, multi-byte chars and id fragments, glued at random.
+    const PIECES: &[&str] = &[
+        "[", "]", "(", ")", "<", ">", "`", "``", "```", "~~~", "\\", "!", "#", "*", "_", "-", ".", "/", "@", ":", "\n",
+        "\n\n", "    ", "\t", "> ", "- ", "1. ", "<!--", "-->", "http://", "www.", "ADR", "ADR-", "adr_", "7", "0007",
+        " ", "x.md", "#a", "\"", "'", "é", "日本", "—", "\u{200b}", "[^1]: ", "[l]: ", "<div>", "</pre>",
+    ];
+
+    #[test]
+    fn scanning_arbitrary_markdown_never_panics() {
+        let config = Config::default_at(Path::new("/p"));
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..40 {
+                // xorshift64: deterministic, no dependency.
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(PIECES[(state % PIECES.len() as u64) as usize]);
+            }
+            for r in scan(&text, &config) {
+                assert!(r.line.is_some_and(|l| l as usize <= text.lines().count() + 1), "{text:?}");
+            }
+            for (range, _) in find_ids_in_text(&text, &config.kinds) {
+                assert!(text.get(range).is_some());
+            }
+        }
+    }
 }

@@ -1,50 +1,192 @@
-//! `(&Doc, &Index, &LinkGraph)` → [`RenderedDoc`]: the article HTML of one doc.
+//! `(&Index, &LinkGraph, doc position, &Config)` → [`RenderedDoc`]: the article HTML of one doc.
 //!
-//! This is the only module that calls comrak. GitHub-flavoured Markdown (tables, task
-//! lists, strikethrough, autolinks, footnotes); raw HTML is escaped unless
-//! `allow-html`; fenced code is highlighted with syntect (CSS classes); Mermaid
-//! blocks are left, escaped, for the browser.
+//! This stage is the only user of comrak ([`markdown`]) and syntect ([`highlight`]).
+//! GitHub-flavoured Markdown (tables, task lists, strikethrough, autolinks, footnotes);
+//! raw HTML is escaped unless `allow-html`; fenced code is highlighted with CSS classes
+//! (`theme/assets/syntax.css`); Mermaid blocks are left, escaped, for the browser
+//! (`theme/assets/mermaid/`). References in the body become links to the other docs'
+//! pages through [`links::resolve`] and [`Index::find_id`]; what resolves to nothing is
+//! marked unresolved on the page (the links stage reports it). The output depends only
+//! on the inputs, so docs render in parallel and identically on every run.
+
+pub mod highlight;
+pub mod markdown;
 
 use crate::config::Config;
+use crate::diag::Diagnostic;
 use crate::index::Index;
-use crate::links::LinkGraph;
+use crate::links::{self, LinkGraph};
 use crate::model::RenderedDoc;
+use crate::parse::body_refs;
+use crate::urls;
+use markdown::{DocLink, MarkdownOptions, Xref, Xrefs};
+use std::ops::Range;
+
+/// The vendored Mermaid release (`theme/assets/mermaid/mermaid.min.js`, from the npm
+/// package `mermaid`, MIT, licence beside it).
+pub const MERMAID_VERSION: &str = "11.17.2";
 
 /// Renders the doc at `doc_pos` of the index.
 pub fn render(index: &Index, graph: &LinkGraph, doc_pos: usize, config: &Config) -> RenderedDoc {
-    let _ = graph;
-    let doc = &index.docs[doc_pos];
-    let mut options = comrak::Options::default();
-    options.extension.table = true;
-    options.extension.tasklist = true;
-    options.extension.strikethrough = true;
-    options.extension.autolink = true;
-    options.extension.footnotes = true;
-    options.render.r#unsafe = config.allow_html;
-    options.render.escape = !config.allow_html;
-    let html = comrak::markdown_to_html(&doc.body, &options);
-    RenderedDoc { html, ..Default::default() }
+    let Some(doc) = index.docs.get(doc_pos) else { return RenderedDoc::default() };
+    let xrefs = DocXrefs { index, graph: Some(graph), doc_pos, page: urls::page_path(&doc.source) };
+    let options = MarkdownOptions { allow_html: config.allow_html, line_numbers: config.line_numbers };
+    let out = markdown::render(&doc.body, options, &xrefs);
+    let diagnostics = out
+        .notes
+        .into_iter()
+        .map(|note| Diagnostic::warning(doc.source.clone(), Some(note.line).filter(|&l| l > 0), note.message))
+        .collect();
+    RenderedDoc {
+        html: out.html,
+        toc: out.toc,
+        has_mermaid: out.has_mermaid,
+        has_code: out.has_code,
+        text: out.text,
+        diagnostics,
+    }
 }
 
 /// Anchor ids of every heading of a Markdown body, in document order, exactly as the
 /// rendered page has them (the links stage checks `#anchor` references against this).
 pub fn heading_anchors(markdown: &str) -> Vec<String> {
-    let mut set = crate::ids::AnchorSet::default();
-    let mut in_fence = false;
-    let mut out = Vec::new();
-    for line in markdown.lines() {
-        let t = line.trim_start();
-        if t.starts_with("```") || t.starts_with("~~~") {
-            in_fence = !in_fence;
-            continue;
+    markdown::heading_anchors(markdown)
+}
+
+/// Cross-references as seen from one doc's page.
+struct DocXrefs<'a> {
+    index: &'a Index,
+    /// Knows which `#anchor` references point at missing headings.
+    graph: Option<&'a LinkGraph>,
+    doc_pos: usize,
+    /// Site path of this doc's page; hrefs are relative to it.
+    page: String,
+}
+
+impl DocXrefs<'_> {
+    fn xref(&self, target: usize, anchor: Option<&str>) -> Option<Xref> {
+        let doc = self.index.docs.get(target)?;
+        let mut to = urls::page_path(&doc.source);
+        if let Some(anchor) = anchor.filter(|a| !a.is_empty()) {
+            to.push('#');
+            to.push_str(anchor);
         }
-        if in_fence {
-            continue;
+        let title = match &doc.status {
+            Some(status) => format!("{}: {} ({status})", doc.id, doc.title),
+            None => format!("{}: {}", doc.id, doc.title),
+        };
+        Some(Xref { href: urls::href(&self.page, &to), title })
+    }
+}
+
+impl Xrefs for DocXrefs<'_> {
+    fn doc_link(&self, dest: &str) -> DocLink {
+        if self.graph.is_some_and(|g| g.anchor_missing(self.doc_pos, dest)) {
+            return DocLink::Unresolved;
         }
-        let hashes = t.bytes().take_while(|&b| b == b'#').count();
-        if (1..=6).contains(&hashes) && t[hashes..].starts_with(' ') {
-            out.push(set.next(t[hashes..].trim().trim_end_matches('#').trim()));
+        links::resolve(self.index, self.doc_pos, dest)
+            .and_then(|(target, anchor)| self.xref(target, anchor.as_deref()))
+            .map_or(DocLink::Unresolved, DocLink::Resolved)
+    }
+
+    /// A doc naming itself is left as text: a link to the page you are on helps nobody.
+    fn bare_ids(&self, text: &str) -> Vec<(Range<usize>, Xref)> {
+        body_refs::find_ids_in_text(text, self.index.kinds())
+            .into_iter()
+            .filter_map(|(range, id)| {
+                let target = self.index.find_id(&id).filter(|&t| t != self.doc_pos)?;
+                Some((range, self.xref(target, None)?))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Doc;
+    use std::path::Path;
+
+    fn doc(source: &str, id: &str, title: &str, status: Option<&str>, body: &str) -> Doc {
+        Doc {
+            source: source.into(),
+            id: id.into(),
+            numbered: true,
+            kind: None,
+            title: title.into(),
+            status: status.map(str::to_string),
+            status_raw: None,
+            authors: vec![],
+            reviewers: vec![],
+            created: None,
+            updated: None,
+            version: None,
+            fields: vec![],
+            refs: vec![],
+            body: body.into(),
+            diagnostics: vec![],
         }
     }
-    out
+
+    fn portal(body: &str) -> (Index, Config) {
+        let config = Config::default_at(Path::new("/p"));
+        let docs = vec![
+            doc("trd/TRD-0101-limiter.md", "TRD-0101", "Rate Limiter", Some("in-review"), body),
+            doc("adr/ADR-0007-store.md", "ADR-0007", "Use <Postgres>", Some("accepted"), ""),
+            doc("specs/search.md", "specs-search", "Search", None, ""),
+        ];
+        let (index, _) = crate::index::build(docs, &config);
+        (index, config)
+    }
+
+    #[test]
+    fn xrefs_point_from_this_page_and_name_id_title_and_status() {
+        let (index, _) = portal("");
+        let from = index.find_id("TRD-0101").expect("indexed");
+        let xrefs =
+            DocXrefs { index: &index, graph: None, doc_pos: from, page: urls::page_path(&index.docs[from].source) };
+        let adr = index.find_id("ADR-0007").expect("indexed");
+        let to_adr = xrefs.xref(adr, Some("decision outcome")).expect("doc exists");
+        assert_eq!(to_adr.href, "../adr/ADR-0007-store.html#decision%20outcome");
+        assert_eq!(to_adr.title, "ADR-0007: Use <Postgres> (accepted)");
+        let spec = index.find_id("specs-search").expect("indexed");
+        let to_spec = xrefs.xref(spec, None).expect("doc exists");
+        assert_eq!((to_spec.href.as_str(), to_spec.title.as_str()), ("../specs/search.html", "specs-search: Search"));
+        assert!(xrefs.xref(99, None).is_none());
+        assert_eq!(xrefs.doc_link("../nowhere/missing.md"), DocLink::Unresolved);
+    }
+
+    #[test]
+    fn rendering_a_doc_reports_problems_at_its_file_and_line() {
+        let (index, config) = portal("\n\n## Design\n\nClick [here](javascript:alert(1)).\n");
+        let pos = index.find_id("TRD-0101").expect("indexed");
+        let rendered = render(&index, &LinkGraph::default(), pos, &config);
+        assert_eq!(rendered.toc.len(), 1);
+        assert_eq!(rendered.toc[0].anchor, heading_anchors(&index.docs[pos].body)[0]);
+        assert_eq!(rendered.diagnostics.len(), 1);
+        let diag = &rendered.diagnostics[0];
+        assert_eq!((diag.source.as_str(), diag.line), ("trd/TRD-0101-limiter.md", Some(5)));
+        assert!(!rendered.html.contains("javascript"), "{}", rendered.html);
+    }
+
+    #[test]
+    fn a_position_outside_the_index_renders_nothing() {
+        let (index, config) = portal("");
+        let rendered = render(&index, &LinkGraph::default(), index.len(), &config);
+        assert!(rendered.html.is_empty() && rendered.diagnostics.is_empty());
+    }
+
+    /// The site loads these by exactly these names; Mermaid stays the pinned 11.x release.
+    #[test]
+    fn browser_assets_ship_under_the_names_the_site_loads() {
+        let asset = |path: &str| crate::theme::BUILTIN.iter().find(|(p, _)| *p == path).map(|(_, bytes)| *bytes);
+        for path in ["assets/code.js", "assets/syntax.css", "assets/mermaid/init.js"] {
+            assert!(asset(path).is_some_and(|b| !b.is_empty()), "{path} is embedded");
+        }
+        let bundle = asset("assets/mermaid/mermaid.min.js").expect("mermaid is vendored");
+        let pinned = format!("version:\"{MERMAID_VERSION}\"");
+        assert!(bundle.windows(pinned.len()).any(|w| w == pinned.as_bytes()), "mermaid {MERMAID_VERSION}");
+        let licence = asset("assets/mermaid/LICENSE").expect("licence beside the bundle");
+        assert!(licence.starts_with(b"The MIT License"));
+    }
 }

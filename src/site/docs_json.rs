@@ -38,11 +38,10 @@ struct DocEntry<'a> {
 struct RelationEntry<'a> {
     #[serde(rename = "type")]
     relation: &'static str,
-    target: String,
+    /// The target's canonical id when resolved, else the target as written.
+    target: &'a str,
     resolved: bool,
     line: Option<u32>,
-    #[serde(skip)]
-    _p: std::marker::PhantomData<&'a ()>,
 }
 
 #[derive(Serialize)]
@@ -51,6 +50,10 @@ struct DiagEntry<'a> {
     source: &'a str,
     line: Option<u32>,
     message: &'a str,
+}
+
+fn resolved_id(index: &Index, pos: Option<usize>) -> Option<&str> {
+    pos.and_then(|p| index.docs.get(p)).map(|d| d.id.as_str())
 }
 
 /// Serialises the index, link graph and diagnostics (pretty-printed, trailing newline).
@@ -68,10 +71,9 @@ pub fn render(index: &Index, graph: &LinkGraph, diagnostics: &[Diagnostic]) -> V
                         .iter()
                         .map(|l| RelationEntry {
                             relation: l.relation.as_str(),
-                            target: l.target.map(|t| index.docs[t].id.clone()).unwrap_or_else(|| l.written.clone()),
-                            resolved: l.target.is_some(),
+                            target: resolved_id(index, l.target).unwrap_or(&l.written),
+                            resolved: resolved_id(index, l.target).is_some(),
                             line: l.line,
-                            _p: std::marker::PhantomData,
                         })
                         .collect()
                 })
@@ -79,7 +81,7 @@ pub fn render(index: &Index, graph: &LinkGraph, diagnostics: &[Diagnostic]) -> V
             let mut referenced_by: Vec<&str> = graph
                 .incoming
                 .get(pos)
-                .map(|b| b.iter().map(|b| index.docs[b.from].id.as_str()).collect())
+                .map(|b| b.iter().filter_map(|b| resolved_id(index, Some(b.from))).collect())
                 .unwrap_or_default();
             referenced_by.sort_unstable();
             referenced_by.dedup();

@@ -1,11 +1,27 @@
 //! Rendered docs → [`Site`]: every output file of the portal, as bytes, by site path.
 //!
-//! Pages come from the theme's tera templates (autoescaped); assets are copied under
-//! content-hashed names; `docs.json` is the machine-readable index. Nothing is written
-//! to disk here: the `write` stage does that, so a failed build never touches the
-//! previous site.
+//! Pages come from the theme's tera templates (compiled once per build, autoescaped);
+//! assets are copied under content-hashed names; `docs.json` is the machine-readable
+//! index; the search helper adds its files. Nothing is written to disk here: the
+//! `write` stage does that, so a failed build never touches the previous site.
+//!
+//! The pages: `index.html` (status dashboard), `docs.html` (every doc in a sortable,
+//! filterable table), one page per doc at [`urls::page_path`], `status/<status>.html`
+//! per status present (and `status/unset.html`), `graph.html` (the relationship graph)
+//! and `404.html`. Every href is relative to its page, so the site works at `/`, under
+//! a prefix and from `file://`; the 404 page alone uses absolute URLs, since a server
+//! may show it at any depth. Output is deterministic: same input, same bytes.
+//!
+//! Template context (every page): `site` (title, description), `page` (its site path),
+//! `root` (prefix back to the site root), `asset` (logical asset path → href, e.g.
+//! `asset["style.css"]`), `stylesheets`, `head_scripts` and `scripts` (hrefs the base
+//! template loads), `nav` (hrefs of the main pages) and `section` (which nav entry is
+//! current). Each page adds its own values; see [`pages`] and [`doc_page`].
 
+pub mod context;
+pub mod doc_page;
 pub mod docs_json;
+pub mod pages;
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
@@ -14,6 +30,8 @@ use crate::links::LinkGraph;
 use crate::model::RenderedDoc;
 use crate::theme::Theme;
 use crate::urls;
+use context::Portal;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -35,79 +53,176 @@ pub struct SiteInput<'a> {
     pub diagnostics: &'a [Diagnostic],
 }
 
-#[derive(Serialize)]
-struct SiteCtx<'a> {
-    title: &'a str,
-}
-
-#[derive(Serialize)]
-struct DocLink<'a> {
-    id: &'a str,
-    title: &'a str,
-    href: String,
-}
-
 /// Builds every page and asset.
 pub fn build(input: &SiteInput) -> (Site, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
     let mut site = Site::default();
     let tera = match input.theme.tera() {
         Ok(t) => t,
         Err(d) => return (site, vec![d]),
     };
-    let mut asset_names = BTreeMap::new();
+    let mut assets = BTreeMap::new();
     for (rel, bytes) in input.theme.assets() {
-        let hashed = hashed_name(rel, bytes);
-        asset_names.insert(rel.to_string(), format!("assets/{hashed}"));
-        site.files.insert(format!("assets/{hashed}"), bytes.to_vec());
+        let path = format!("assets/{}", hashed_name(rel, bytes));
+        assets.insert(rel.to_string(), path.clone());
+        site.files.insert(path, bytes.to_vec());
     }
-    let css = asset_names.get("style.css").cloned().unwrap_or_default();
-    let site_ctx = SiteCtx { title: &input.config.title };
+    let builder = Builder {
+        config: input.config,
+        tera,
+        assets,
+        portal: Portal::new(input.index, input.graph, input.diagnostics),
+        rendered: input.rendered,
+    };
 
-    for (pos, doc) in input.index.docs.iter().enumerate() {
-        let path = urls::page_path(&doc.source);
-        let mut ctx = tera::Context::new();
-        ctx.insert("site", &site_ctx);
-        ctx.insert("root", &urls::root_prefix(&path));
-        ctx.insert("assets", &serde_json::json!({ "css": css }));
-        ctx.insert("doc", &serde_json::json!({ "title": doc.title, "id": doc.id }));
-        ctx.insert("content", &input.rendered[pos].html);
-        match tera.render("doc.html", &ctx) {
-            Ok(html) => {
-                site.files.insert(path, html.into_bytes());
-            }
-            Err(e) => diags.push(Diagnostic::error(doc.source.clone(), None, format!("template error: {e}"))),
-        }
-    }
-    let docs: Vec<DocLink> = input
-        .index
-        .docs
-        .iter()
-        .map(|d| DocLink { id: &d.id, title: &d.title, href: urls::href("index.html", &urls::page_path(&d.source)) })
-        .collect();
-    let mut ctx = tera::Context::new();
-    ctx.insert("site", &site_ctx);
-    ctx.insert("root", "");
-    ctx.insert("assets", &serde_json::json!({ "css": css }));
-    ctx.insert("docs", &docs);
-    match tera.render("index.html", &ctx) {
+    let doc_pages: Vec<(String, Result<String, Diagnostic>)> =
+        (0..input.index.len()).into_par_iter().filter_map(|pos| doc_page::render(&builder, pos)).collect();
+    let mut diags = Vec::new();
+    let mut add = |path: String, result: Result<String, Diagnostic>| match result {
         Ok(html) => {
-            site.files.insert("index.html".into(), html.into_bytes());
+            site.files.insert(path, html.into_bytes());
         }
-        Err(e) => diags
-            .push(Diagnostic::error("theme/templates/index.html", None, format!("template error: {e}")).in_project()),
+        Err(d) => diags.push(d),
+    };
+    for (path, result) in doc_pages {
+        add(path, result);
+    }
+    for (path, result) in pages::render_all(&builder) {
+        add(path, result);
     }
     site.files.extend(crate::search::build(input.index, input.rendered, input.config));
     site.files.insert("docs.json".into(), docs_json::render(input.index, input.graph, input.diagnostics));
     (site, diags)
 }
 
-/// `style.css` → `style.1a2b3c4d.css`: the name changes whenever the content does.
+/// Shared by every page of one build: compiled templates, asset names, portal facts.
+pub struct Builder<'a> {
+    pub config: &'a Config,
+    pub tera: tera::Tera,
+    /// Logical asset path (relative to `assets/`) → site path of its hashed copy.
+    pub assets: BTreeMap<String, String>,
+    pub portal: Portal<'a>,
+    pub rendered: &'a [RenderedDoc],
+}
+
+/// What a page needs beyond the always-loaded stylesheet and scripts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Needs {
+    pub code: bool,
+    pub mermaid: bool,
+}
+
+#[derive(Serialize)]
+pub struct SiteInfo<'a> {
+    pub title: &'a str,
+    pub description: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub struct Nav {
+    pub home: String,
+    pub docs: String,
+    pub graph: String,
+    pub docs_json: String,
+}
+
+/// The part of every page's context that the base template uses.
+#[derive(Serialize)]
+pub struct Shell<'a> {
+    pub site: SiteInfo<'a>,
+    pub page: &'a str,
+    pub root: String,
+    pub asset: BTreeMap<&'a str, String>,
+    pub stylesheets: Vec<String>,
+    /// Blocking scripts in `<head>` (the theme setter, so the theme applies before first paint).
+    pub head_scripts: Vec<String>,
+    /// Deferred scripts, in execution order.
+    pub scripts: Vec<String>,
+    pub nav: Nav,
+    pub section: &'static str,
+}
+
+impl<'a> Builder<'a> {
+    /// The shell of the page at site path `page`, with every href relative to it.
+    pub fn shell(&'a self, page: &'a str, section: &'static str, needs: Needs) -> Shell<'a> {
+        self.shell_with(page, section, needs, |to| urls::href(page, to), urls::root_prefix(page))
+    }
+
+    /// The shell of a page that may be served at any depth (`404.html`): absolute URLs
+    /// built from `site-url`, since a relative href would resolve against the missing
+    /// page's address, not this file's.
+    pub fn absolute_shell(&'a self, page: &'a str, section: &'static str) -> Shell<'a> {
+        let base = &self.config.site_url;
+        self.shell_with(page, section, Needs::default(), |to| urls::absolute(base, to), base.clone())
+    }
+
+    fn shell_with(
+        &'a self,
+        page: &'a str,
+        section: &'static str,
+        needs: Needs,
+        url: impl Fn(&str) -> String,
+        root: String,
+    ) -> Shell<'a> {
+        let asset: BTreeMap<&str, String> = self.assets.iter().map(|(k, v)| (k.as_str(), url(v))).collect();
+        let pick = |names: &[&str]| -> Vec<String> { names.iter().filter_map(|n| asset.get(n).cloned()).collect() };
+        let stylesheets = pick(&["style.css", "syntax.css"]);
+        let head_scripts = pick(&["theme.js"]);
+        let mut scripts = pick(&["portal.js"]);
+        if needs.code {
+            scripts.extend(pick(&["code.js"]));
+        }
+        if needs.mermaid {
+            match &self.config.mermaid_url {
+                Some(u) => scripts.push(u.clone()),
+                None => scripts.extend(pick(&["mermaid/mermaid.min.js"])),
+            }
+            scripts.extend(pick(&["mermaid/init.js"]));
+        }
+        Shell {
+            site: SiteInfo { title: &self.config.title, description: self.config.description.as_deref() },
+            page,
+            root,
+            stylesheets,
+            head_scripts,
+            scripts,
+            nav: Nav {
+                home: url("index.html"),
+                docs: url("docs.html"),
+                graph: url("graph.html"),
+                docs_json: url("docs.json"),
+            },
+            section,
+            asset,
+        }
+    }
+
+    /// Renders `template` with the shell and the page's own values.
+    pub fn render(&self, template: &str, shell: &Shell, page: &impl Serialize) -> Result<String, Diagnostic> {
+        let mut ctx = tera::Context::from_serialize(shell).map_err(|e| self.template_error(template, &e))?;
+        ctx.extend(tera::Context::from_serialize(page).map_err(|e| self.template_error(template, &e))?);
+        self.tera.render(template, &ctx).map_err(|e| self.template_error(template, &e))
+    }
+
+    fn template_error(&self, template: &str, e: &tera::Error) -> Diagnostic {
+        let mut msg = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            msg.push_str(": ");
+            msg.push_str(&s.to_string());
+            source = s.source();
+        }
+        Diagnostic::error(format!("theme/templates/{template}"), None, format!("template error: {msg}")).in_project()
+    }
+}
+
+/// `style.css` → `style.1a2b3c4d5e.css`: the name changes whenever the content does.
 pub fn hashed_name(rel: &str, bytes: &[u8]) -> String {
     let hash = format!("{:016x}", fnv1a(bytes));
     let short = &hash[..10];
     match rel.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() && !stem.ends_with('/') => format!("{stem}.{short}.{ext}"),
+        Some((stem, ext)) if !stem.is_empty() && !stem.ends_with('/') && !ext.contains('/') => {
+            format!("{stem}.{short}.{ext}")
+        }
         _ => format!("{rel}.{short}"),
     }
 }
@@ -120,4 +235,18 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_names_keep_folder_and_extension() {
+        let a = hashed_name("mermaid/mermaid.min.js", b"x");
+        assert!(a.starts_with("mermaid/mermaid.min.") && a.ends_with(".js"), "{a}");
+        assert_ne!(a, hashed_name("mermaid/mermaid.min.js", b"y"));
+        let dotted_dir = hashed_name("v1.2/LICENSE", b"x");
+        assert!(dotted_dir.starts_with("v1.2/LICENSE."), "{dotted_dir}");
+    }
 }

@@ -1,0 +1,233 @@
+//! Search benchmark: generates a portal of realistic design docs (default 10,000, each
+//! 15–25 KB of Markdown with front-matter, sections, lists and code), builds it with
+//! the library, and prints what the search index costs: its size and file count, the
+//! share of build time spent on it, and — through the real client under node
+//! (`tests/js/measure.mjs`) — the bytes a session of representative queries fetches
+//! and the time ranking takes once the files are there.
+//!
+//!     cargo run --example bench_search [DOCS]
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+const COMMON: &str = "system service request response data user client server cache database query index write read \
+latency throughput error failure retry timeout queue event message stream batch job worker node cluster region zone \
+replica replication consistency availability partition shard leader follower election consensus lock transaction \
+commit rollback schema migration version deploy release rollout feature flag config secret token auth permission \
+role policy audit log metric trace alert dashboard incident oncall runbook capacity scale load balancer gateway proxy \
+endpoint api contract payload field record table column key value storage disk memory cpu network bandwidth packet \
+connection pool thread process container pod image build pipeline test coverage review approval owner team customer \
+tenant account billing invoice payment order checkout catalog search ranking recommendation notification email \
+mobile web frontend backend store bucket object blob file upload download export import sync async callback webhook \
+idempotent backpressure throttle quota limit budget cost estimate milestone risk mitigation dependency assumption \
+constraint requirement goal scope decision alternative tradeoff proposal option benefit drawback impact summary";
+const GLUE: &str = "the a an of to in for on with by from as is are be will should must can may that this these \
+which when where while each every all any no not only also then than but and or if so because however therefore";
+const HEADINGS: &[&str] = &[
+    "Overview",
+    "Background",
+    "Goals",
+    "Non-goals",
+    "Requirements",
+    "Architecture",
+    "Data model",
+    "API design",
+    "Security considerations",
+    "Performance",
+    "Testing strategy",
+    "Rollout plan",
+    "Alternatives considered",
+    "Open questions",
+    "Risks",
+    "Monitoring",
+    "Migration",
+    "Appendix",
+];
+const KINDS: &[&str] = &["TRD", "TDD", "PRD", "ADR", "RFC", "SPEC"];
+const STATUSES: &[&str] = &["Draft", "Proposed", "In Review", "Approved", "Accepted", "Implemented", "Deprecated"];
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Zipf-ranked vocabulary: the common technical words first, then 6,000 made-up names
+/// (services, libraries, teams) that make up the long tail real portals have.
+fn vocabulary() -> (Vec<String>, Vec<f64>) {
+    let syllables = ["ka", "ro", "mi", "tel", "zan", "vor", "qui", "pex", "lum", "dra", "fen", "gos", "hy", "jun"];
+    let mut words: Vec<String> = COMMON.split_whitespace().map(str::to_string).collect();
+    for i in 0..6000 {
+        let name: String = [i % 14, (i / 14) % 14, (i / 196) % 14].iter().map(|&s| syllables[s]).collect();
+        words.push(name);
+    }
+    let mut cumulative = Vec::with_capacity(words.len());
+    let mut sum = 0.0;
+    for rank in 0..words.len() {
+        sum += 1.0 / (rank as f64 + 3.0);
+        cumulative.push(sum);
+    }
+    (words, cumulative)
+}
+
+fn pick<'a>(rng: &mut Rng, words: &'a [String], cumulative: &[f64]) -> &'a str {
+    let total = cumulative.last().copied().unwrap_or(1.0);
+    let x = (rng.next() % 1_000_000) as f64 / 1_000_000.0 * total;
+    let i = cumulative.partition_point(|&c| c < x).min(words.len() - 1);
+    &words[i]
+}
+
+fn sentence(rng: &mut Rng, words: &[String], cumulative: &[f64], glue: &[&str]) -> String {
+    let len = 8 + rng.below(14);
+    let mut s = String::new();
+    for k in 0..len {
+        let w = if rng.below(3) == 0 { glue[rng.below(glue.len())] } else { pick(rng, words, cumulative) };
+        if k == 0 {
+            let mut c = w.chars();
+            if let Some(f) = c.next() {
+                s.extend(f.to_uppercase());
+                s.push_str(c.as_str());
+            }
+        } else {
+            s.push(' ');
+            s.push_str(w);
+        }
+    }
+    s.push('.');
+    s
+}
+
+fn generate(root: &Path, docs: usize) -> std::io::Result<u64> {
+    let (words, cumulative) = vocabulary();
+    let glue: Vec<&str> = GLUE.split_whitespace().collect();
+    let names = ["Priya Natarajan", "Ken Adams", "Mei Chen", "Tomás Ruiz", "Ola Nordmann", "Sam Okafor"];
+    std::fs::write(root.join("book.toml"), "[book]\ntitle = \"Bench\"\nsrc = \"content\"\n")?;
+    let mut total = 0;
+    for n in 0..docs {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (n as u64 + 1).wrapping_mul(0x2545_f491_4f6c_dd1d));
+        let kind = KINDS[n % KINDS.len()];
+        let number = n / KINDS.len() + 1;
+        let title: Vec<&str> = (0..3 + rng.below(4)).map(|_| pick(&mut rng, &words, &cumulative)).collect();
+        let title = title.join(" ");
+        let mut md = format!(
+            "---\nid: {kind}-{number:04}\ntitle: {title}\nstatus: {}\nauthors: [{}, {}{}]\n---\n# {kind}-{number:04}: {title}\n\n",
+            STATUSES[rng.below(STATUSES.len())],
+            names[rng.below(names.len())],
+            "Author ",
+            rng.below(300)
+        );
+        let target = 15_000 + rng.below(10_000);
+        let mut section = 0;
+        while md.len() < target {
+            let heading = HEADINGS[section % HEADINGS.len()];
+            section += 1;
+            let _ = writeln!(md, "## {section}. {heading}\n");
+            for _ in 0..2 + rng.below(3) {
+                let para: Vec<String> =
+                    (0..3 + rng.below(4)).map(|_| sentence(&mut rng, &words, &cumulative, &glue)).collect();
+                let _ = writeln!(md, "{}\n", para.join(" "));
+            }
+            match rng.below(4) {
+                0 => {
+                    for _ in 0..3 {
+                        let _ = writeln!(md, "- {}", sentence(&mut rng, &words, &cumulative, &glue));
+                    }
+                    md.push('\n');
+                }
+                1 => {
+                    let _ = writeln!(
+                        md,
+                        "```yaml\n{}: {}\nreplicas: {}\n```\n\nSee {}-{:04}.\n",
+                        pick(&mut rng, &words, &cumulative),
+                        pick(&mut rng, &words, &cumulative),
+                        rng.below(9),
+                        KINDS[rng.below(KINDS.len())],
+                        1 + rng.below(docs / KINDS.len() + 1)
+                    );
+                }
+                _ => {}
+            }
+        }
+        let dir = root.join("content").join(kind.to_lowercase());
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join(format!("{kind}-{number:04}-{}.md", title.replace(' ', "-"))), &md)?;
+        total += md.len() as u64;
+    }
+    Ok(total)
+}
+
+fn main() {
+    let docs: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(10_000);
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let t = Instant::now();
+    let markdown = generate(tmp.path(), docs).expect("generate the portal");
+    println!("generated {docs} docs, {:.1} MB of Markdown, in {:.1?}", markdown as f64 / 1e6, t.elapsed());
+
+    let (config, _) = docportal::config::load(tmp.path()).expect("config");
+    let t = Instant::now();
+    let built = docportal::pipeline::build(&config).expect("build");
+    let build_time = t.elapsed();
+    let t = Instant::now();
+    let files = docportal::search::build(&built.checked.index, &built.rendered, &config);
+    let search_time = t.elapsed();
+    println!(
+        "whole build {build_time:.2?}; search index alone {search_time:.2?} = {:.1}% of the build",
+        100.0 * search_time.as_secs_f64() / build_time.as_secs_f64()
+    );
+
+    let size = |prefix: &str| -> (usize, usize, usize) {
+        let sizes: Vec<usize> = files.iter().filter(|(p, _)| p.starts_with(prefix)).map(|(_, b)| b.len()).collect();
+        (sizes.len(), sizes.iter().sum(), sizes.iter().copied().max().unwrap_or(0))
+    };
+    println!("search files: {} ({:.1} MB)", files.len(), files.values().map(Vec::len).sum::<usize>() as f64 / 1e6);
+    for (label, prefix) in [
+        ("manifest", "search/manifest"),
+        ("doc table", "search/table"),
+        ("term shards", "search/t"),
+        ("doc groups", "search/g"),
+    ] {
+        let (count, total, max) = size(prefix);
+        println!(
+            "  {label:12} {count:4} files, {:8.1} KB total, largest {:6.1} KB",
+            total as f64 / 1024.0,
+            max as f64 / 1024.0
+        );
+    }
+
+    let site = tmp.path().join("site");
+    for (path, bytes) in files.iter().chain(built.site.files.iter().filter(|(p, _)| p.starts_with("assets/search."))) {
+        let full = site.join(path);
+        std::fs::create_dir_all(full.parent().expect("a parent folder")).expect("mkdir");
+        std::fs::write(full, bytes).expect("write");
+    }
+    let queries =
+        ["latency", "replication consistency", "adr 7", "replic", "consistnecy", "kamitel", "rollout plan risk"];
+    let measure = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/measure.mjs");
+    match std::process::Command::new("node").arg(measure).arg(&site).args(queries).output() {
+        Ok(out) if out.status.success() => {
+            let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("measure.mjs prints JSON");
+            println!("queries (one session; the first counts the client; KB = uncompressed bytes fetched):");
+            for row in rows.as_array().into_iter().flatten() {
+                println!(
+                    "  {:28} {:6} hits, top {:10} {:3} files {:7.1} KB  ranking {:5.1} ms",
+                    format!("{:?}", row["query"].as_str().unwrap_or("")),
+                    row["hits"],
+                    row["top"].as_str().unwrap_or("-"),
+                    row["files"],
+                    row["kb"].as_f64().unwrap_or(0.0),
+                    row["ms"].as_f64().unwrap_or(0.0)
+                );
+            }
+        }
+        Ok(out) => println!("measure.mjs failed: {}", String::from_utf8_lossy(&out.stderr)),
+        Err(e) => println!("node not available ({e}); no per-query figures"),
+    }
+}

@@ -1,0 +1,512 @@
+//! `&Index` → [`LinkGraph`]: every reference resolved to a doc (or reported), with backlinks.
+//!
+//! In: each doc's [`RawRef`](crate::model::RawRef)s (metadata relations from the
+//! parse stage, `Mentions` from the body scan). Out: per doc, its outgoing [`Link`]s
+//! in document order and its incoming [`Backlink`]s, plus warnings naming file and line.
+//!
+//! Invariants of the graph:
+//! - One link per (relation, target) per doc: the first wins, and a metadata relation
+//!   wins over a body mention of the same target. Unresolved targets are kept (the
+//!   page shows them as unresolved) and deduplicated by their canonical spelling.
+//! - A supersession declared on one side appears on both: `A supersedes B` gives B a
+//!   `superseded_by` link to A with `declared: false` (and the other way round).
+//! - `incoming[t]` holds one backlink per (relation, source) for every link pointing at
+//!   `t`, declared or mirrored, sorted by relation then source position. So `related`
+//!   reads both ways in backlinks, and mentions show up as backlinks only.
+//! - Self-references never become links.
+//!
+//! Warnings: unresolved ids and paths (with a "did you mean" when one is close), links
+//! to missing files or climbing out of the docs folder, `#anchor`s missing from the
+//! target, metadata naming the doc itself, supersedes cycles, and a doc superseded by
+//! another whose status says otherwise. A bare id written loosely (`RFC 2119`) that
+//! resolves to nothing is prose, not a reference: no link, no warning.
+
+mod mermaid;
+mod resolve;
+
+pub use mermaid::{graph_mermaid, FULL_GRAPH_MAX_DOCS};
+
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use crate::ids;
+use crate::index::Index;
+use crate::model::{RawRef, Relation};
+use crate::parse::body_refs;
+use crate::render;
+use resolve::Resolution;
+use std::collections::{BTreeMap, HashSet, VecDeque};
+
+/// One resolved (or unresolved) reference from a doc.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub relation: Relation,
+    /// The target as written.
+    pub written: String,
+    /// Index of the target doc, when it resolved.
+    pub target: Option<usize>,
+    /// `#anchor` kept from a path reference.
+    pub anchor: Option<String>,
+    pub line: Option<u32>,
+    /// False when the relation was declared by the other doc and mirrored here.
+    pub declared: bool,
+}
+
+/// A doc that points at this one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backlink {
+    pub relation: Relation,
+    pub from: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LinkGraph {
+    /// Per doc (same positions as `Index::docs`): its references, in document order,
+    /// then the links mirrored from other docs.
+    pub outgoing: Vec<Vec<Link>>,
+    /// Per doc: who points at it, sorted by relation then source doc.
+    pub incoming: Vec<Vec<Backlink>>,
+    /// Per doc: references (as written) whose target doc exists but has no such
+    /// `#anchor`; the renderer shows them as unresolved rather than as a dead link.
+    pub missing_anchors: Vec<std::collections::BTreeSet<String>>,
+}
+
+impl LinkGraph {
+    /// True when `written`, from the doc at `pos`, names an anchor its target lacks.
+    pub fn anchor_missing(&self, pos: usize, written: &str) -> bool {
+        self.missing_anchors.get(pos).is_some_and(|set| set.contains(written))
+    }
+}
+
+/// A doc's place in supersession chains, for the page banner.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Supersession {
+    /// Docs that supersede this one, by position.
+    pub successors: Vec<usize>,
+    /// Docs this one supersedes, by position.
+    pub predecessors: Vec<usize>,
+}
+
+/// Resolves every doc's raw references.
+pub fn build(index: &Index, _config: &Config) -> (LinkGraph, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut anchors = AnchorCache::new(index.len());
+    let mut hints = resolve::Hints::new(index);
+    let mut missing_anchors = vec![std::collections::BTreeSet::new(); index.len()];
+    let mut outgoing: Vec<Vec<Link>> = (0..index.len())
+        .map(|pos| declared_links(index, pos, &mut anchors, &mut hints, &mut missing_anchors[pos], &mut diags))
+        .collect();
+    mirror_supersessions(&mut outgoing);
+    let incoming = backlinks(&outgoing);
+    let graph = LinkGraph { outgoing, incoming, missing_anchors };
+    diags.extend(supersedes_cycles(index, &graph));
+    diags.extend(status_mismatches(index, &graph));
+    (graph, diags)
+}
+
+/// Resolves what an author wrote (an id in any spelling, or a path relative to the doc,
+/// the docs folder or the project root, with an optional `#anchor`) from the doc at
+/// position `from`. `Some((target position, anchor))` when it names a doc. A bare
+/// `#anchor` names the doc itself.
+pub fn resolve(index: &Index, from: usize, written: &str) -> Option<(usize, Option<String>)> {
+    match resolve::resolve_written(index, from, written) {
+        Resolution::Doc { pos, anchor } => Some((pos, anchor)),
+        _ => None,
+    }
+}
+
+/// Successors and predecessors of the doc at `pos` (declared on either side), sorted.
+pub fn supersession(graph: &LinkGraph, pos: usize) -> Supersession {
+    let mut out = Supersession::default();
+    for link in graph.outgoing.get(pos).into_iter().flatten() {
+        let Some(target) = link.target.filter(|&t| t != pos) else { continue };
+        match link.relation {
+            Relation::SupersededBy => out.successors.push(target),
+            Relation::Supersedes => out.predecessors.push(target),
+            _ => {}
+        }
+    }
+    for list in [&mut out.successors, &mut out.predecessors] {
+        list.sort_unstable();
+        list.dedup();
+    }
+    out
+}
+
+/// Backlinks of the doc at `pos` grouped by relation (in `Relation` order), each group
+/// listing source positions in index order.
+pub fn backlinks_by_relation(graph: &LinkGraph, pos: usize) -> Vec<(Relation, Vec<usize>)> {
+    let mut groups: Vec<(Relation, Vec<usize>)> = Vec::new();
+    for b in graph.incoming.get(pos).into_iter().flatten() {
+        match groups.last_mut() {
+            Some((rel, list)) if *rel == b.relation => list.push(b.from),
+            _ => groups.push((b.relation, vec![b.from])),
+        }
+    }
+    groups
+}
+
+/// Anchors a doc's page has: its body headings, and its title (lifted out of the body
+/// into the page header; a link to it, `#rate-limiter` or GitHub's
+/// `#trd-0101-rate-limiter`, rightly lands at the top of the page).
+struct PageAnchors {
+    headings: Vec<String>,
+    title: Vec<String>,
+}
+
+impl PageAnchors {
+    fn contains(&self, anchor: &str) -> bool {
+        self.headings.iter().chain(&self.title).any(|a| a == anchor)
+    }
+}
+
+/// The title's anchor with and without the id in front (`TRD-0101: Rate Limiter` was
+/// the H1 whether or not the parse stage kept the id in the title).
+fn title_anchors(id: &str, title: &str) -> Vec<String> {
+    let plain = ids::heading_anchor(title);
+    let id_prefix = format!("{}-", ids::heading_anchor(id));
+    match plain.strip_prefix(&id_prefix) {
+        Some(rest) => vec![plain.clone(), rest.to_string()],
+        None => vec![format!("{id_prefix}{plain}"), plain],
+    }
+}
+
+/// Page anchors of target docs, computed once per doc that an `#anchor` points at.
+struct AnchorCache {
+    anchors: Vec<Option<PageAnchors>>,
+}
+
+impl AnchorCache {
+    fn new(len: usize) -> Self {
+        AnchorCache { anchors: (0..len).map(|_| None).collect() }
+    }
+
+    fn of(&mut self, index: &Index, pos: usize) -> &PageAnchors {
+        self.anchors[pos].get_or_insert_with(|| {
+            let doc = &index.docs[pos];
+            PageAnchors { headings: render::heading_anchors(&doc.body), title: title_anchors(&doc.id, &doc.title) }
+        })
+    }
+}
+
+/// An unresolved target: where it was first met, and the lines it was met again on.
+struct Unresolved<'a> {
+    first: &'a RawRef,
+    resolution: Resolution,
+    more_lines: Vec<u32>,
+}
+
+/// The doc's own references, resolved and deduplicated, with their diagnostics.
+fn declared_links(
+    index: &Index,
+    pos: usize,
+    anchors: &mut AnchorCache,
+    hints: &mut resolve::Hints,
+    missing_anchors: &mut std::collections::BTreeSet<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Link> {
+    let doc = &index.docs[pos];
+    let mut links: Vec<Link> = Vec::new();
+    let mut seen: HashSet<(Relation, Key)> = HashSet::new();
+    let mut unresolved: BTreeMap<Key, Unresolved> = BTreeMap::new();
+    for raw in &doc.refs {
+        let resolution = resolve::resolve_written(index, pos, &raw.target);
+        let is_metadata = raw.relation != Relation::Mentions;
+        match resolution {
+            Resolution::Doc { pos: target, anchor } => {
+                if let Some(anchor) = &anchor {
+                    if !check_anchor(index, anchors, pos, target, raw, anchor, diags) {
+                        missing_anchors.insert(raw.target.clone());
+                    }
+                }
+                if target == pos {
+                    if is_metadata {
+                        diags.push(Diagnostic::warning(
+                            &doc.source,
+                            raw.line,
+                            format!("{} refers to this doc itself", field_name(raw)),
+                        ));
+                    }
+                    continue;
+                }
+                if seen.insert((raw.relation, Key::Doc(target))) {
+                    links.push(link_from(raw, Some(target), anchor));
+                }
+            }
+            Resolution::External => {}
+            Resolution::UnknownId if !is_metadata && body_refs::is_loose_spelling(&raw.target) => {}
+            other => {
+                let key = Key::Written(canonical_written(index, &raw.target));
+                match unresolved.get_mut(&key) {
+                    Some(u) => u.more_lines.extend(raw.line),
+                    None => {
+                        unresolved
+                            .insert(key.clone(), Unresolved { first: raw, resolution: other, more_lines: vec![] });
+                    }
+                }
+                if seen.insert((raw.relation, key)) {
+                    links.push(link_from(raw, None, None));
+                }
+            }
+        }
+    }
+    for u in unresolved.values() {
+        diags.push(unresolved_diagnostic(index, hints, pos, u.first, &u.resolution, &u.more_lines));
+    }
+    // A metadata relation wins over a body mention of the same target.
+    let by_metadata: HashSet<Key> =
+        links.iter().filter(|l| l.relation != Relation::Mentions).map(|l| link_key(index, l)).collect();
+    links.retain(|l| l.relation != Relation::Mentions || !by_metadata.contains(&link_key(index, l)));
+    links
+}
+
+/// What two references must share to be "the same target".
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Key {
+    Doc(usize),
+    Written(String),
+}
+
+fn link_key(index: &Index, link: &Link) -> Key {
+    match link.target {
+        Some(t) => Key::Doc(t),
+        None => Key::Written(canonical_written(index, &link.written)),
+    }
+}
+
+/// An unresolved target in a form that makes spellings of one id, or one path, equal.
+fn canonical_written(index: &Index, written: &str) -> String {
+    let (path, _) = resolve::split_anchor(written.trim());
+    ids::normalize(path, index.kinds()).unwrap_or_else(|| path.trim_start_matches("./").to_string())
+}
+
+fn link_from(raw: &RawRef, target: Option<usize>, anchor: Option<String>) -> Link {
+    Link { relation: raw.relation, written: raw.target.clone(), target, anchor, line: raw.line, declared: true }
+}
+
+fn field_name(raw: &RawRef) -> String {
+    match &raw.field {
+        Some(f) => format!("`{f}`"),
+        None => match raw.relation {
+            Relation::Mentions => "this link".to_string(),
+            other => format!("`{}`", other.as_str()),
+        },
+    }
+}
+
+fn unresolved_diagnostic(
+    index: &Index,
+    hints: &mut resolve::Hints,
+    pos: usize,
+    raw: &RawRef,
+    resolution: &Resolution,
+    more_lines: &[u32],
+) -> Diagnostic {
+    let w = &raw.target;
+    let place = raw.field.as_ref().map(|f| format!(" in `{f}`")).unwrap_or_default();
+    let mut message = match resolution {
+        Resolution::OutsideDocs => format!("link `{w}`{place} points outside the docs folder"),
+        Resolution::MissingFile => {
+            let hint = hints.path(pos, w).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+            format!("link to missing file `{w}`{place}{hint}")
+        }
+        Resolution::UnknownId => {
+            let hint = match hints.id(w) {
+                Some(s) => format!("; did you mean `{s}`?"),
+                None => String::new(),
+            };
+            format!("unresolved reference `{w}`{place} (no doc has this id{hint})")
+        }
+        _ => format!("unresolved reference `{w}`{place} (not an id or a path to a doc)"),
+    };
+    if !more_lines.is_empty() {
+        let lines: Vec<String> = more_lines.iter().map(u32::to_string).collect();
+        let noun = if lines.len() == 1 { "line" } else { "lines" };
+        message.push_str(&format!("; also on {noun} {}", lines.join(", ")));
+    }
+    Diagnostic::warning(&index.docs[pos].source, raw.line, message)
+}
+
+fn check_anchor(
+    index: &Index,
+    anchors: &mut AnchorCache,
+    from: usize,
+    target: usize,
+    raw: &RawRef,
+    anchor: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
+    let page = anchors.of(index, target);
+    if page.contains(anchor) {
+        return true;
+    }
+    let headings = &page.headings;
+    let (near, shown) = resolve::nearby_anchors(headings, anchor);
+    let shown: Vec<String> = shown.iter().map(|a| format!("`#{a}`")).collect();
+    let hint = match (headings.is_empty(), near) {
+        (true, _) => " (it has no headings)".to_string(),
+        (false, true) => format!(" (did you mean {}?)", shown.join(", ")),
+        (false, false) => format!(" (its headings: {})", shown.join(", ")),
+    };
+    let message = if from == target {
+        format!("no heading `#{anchor}` in this doc{hint}")
+    } else {
+        format!("`{}` has no heading `#{anchor}`{hint}", index.docs[target].source)
+    };
+    diags.push(Diagnostic::warning(&index.docs[from].source, raw.line, message));
+    false
+}
+
+/// Adds the other side of every declared supersession that the other doc did not declare.
+fn mirror_supersessions(outgoing: &mut [Vec<Link>]) {
+    let mut additions: Vec<(usize, Link)> = Vec::new();
+    for (from, links) in outgoing.iter().enumerate() {
+        for link in links {
+            let Some(target) = link.target else { continue };
+            if !matches!(link.relation, Relation::Supersedes | Relation::SupersededBy) || target == from {
+                continue;
+            }
+            let inverse = link.relation.inverse();
+            let present = outgoing[target].iter().any(|l| l.relation == inverse && l.target == Some(from));
+            let queued = additions.iter().any(|(t, l)| *t == target && l.relation == inverse && l.target == Some(from));
+            if !present && !queued {
+                additions.push((
+                    target,
+                    Link {
+                        relation: inverse,
+                        written: String::new(),
+                        target: Some(from),
+                        anchor: None,
+                        line: None,
+                        declared: false,
+                    },
+                ));
+            }
+        }
+    }
+    for (target, link) in additions {
+        outgoing[target].push(link);
+    }
+}
+
+fn backlinks(outgoing: &[Vec<Link>]) -> Vec<Vec<Backlink>> {
+    let mut incoming: Vec<Vec<Backlink>> = vec![Vec::new(); outgoing.len()];
+    for (from, links) in outgoing.iter().enumerate() {
+        for link in links {
+            if let Some(target) = link.target.filter(|&t| t != from) {
+                incoming[target].push(Backlink { relation: link.relation, from });
+            }
+        }
+    }
+    for list in &mut incoming {
+        list.sort_by_key(|b| (b.relation, b.from));
+        list.dedup();
+    }
+    incoming
+}
+
+/// Successor → predecessors edges of the supersedes relation (both declaring sides).
+fn supersedes_edges(graph: &LinkGraph) -> Vec<Vec<usize>> {
+    let mut edges: Vec<Vec<usize>> = vec![Vec::new(); graph.outgoing.len()];
+    for (from, links) in graph.outgoing.iter().enumerate() {
+        for link in links {
+            if let (Relation::Supersedes, Some(t)) = (link.relation, link.target) {
+                if t != from && !edges[from].contains(&t) {
+                    edges[from].push(t);
+                }
+            }
+        }
+    }
+    edges
+}
+
+/// One warning per supersedes cycle, on its first doc (by id), naming the chain.
+fn supersedes_cycles(index: &Index, graph: &LinkGraph) -> Vec<Diagnostic> {
+    let edges = supersedes_edges(graph);
+    let mut has_incoming = vec![false; edges.len()];
+    for targets in &edges {
+        for &t in targets {
+            has_incoming[t] = true;
+        }
+    }
+    let mut in_reported_cycle = vec![false; edges.len()];
+    let mut diags = Vec::new();
+    for start in 0..edges.len() {
+        if in_reported_cycle[start] || edges[start].is_empty() || !has_incoming[start] {
+            continue;
+        }
+        let Some(cycle) = shortest_cycle_through(&edges, start) else { continue };
+        if cycle.iter().any(|&n| in_reported_cycle[n]) {
+            continue;
+        }
+        for &n in &cycle {
+            in_reported_cycle[n] = true;
+        }
+        let chain: Vec<&str> = cycle.iter().chain(cycle.first()).map(|&n| index.docs[n].id.as_str()).collect();
+        let next = cycle.get(1).copied().unwrap_or(start);
+        let line = graph.outgoing[start]
+            .iter()
+            .find(|l| l.relation == Relation::Supersedes && l.target == Some(next) && l.declared)
+            .and_then(|l| l.line);
+        diags.push(Diagnostic::warning(
+            &index.docs[start].source,
+            line,
+            format!("supersedes cycle: {}", chain.join(" → ")),
+        ));
+    }
+    diags
+}
+
+/// The shortest path `start → … → start` along `edges`, without repeating `start`.
+fn shortest_cycle_through(edges: &[Vec<usize>], start: usize) -> Option<Vec<usize>> {
+    let mut parent: Vec<Option<usize>> = vec![None; edges.len()];
+    let mut visited = vec![false; edges.len()];
+    let mut queue = VecDeque::from([start]);
+    visited[start] = true;
+    while let Some(node) = queue.pop_front() {
+        for &next in &edges[node] {
+            if next == start {
+                let mut path = vec![node];
+                let mut cur = node;
+                while let Some(p) = parent[cur] {
+                    path.push(p);
+                    cur = p;
+                }
+                path.reverse();
+                return Some(path);
+            }
+            if !visited[next] {
+                visited[next] = true;
+                parent[next] = Some(node);
+                queue.push_back(next);
+            }
+        }
+    }
+    None
+}
+
+/// A doc superseded by another whose status is set to something other than `superseded`.
+fn status_mismatches(index: &Index, graph: &LinkGraph) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for (pos, doc) in index.docs.iter().enumerate() {
+        let Some(status) = doc.status.as_deref() else { continue };
+        if status == "superseded" {
+            continue;
+        }
+        let successors = supersession(graph, pos).successors;
+        if successors.is_empty() {
+            continue;
+        }
+        let names: Vec<&str> = successors.iter().map(|&s| index.docs[s].id.as_str()).collect();
+        let line = doc.fields.iter().find(|f| f.key == "status").map(|f| f.line);
+        let shown = doc.status_raw.as_deref().unwrap_or(status);
+        diags.push(Diagnostic::warning(
+            &doc.source,
+            line,
+            format!("superseded by {} but its status is `{shown}`", names.join(", ")),
+        ));
+    }
+    diags
+}
+
+#[cfg(test)]
+mod tests;

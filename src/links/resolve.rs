@@ -1,0 +1,296 @@
+//! What an author wrote → the doc it names (or why it names none).
+//!
+//! A target is an id in any spelling (`ADR-7`, `adr 0007`), a slug id, or a path with
+//! an optional `#anchor` (percent-decoded). Paths are tried, in order, relative to the
+//! doc's folder, to the docs folder (a leading `/` means the docs folder, as in
+//! mdBook), and relative to the project root: the first segment is dropped when it is
+//! not a folder of the docs, so `docs/specs/x/prd.md` finds `specs/x/prd.md` whatever
+//! the docs folder is called. A `..` that climbs above the docs folder names nothing.
+//! Nothing is matched by file name alone (that would guess); file names only feed the
+//! "did you mean" hint of a miss.
+
+use crate::ids;
+use crate::index::Index;
+use crate::parse::body_refs;
+use crate::urls;
+use std::collections::HashMap;
+
+/// The outcome of resolving one written target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Resolution {
+    Doc {
+        pos: usize,
+        anchor: Option<String>,
+    },
+    /// An absolute URL (`https:`, `mailto:`, `//host`): not a doc reference.
+    External,
+    /// A relative path whose `..` climbs above the docs folder.
+    OutsideDocs,
+    /// A path that names no doc.
+    MissingFile,
+    /// Looks like an id of a configured kind, but no doc has it.
+    UnknownId,
+    /// Neither an id nor a path (free text in a metadata field).
+    Unknown,
+}
+
+pub(crate) fn resolve_written(index: &Index, from: usize, written: &str) -> Resolution {
+    let written = written.trim();
+    let written = written.strip_prefix('<').and_then(|w| w.strip_suffix('>')).unwrap_or(written);
+    if written.starts_with("//") || body_refs::has_scheme(written) {
+        return Resolution::External;
+    }
+    let (target, anchor) = split_anchor(written);
+    if target.is_empty() {
+        return match anchor {
+            Some(anchor) if from < index.len() => Resolution::Doc { pos: from, anchor: Some(anchor) },
+            _ => Resolution::Unknown,
+        };
+    }
+    if !looks_like_path(target) {
+        if let Some(pos) = index.find_id(target) {
+            return Resolution::Doc { pos, anchor };
+        }
+        return if ids::normalize(target, index.kinds()).is_some() {
+            Resolution::UnknownId
+        } else {
+            Resolution::Unknown
+        };
+    }
+    let decoded = urls::percent_decode(target).unwrap_or_else(|| target.to_string()).replace('\\', "/");
+    let from_dir = index.docs.get(from).map(|d| parent_dir(&d.source)).unwrap_or("");
+    let candidates = candidates(index, from_dir, &decoded);
+    for path in candidates.iter().flatten() {
+        if let Some(pos) = index.find_source(path) {
+            return Resolution::Doc { pos, anchor };
+        }
+    }
+    // Only the first reading (from the doc, or from the docs folder for `/…`) says
+    // whether the author climbed out; later readings are fallbacks.
+    if candidates.first().is_some_and(Option::is_none) {
+        Resolution::OutsideDocs
+    } else {
+        Resolution::MissingFile
+    }
+}
+
+/// Docs-folder paths to try for `path`, in order; `None` for one that climbs out.
+fn candidates(index: &Index, from_dir: &str, path: &str) -> Vec<Option<String>> {
+    let mut out = Vec::with_capacity(3);
+    let rooted = path.trim_start_matches('/');
+    if !path.starts_with('/') {
+        out.push(normalize_path(&format!("{from_dir}/{path}")));
+    }
+    out.push(normalize_path(rooted));
+    if !rooted.starts_with('.') {
+        if let Some((first, rest)) = rooted.split_once('/') {
+            let folder = format!("{first}/");
+            if !rest.is_empty() && !index.docs.iter().any(|d| d.source.starts_with(&folder)) {
+                out.push(normalize_path(rest));
+            }
+        }
+    }
+    out
+}
+
+/// `#anchor` split off (percent-decoded) and any `?query` dropped.
+pub(crate) fn split_anchor(written: &str) -> (&str, Option<String>) {
+    let (path, anchor) = match written.split_once('#') {
+        Some((p, a)) => (p, Some(a)),
+        None => (written, None),
+    };
+    let path = path.split('?').next().unwrap_or(path);
+    let anchor = anchor.filter(|a| !a.is_empty()).map(|a| urls::percent_decode(a).unwrap_or_else(|| a.to_string()));
+    (path, anchor)
+}
+
+pub(crate) fn looks_like_path(target: &str) -> bool {
+    let lower = target.to_ascii_lowercase();
+    target.contains(['/', '\\']) || lower.ends_with(".md") || lower.ends_with(".markdown")
+}
+
+/// Folder part of a docs-relative path (`adr/x.md` → `adr`, `x.md` → ``).
+pub(crate) fn parent_dir(source: &str) -> &str {
+    source.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("")
+}
+
+/// Lexically resolves `.` and `..`; `None` when `..` climbs above the start.
+fn normalize_path(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// The relative link from a doc in folder `from_dir` to the docs-relative path `to`.
+pub(crate) fn relative_link(from_dir: &str, to: &str) -> String {
+    let from: Vec<&str> = from_dir.split('/').filter(|s| !s.is_empty()).collect();
+    let to_parts: Vec<&str> = to.split('/').collect();
+    let common = from.iter().zip(&to_parts[..to_parts.len().saturating_sub(1)]).take_while(|(a, b)| a == b).count();
+    let mut out = "../".repeat(from.len() - common);
+    out.push_str(&to_parts[common..].join("/"));
+    out
+}
+
+/// Edit distance counting a swap of two neighbours as one edit (optimal string
+/// alignment), over chars; used only for "did you mean" hints.
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    // Three rolling rows: i-2, i-1, i.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur: Vec<usize> = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (prev[j - 1] + cost).min(prev[j] + 1).min(cur[j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(before[j - 2] + 1);
+            }
+            cur[j] = best;
+        }
+        std::mem::swap(&mut before, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// "Did you mean" hints for misses, built once per links run. A portal with thousands
+/// of broken references stays fast: each distinct miss is looked up once, exact file
+/// names come from a map, and edit distances are computed only for names of a close length.
+pub(crate) struct Hints<'a> {
+    index: &'a Index,
+    /// Lower-cased file name → docs-relative sources with that name.
+    by_name: HashMap<String, Vec<&'a str>>,
+    id_cache: HashMap<String, Option<String>>,
+    path_cache: HashMap<(String, String), Option<String>>,
+}
+
+impl<'a> Hints<'a> {
+    pub(crate) fn new(index: &'a Index) -> Self {
+        let mut by_name: HashMap<String, Vec<&str>> = HashMap::new();
+        for d in &index.docs {
+            by_name.entry(file_name(&d.source).to_lowercase()).or_default().push(&d.source);
+        }
+        Hints { index, by_name, id_cache: HashMap::new(), path_cache: HashMap::new() }
+    }
+
+    /// For an id no doc has: the nearest numbered id (one edit away, a swap of two
+    /// digits included), or the same number under another kind (`ADR-0040` when only
+    /// `PRD-0040` exists).
+    pub(crate) fn id(&mut self, written: &str) -> Option<String> {
+        let canonical = ids::normalize(written, self.index.kinds())?;
+        if let Some(hit) = self.id_cache.get(&canonical) {
+            return hit.clone();
+        }
+        let number = canonical.split_once('-').map(|(_, n)| n).unwrap_or("");
+        let hint = self
+            .index
+            .docs
+            .iter()
+            .filter(|d| d.numbered && d.id.len().abs_diff(canonical.len()) <= 1)
+            .filter_map(|d| {
+                let same_number = d.id.split_once('-').is_some_and(|(_, n)| n == number);
+                let distance = edit_distance(&canonical, &d.id);
+                (distance <= 1 || same_number).then_some((distance, &d.id))
+            })
+            .min()
+            .map(|(_, id)| id.clone());
+        self.id_cache.insert(canonical, hint.clone());
+        hint
+    }
+
+    /// For a path that names no doc: the link to write, from the doc's folder, to the
+    /// doc with the same file name (case-insensitively; the nearest folder wins when
+    /// several share it) or with a file name one or two edits away.
+    pub(crate) fn path(&mut self, from: usize, written: &str) -> Option<String> {
+        let from_dir = self.index.docs.get(from).map(|d| parent_dir(&d.source)).unwrap_or("");
+        let (path, _) = split_anchor(written);
+        let decoded = urls::percent_decode(path).unwrap_or_else(|| path.to_string()).replace('\\', "/");
+        let name = file_name(&decoded).to_lowercase();
+        let key = (from_dir.to_string(), name);
+        if let Some(hit) = self.path_cache.get(&key) {
+            return hit.clone();
+        }
+        let name = &key.1;
+        let best = match self.by_name.get(name) {
+            Some(sources) => sources.iter().min_by_key(|s| relative_link(from_dir, s).len()).copied(),
+            None => self
+                .by_name
+                .iter()
+                .filter(|(n, _)| n.len().abs_diff(name.len()) <= 2)
+                .filter_map(|(n, sources)| {
+                    let distance = edit_distance(name, n);
+                    (distance <= 2).then(|| (distance, sources.first().copied().unwrap_or_default()))
+                })
+                .min()
+                .map(|(_, s)| s),
+        };
+        let hint = best.map(|s| relative_link(from_dir, s));
+        self.path_cache.insert(key, hint.clone());
+        hint
+    }
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Up to three anchors near `wanted`, or the first few when none is near.
+pub(crate) fn nearby_anchors<'a>(anchors: &'a [String], wanted: &str) -> (bool, Vec<&'a str>) {
+    let wanted = wanted.to_lowercase();
+    let limit = (wanted.chars().count() / 3).max(2);
+    let mut near: Vec<(usize, &str)> = anchors
+        .iter()
+        .map(|a| (edit_distance(&wanted, a), a.as_str()))
+        .filter(|(d, a)| *d <= limit || a.contains(wanted.as_str()) || wanted.contains(*a))
+        .collect();
+    near.sort();
+    if near.is_empty() {
+        (false, anchors.iter().take(5).map(String::as_str).collect())
+    } else {
+        (true, near.into_iter().take(3).map(|(_, a)| a).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_normalise_and_refuse_to_climb_out() {
+        assert_eq!(normalize_path("adr/../prd/./x.md").as_deref(), Some("prd/x.md"));
+        assert_eq!(normalize_path("adr/../../x.md"), None);
+    }
+
+    #[test]
+    fn relative_links_climb_only_as_needed() {
+        assert_eq!(relative_link("trd", "adr/x.md"), "../adr/x.md");
+        assert_eq!(relative_link("trd/sub", "trd/x.md"), "../x.md");
+        assert_eq!(relative_link("", "adr/x.md"), "adr/x.md");
+        assert_eq!(relative_link("adr", "adr/x.md"), "x.md");
+    }
+
+    #[test]
+    fn anchors_split_off_decoded_and_queries_drop() {
+        assert_eq!(split_anchor("x.md?plain=1#a%20b"), ("x.md", Some("a b".to_string())));
+        assert_eq!(split_anchor("x.md#"), ("x.md", None));
+    }
+
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(edit_distance("goals", "goal"), 1);
+        assert_eq!(edit_distance("ADR-0070", "ADR-0007"), 1);
+        assert_eq!(edit_distance("ADR-0009", "ADR-0900"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+}

@@ -1,0 +1,312 @@
+//! Fenced code → highlighted HTML, with CSS classes rather than inline colours.
+//!
+//! In: a code block's language tag (as the author wrote it: `ts`, `Terraform`, `shell`)
+//! and its text. Out: an HTML fragment whose tokens are `<span class="hl-…">` elements,
+//! so one stylesheet (`theme/assets/syntax.css`, made by [`syntax_css`]) gives both a
+//! light and a dark theme. The grammar set is syntect's defaults plus the extra
+//! grammars packaged by `two-face` (TypeScript, TOML, Dockerfile, Terraform/HCL, …),
+//! loaded once per process from its packed dump and shared read-only by every render
+//! thread. Each block is parsed with one parse state, line by line.
+//!
+//! Invariants: the text of the output, with tags removed and entities decoded, is
+//! exactly the input; an unknown language or a grammar failure never loses content
+//! (the caller falls back to plain escaped text).
+
+use std::fmt::Write as _;
+use std::sync::LazyLock;
+use syntect::html::{ClassStyle, ClassedHTMLGenerator};
+use syntect::parsing::{SyntaxReference, SyntaxSet};
+use syntect::util::LinesWithEndings;
+
+/// Class prefix of every token span; the stylesheet uses the same prefix.
+const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
+
+/// The grammar set, deserialised on first use and then shared by all threads.
+static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(two_face::syntax::extra_newlines);
+
+/// The grammar set, loading it now if no block has needed it yet (for benchmarks and warm-up).
+pub fn syntax_set() -> &'static SyntaxSet {
+    &SYNTAXES
+}
+
+/// Language tags people write, mapped to a token syntect knows (a file extension or a
+/// grammar name). Anything not listed is looked up as written, so `scala`, `nix` or
+/// `ini` work too.
+const ALIASES: &[(&str, &str)] = &[
+    ("rust", "rs"),
+    ("typescript", "ts"),
+    ("javascript", "js"),
+    ("jsx", "js"),
+    ("mjs", "js"),
+    ("cjs", "js"),
+    ("node", "js"),
+    ("yml", "yaml"),
+    ("bash", "sh"),
+    ("shell", "sh"),
+    ("zsh", "sh"),
+    ("console", "sh"),
+    ("shell-session", "sh"),
+    ("shellsession", "sh"),
+    ("jsonc", "json"),
+    ("json5", "json"),
+    ("postgres", "sql"),
+    ("postgresql", "sql"),
+    ("psql", "sql"),
+    ("mysql", "sql"),
+    ("sqlite", "sql"),
+    ("plsql", "sql"),
+    ("golang", "go"),
+    ("python", "py"),
+    ("python3", "py"),
+    ("hcl", "tf"),
+    ("terraform", "tf"),
+    ("docker", "Dockerfile"),
+    ("dockerfile", "Dockerfile"),
+    ("containerfile", "Dockerfile"),
+    ("patch", "diff"),
+    ("kotlin", "kt"),
+    ("c++", "cpp"),
+    ("cxx", "cpp"),
+    ("csharp", "cs"),
+    ("c#", "cs"),
+    ("ruby", "rb"),
+    ("protobuf", "proto"),
+    ("proto3", "proto"),
+    ("graphql", "graphql"),
+    ("gql", "graphql"),
+    ("make", "Makefile"),
+    ("makefile", "Makefile"),
+];
+
+/// Tags that mean "no highlighting": shown as plain text without a lookup.
+const PLAIN: &[&str] = &["", "text", "plaintext", "plain", "txt", "none", "output", "log"];
+
+/// The grammar for a language tag, or `None` for plain text and unknown languages.
+pub fn syntax_for(lang: &str) -> Option<&'static SyntaxReference> {
+    let lang = lang.trim().to_ascii_lowercase();
+    if PLAIN.contains(&lang.as_str()) {
+        return None;
+    }
+    let token = ALIASES.iter().find(|(alias, _)| *alias == lang).map_or(lang.as_str(), |(_, token)| token);
+    let set = syntax_set();
+    set.find_syntax_by_token(token).or_else(|| set.find_syntax_by_extension(&lang))
+}
+
+/// Highlights `code` with `syntax`: token spans only, without the surrounding `<pre>`.
+/// `Err` carries the grammar's message when syntect fails on this input.
+pub fn highlight(syntax: &SyntaxReference, code: &str) -> Result<String, String> {
+    let set = syntax_set();
+    let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, set, CLASS_STYLE);
+    for line in LinesWithEndings::from(code) {
+        generator.parse_html_for_line_which_includes_newline(line).map_err(|e| e.to_string())?;
+    }
+    Ok(generator.finalize())
+}
+
+/// Light theme of the stylesheet (a two-face theme).
+const LIGHT_THEME: two_face::theme::EmbeddedThemeName = two_face::theme::EmbeddedThemeName::OneHalfLight;
+/// Dark theme of the stylesheet.
+const DARK_THEME: two_face::theme::EmbeddedThemeName = two_face::theme::EmbeddedThemeName::OneHalfDark;
+
+/// Hand-written rules (layout, gutter, copy button, Mermaid fallback, cross-references)
+/// that precede the generated colour rules.
+const BASE_CSS: &str = include_str!("syntax_base.css");
+
+/// The whole of `theme/assets/syntax.css`: [`BASE_CSS`], then the light theme's rules,
+/// active unless dark is chosen, then the dark theme's, active under
+/// `prefers-color-scheme: dark` (unless the page says `data-theme="light"`) or under
+/// `data-theme="dark"`. The two sets never apply at once, so selector specificity
+/// inside a theme cannot make a light colour win in dark mode.
+pub fn syntax_css() -> Result<String, String> {
+    let themes = two_face::theme::extra();
+    let light = theme_rules(themes.get(LIGHT_THEME))?;
+    let dark = theme_rules(themes.get(DARK_THEME))?;
+    let mut css = String::new();
+    css.push_str("/* Generated by docportal (src/render/highlight.rs, `syntax_css`); do not edit.\n");
+    css.push_str(" * Regenerate: DOCPORTAL_BLESS=1 cargo test --lib syntax_css_is_fresh */\n\n");
+    css.push_str(BASE_CSS);
+    let _ = writeln!(css, "\n/* Light: {} */", LIGHT_THEME.as_name());
+    css.push_str("@media not all and (prefers-color-scheme: dark) {\n");
+    css.push_str(&scoped(&light, ":root:not([data-theme=dark])"));
+    css.push_str("}\n");
+    css.push_str(&scoped(&light, ":root[data-theme=light]"));
+    let _ = writeln!(css, "\n/* Dark: {} */", DARK_THEME.as_name());
+    css.push_str("@media (prefers-color-scheme: dark) {\n");
+    css.push_str(&scoped(&dark, ":root:not([data-theme=light])"));
+    css.push_str("}\n");
+    css.push_str(&scoped(&dark, ":root[data-theme=dark]"));
+    Ok(css)
+}
+
+/// A theme's rules as `(selectors, declarations)`, from syntect's generator with the
+/// `hl-` prefix. The generator's header comment is dropped.
+fn theme_rules(theme: &syntect::highlighting::Theme) -> Result<Vec<(Vec<String>, String)>, String> {
+    let css = syntect::html::css_for_theme_with_class_style(theme, CLASS_STYLE).map_err(|e| e.to_string())?;
+    let css = match css.find("*/") {
+        Some(end) => &css[end + 2..],
+        None => css.as_str(),
+    };
+    let mut rules = Vec::new();
+    for block in css.split('}') {
+        let Some((selectors, body)) = block.split_once('{') else { continue };
+        let selectors: Vec<String> =
+            selectors.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+        let body: Vec<&str> = body.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        if !selectors.is_empty() && !body.is_empty() {
+            rules.push((selectors, body.join(" ")));
+        }
+    }
+    Ok(rules)
+}
+
+/// Rules with every selector placed under `scope`. The theme's page-wide rule
+/// (`.hl-code`) colours the block container, so the line-number gutter shares them.
+fn scoped(rules: &[(Vec<String>, String)], scope: &str) -> String {
+    let mut out = String::new();
+    for (selectors, body) in rules {
+        let list: Vec<String> = selectors
+            .iter()
+            .map(|s| if s == ".hl-code" { format!("{scope} .code-block") } else { format!("{scope} .hl {s}") })
+            .collect();
+        let _ = writeln!(out, "{} {{ {body} }}", list.join(", "));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every language tag the issue lists, with a snippet in that language.
+    const SAMPLES: &[(&str, &str)] = &[
+        ("rust", "fn main() { let x: u32 = 1; }\n"),
+        ("rs", "pub struct A;\n"),
+        ("typescript", "const a: number = 1;\ninterface B { c: string }\n"),
+        ("ts", "export type T = { a: string };\n"),
+        ("tsx", "const A = () => <div>{1}</div>;\n"),
+        ("javascript", "function f() { return 1; }\n"),
+        ("js", "let a = 'x';\n"),
+        ("yaml", "key: value\nlist:\n  - 1\n"),
+        ("yml", "a: true\n"),
+        ("bash", "echo \"$HOME\" | grep x\n"),
+        ("sh", "if [ -f x ]; then exit 1; fi\n"),
+        ("shell", "export A=1\n"),
+        ("zsh", "for f in *; do echo $f; done\n"),
+        ("console", "$ cargo build --release\n"),
+        ("json", "{\"a\": [1, true, null]}\n"),
+        ("sql", "SELECT id FROM users WHERE name = 'x';\n"),
+        ("go", "package main\nfunc main() {}\n"),
+        ("python", "def f(x):\n    return x + 1\n"),
+        ("py", "import os\n"),
+        ("toml", "[package]\nname = \"x\"\n"),
+        ("hcl", "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n}\n"),
+        ("terraform", "variable \"region\" { default = \"eu\" }\n"),
+        ("tf", "output \"id\" { value = 1 }\n"),
+        ("dockerfile", "FROM debian:12\nRUN apt-get update\n"),
+        ("docker", "COPY . /app\n"),
+        ("diff", "--- a\n+++ b\n@@ -1 +1 @@\n-old\n+new\n"),
+        ("patch", "+added line\n"),
+        ("lua", "local x = function() return 1 end\n"),
+        ("java", "public class A { int x = 1; }\n"),
+        ("kotlin", "fun main() { val x = 1 }\n"),
+        ("c", "int main(void) { return 0; }\n"),
+        ("cpp", "#include <vector>\nstd::vector<int> v;\n"),
+        ("csharp", "public class A { public int X { get; set; } }\n"),
+        ("ruby", "def f; puts 'x'; end\n"),
+        ("php", "<?php echo $x; ?>\n"),
+        ("html", "<div class=\"a\">x</div>\n"),
+        ("css", "a { color: red; }\n"),
+        ("xml", "<a b=\"c\"/>\n"),
+        ("proto", "syntax = \"proto3\";\nmessage A { int32 x = 1; }\n"),
+        ("protobuf", "message B {}\n"),
+        ("graphql", "query { user(id: 1) { name } }\n"),
+    ];
+
+    /// Tag-stripped, entity-decoded text of highlighted HTML.
+    fn visible_text(html: &str) -> String {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in html.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' if in_tag => in_tag = false,
+                _ if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    }
+
+    #[test]
+    fn every_listed_language_is_highlighted_with_classes_and_keeps_its_text() {
+        for (lang, code) in SAMPLES {
+            let syntax = syntax_for(lang).unwrap_or_else(|| panic!("no grammar for `{lang}`"));
+            let html = highlight(syntax, code).unwrap_or_else(|e| panic!("{lang}: {e}"));
+            assert!(html.contains("class=\"hl-"), "{lang}: no token classes in {html}");
+            assert!(!html.contains("style="), "{lang}: inline styles in {html}");
+            assert_eq!(visible_text(&html), *code, "{lang}: text changed");
+        }
+    }
+
+    #[test]
+    fn markup_inside_code_comes_out_escaped() {
+        let code = "const s = \"<script>alert(1)</script>\";\n";
+        let html = highlight(syntax_for("js").expect("js grammar"), code).expect("highlights");
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+    }
+
+    #[test]
+    fn language_tags_match_case_insensitively_and_unknown_ones_are_plain() {
+        assert_eq!(syntax_for("TypeScript").map(|s| s.name.as_str()), Some("TypeScript"));
+        assert_eq!(syntax_for("HCL").map(|s| s.name.as_str()), Some("Terraform"));
+        assert_eq!(syntax_for("Dockerfile").map(|s| s.name.as_str()), Some("Dockerfile"));
+        assert!(syntax_for("no-such-language").is_none());
+        assert!(syntax_for("text").is_none());
+        assert!(syntax_for("").is_none());
+    }
+
+    #[test]
+    fn each_theme_applies_only_when_it_is_the_chosen_one() {
+        let css = syntax_css().expect("themes render");
+        let light_start = css.find("/* Light:").expect("light section");
+        let dark_start = css.find("/* Dark:").expect("dark section");
+        let sections = [
+            (&css[light_start..dark_start], [":root:not([data-theme=dark]) .", ":root[data-theme=light] ."]),
+            (&css[dark_start..], [":root:not([data-theme=light]) .", ":root[data-theme=dark] ."]),
+        ];
+        for (section, scopes) in sections {
+            let mut rules = 0;
+            for selectors in section.lines().filter_map(|l| l.split_once(" {").map(|(sel, _)| sel)) {
+                if selectors.starts_with('@') {
+                    continue;
+                }
+                for selector in selectors.split(", ") {
+                    assert!(scopes.iter().any(|s| selector.starts_with(s)), "unscoped rule: {selector}");
+                    rules += 1;
+                }
+            }
+            assert!(rules > 20, "too few rules: {section}");
+        }
+        assert!(css.contains("@media (prefers-color-scheme: dark) {\n:root:not([data-theme=light])"));
+    }
+
+    /// Guards against the committed stylesheet drifting from the themes and generator.
+    #[test]
+    fn syntax_css_is_fresh() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("theme/assets/syntax.css");
+        let expected = syntax_css().expect("themes render");
+        if std::env::var_os("DOCPORTAL_BLESS").is_some() {
+            std::fs::write(&path, &expected).expect("write syntax.css");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == expected,
+            "theme/assets/syntax.css is stale: run `DOCPORTAL_BLESS=1 cargo test --lib syntax_css_is_fresh`"
+        );
+    }
+}

@@ -1,0 +1,461 @@
+//! The incremental build behind `serve`: the same stages as `pipeline::build`, with an
+//! explicit cache from the previous build so a one-file edit costs one parse and a
+//! handful of renders.
+//!
+//! In: the config, the theme, and hints (paths the watcher saw change). Out: a whole
+//! [`Site`] plus every diagnostic, exactly what a clean build of the same files makes
+//! — that equality is the invariant everything here serves (tests compare the two
+//! byte for byte).
+//!
+//! What is cached, and why reuse is safe:
+//! - per source file: its stamp (length, mtime), text and parsed `Doc`. A file is
+//!   re-read when the watcher named it or its stamp moved, and re-parsed only when its
+//!   text changed. `parse` reads nothing but the file and the config, and the config
+//!   is fixed for the life of an [`Incremental`] (book.toml changes build a new one).
+//! - per doc: its `RenderedDoc`, keyed by a hash of everything the renderer can see
+//!   of the portal: the doc itself, its final id, the config, and for every doc it
+//!   references or is referenced by (raw references resolved with `links::resolve`,
+//!   and both directions of the link graph) that doc's id, title, status, kind, path
+//!   and heading anchors. Equal key → reuse.
+//!
+//! Index and links are recomputed in full on every build: they are cheap and they are
+//! where one doc's change reaches the others. The site stage always runs in full.
+
+use crate::config::Config;
+use crate::diag::{self, Diagnostic};
+use crate::discover;
+use crate::links::{self, LinkGraph};
+use crate::model::{Doc, RenderedDoc};
+use crate::pipeline;
+use crate::site::Site;
+use crate::theme::{self, Theme};
+use crate::{index::Index, parse, render, urls};
+use rayon::prelude::*;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// What a file looked like when it was last read: cheap to compare on every build, so
+/// a change the watcher missed is still picked up.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+fn stamp_of(path: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some(Stamp { len: meta.len(), modified: meta.modified().ok() })
+}
+
+struct CachedDoc {
+    stamp: Option<Stamp>,
+    text: String,
+    file_diagnostics: Vec<Diagnostic>,
+    doc: Doc,
+    /// Hash of the whole parsed doc (body, metadata, refs, diagnostics).
+    fingerprint: u64,
+    /// Hash of the doc's heading anchors: what a `#anchor` link into it depends on.
+    anchors: u64,
+}
+
+/// A re-read file: its path, new stamp, and the new cache entry (`None`: same text).
+type Reread = (String, Option<Stamp>, Result<Option<CachedDoc>, Diagnostic>);
+
+struct CachedRender {
+    key: u64,
+    rendered: RenderedDoc,
+}
+
+/// One finished build, ready to write.
+pub struct Outcome {
+    pub site: Site,
+    /// The config's warnings and every stage's diagnostics, sorted.
+    pub diagnostics: Vec<Diagnostic>,
+    pub docs: usize,
+    /// Sources (relative to the docs folder) that were added or whose text changed.
+    pub changed: Vec<String>,
+    /// Sources that disappeared.
+    pub removed: Vec<String>,
+    /// How many docs were rendered afresh (the rest came from the cache).
+    pub rendered: usize,
+}
+
+pub struct Incremental {
+    config: Config,
+    config_diagnostics: Vec<Diagnostic>,
+    config_hash: u64,
+    theme: Theme,
+    sources: HashMap<String, CachedDoc>,
+    renders: HashMap<String, CachedRender>,
+    /// False until the first build succeeds; a build with nothing changed is skipped
+    /// only after one.
+    built_once: bool,
+}
+
+impl Incremental {
+    /// Loads the theme (templates must compile) for a fresh cache.
+    pub fn new(config: Config, config_diagnostics: Vec<Diagnostic>) -> Result<Incremental, Diagnostic> {
+        let theme = load_theme(&config)?;
+        let config_hash = hash_of(&format!("{config:?}"));
+        Ok(Incremental {
+            config,
+            config_diagnostics,
+            config_hash,
+            theme,
+            sources: HashMap::new(),
+            renders: HashMap::new(),
+            built_once: false,
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Re-reads the theme folder. On error the previous theme stays in use.
+    pub fn reload_theme(&mut self) -> Result<(), Diagnostic> {
+        self.theme = load_theme(&self.config)?;
+        self.built_once = false;
+        Ok(())
+    }
+
+    /// Builds the site, reusing what the cache allows. `hints` are absolute paths the
+    /// watcher reported; files not named there are still re-read when their stamp
+    /// changed. `Ok(None)` when nothing changed since the last build. `Err` when the
+    /// build cannot produce a site (docs folder gone, templates failing): the caller
+    /// keeps the last good one.
+    pub fn build(&mut self, hints: &HashSet<PathBuf>) -> Result<Option<Outcome>, Diagnostic> {
+        let (paths, mut diags) = discover::find_markdown(&self.config)?;
+
+        let present: HashSet<&str> = paths.iter().map(|(_, rel)| rel.as_str()).collect();
+        let mut removed: Vec<String> =
+            self.sources.keys().filter(|rel| !present.contains(rel.as_str())).cloned().collect();
+        removed.sort();
+        for rel in &removed {
+            self.sources.remove(rel);
+            self.renders.remove(rel);
+        }
+
+        let stale: Vec<(&PathBuf, &String, Option<Stamp>)> = paths
+            .iter()
+            .filter_map(|(abs, rel)| {
+                let stamp = stamp_of(abs);
+                let fresh = self.sources.get(rel).is_some_and(|c| c.stamp.is_some() && c.stamp == stamp)
+                    && !hints.contains(abs);
+                (!fresh).then_some((abs, rel, stamp))
+            })
+            .collect();
+        let config = &self.config;
+        let sources = &self.sources;
+        let reread: Vec<Reread> = stale
+            .par_iter()
+            .map(|(abs, rel, stamp)| {
+                let result = discover::read_source(abs, rel).map(|file| {
+                    let unchanged = sources
+                        .get(rel.as_str())
+                        .is_some_and(|c| c.text == file.text && c.file_diagnostics == file.diagnostics);
+                    if unchanged {
+                        return None;
+                    }
+                    let doc = parse::parse(&file, config);
+                    Some(CachedDoc {
+                        stamp: *stamp,
+                        fingerprint: hash_of(&format!("{doc:?}")),
+                        anchors: hash_of(&render::heading_anchors(&doc.body)),
+                        text: file.text,
+                        file_diagnostics: file.diagnostics,
+                        doc,
+                    })
+                });
+                ((*rel).clone(), *stamp, result)
+            })
+            .collect();
+
+        let mut changed = Vec::new();
+        for (rel, stamp, result) in reread {
+            match result {
+                Ok(Some(entry)) => {
+                    changed.push(rel.clone());
+                    self.sources.insert(rel, entry);
+                }
+                Ok(None) => {
+                    if let Some(c) = self.sources.get_mut(&rel) {
+                        c.stamp = stamp;
+                    }
+                }
+                Err(d) => {
+                    // Unreadable now: drop it, as a clean build (which skips it) would.
+                    if self.sources.remove(&rel).is_some() {
+                        removed.push(rel.clone());
+                    }
+                    self.renders.remove(&rel);
+                    diags.push(d);
+                }
+            }
+        }
+        changed.sort();
+        if self.built_once && changed.is_empty() && removed.is_empty() {
+            return Ok(None);
+        }
+
+        // Same order as `discover` gives `parse_all`: by path.
+        let docs: Vec<Doc> = paths.iter().filter_map(|(_, rel)| self.sources.get(rel).map(|c| c.doc.clone())).collect();
+        let checked = pipeline::index_and_link(docs, &self.config, &mut diags);
+
+        let keys: Vec<u64> = (0..checked.index.len())
+            .into_par_iter()
+            .map(|pos| self.render_key(&checked.index, &checked.graph, pos))
+            .collect();
+        let renders = &self.renders;
+        let fresh: Vec<Option<RenderedDoc>> = (0..checked.index.len())
+            .into_par_iter()
+            .map(|pos| {
+                let source = &checked.index.docs[pos].source;
+                match renders.get(source) {
+                    Some(c) if c.key == keys[pos] => None,
+                    _ => Some(render::render(&checked.index, &checked.graph, pos, config)),
+                }
+            })
+            .collect();
+        let mut rendered = Vec::with_capacity(fresh.len());
+        let mut rendered_count = 0;
+        for (pos, fresh) in fresh.into_iter().enumerate() {
+            let source = checked.index.docs[pos].source.clone();
+            match fresh {
+                Some(r) => {
+                    rendered_count += 1;
+                    rendered.push(r.clone());
+                    self.renders.insert(source, CachedRender { key: keys[pos], rendered: r });
+                }
+                None => rendered.push(self.renders.get(&source).map(|c| c.rendered.clone()).unwrap_or_default()),
+            }
+        }
+
+        let docs = checked.index.len();
+        let page_paths: Vec<String> = checked.index.docs.iter().map(|d| urls::page_path(&d.source)).collect();
+        let built = pipeline::assemble(checked, rendered, &self.theme, &self.config);
+        if let Some(fatal) = fatal_site_problem(&built.site, &built.checked.diagnostics, &page_paths) {
+            // Nothing is written, so the next build must not be skipped as "unchanged".
+            self.built_once = false;
+            return Err(fatal);
+        }
+        let mut diagnostics = self.config_diagnostics.clone();
+        diagnostics.extend(built.checked.diagnostics);
+        diag::sort(&mut diagnostics);
+        self.built_once = true;
+        Ok(Some(Outcome { site: built.site, diagnostics, docs, changed, removed, rendered: rendered_count }))
+    }
+
+    /// Hash of everything `render::render` can read for the doc at `pos`.
+    fn render_key(&self, index: &Index, graph: &LinkGraph, pos: usize) -> u64 {
+        let mut h = DefaultHasher::new();
+        self.config_hash.hash(&mut h);
+        let doc = &index.docs[pos];
+        self.doc_signature(index, pos, &mut h);
+        self.sources.get(&doc.source).map(|c| c.fingerprint).hash(&mut h);
+        for r in &doc.refs {
+            r.target.hash(&mut h);
+            match links::resolve(index, pos, &r.target) {
+                Some((target, anchor)) => {
+                    anchor.hash(&mut h);
+                    self.doc_signature(index, target, &mut h);
+                }
+                None => 0u8.hash(&mut h),
+            }
+        }
+        for link in graph.outgoing.get(pos).into_iter().flatten() {
+            (link.relation, &link.written, &link.anchor, link.line, link.declared).hash(&mut h);
+            match link.target {
+                Some(target) => self.doc_signature(index, target, &mut h),
+                None => 0u8.hash(&mut h),
+            }
+        }
+        for back in graph.incoming.get(pos).into_iter().flatten() {
+            back.relation.hash(&mut h);
+            self.doc_signature(index, back.from, &mut h);
+        }
+        h.finish()
+    }
+
+    /// What a page shows of another doc when it links to it.
+    fn doc_signature(&self, index: &Index, pos: usize, h: &mut DefaultHasher) {
+        match index.docs.get(pos) {
+            Some(d) => {
+                (&d.id, d.numbered, &d.kind, &d.title, &d.status, &d.status_raw, &d.source).hash(h);
+                self.sources.get(&d.source).map(|c| c.anchors).hash(h);
+            }
+            None => u64::MAX.hash(h),
+        }
+    }
+}
+
+fn load_theme(config: &Config) -> Result<Theme, Diagnostic> {
+    let theme = theme::load(config)?;
+    theme.tera()?;
+    Ok(theme)
+}
+
+/// A site that must not replace the last good one: the theme failed (a template that
+/// compiles but fails to render), or pages are missing.
+fn fatal_site_problem(site: &Site, diagnostics: &[Diagnostic], page_paths: &[String]) -> Option<Diagnostic> {
+    if let Some(d) =
+        diagnostics.iter().find(|d| d.is_error() && d.base == diag::Base::Project && d.source.starts_with("theme"))
+    {
+        return Some(d.clone());
+    }
+    let missing: BTreeSet<&String> = page_paths.iter().filter(|p| !site.files.contains_key(*p)).collect();
+    if let Some(first) = missing.first() {
+        let cause = diagnostics.iter().find(|d| d.is_error()).map(|d| d.message.as_str()).unwrap_or("unknown cause");
+        return Some(
+            Diagnostic::error(
+                "theme",
+                None,
+                format!("{} page(s) were not produced (first: {first}): {cause}", missing.len()),
+            )
+            .in_project(),
+        );
+    }
+    if !site.files.contains_key("index.html") {
+        return Some(Diagnostic::error("theme", None, "the portal index page was not produced").in_project());
+    }
+    None
+}
+
+fn hash_of(value: &impl Hash) -> u64 {
+    let mut h = DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn portal() -> (tempfile::TempDir, Config) {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::create_dir_all(tmp.path().join("content/adr")).unwrap();
+        fs::write(tmp.path().join("content/adr/ADR-0001-first.md"), "# ADR-0001: First\n\nSee ADR-0002.\n").unwrap();
+        fs::write(tmp.path().join("content/adr/ADR-0002-second.md"), "# ADR-0002: Second\n\nBody.\n").unwrap();
+        fs::write(tmp.path().join("content/notes.md"), "# Notes\n\nPlain.\n").unwrap();
+        let config = Config::default_at(tmp.path());
+        (tmp, config)
+    }
+
+    fn assert_same_as_clean_build(site: &Site, config: &Config) {
+        let clean = pipeline::build(config).unwrap().site;
+        assert_eq!(site.files.keys().collect::<Vec<_>>(), clean.files.keys().collect::<Vec<_>>());
+        for (path, bytes) in &clean.files {
+            assert!(site.files.get(path) == Some(bytes), "{path} differs from a clean build");
+        }
+    }
+
+    #[test]
+    fn editing_one_doc_reparses_and_rerenders_only_what_depends_on_it() {
+        let (tmp, config) = portal();
+        let mut inc = Incremental::new(config.clone(), vec![]).unwrap();
+        let first = inc.build(&HashSet::new()).unwrap().unwrap();
+        assert_eq!(first.rendered, 3);
+        let notes = tmp.path().join("content/notes.md");
+        fs::write(&notes, "# Notes\n\nEdited.\n").unwrap();
+        let second = inc.build(&HashSet::from([notes])).unwrap().unwrap();
+        assert_eq!(second.changed, vec!["notes.md".to_string()]);
+        assert_eq!(second.rendered, 1);
+        assert_same_as_clean_build(&second.site, &config);
+    }
+
+    #[test]
+    fn an_unchanged_tree_is_not_rebuilt() {
+        let (_tmp, config) = portal();
+        let mut inc = Incremental::new(config, vec![]).unwrap();
+        inc.build(&HashSet::new()).unwrap();
+        assert!(inc.build(&HashSet::new()).unwrap().is_none());
+    }
+
+    #[test]
+    fn retitling_a_doc_changes_the_render_key_of_docs_that_reference_it() {
+        let (tmp, config) = portal();
+        let inc = Incremental::new(config.clone(), vec![]).unwrap();
+        let doc = |rel: &str, text: &str| {
+            let file = discover::decode(tmp.path().join(rel), rel.to_string(), text.as_bytes().to_vec());
+            parse::parse(&file, &config)
+        };
+        let key_of_first = |second_title: &str, notes_text: &str| {
+            let mut first = doc(
+                "adr/ADR-0001-a.md",
+                "# ADR-0001: A
+",
+            );
+            first.refs.push(crate::model::RawRef {
+                relation: crate::model::Relation::Mentions,
+                target: "ADR-0002".into(),
+                label: None,
+                line: Some(3),
+                field: None,
+            });
+            let docs = vec![
+                first,
+                doc(
+                    "adr/ADR-0002-b.md",
+                    &format!(
+                        "# ADR-0002: {second_title}
+"
+                    ),
+                ),
+                doc("notes.md", notes_text),
+            ];
+            let (index, _) = crate::index::build(docs, &config);
+            let (graph, _) = links::build(&index, &config);
+            let pos = index.find_source("adr/ADR-0001-a.md").unwrap();
+            inc.render_key(&index, &graph, pos)
+        };
+        let base = key_of_first(
+            "B", "# Notes
+",
+        );
+        assert_eq!(
+            base,
+            key_of_first(
+                "B",
+                "# Notes
+
+An unrelated edit.
+"
+            )
+        );
+        assert_ne!(
+            base,
+            key_of_first(
+                "B renamed",
+                "# Notes
+"
+            )
+        );
+    }
+
+    #[test]
+    fn adds_and_deletes_match_a_clean_build() {
+        let (tmp, config) = portal();
+        let mut inc = Incremental::new(config.clone(), vec![]).unwrap();
+        inc.build(&HashSet::new()).unwrap();
+        fs::remove_file(tmp.path().join("content/notes.md")).unwrap();
+        fs::create_dir_all(tmp.path().join("content/new/deep")).unwrap();
+        fs::write(tmp.path().join("content/new/deep/ADR-0003-third.md"), "# ADR-0003: Third\n").unwrap();
+        let out = inc.build(&HashSet::new()).unwrap().unwrap();
+        assert_eq!(out.removed, vec!["notes.md".to_string()]);
+        assert_eq!(out.changed, vec!["new/deep/ADR-0003-third.md".to_string()]);
+        assert_same_as_clean_build(&out.site, &config);
+    }
+
+    #[test]
+    fn a_vanished_docs_folder_is_an_error_not_an_empty_site() {
+        let (tmp, config) = portal();
+        let mut inc = Incremental::new(config, vec![]).unwrap();
+        inc.build(&HashSet::new()).unwrap();
+        fs::remove_dir_all(tmp.path().join("content")).unwrap();
+        assert!(inc.build(&HashSet::new()).is_err());
+    }
+}

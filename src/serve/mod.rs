@@ -1,0 +1,398 @@
+//! `docportal serve`: build, serve, watch, rebuild incrementally, reload browsers.
+//!
+//! In: the portal folder and the serve options. Out: a running server (until the
+//! process is stopped) and one terminal line per rebuild. The main thread owns the
+//! watcher ([`watch`]) and the build cache ([`incremental`]); the HTTP threads
+//! ([`http`]) only read [`Shared`]: the build counter, the last build's errors and
+//! where the site is. Every rebuild bumps `build`; one that changed files on disk also
+//! bumps `site`, which is what makes open pages reload. A failed build (docs folder
+//! gone, a broken template, a bad book.toml) writes nothing: the last good site stays
+//! up and the error is shown in the browser's overlay until a build succeeds.
+
+pub mod http;
+pub mod incremental;
+pub mod watch;
+
+use crate::cli::{plural, Term};
+use crate::config::{self, Config};
+use crate::diag::Diagnostic;
+use crate::{pipeline, write};
+use incremental::{Incremental, Outcome};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// Command-line options of `serve`.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub dir: PathBuf,
+    pub port: u16,
+    pub bind: String,
+    pub open: bool,
+    pub poll: bool,
+}
+
+/// A problem as the browser overlay shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub file: String,
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+/// What the HTTP threads know about the builds.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// Counts every finished rebuild, successful or not.
+    pub build: u64,
+    /// The build that last changed the files on disk.
+    pub site: u64,
+    pub ok: bool,
+    pub errors: Vec<Problem>,
+    /// The folder being served.
+    pub root: PathBuf,
+    /// Path prefix the site is served under (`/` or `/docs/`).
+    pub prefix: String,
+}
+
+/// State shared between the builder (writer) and the HTTP threads (readers).
+pub struct Shared {
+    state: Mutex<Snapshot>,
+    changed: Condvar,
+}
+
+impl Shared {
+    fn new(snapshot: Snapshot) -> Shared {
+        Shared { state: Mutex::new(snapshot), changed: Condvar::new() }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Snapshot> {
+        // A panicking reader cannot leave the snapshot half-updated: every update is
+        // one assignment.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        self.lock().clone()
+    }
+
+    fn update(&self, f: impl FnOnce(&mut Snapshot)) {
+        f(&mut self.lock());
+        self.changed.notify_all();
+    }
+
+    /// The state once `build > since`, or after `timeout` whatever it is then.
+    pub fn wait_for_build(&self, since: u64, timeout: Duration) -> Snapshot {
+        let deadline = Instant::now() + timeout;
+        let mut guard = self.lock();
+        while guard.build <= since {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            guard = self.changed.wait_timeout(guard, left).unwrap_or_else(|p| p.into_inner()).0;
+        }
+        guard.clone()
+    }
+}
+
+/// The path part of a normalised site URL: `/docs/` for `https://x.io/docs/`.
+pub fn path_prefix(site_url: &str) -> String {
+    match site_url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map(|i| rest[i..].to_string()).unwrap_or_else(|| "/".into()),
+        None => site_url.to_string(),
+    }
+}
+
+/// Runs the server until the process is stopped. Returns an exit code only on failure
+/// to start (2).
+pub fn run(options: &Options) -> i32 {
+    let term = Term::stderr();
+    let Some((config, config_diags)) = crate::cli::load_config(&term, &options.dir) else { return 2 };
+    if let Err(e) = write::check_destination(&config.build_dir, &config) {
+        term.error(&e.to_string());
+        return 2;
+    }
+    let server = match http::bind(&options.bind, options.port) {
+        Ok(s) => s,
+        Err(http::BindError::InUse) => {
+            term.error(&format!(
+                "port {} on {} is already in use: stop the other server, pick another with --port, or use --port 0 for a free one",
+                options.port, options.bind
+            ));
+            return 2;
+        }
+        Err(http::BindError::Other(e)) => {
+            term.error(&format!("cannot listen on {}:{}: {e}", options.bind, options.port));
+            return 2;
+        }
+    };
+    let mut watcher = match watch::Watcher::start(&config, options.poll) {
+        Ok(w) => w,
+        Err(e) => {
+            term.error(&format!("cannot watch the portal for changes: {e}"));
+            return 2;
+        }
+    };
+
+    let mut session = Session {
+        term,
+        shared: Arc::new(Shared::new(Snapshot {
+            root: config.build_dir.clone(),
+            prefix: path_prefix(&config.site_url),
+            ..Snapshot::default()
+        })),
+        previous: BTreeSet::new(),
+        verify: std::env::var_os("DOCPORTAL_SERVE_VERIFY").is_some(),
+    };
+    session.term.status("Building", &format!("{} ({})", config.title, config.src_dir.display()));
+    let started = Instant::now();
+    let mut builder = match Incremental::new(config.clone(), config_diags.clone()) {
+        Ok(b) => Some(b),
+        Err(d) => {
+            session.fail(&d, &config, started, "initial build");
+            None
+        }
+    };
+    if let Some(b) = builder.as_mut() {
+        session.rebuild(b, &HashSet::new(), started, "initial build");
+    }
+
+    let addr = server.addr;
+    http::spawn(server, Arc::clone(&session.shared));
+    let url = format!("http://{addr}{}", path_prefix(&config.site_url));
+    session.term.status("Serving", &url);
+    session
+        .term
+        .status("Watching", &format!("{}, theme and book.toml for changes (Ctrl-C to stop)", config.src_display));
+    if options.open {
+        open_browser(&url);
+    }
+
+    let mut current_config = config;
+    loop {
+        let change = match watcher.next_change(Duration::from_secs(3600)) {
+            Ok(Some(c)) => c,
+            Ok(None) => continue,
+            Err(e) => {
+                session.term.error(&e);
+                return 2;
+            }
+        };
+        let started = Instant::now();
+        let what = describe(&change, &current_config);
+        if change.config || builder.is_none() {
+            match config::load(&current_config.root) {
+                Ok((new_config, diags)) => {
+                    if let Err(e) = write::check_destination(&new_config.build_dir, &new_config) {
+                        let d = Diagnostic::error("book.toml", None, e.to_string()).in_project();
+                        session.fail(&d, &current_config, started, &what);
+                        continue;
+                    }
+                    if let Err(e) = watcher.retarget(&new_config) {
+                        session.term.error(&e);
+                    }
+                    current_config = new_config;
+                    session.shared.update(|s| {
+                        s.root = current_config.build_dir.clone();
+                        s.prefix = path_prefix(&current_config.site_url);
+                    });
+                    match Incremental::new(current_config.clone(), diags) {
+                        Ok(b) => builder = Some(b),
+                        Err(d) => {
+                            builder = None;
+                            session.fail(&d, &current_config, started, &what);
+                            continue;
+                        }
+                    }
+                }
+                Err(d) => {
+                    session.fail(&d, &current_config, started, &what);
+                    continue;
+                }
+            }
+        } else if change.theme {
+            if let Some(b) = builder.as_mut() {
+                if let Err(d) = b.reload_theme() {
+                    session.fail(&d, &current_config, started, &what);
+                    continue;
+                }
+            }
+        }
+        let hints: HashSet<PathBuf> = change.paths.iter().cloned().collect();
+        if let Some(b) = builder.as_mut() {
+            session.rebuild(b, &hints, started, &what);
+        }
+    }
+}
+
+struct Session {
+    term: Term,
+    shared: Arc<Shared>,
+    /// Diagnostics of the previous build, so a rebuild prints only what is new.
+    previous: BTreeSet<Diagnostic>,
+    /// `DOCPORTAL_SERVE_VERIFY`: compare every incremental build with a clean one.
+    verify: bool,
+}
+
+impl Session {
+    fn rebuild(&mut self, builder: &mut Incremental, hints: &HashSet<PathBuf>, started: Instant, what: &str) {
+        let config = builder.config().clone();
+        let outcome = match builder.build(hints) {
+            Ok(Some(o)) => o,
+            Ok(None) => return,
+            Err(d) => return self.fail(&d, &config, started, what),
+        };
+        if self.verify {
+            self.verify_against_clean_build(&outcome, &config);
+        }
+        let written = match write::update_in_place(&outcome.site, &config.build_dir, &config) {
+            Ok(w) => w,
+            Err(e) => {
+                let d = Diagnostic::error("", None, format!("cannot write the site: {e}"));
+                return self.fail(&d, &config, started, what);
+            }
+        };
+        for d in outcome.diagnostics.iter().filter(|d| !self.previous.contains(*d)) {
+            self.term.diagnostic(d, &config.src_display);
+        }
+        self.previous = outcome.diagnostics.iter().cloned().collect();
+        let errors: Vec<Problem> =
+            outcome.diagnostics.iter().filter(|d| d.is_error()).map(|d| problem(d, &config)).collect();
+        let ok = errors.is_empty();
+        let site_changed = !written.is_empty();
+        self.shared.update(|s| {
+            s.build += 1;
+            if site_changed || s.site == 0 {
+                s.site = s.build;
+            }
+            s.ok = ok;
+            s.errors = errors;
+        });
+        self.term
+            .status(if what == "initial build" { "Finished" } else { "Rebuilt" }, &summary(&outcome, what, started));
+    }
+
+    fn fail(&mut self, d: &Diagnostic, config: &Config, started: Instant, what: &str) {
+        self.term.diagnostic(d, &config.src_display);
+        let problem = problem(d, config);
+        self.shared.update(|s| {
+            s.build += 1;
+            s.ok = false;
+            s.errors = vec![problem];
+        });
+        self.previous.clear();
+        self.term.error(&format!(
+            "build failed ({what}) after {}ms; still serving the last good site",
+            started.elapsed().as_millis()
+        ));
+    }
+
+    fn verify_against_clean_build(&self, outcome: &Outcome, config: &Config) {
+        let Ok(clean) = pipeline::build(config) else { return };
+        let differing: Vec<&String> = clean
+            .site
+            .files
+            .iter()
+            .filter(|(p, b)| outcome.site.files.get(*p) != Some(*b))
+            .map(|(p, _)| p)
+            .chain(outcome.site.files.keys().filter(|p| !clean.site.files.contains_key(*p)))
+            .collect();
+        if let Some(first) = differing.first() {
+            self.term.error(&format!(
+                "incremental rebuild differs from a clean build in {} file(s), first {first}",
+                differing.len()
+            ));
+        }
+    }
+}
+
+fn problem(d: &Diagnostic, config: &Config) -> Problem {
+    Problem { file: d.display_path(&config.src_display), line: d.line, message: d.message.clone() }
+}
+
+/// `1 doc (content/trd/x.md changed) in 12ms`.
+fn summary(outcome: &Outcome, what: &str, started: Instant) -> String {
+    let (warnings, errors) = crate::diag::count(&outcome.diagnostics);
+    let mut counts = Vec::new();
+    if warnings > 0 {
+        counts.push(plural(warnings, "warning"));
+    }
+    if errors > 0 {
+        counts.push(plural(errors, "error"));
+    }
+    let counts = if counts.is_empty() { String::new() } else { format!(", {}", counts.join(", ")) };
+    format!(
+        "{} of {} ({what}) in {}ms{counts}",
+        plural(outcome.rendered, "doc"),
+        outcome.docs,
+        started.elapsed().as_millis()
+    )
+}
+
+/// What changed, for the terminal: `content/trd/x.md changed`, `3 files changed`.
+fn describe(change: &watch::Change, config: &Config) -> String {
+    if change.config {
+        return "book.toml changed".into();
+    }
+    let shown: Vec<String> = change.paths.iter().map(|p| display_path(p, &config.root)).collect();
+    match shown.as_slice() {
+        [] if change.theme => "theme changed".into(),
+        [] => "files changed".into(),
+        [one] => format!("{one} changed"),
+        [first, rest @ ..] => format!("{first} and {} changed", plural(rest.len(), "other file")),
+    }
+}
+
+fn display_path(p: &Path, root: &Path) -> String {
+    p.strip_prefix(root).map(|r| r.display().to_string()).unwrap_or_else(|_| p.display().to_string())
+}
+
+fn open_browser(url: &str) {
+    let mut command = if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else if cfg!(windows) {
+        let mut c = std::process::Command::new("cmd");
+        c.args(["/C", "start", ""]);
+        c
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    let _ = command.arg(url).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_site_url_path_is_the_serving_prefix() {
+        assert_eq!(path_prefix("/"), "/");
+        assert_eq!(path_prefix("/docs/"), "/docs/");
+        assert_eq!(path_prefix("https://acme.github.io/design/"), "/design/");
+        assert_eq!(path_prefix("https://acme.io/"), "/");
+    }
+
+    #[test]
+    fn a_long_poll_answers_at_once_when_a_newer_build_exists() {
+        let shared = Shared::new(Snapshot { build: 3, ..Snapshot::default() });
+        let started = Instant::now();
+        assert_eq!(shared.wait_for_build(2, Duration::from_secs(5)).build, 3);
+        assert!(started.elapsed() < Duration::from_secs(1));
+        assert_eq!(shared.wait_for_build(3, Duration::from_millis(50)).build, 3);
+    }
+
+    #[test]
+    fn a_long_poll_wakes_when_the_build_finishes() {
+        let shared = Arc::new(Shared::new(Snapshot::default()));
+        let writer = Arc::clone(&shared);
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            writer.update(|s| s.build = 1);
+        });
+        assert_eq!(shared.wait_for_build(0, Duration::from_secs(10)).build, 1);
+        t.join().unwrap();
+    }
+}

@@ -1,0 +1,381 @@
+//! One doc → its page: title, metadata card, table of contents, article, relations,
+//! backlinks, supersession banner, neighbourhood graph and the doc's own diagnostics.
+//!
+//! The article HTML comes from the render stage already escaped and is inserted as is;
+//! every other value goes through tera's autoescaping. Relations are read from both
+//! sides of the link graph (a doc's own links and its backlinks), so a supersession
+//! declared on either doc shows on both pages even where the links stage did not
+//! mirror it. Template: `doc.html`; its values are [`DocPage`].
+
+use super::context::{incoming_label, outgoing_label, DiagView, LinkGroup, LinkView, StatusView};
+use super::{Builder, Needs};
+use crate::diag::Diagnostic;
+use crate::links::Link;
+use crate::model::{MetaField, Relation, TocEntry};
+use crate::urls;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// Metadata keys the card shows in its own rows (or that are relations, listed elsewhere),
+/// so they are not repeated among the other fields.
+const CARD_KEYS: &[&str] = &[
+    "id",
+    "title",
+    "kind",
+    "type",
+    "status",
+    "author",
+    "authors",
+    "reviewer",
+    "reviewers",
+    "created",
+    "date",
+    "updated",
+    "version",
+];
+
+#[derive(Serialize)]
+struct DocPage<'a> {
+    doc: DocCard<'a>,
+    toc: Vec<TocItem<'a>>,
+    content: &'a str,
+    banner: Option<Banner<'a>>,
+    relations: Vec<LinkGroup<'a>>,
+    referenced_by: Vec<LinkGroup<'a>>,
+    /// Mermaid source of the one-hop neighbourhood; `None` when the doc has no links.
+    neighbourhood: Option<String>,
+    diagnostics: Vec<DiagView<'a>>,
+    /// `error` when any of the doc's diagnostics is an error, else `warning`.
+    problem_tone: &'static str,
+    edit_url: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DocCard<'a> {
+    id: &'a str,
+    title: &'a str,
+    kind: Option<&'a str>,
+    status: StatusView<'a>,
+    authors: &'a [String],
+    reviewers: &'a [String],
+    created: Option<&'a str>,
+    updated: Option<&'a str>,
+    version: Option<&'a str>,
+    source: &'a str,
+    /// Fields the card has no dedicated row for, in document order.
+    fields: Vec<&'a MetaField>,
+}
+
+#[derive(Serialize)]
+struct TocItem<'a> {
+    /// 0 for the shallowest heading level present.
+    depth: u8,
+    href: String,
+    text: &'a str,
+}
+
+/// The supersession story of a doc: who replaces it, what it replaces.
+#[derive(Serialize)]
+struct Banner<'a> {
+    superseded: bool,
+    successors: Vec<LinkView<'a>>,
+    predecessors: Vec<LinkView<'a>>,
+}
+
+/// Renders the page of the doc at `pos`: `(site path, html or template error)`.
+pub fn render(builder: &Builder, pos: usize) -> Option<(String, Result<String, Diagnostic>)> {
+    let portal = &builder.portal;
+    let doc = portal.doc(pos)?;
+    let rendered = builder.rendered.get(pos)?;
+    let page = urls::page_path(&doc.source);
+    let no_links = Vec::new();
+    let outgoing = portal.graph.outgoing.get(pos).unwrap_or(&no_links);
+    let no_backlinks = Vec::new();
+    let incoming = portal.graph.incoming.get(pos).unwrap_or(&no_backlinks);
+
+    let has_graph =
+        outgoing.iter().any(|l| l.target.is_some_and(|t| t != pos)) || incoming.iter().any(|b| b.from != pos);
+    let neighbourhood = has_graph.then(|| crate::links::graph_mermaid(portal.index, portal.graph, Some(pos), &page));
+    let needs = Needs { code: rendered.has_code, mermaid: rendered.has_mermaid || neighbourhood.is_some() };
+    let shell = builder.shell(&page, "doc", needs);
+
+    // Backlinks become links seen from this page; the inverse relation tells the banner
+    // what the other doc declared (A `supersedes` B shows on B as "superseded by A").
+    let mirrored: Vec<Link> = incoming
+        .iter()
+        .map(|b| Link {
+            relation: b.relation,
+            written: portal.doc(b.from).map(|d| d.id.clone()).unwrap_or_default(),
+            target: Some(b.from),
+            anchor: None,
+            line: None,
+            declared: false,
+        })
+        .collect();
+
+    let successors = supersession(builder, &page, outgoing, &mirrored, Relation::SupersededBy, Relation::Supersedes);
+    let predecessors = supersession(builder, &page, outgoing, &mirrored, Relation::Supersedes, Relation::SupersededBy);
+    let superseded = doc.status.as_deref() == Some("superseded") || !successors.is_empty();
+    let banner = (superseded || !predecessors.is_empty()).then_some(Banner { superseded, successors, predecessors });
+
+    let relations =
+        group(builder, &page, outgoing.iter().filter(|l| l.declared && l.target != Some(pos)), outgoing_label);
+    let referenced_by = group(builder, &page, mirrored.iter().filter(|l| l.target != Some(pos)), incoming_label);
+
+    let min_level = rendered.toc.iter().map(|t| t.level).min().unwrap_or(1);
+    let toc = rendered.toc.iter().map(|t: &TocEntry| toc_item(t, min_level, &page)).collect();
+
+    let fields = doc.fields.iter().filter(|f| !is_card_key(&f.key)).collect();
+    let card = DocCard {
+        id: &doc.id,
+        title: &doc.title,
+        kind: doc.kind.as_deref(),
+        status: portal.status_view(doc.status.as_deref(), doc.status_raw.as_deref(), &page),
+        authors: &doc.authors,
+        reviewers: &doc.reviewers,
+        created: doc.created.as_deref(),
+        updated: doc.updated.as_deref(),
+        version: doc.version.as_deref(),
+        source: &doc.source,
+        fields,
+    };
+    let own_diagnostics = portal.diagnostics_of(doc);
+    let values = DocPage {
+        doc: card,
+        toc,
+        content: &rendered.html,
+        banner,
+        relations,
+        referenced_by,
+        neighbourhood,
+        diagnostics: own_diagnostics.iter().map(|d| DiagView::from(*d)).collect(),
+        problem_tone: if own_diagnostics.iter().any(|d| d.is_error()) { "error" } else { "warning" },
+        edit_url: edit_url(builder, &doc.source),
+    };
+    let html = builder.render("doc.html", &shell, &values);
+    Some((page, html))
+}
+
+fn is_card_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase().replace([' ', '-'], "_");
+    CARD_KEYS.contains(&k.as_str()) || k.starts_with("related") || k.starts_with("supersede") || k == "replaces"
+}
+
+fn toc_item<'a>(entry: &'a TocEntry, min_level: u8, page: &str) -> TocItem<'a> {
+    TocItem {
+        depth: entry.level.saturating_sub(min_level),
+        href: urls::href(page, &format!("{page}#{}", entry.anchor)),
+        text: &entry.text,
+    }
+}
+
+/// Docs on the other end of a supersession: declared here as `own`, or declared by the
+/// other doc as `theirs` (seen here through its backlink). Deduplicated by target.
+fn supersession<'a>(
+    builder: &Builder<'a>,
+    page: &str,
+    outgoing: &'a [Link],
+    mirrored: &[Link],
+    own: Relation,
+    theirs: Relation,
+) -> Vec<LinkView<'a>> {
+    let portal = &builder.portal;
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for link in outgoing.iter().filter(|l| l.relation == own) {
+        if link.target.is_none() || seen.insert(link.target) {
+            out.push(portal.link_view(link, page));
+        }
+    }
+    for back in mirrored.iter().filter(|l| l.relation == theirs) {
+        if let Some(from) = back.target {
+            if seen.insert(Some(from)) {
+                if let Some(doc) = portal.doc_view(from, page) {
+                    out.push(LinkView { written: doc.id, anchor: None, line: None, doc: Some(doc) });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Groups links by relation (in the relation's declared order), one entry per target.
+fn group<'a, 'l>(
+    builder: &Builder<'a>,
+    page: &str,
+    links: impl Iterator<Item = &'l Link>,
+    label: fn(Relation) -> &'static str,
+) -> Vec<LinkGroup<'a>>
+where
+    'l: 'a,
+{
+    let portal = &builder.portal;
+    let mut by_relation: Vec<(Relation, Vec<&Link>)> = Vec::new();
+    for link in links {
+        match by_relation.iter_mut().find(|(r, _)| *r == link.relation) {
+            Some((_, v)) => v.push(link),
+            None => by_relation.push((link.relation, vec![link])),
+        }
+    }
+    by_relation.sort_by_key(|(r, _)| *r);
+    by_relation
+        .into_iter()
+        .map(|(relation, links)| {
+            let mut seen = BTreeSet::new();
+            let mut views: Vec<LinkView> = links
+                .into_iter()
+                .filter(|l| seen.insert((l.target, if l.target.is_some() { "" } else { l.written.as_str() })))
+                .map(|l| portal.link_view(l, page))
+                .collect();
+            // Resolved first, by id; unresolved after, as written.
+            views.sort_by(|a, b| {
+                (a.doc.is_none(), a.doc.as_ref().map(|d| d.id), a.written).cmp(&(
+                    b.doc.is_none(),
+                    b.doc.as_ref().map(|d| d.id),
+                    b.written,
+                ))
+            });
+            LinkGroup { relation: relation.as_str(), label: label(relation), links: views }
+        })
+        .collect()
+}
+
+/// `{repo}/edit/{branch}/{src}/{source}` when `git-repository-url` is set; each path
+/// segment percent-encoded.
+fn edit_url(builder: &Builder, source: &str) -> Option<String> {
+    let repo = builder.config.git_repository_url.as_deref()?;
+    let mut url = format!("{repo}/edit/{}", urls::encode_segment(&builder.config.git_branch));
+    let src = builder.config.src_display.as_str();
+    for segment in src.split('/').chain(source.split('/')).filter(|s| !s.is_empty() && *s != ".") {
+        url.push('/');
+        url.push_str(&urls::encode_segment(segment));
+    }
+    Some(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::links::{Backlink, LinkGraph};
+    use crate::model::{Doc, RenderedDoc};
+    use crate::site::{Site, SiteInput};
+    use scraper::{Html, Selector};
+    use std::path::Path;
+
+    #[test]
+    fn relation_fields_are_not_repeated_on_the_card() {
+        assert!(is_card_key("Related PRD"));
+        assert!(is_card_key("superseded_by"));
+        assert!(is_card_key("Authors"));
+        assert!(!is_card_key("Team"));
+    }
+
+    fn doc(source: &str, id: &str, status: Option<&str>) -> Doc {
+        Doc {
+            source: source.into(),
+            id: id.into(),
+            numbered: true,
+            kind: Some("TRD".into()),
+            title: format!("Title of {id}"),
+            status: status.map(String::from),
+            status_raw: status.map(String::from),
+            authors: vec![],
+            reviewers: vec![],
+            created: None,
+            updated: None,
+            version: None,
+            fields: vec![],
+            refs: vec![],
+            body: String::new(),
+            diagnostics: vec![],
+        }
+    }
+
+    fn link(relation: Relation, written: &str, target: Option<usize>, declared: bool) -> Link {
+        Link { relation, written: written.into(), target, anchor: None, line: Some(3), declared }
+    }
+
+    /// Builds the site of three docs: `old` (0, superseded by `new`), `new` (1), `prd` (2).
+    fn site_with(outgoing: Vec<Vec<Link>>, incoming: Vec<Vec<Backlink>>) -> Site {
+        let config = Config::default_at(Path::new("/nonexistent-portal"));
+        let docs = vec![
+            doc("trd/old.md", "TRD-0010", Some("superseded")),
+            doc("trd/new.md", "TRD-0011", Some("approved")),
+            doc("prd/p.md", "TRD-0012", None),
+        ];
+        let (index, _) = crate::index::build(docs, &config);
+        let graph = LinkGraph { outgoing, incoming, ..Default::default() };
+        let rendered = vec![RenderedDoc::default(); index.len()];
+        let theme = crate::theme::load(&config).unwrap();
+        let input = SiteInput {
+            config: &config,
+            index: &index,
+            graph: &graph,
+            rendered: &rendered,
+            theme: &theme,
+            diagnostics: &[],
+        };
+        let (site, diags) = crate::site::build(&input);
+        assert!(diags.is_empty(), "{diags:?}");
+        site
+    }
+
+    fn page(site: &Site, path: &str) -> Html {
+        Html::parse_document(&String::from_utf8_lossy(site.files.get(path).expect(path)))
+    }
+
+    fn hrefs(html: &Html, selector: &str) -> Vec<String> {
+        let sel = Selector::parse(selector).unwrap();
+        html.select(&sel).filter_map(|a| a.value().attr("href").map(String::from)).collect()
+    }
+
+    #[test]
+    fn supersession_declared_on_one_side_shows_on_both_pages() {
+        let outgoing = vec![
+            vec![],
+            vec![link(Relation::Supersedes, "TRD-10", Some(0), true), link(Relation::Related, "PRD-0999", None, true)],
+            vec![],
+        ];
+        let incoming = vec![vec![Backlink { relation: Relation::Supersedes, from: 1 }], vec![], vec![]];
+        let site = site_with(outgoing, incoming);
+
+        let old = page(&site, "trd/old.html");
+        assert_eq!(hrefs(&old, ".banner-superseded a.doclink"), ["new.html"]);
+        assert_eq!(hrefs(&old, "#referenced-by a.doclink"), ["new.html"]);
+
+        let new = page(&site, "trd/new.html");
+        assert_eq!(hrefs(&new, ".banner-supersedes a.doclink"), ["old.html"]);
+        assert!(new.select(&Selector::parse(".banner-superseded").unwrap()).next().is_none());
+        let unresolved: Vec<String> =
+            new.select(&Selector::parse(".link-list .unresolved").unwrap()).map(|e| e.text().collect()).collect();
+        assert_eq!(unresolved, ["PRD-0999"], "an unresolved reference is shown, not linked");
+        assert!(hrefs(&new, ".link-list a").iter().all(|h| !h.contains("0999")));
+    }
+
+    #[test]
+    fn mirrored_supersession_names_each_successor_once() {
+        let outgoing = vec![
+            vec![link(Relation::SupersededBy, "TRD-0011", Some(1), false)],
+            vec![link(Relation::Supersedes, "TRD-0010", Some(0), true)],
+            vec![],
+        ];
+        let incoming = vec![
+            vec![Backlink { relation: Relation::Supersedes, from: 1 }],
+            vec![Backlink { relation: Relation::SupersededBy, from: 0 }],
+            vec![],
+        ];
+        let site = site_with(outgoing, incoming);
+        assert_eq!(hrefs(&page(&site, "trd/old.html"), ".banner-superseded a.doclink"), ["new.html"]);
+        assert_eq!(hrefs(&page(&site, "trd/new.html"), ".banner-supersedes a.doclink"), ["old.html"]);
+    }
+
+    #[test]
+    fn a_doc_without_links_gets_no_neighbourhood_graph_and_no_mermaid() {
+        let site = site_with(vec![vec![], vec![], vec![]], vec![vec![], vec![], vec![]]);
+        let raw = String::from_utf8_lossy(&site.files["prd/p.html"]).into_owned();
+        assert!(!raw.contains("neighbourhood"), "no graph for an unlinked doc");
+        assert!(!raw.contains("mermaid"), "no Mermaid script for an unlinked doc");
+        assert!(!raw.contains("banner"), "an unset status is not a supersession");
+    }
+}
