@@ -11,9 +11,10 @@
 //! - the whole configuration (any `book.toml` change) and every theme file;
 //! - the doc as parsed (its source path, metadata, references and body);
 //! - its link context: each outgoing link with the id, source, kind, title and status of
-//!   the doc it resolves to (and that doc's heading anchors when the link names one),
-//!   and each backlink with the same facts about the doc it comes from. Docs are named
-//!   by identity, never by position, so adding a doc does not shift every key.
+//!   the doc it resolves to, each backlink with the same facts about the doc it comes
+//!   from, and the links stage's verdict on which of its `#anchor` references miss.
+//!   Docs are named by identity, never by position, so adding a doc does not shift
+//!   every key.
 //!
 //! Invariants: a hit is byte-identical to what rendering would return now, provided
 //! `render::render` reads only the inputs above (it is given the index, the link graph
@@ -145,32 +146,33 @@ impl RenderCache {
 
     /// The key of the doc at `pos`: every input its rendered body depends on.
     pub fn key(&self, index: &Index, graph: &LinkGraph, pos: usize) -> Key {
+        // Destructured in full: a new field of the graph must be considered here.
+        let LinkGraph { outgoing, incoming, missing_anchors } = graph;
         let mut h = hasher();
         h.write_u128(self.build_context);
         let Some(doc) = index.docs.get(pos) else { return Key(h.finish128().as_u128()) };
         hash_doc(&mut h, doc);
-        for link in graph.outgoing.get(pos).map(Vec::as_slice).unwrap_or_default() {
+        for link in outgoing.get(pos).map(Vec::as_slice).unwrap_or_default() {
             let Link { relation, written, target, anchor, line, declared } = link;
             hash_debug(&mut h, &(relation, written, anchor, line, declared));
             match target.and_then(|t| index.docs.get(t)) {
                 Some(target_doc) => {
                     h.write_u8(1);
                     hash_doc_identity(&mut h, target_doc);
-                    if anchor.is_some() {
-                        hash_debug(&mut h, &crate::render::heading_anchors(&target_doc.body));
-                    }
                 }
                 None => h.write_u8(0),
             }
         }
         h.write_u8(0xfe);
-        for backlink in graph.incoming.get(pos).map(Vec::as_slice).unwrap_or_default() {
+        for backlink in incoming.get(pos).map(Vec::as_slice).unwrap_or_default() {
             let Backlink { relation, from } = backlink;
             hash_debug(&mut h, relation);
             if let Some(from_doc) = index.docs.get(*from) {
                 hash_doc_identity(&mut h, from_doc);
             }
         }
+        h.write_u8(0xfd);
+        hash_debug(&mut h, &missing_anchors.get(pos));
         Key(h.finish128().as_u128())
     }
 

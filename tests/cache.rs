@@ -125,6 +125,13 @@ fn rebuild_after_a_referenced_doc_changes_status_equals_cold_build() {
 }
 
 #[test]
+fn rebuild_after_a_linked_heading_is_renamed_equals_cold_build() {
+    check_change("heading named by another doc's #anchor", |root| {
+        edit(root, "content/prd/PRD-0001-quotas.md", "## Goals", "## Objectives")
+    });
+}
+
+#[test]
 fn rebuild_after_adding_and_removing_docs_equals_cold_build() {
     check_change("docs added and removed", |root| {
         fs::write(root.join("content/trd/TRD-0404-retry-budget.md"), "# TRD-0404: Retry Budget\n\nSee TRD-0001.\n")
