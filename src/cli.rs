@@ -232,7 +232,7 @@ fn cmd_build(dir: &Path, dest: Option<&Path>, site_url: Option<&str>, strict: bo
         term.error(&e.to_string());
         return 2;
     }
-    term.status("Building", &format!("{} ({})", config.title, config.src_dir.display()));
+    term.status("Building", &format!("{} ({})", config.title, display_relative(&config.src_dir)));
     let built = match pipeline::build(&config) {
         Ok(b) => b,
         Err(d) => {
