@@ -6,6 +6,7 @@
 //! new value plus diagnostics ([`diag`]); none changes what an earlier stage made.
 
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod diag;
 pub mod discover;
