@@ -41,6 +41,9 @@ pub enum Command {
         /// Treat warnings as errors (exit 1 when any is found)
         #[arg(long)]
         strict: bool,
+        /// Record the docportal version and build time in docs.json
+        #[arg(long)]
+        build_info: bool,
     },
     /// Check metadata and links without writing anything
     Check {
@@ -134,8 +137,8 @@ pub fn main() -> i32 {
 
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
-        Command::Build { dir, dest_dir, site_url, strict } => {
-            cmd_build(&dir, dest_dir.as_deref(), site_url.as_deref(), strict)
+        Command::Build { dir, dest_dir, site_url, strict, build_info } => {
+            cmd_build(&dir, dest_dir.as_deref(), site_url.as_deref(), strict, build_info)
         }
         Command::Check { dir, format, strict } => cmd_check(&dir, format, strict),
         Command::Init { dir, title, force } => cmd_init(&dir, title.as_deref(), force),
@@ -147,7 +150,7 @@ pub fn run(cli: Cli) -> i32 {
                 authors: author.or_else(|| scaffold::git_user_name(&dir)).into_iter().collect(),
                 supersedes,
                 related,
-                today: scaffold::today(),
+                today: crate::clock::today(),
             };
             cmd_new(&dir, &request, dry_run, renumber.as_deref())
         }
@@ -212,7 +215,7 @@ pub fn load_config(term: &Term, dir: &Path) -> Option<(Config, Vec<Diagnostic>)>
     }
 }
 
-fn cmd_build(dir: &Path, dest: Option<&Path>, site_url: Option<&str>, strict: bool) -> i32 {
+fn cmd_build(dir: &Path, dest: Option<&Path>, site_url: Option<&str>, strict: bool, build_info: bool) -> i32 {
     let term = Term::stderr();
     let started = Instant::now();
     let Some((mut config, config_diags)) = load_config(&term, dir) else { return 2 };
@@ -228,11 +231,12 @@ fn cmd_build(dir: &Path, dest: Option<&Path>, site_url: Option<&str>, strict: bo
     if let Some(d) = dest {
         config = config.with_build_dir(d);
     }
+    config.build_info |= build_info;
     if let Err(e) = write::check_destination(&config.build_dir, &config) {
         term.error(&e.to_string());
         return 2;
     }
-    term.status("Building", &format!("{} ({})", config.title, config.src_dir.display()));
+    term.status("Building", &format!("{} ({})", config.title, display_relative(&config.src_dir)));
     let built = match pipeline::build(&config) {
         Ok(b) => b,
         Err(d) => {
@@ -362,7 +366,7 @@ fn cmd_init(dir: &Path, title: Option<&str>, force: bool) -> i32 {
         format!("{name} design docs")
     });
     let author = scaffold::git_user_name(dir);
-    let plan = match scaffold::plan_init(dir, &title, &scaffold::today(), author.as_deref()) {
+    let plan = match scaffold::plan_init(dir, &title, &crate::clock::today(), author.as_deref()) {
         Ok(p) => p,
         Err(m) => {
             term.error(&m);

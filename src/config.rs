@@ -33,6 +33,9 @@ pub struct Config {
     pub line_numbers: bool,
     pub mermaid_url: Option<String>,
     pub precompress: bool,
+    /// Put the docportal version and build time into `docs.json` (off: output stays
+    /// byte-identical across builds).
+    pub build_info: bool,
     /// Upper-case kinds, longest first is not guaranteed: use `ids::normalize`.
     pub kinds: Vec<String>,
     /// Extra status spellings (lower-cased) → canonical status.
@@ -84,6 +87,7 @@ struct RawHtml {
     line_numbers: Option<bool>,
     mermaid_url: Option<String>,
     precompress: Option<bool>,
+    build_info: Option<bool>,
     theme: Option<String>,
 }
 
@@ -109,6 +113,7 @@ const KNOWN_KEYS: &[(&str, &[&str])] = &[
             "line-numbers",
             "mermaid-url",
             "precompress",
+            "build-info",
             "theme",
         ],
     ),
@@ -183,6 +188,7 @@ pub fn from_str(root: &Path, text: &str) -> Result<(Config, Vec<Diagnostic>), Di
         line_numbers: raw.output.html.line_numbers.unwrap_or(false),
         mermaid_url: raw.output.html.mermaid_url,
         precompress: raw.output.html.precompress.unwrap_or(false),
+        build_info: raw.output.html.build_info.unwrap_or(false),
         kinds,
         status_map,
         folders,

@@ -7,6 +7,7 @@
 
 pub mod cache;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod diag;
 pub mod discover;

@@ -445,30 +445,6 @@ fn stub_doc(source: &str, id: &str, kind: &str) -> Doc {
     }
 }
 
-/// Today's date (UTC) as `YYYY-MM-DD`; `DOCPORTAL_TODAY` overrides it (tests, reproducible docs).
-pub fn today() -> String {
-    if let Ok(d) = std::env::var("DOCPORTAL_TODAY") {
-        return d;
-    }
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 /// `git config user.name` in `dir`, if git knows one.
 pub fn git_user_name(dir: &Path) -> Option<String> {
     let out = std::process::Command::new("git").arg("-C").arg(dir).args(["config", "user.name"]).output().ok()?;
@@ -485,13 +461,6 @@ mod tests {
         let mut d = stub_doc("adr/ADR-0003-x.md", "ADR-0003", "ADR");
         d.fields.push(MetaField { key: "status".into(), label: "Status".into(), value: "Accepted".into(), line });
         d
-    }
-
-    #[test]
-    fn civil_dates_are_right() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_514), (2026, 3, 2));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
     }
 
     #[test]

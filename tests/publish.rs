@@ -296,3 +296,20 @@ fn git_history_fills_missing_dates_and_shallow_clones_are_not_trusted() {
     assert!(text(&out).contains("shallow clone"), "{}", text(&out));
     assert_eq!(doc_field(&shallow.join("book"), "ADR-0001", "created"), serde_json::Value::Null, "no wrong dates");
 }
+
+#[test]
+fn build_info_goes_into_docs_json_only_when_asked() {
+    let portal = sample_portal();
+    docportal(portal.path(), &["build"]);
+    let plain: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(portal.path().join("book/docs.json")).unwrap()).unwrap();
+    assert!(plain.get("generator").is_none());
+    let out = docportal(portal.path(), &["build", "--build-info"]);
+    assert_ne!(out.status.code(), Some(2), "{}", text(&out));
+    let with: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(portal.path().join("book/docs.json")).unwrap()).unwrap();
+    assert_eq!(with["generator"]["name"], "docportal");
+    assert_eq!(with["generator"]["version"], env!("CARGO_PKG_VERSION"));
+    assert!(with["generator"]["built_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(with["docs"], plain["docs"]);
+}

@@ -261,7 +261,6 @@ impl<'de> Visitor<'de> for NodeVisitor {
 mod tests {
     use super::*;
     use crate::parse::fields::Key;
-    use std::time::{Duration, Instant};
 
     fn kinds() -> Vec<String> {
         crate::config::DEFAULT_KINDS.iter().map(|s| s.to_string()).collect()
@@ -324,9 +323,8 @@ mod tests {
             prev = name;
         }
         yaml.push_str("---\n# Title\n");
-        let start = Instant::now();
+        // 10^16 expansions: returning at all proves the expansion was refused.
         let fm = read_text(&yaml);
-        assert!(start.elapsed() < Duration::from_secs(1), "took {:?}", start.elapsed());
         assert_eq!(fm.diagnostics.len(), 1, "{:?}", fm.diagnostics);
         assert!(fm.diagnostics[0].is_error());
     }

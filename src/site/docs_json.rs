@@ -5,6 +5,7 @@
 //! string is JSON-escaped; `<`, `>` and `&` are escaped too so the file is safe to
 //! inline in a page.
 
+use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::links::LinkGraph;
@@ -13,6 +14,10 @@ use serde::Serialize;
 
 #[derive(Serialize)]
 struct DocsJson<'a> {
+    /// Only with `[output.html] build-info` / `--build-info`: a timestamp would make
+    /// every build differ, so it is opt-in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    generator: Option<Generator>,
     docs: Vec<DocEntry<'a>>,
     diagnostics: Vec<DiagEntry<'a>>,
 }
@@ -56,8 +61,15 @@ fn resolved_id(index: &Index, pos: Option<usize>) -> Option<&str> {
     pos.and_then(|p| index.docs.get(p)).map(|d| d.id.as_str())
 }
 
+#[derive(Serialize)]
+struct Generator {
+    name: &'static str,
+    version: &'static str,
+    built_at: String,
+}
+
 /// Serialises the index, link graph and diagnostics (pretty-printed, trailing newline).
-pub fn render(index: &Index, graph: &LinkGraph, diagnostics: &[Diagnostic]) -> Vec<u8> {
+pub fn render(index: &Index, graph: &LinkGraph, diagnostics: &[Diagnostic], config: &Config) -> Vec<u8> {
     let docs = index
         .docs
         .iter()
@@ -106,7 +118,12 @@ pub fn render(index: &Index, graph: &LinkGraph, diagnostics: &[Diagnostic]) -> V
         .iter()
         .map(|d| DiagEntry { severity: d.severity, source: &d.source, line: d.line, message: &d.message })
         .collect();
-    let json = serde_json::to_string_pretty(&DocsJson { docs, diagnostics }).unwrap_or_default();
+    let generator = config.build_info.then(|| Generator {
+        name: "docportal",
+        version: env!("CARGO_PKG_VERSION"),
+        built_at: crate::clock::now_rfc3339(),
+    });
+    let json = serde_json::to_string_pretty(&DocsJson { generator, docs, diagnostics }).unwrap_or_default();
     let mut out = json.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026").into_bytes();
     out.push(b'\n');
     out

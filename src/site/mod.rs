@@ -90,7 +90,7 @@ pub fn build(input: &SiteInput) -> (Site, Vec<Diagnostic>) {
         add(path, result);
     }
     site.files.extend(crate::search::build(input.index, input.rendered, input.config));
-    site.files.insert("docs.json".into(), docs_json::render(input.index, input.graph, input.diagnostics));
+    site.files.insert("docs.json".into(), docs_json::render(input.index, input.graph, input.diagnostics, input.config));
     (site, diags)
 }
 
