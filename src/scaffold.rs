@@ -393,7 +393,11 @@ pub fn plan_init(dir: &Path, title: &str, today: &str, author: Option<&str>) -> 
     ctx.insert("title", &title.replace('\\', "\\\\").replace('"', "\\\""));
     let book = tera::Tera::one_off(BOOK_TOML, &ctx, false).map_err(|e| error_chain(&e))?;
     plan.writes.push(FileWrite { path: dir.join("book.toml"), text: book, replaces: None });
-    plan.writes.push(FileWrite { path: dir.join(".gitignore"), text: "/book/\n/.docportal-cache/\n".into(), replaces: None });
+    plan.writes.push(FileWrite {
+        path: dir.join(".gitignore"),
+        text: "/book/\n/.docportal-cache/\n".into(),
+        replaces: None,
+    });
     let config = crate::config::from_str(dir, BOOK_TOML).map_err(|d| d.message)?.0;
     let examples: [(&str, &str, &[&str]); 5] = [
         ("PRD", "Self-service team onboarding", &[]),
