@@ -18,16 +18,24 @@
 //!   and both directions of the link graph) that doc's id, title, status, kind, path
 //!   and heading anchors. Equal key → reuse.
 //!
+//! - per build: the site last written to disk and the keys its pages were made from
+//!   (`site::reuse`): a doc page whose inputs are unchanged is carried over, not
+//!   re-rendered, and the writer compares new files with the old ones in memory
+//!   instead of reading the destination back. The salt of those keys changes with the
+//!   config and with every theme reload.
+//!
 //! Index and links are recomputed in full on every build: they are cheap and they are
-//! where one doc's change reaches the others. The site stage always runs in full.
+//! where one doc's change reaches the others. Cached docs are cloned into the build;
+//! cached renders are moved in and back out.
 
+use super::trace::Trace;
 use crate::config::Config;
 use crate::diag::{self, Diagnostic};
 use crate::discover;
 use crate::links::{self, LinkGraph};
 use crate::model::{Doc, RenderedDoc};
 use crate::pipeline;
-use crate::site::Site;
+use crate::site::{reuse, Site};
 use crate::theme::{self, Theme};
 use crate::{index::Index, parse, render, urls};
 use rayon::prelude::*;
@@ -69,9 +77,19 @@ struct CachedRender {
     rendered: RenderedDoc,
 }
 
+/// What the destination holds before an [`Outcome`] is written, when known.
+pub struct Baseline {
+    /// Paths carried over from the previous site: already on disk, same bytes.
+    pub unchanged: HashSet<String>,
+    /// The previous site's other files.
+    pub others: Site,
+}
+
 /// One finished build, ready to write.
 pub struct Outcome {
     pub site: Site,
+    /// `None` after a first build or a failed one: compare with the disk.
+    pub on_disk: Option<Baseline>,
     /// The config's warnings and every stage's diagnostics, sorted.
     pub diagnostics: Vec<Diagnostic>,
     pub docs: usize,
@@ -81,6 +99,8 @@ pub struct Outcome {
     pub removed: Vec<String>,
     /// How many docs were rendered afresh (the rest came from the cache).
     pub rendered: usize,
+    /// How many doc pages went through the templates (the rest were carried over).
+    pub pages: usize,
 }
 
 pub struct Incremental {
@@ -90,6 +110,11 @@ pub struct Incremental {
     theme: Theme,
     sources: HashMap<String, CachedDoc>,
     renders: HashMap<String, CachedRender>,
+    /// Bumped by every theme reload; part of the site salt.
+    theme_generation: u64,
+    /// The last site known to be on disk, and what its pages were made from.
+    written: Option<Site>,
+    memo: Option<reuse::Memo>,
     /// False until the first build succeeds; a build with nothing changed is skipped
     /// only after one.
     built_once: bool,
@@ -107,6 +132,9 @@ impl Incremental {
             theme,
             sources: HashMap::new(),
             renders: HashMap::new(),
+            theme_generation: 0,
+            written: None,
+            memo: None,
             built_once: false,
         })
     }
@@ -118,6 +146,7 @@ impl Incremental {
     /// Re-reads the theme folder. On error the previous theme stays in use.
     pub fn reload_theme(&mut self) -> Result<(), Diagnostic> {
         self.theme = load_theme(&self.config)?;
+        self.theme_generation += 1;
         self.built_once = false;
         Ok(())
     }
@@ -127,8 +156,9 @@ impl Incremental {
     /// changed. `Ok(None)` when nothing changed since the last build. `Err` when the
     /// build cannot produce a site (docs folder gone, templates failing): the caller
     /// keeps the last good one.
-    pub fn build(&mut self, hints: &HashSet<PathBuf>) -> Result<Option<Outcome>, Diagnostic> {
+    pub fn build(&mut self, hints: &HashSet<PathBuf>, trace: &mut Trace) -> Result<Option<Outcome>, Diagnostic> {
         let (paths, mut diags) = discover::find_markdown(&self.config)?;
+        trace.mark("discover");
 
         let present: HashSet<&str> = paths.iter().map(|(_, rel)| rel.as_str()).collect();
         let mut removed: Vec<String> =
@@ -148,6 +178,7 @@ impl Incremental {
                 (!fresh).then_some((abs, rel, stamp))
             })
             .collect();
+        trace.mark("stamps");
         let config = &self.config;
         let sources = &self.sources;
         let reread: Vec<Reread> = stale
@@ -197,18 +228,23 @@ impl Incremental {
             }
         }
         changed.sort();
+        trace.mark("read+parse");
         if self.built_once && changed.is_empty() && removed.is_empty() {
             return Ok(None);
         }
 
         // Same order as `discover` gives `parse_all`: by path.
         let docs: Vec<Doc> = paths.iter().filter_map(|(_, rel)| self.sources.get(rel).map(|c| c.doc.clone())).collect();
+        trace.mark("clone docs");
         let checked = pipeline::index_and_link(docs, &self.config, &mut diags);
+        trace.mark("index+links");
 
         let keys: Vec<u64> = (0..checked.index.len())
             .into_par_iter()
             .map(|pos| self.render_key(&checked.index, &checked.graph, pos))
             .collect();
+        trace.mark("render keys");
+        // Cached renders are moved into this build and moved back after it: no copies.
         let renders = &self.renders;
         let fresh: Vec<Option<RenderedDoc>> = (0..checked.index.len())
             .into_par_iter()
@@ -223,30 +259,66 @@ impl Incremental {
         let mut rendered = Vec::with_capacity(fresh.len());
         let mut rendered_count = 0;
         for (pos, fresh) in fresh.into_iter().enumerate() {
-            let source = checked.index.docs[pos].source.clone();
             match fresh {
                 Some(r) => {
                     rendered_count += 1;
-                    rendered.push(r.clone());
-                    self.renders.insert(source, CachedRender { key: keys[pos], rendered: r });
+                    rendered.push(r);
                 }
-                None => rendered.push(self.renders.get(&source).map(|c| c.rendered.clone()).unwrap_or_default()),
+                None => rendered
+                    .push(self.renders.remove(&checked.index.docs[pos].source).map(|c| c.rendered).unwrap_or_default()),
             }
         }
+        trace.mark("render");
 
         let docs = checked.index.len();
-        let page_paths: Vec<String> = checked.index.docs.iter().map(|d| urls::page_path(&d.source)).collect();
-        let built = pipeline::assemble(checked, rendered, &self.theme, &self.config);
+        let sources: Vec<String> = checked.index.docs.iter().map(|d| d.source.clone()).collect();
+        let previous = match (self.written.take(), self.memo.take()) {
+            (Some(site), Some(memo)) => Some(reuse::Previous { site, memo }),
+            _ => None,
+        };
+        let baseline = previous.is_some();
+        let reuse = reuse::Reuse { salt: self.site_salt(), render_keys: &keys, previous };
+        let (built, rebuilt) = pipeline::assemble_reusing(checked, rendered, &self.theme, &self.config, reuse);
+        for ((source, key), rendered) in sources.iter().zip(&keys).zip(built.rendered) {
+            self.renders.insert(source.clone(), CachedRender { key: *key, rendered });
+        }
+        trace.mark("site");
+        let page_paths: Vec<String> = sources.iter().map(|s| urls::page_path(s)).collect();
         if let Some(fatal) = fatal_site_problem(&built.site, &built.checked.diagnostics, &page_paths) {
-            // Nothing is written, so the next build must not be skipped as "unchanged".
+            // Nothing is written, so the next build must not be skipped as "unchanged",
+            // and has no known site on disk to reuse pages from.
             self.built_once = false;
             return Err(fatal);
         }
+        self.memo = Some(rebuilt.memo);
         let mut diagnostics = self.config_diagnostics.clone();
         diagnostics.extend(built.checked.diagnostics);
         diag::sort(&mut diagnostics);
         self.built_once = true;
-        Ok(Some(Outcome { site: built.site, diagnostics, docs, changed, removed, rendered: rendered_count }))
+        let on_disk = baseline.then_some(Baseline { unchanged: rebuilt.reused, others: rebuilt.leftover });
+        Ok(Some(Outcome {
+            site: built.site,
+            on_disk,
+            diagnostics,
+            docs,
+            changed,
+            removed,
+            rendered: rendered_count,
+            pages: rebuilt.rendered_pages,
+        }))
+    }
+
+    /// Hands back the site of the last [`Outcome`] once it is on disk, so the next build
+    /// can carry its unchanged pages over. A site that was not written must not be
+    /// handed back: the next build then compares with the disk instead.
+    pub fn written(&mut self, site: Site) {
+        self.written = Some(site);
+    }
+
+    /// Changes whenever the config or the theme does: page keys from an older salt
+    /// never match.
+    fn site_salt(&self) -> u64 {
+        hash_of(&(self.config_hash, self.theme_generation))
     }
 
     /// Hash of everything `render::render` can read for the doc at `pos`.
@@ -357,11 +429,11 @@ mod tests {
     fn editing_one_doc_reparses_and_rerenders_only_what_depends_on_it() {
         let (tmp, config) = portal();
         let mut inc = Incremental::new(config.clone(), vec![]).unwrap();
-        let first = inc.build(&HashSet::new()).unwrap().unwrap();
+        let first = inc.build(&HashSet::new(), &mut Trace::new(false)).unwrap().unwrap();
         assert_eq!(first.rendered, 3);
         let notes = tmp.path().join("content/notes.md");
         fs::write(&notes, "# Notes\n\nEdited.\n").unwrap();
-        let second = inc.build(&HashSet::from([notes])).unwrap().unwrap();
+        let second = inc.build(&HashSet::from([notes]), &mut Trace::new(false)).unwrap().unwrap();
         assert_eq!(second.changed, vec!["notes.md".to_string()]);
         assert_eq!(second.rendered, 1);
         assert_same_as_clean_build(&second.site, &config);
@@ -371,8 +443,8 @@ mod tests {
     fn an_unchanged_tree_is_not_rebuilt() {
         let (_tmp, config) = portal();
         let mut inc = Incremental::new(config, vec![]).unwrap();
-        inc.build(&HashSet::new()).unwrap();
-        assert!(inc.build(&HashSet::new()).unwrap().is_none());
+        inc.build(&HashSet::new(), &mut Trace::new(false)).unwrap();
+        assert!(inc.build(&HashSet::new(), &mut Trace::new(false)).unwrap().is_none());
     }
 
     #[test]
@@ -440,11 +512,11 @@ An unrelated edit.
     fn adds_and_deletes_match_a_clean_build() {
         let (tmp, config) = portal();
         let mut inc = Incremental::new(config.clone(), vec![]).unwrap();
-        inc.build(&HashSet::new()).unwrap();
+        inc.build(&HashSet::new(), &mut Trace::new(false)).unwrap();
         fs::remove_file(tmp.path().join("content/notes.md")).unwrap();
         fs::create_dir_all(tmp.path().join("content/new/deep")).unwrap();
         fs::write(tmp.path().join("content/new/deep/ADR-0003-third.md"), "# ADR-0003: Third\n").unwrap();
-        let out = inc.build(&HashSet::new()).unwrap().unwrap();
+        let out = inc.build(&HashSet::new(), &mut Trace::new(false)).unwrap().unwrap();
         assert_eq!(out.removed, vec!["notes.md".to_string()]);
         assert_eq!(out.changed, vec!["new/deep/ADR-0003-third.md".to_string()]);
         assert_same_as_clean_build(&out.site, &config);
@@ -454,8 +526,8 @@ An unrelated edit.
     fn a_vanished_docs_folder_is_an_error_not_an_empty_site() {
         let (tmp, config) = portal();
         let mut inc = Incremental::new(config, vec![]).unwrap();
-        inc.build(&HashSet::new()).unwrap();
+        inc.build(&HashSet::new(), &mut Trace::new(false)).unwrap();
         fs::remove_dir_all(tmp.path().join("content")).unwrap();
-        assert!(inc.build(&HashSet::new()).is_err());
+        assert!(inc.build(&HashSet::new(), &mut Trace::new(false)).is_err());
     }
 }

@@ -11,6 +11,7 @@
 
 pub mod http;
 pub mod incremental;
+pub mod trace;
 pub mod watch;
 
 use crate::cli::{plural, Term};
@@ -23,6 +24,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+use trace::Trace;
 
 /// Command-line options of `serve`.
 #[derive(Debug, Clone)]
@@ -240,25 +242,31 @@ struct Session {
 impl Session {
     fn rebuild(&mut self, builder: &mut Incremental, hints: &HashSet<PathBuf>, started: Instant, what: &str) {
         let config = builder.config().clone();
-        let outcome = match builder.build(hints) {
+        let mut trace = Trace::from_env();
+        let outcome = match builder.build(hints, &mut trace) {
             Ok(Some(o)) => o,
             Ok(None) => return,
             Err(d) => return self.fail(&d, &config, started, what),
         };
         if self.verify {
             self.verify_against_clean_build(&outcome, &config);
+            trace.mark("verify");
         }
-        let written = match write::update_in_place(&outcome.site, &config.build_dir, &config) {
+        let written = match &outcome.on_disk {
+            Some(b) => {
+                let on_disk = write::OnDisk { unchanged: &b.unchanged, others: &b.others };
+                write::update_from(&outcome.site, on_disk, &config.build_dir, &config)
+            }
+            None => write::update_in_place(&outcome.site, &config.build_dir, &config),
+        };
+        let written = match written {
             Ok(w) => w,
             Err(e) => {
                 let d = Diagnostic::error("", None, format!("cannot write the site: {e}"));
                 return self.fail(&d, &config, started, what);
             }
         };
-        for d in outcome.diagnostics.iter().filter(|d| !self.previous.contains(*d)) {
-            self.term.diagnostic(d, &config.src_display);
-        }
-        self.previous = outcome.diagnostics.iter().cloned().collect();
+        trace.mark("write");
         let errors: Vec<Problem> =
             outcome.diagnostics.iter().filter(|d| d.is_error()).map(|d| problem(d, &config)).collect();
         let ok = errors.is_empty();
@@ -271,8 +279,16 @@ impl Session {
             s.ok = ok;
             s.errors = errors;
         });
+        for d in outcome.diagnostics.iter().filter(|d| !self.previous.contains(*d)) {
+            self.term.diagnostic(d, &config.src_display);
+        }
+        self.previous = outcome.diagnostics.iter().cloned().collect();
         self.term
             .status(if what == "initial build" { "Finished" } else { "Rebuilt" }, &summary(&outcome, what, started));
+        if trace.enabled() {
+            self.term.status("Trace", &trace.summary());
+        }
+        builder.written(outcome.site);
     }
 
     fn fail(&mut self, d: &Diagnostic, config: &Config, started: Instant, what: &str) {
@@ -325,9 +341,10 @@ fn summary(outcome: &Outcome, what: &str, started: Instant) -> String {
     }
     let counts = if counts.is_empty() { String::new() } else { format!(", {}", counts.join(", ")) };
     format!(
-        "{} of {} ({what}) in {}ms{counts}",
+        "{} of {} ({what}), {} in {}ms{counts}",
         plural(outcome.rendered, "doc"),
         outcome.docs,
+        plural(outcome.pages, "page"),
         started.elapsed().as_millis()
     )
 }

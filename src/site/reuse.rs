@@ -1,0 +1,187 @@
+//! The site stage of an incremental rebuild (`serve`): the same files as
+//! [`super::build`], byte for byte, but a doc page whose inputs did not change since the
+//! previous build is taken from that build instead of going through tera again.
+//!
+//! In: this build's [`SiteInput`], one render key per doc, and the [`Previous`] build
+//! (its site and the [`Memo`] of what its pages were made from). Out: a [`Rebuilt`]:
+//! the whole new site, the memo for next time, which files were carried over
+//! unchanged, and what is left of the previous site, for the writer to compare with.
+//!
+//! A doc page's key ([`doc_page::input_key`]) hashes everything its template context
+//! is made of: the doc, its position, its rendered article, its diagnostics, and the
+//! listing fields (id, title, status, path, …) of every doc it links to or is linked
+//! from. The portal-wide pages (dashboard, docs table, status pages, graph, 404),
+//! `docs.json` and the search files read every doc; they are few and always rebuilt.
+//! A doc page is reused only when its key is equal, the previous site has its file,
+//! and no other doc or other part of the site writes to the same path (a later part
+//! overwrites an earlier one in a clean build, and must here too).
+//!
+//! The caller vouches for what the keys cannot see: `salt` must change whenever the
+//! config or the theme does, and equal render keys must mean equal `RenderedDoc`s.
+
+use super::{add_pages, asset_files, doc_page, docs_json, pages, Builder, Site, SiteInput};
+use crate::diag::Diagnostic;
+use crate::urls;
+use rayon::prelude::*;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+/// What the pages of one build were made from.
+#[derive(Default)]
+pub struct Memo {
+    salt: u64,
+    /// The theme's templates, compiled once per salt.
+    tera: Option<tera::Tera>,
+    /// Logical asset path → site path (content-hashed), valid for `salt`.
+    assets: BTreeMap<String, String>,
+    /// Site path of each doc page → its input key.
+    doc_pages: HashMap<String, u64>,
+}
+
+/// The build before this one, exactly as it was written to disk.
+pub struct Previous {
+    pub site: Site,
+    pub memo: Memo,
+}
+
+/// What the caller knows beyond the [`SiteInput`].
+pub struct Reuse<'a> {
+    /// Changes whenever the config or the theme does.
+    pub salt: u64,
+    /// One per doc (positions of `index.docs`); equal only when the `RenderedDoc` is.
+    pub render_keys: &'a [u64],
+    pub previous: Option<Previous>,
+}
+
+pub struct Rebuilt {
+    pub site: Site,
+    pub diagnostics: Vec<Diagnostic>,
+    pub memo: Memo,
+    /// Files moved over from the previous site: same path, same bytes.
+    pub reused: HashSet<String>,
+    /// The previous site's other files, for comparing against.
+    pub leftover: Site,
+    /// Doc pages that went through tera.
+    pub rendered_pages: usize,
+}
+
+/// Builds the site, reusing the previous build's doc pages wherever their keys allow.
+pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
+    let Reuse { salt, render_keys, previous } = reuse;
+    let (mut old, memo) = match previous {
+        Some(p) if p.memo.salt == salt => (p.site, p.memo),
+        Some(p) => (p.site, Memo::default()),
+        None => (Site::default(), Memo::default()),
+    };
+    let tera = match memo.tera.filter(|_| memo.salt == salt) {
+        Some(t) => t,
+        None => match input.theme.tera() {
+            Ok(t) => t,
+            Err(d) => {
+                return Rebuilt {
+                    site: Site::default(),
+                    diagnostics: vec![d],
+                    memo: Memo::default(),
+                    reused: HashSet::new(),
+                    leftover: old,
+                    rendered_pages: 0,
+                }
+            }
+        },
+    };
+    let mut reused = HashSet::new();
+    let mut site = Site::default();
+
+    // Assets: same salt, same theme, same hashed names and bytes.
+    let carried_assets =
+        memo.salt == salt && !memo.assets.is_empty() && memo.assets.values().all(|path| old.files.contains_key(path));
+    let assets = if carried_assets {
+        for path in memo.assets.values() {
+            if let Some(bytes) = old.files.remove(path) {
+                site.files.insert(path.clone(), bytes);
+                reused.insert(path.clone());
+            }
+        }
+        memo.assets
+    } else {
+        let (assets, files) = asset_files(input.theme);
+        site.files.extend(files);
+        assets
+    };
+    let builder = Builder::new(input, &tera, assets);
+
+    // Everything but the doc pages is rebuilt; made first so its paths are known.
+    let portal_pages = pages::render_all(&builder);
+    let search = crate::search::build(input.index, input.rendered, input.config);
+    let docs_json = docs_json::render(input.index, input.graph, input.diagnostics);
+    let mut taken: HashSet<&str> = site.files.keys().map(String::as_str).collect();
+    taken.extend(portal_pages.iter().map(|(p, _)| p.as_str()));
+    taken.extend(search.keys().map(String::as_str));
+    taken.insert("docs.json");
+
+    let docs = &input.index.docs;
+    let paths: Vec<String> = docs.iter().map(|d| urls::page_path(&d.source)).collect();
+    let mut doc_count: HashMap<&str, usize> = HashMap::new();
+    for p in &paths {
+        *doc_count.entry(p.as_str()).or_default() += 1;
+    }
+    let signatures: Vec<u64> = docs.par_iter().map(doc_page::listing_signature).collect();
+    let common = hash_of(&(salt, &builder.portal.status_pages, &builder.assets));
+    let keys: Vec<u64> = (0..docs.len())
+        .into_par_iter()
+        .map(|pos| {
+            let render_key = render_keys.get(pos).copied().unwrap_or_else(|| hash_of(&(u64::MAX, pos)));
+            doc_page::input_key(&builder, pos, &signatures, render_key, common)
+        })
+        .collect();
+    // Pages at a path no other doc and no other part of the site writes: only their
+    // keys are remembered, only they are ever reused.
+    let sole: Vec<bool> =
+        paths.iter().map(|p| doc_count.get(p.as_str()) == Some(&1) && !taken.contains(p.as_str())).collect();
+    drop(taken);
+    let reusable: Vec<bool> = (0..docs.len())
+        .map(|pos| {
+            sole[pos] && memo.doc_pages.get(&paths[pos]) == Some(&keys[pos]) && old.files.contains_key(&paths[pos])
+        })
+        .collect();
+    let fresh: Vec<(String, Result<String, Diagnostic>)> = (0..docs.len())
+        .into_par_iter()
+        .filter(|&pos| !reusable[pos])
+        .filter_map(|pos| doc_page::render(&builder, pos))
+        .collect();
+    let rendered_pages = fresh.len();
+
+    let mut doc_pages = HashMap::with_capacity(docs.len());
+    for (pos, path) in paths.into_iter().enumerate() {
+        if reusable[pos] {
+            if let Some(bytes) = old.files.remove(&path) {
+                site.files.insert(path.clone(), bytes);
+                reused.insert(path.clone());
+            }
+        }
+        if sole[pos] {
+            doc_pages.insert(path, keys[pos]);
+        }
+    }
+    let mut diagnostics = Vec::new();
+    add_pages(&mut site, &mut diagnostics, fresh);
+    add_pages(&mut site, &mut diagnostics, portal_pages);
+    site.files.extend(search);
+    site.files.insert("docs.json".into(), docs_json);
+    let assets = builder.assets;
+    Rebuilt {
+        site,
+        diagnostics,
+        memo: Memo { salt, tera: Some(tera), assets, doc_pages },
+        reused,
+        leftover: old,
+        rendered_pages,
+    }
+}
+
+fn hash_of(value: &impl Hash) -> u64 {
+    let mut h = DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
