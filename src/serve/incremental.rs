@@ -239,9 +239,10 @@ impl Incremental {
         let checked = pipeline::index_and_link(docs, &self.config, &mut diags);
         trace.mark("index+links");
 
+        let signatures = self.signatures(&checked.index);
         let keys: Vec<u64> = (0..checked.index.len())
             .into_par_iter()
-            .map(|pos| self.render_key(&checked.index, &checked.graph, pos))
+            .map(|pos| self.render_key(&checked.index, &checked.graph, pos, &signatures))
             .collect();
         trace.mark("render keys");
         // Cached renders are moved into this build and moved back after it: no copies.
@@ -279,10 +280,10 @@ impl Incremental {
         let baseline = previous.is_some();
         let reuse = reuse::Reuse { salt: self.site_salt(), render_keys: &keys, previous };
         let (built, rebuilt) = pipeline::assemble_reusing(checked, rendered, &self.theme, &self.config, reuse);
+        trace.mark_split(&rebuilt.phases, "site: extras");
         for ((source, key), rendered) in sources.iter().zip(&keys).zip(built.rendered) {
             self.renders.insert(source.clone(), CachedRender { key: *key, rendered });
         }
-        trace.mark("site");
         let page_paths: Vec<String> = sources.iter().map(|s| urls::page_path(s)).collect();
         if let Some(fatal) = fatal_site_problem(&built.site, &built.checked.diagnostics, &page_paths) {
             // Nothing is written, so the next build must not be skipped as "unchanged",
@@ -321,46 +322,45 @@ impl Incremental {
         hash_of(&(self.config_hash, self.theme_generation))
     }
 
-    /// Hash of everything `render::render` can read for the doc at `pos`.
-    fn render_key(&self, index: &Index, graph: &LinkGraph, pos: usize) -> u64 {
+    /// Hash of everything `render::render` can read for the doc at `pos`, given the
+    /// [`Incremental::signatures`] of every doc.
+    fn render_key(&self, index: &Index, graph: &LinkGraph, pos: usize, signatures: &[u64]) -> u64 {
         let mut h = DefaultHasher::new();
         self.config_hash.hash(&mut h);
-        let doc = &index.docs[pos];
-        self.doc_signature(index, pos, &mut h);
+        let signature = |target: usize| signatures.get(target).copied().unwrap_or(u64::MAX);
+        let Some(doc) = index.docs.get(pos) else { return h.finish() };
+        signature(pos).hash(&mut h);
         self.sources.get(&doc.source).map(|c| c.fingerprint).hash(&mut h);
         for r in &doc.refs {
             r.target.hash(&mut h);
             match links::resolve(index, pos, &r.target) {
-                Some((target, anchor)) => {
-                    anchor.hash(&mut h);
-                    self.doc_signature(index, target, &mut h);
-                }
+                Some((target, anchor)) => (anchor, signature(target)).hash(&mut h),
                 None => 0u8.hash(&mut h),
             }
         }
         for link in graph.outgoing.get(pos).into_iter().flatten() {
             (link.relation, &link.written, &link.anchor, link.line, link.declared).hash(&mut h);
-            match link.target {
-                Some(target) => self.doc_signature(index, target, &mut h),
-                None => 0u8.hash(&mut h),
-            }
+            link.target.map(signature).hash(&mut h);
         }
         for back in graph.incoming.get(pos).into_iter().flatten() {
-            back.relation.hash(&mut h);
-            self.doc_signature(index, back.from, &mut h);
+            (back.relation, signature(back.from)).hash(&mut h);
         }
         h.finish()
     }
 
-    /// What a page shows of another doc when it links to it.
-    fn doc_signature(&self, index: &Index, pos: usize, h: &mut DefaultHasher) {
-        match index.docs.get(pos) {
-            Some(d) => {
-                (&d.id, d.numbered, &d.kind, &d.title, &d.status, &d.status_raw, &d.source).hash(h);
-                self.sources.get(&d.source).map(|c| c.anchors).hash(h);
-            }
-            None => u64::MAX.hash(h),
-        }
+    /// Per doc (index positions): what a page shows of another doc when it links to it
+    /// — id, kind, title, status, path and heading anchors.
+    fn signatures(&self, index: &Index) -> Vec<u64> {
+        index
+            .docs
+            .par_iter()
+            .map(|d| {
+                let mut h = DefaultHasher::new();
+                (&d.id, d.numbered, &d.kind, &d.title, &d.status, &d.status_raw, &d.source).hash(&mut h);
+                self.sources.get(&d.source).map(|c| c.anchors).hash(&mut h);
+                h.finish()
+            })
+            .collect()
     }
 }
 
@@ -482,7 +482,7 @@ mod tests {
             let (index, _) = crate::index::build(docs, &config);
             let (graph, _) = links::build(&index, &config);
             let pos = index.find_source("adr/ADR-0001-a.md").unwrap();
-            inc.render_key(&index, &graph, pos)
+            inc.render_key(&index, &graph, pos, &inc.signatures(&index))
         };
         let base = key_of_first(
             "B", "# Notes
@@ -520,6 +520,109 @@ An unrelated edit.
         assert_eq!(out.removed, vec!["notes.md".to_string()]);
         assert_eq!(out.changed, vec!["new/deep/ADR-0003-third.md".to_string()]);
         assert_same_as_clean_build(&out.site, &config);
+    }
+
+    /// Builds, checks the site against a clean build, and hands it back as written,
+    /// the way `serve` does. Returns how many doc pages went through the templates.
+    fn build_written(inc: &mut Incremental, hints: &[PathBuf]) -> usize {
+        let hints: HashSet<PathBuf> = hints.iter().cloned().collect();
+        let out = inc.build(&hints, &mut Trace::new(false)).unwrap().unwrap();
+        assert_same_as_clean_build(&out.site, inc.config());
+        let pages = out.pages;
+        inc.written(out.site);
+        pages
+    }
+
+    fn page_text(inc: &Incremental, page: &str) -> String {
+        let dest = inc.written.as_ref().expect("a written site");
+        String::from_utf8_lossy(dest.files.get(page).expect(page)).into_owned()
+    }
+
+    fn linked_portal(precompress: bool) -> (tempfile::TempDir, Incremental) {
+        let (tmp, mut config) = portal();
+        config.precompress = precompress;
+        fs::create_dir_all(tmp.path().join("content/trd")).unwrap();
+        fs::write(
+            tmp.path().join("content/trd/TRD-0001-limits.md"),
+            "# TRD-0001: Limits\n\n| **Field** | Value |\n|---|---|\n| **Status** | Draft |\n| **Related** | ADR-0002 |\n\n## Design\n\nSee [the second](../adr/ADR-0002-second.md#body).\n",
+        )
+        .unwrap();
+        let inc = Incremental::new(config, vec![]).unwrap();
+        (tmp, inc)
+    }
+
+    #[test]
+    fn pages_carried_over_from_the_previous_build_match_a_clean_build_after_every_kind_of_edit() {
+        for precompress in [false, true] {
+            let (tmp, mut inc) = linked_portal(precompress);
+            let path = |rel: &str| tmp.path().join("content").join(rel);
+            let edit = |rel: &str, text: &str| {
+                let p = path(rel);
+                fs::create_dir_all(p.parent().unwrap()).unwrap();
+                fs::write(&p, text).unwrap();
+                p
+            };
+            assert_eq!(build_written(&mut inc, &[]), 4);
+
+            // A body edit in an unlinked doc re-renders its page only.
+            let p = edit("notes.md", "# Notes\n\nEdited.\n");
+            assert_eq!(build_written(&mut inc, &[p]), 1);
+
+            // A new title reaches every page that links to the doc or is linked from it.
+            let p = edit("adr/ADR-0002-second.md", "# ADR-0002: Second, renamed\n\n## Body\n\nText.\n");
+            assert!(build_written(&mut inc, &[p]) >= 3);
+            assert!(page_text(&inc, "adr/ADR-0001-first.html").contains("Second, renamed"));
+            assert!(page_text(&inc, "trd/TRD-0001-limits.html").contains("Second, renamed"));
+
+            // A status nobody had before: a new status page, new badges on linking pages.
+            let p = edit(
+                "adr/ADR-0002-second.md",
+                "# ADR-0002: Second, renamed\n\n**Status**: On Hold\n\n## Body\n\nText.\n",
+            );
+            build_written(&mut inc, &[p]);
+
+            // An unlinked doc sorting between two linked ones moves one of them: its
+            // neighbourhood graph names nodes by position.
+            let p = edit("adr/ADR-0004-plain.md", "# ADR-0004: Plain\n\n**Status**: Draft\n");
+            build_written(&mut inc, &[p]);
+
+            // A new status takes the status page path `on-hold` had, so every `On Hold`
+            // badge points elsewhere.
+            let p = edit("adr/ADR-0005-held.md", "# ADR-0005: Held\n\n**Status**: On (hold)\n");
+            build_written(&mut inc, &[p]);
+            assert!(page_text(&inc, "adr/ADR-0002-second.html").contains("on-hold-2.html"));
+
+            // The anchor another doc points at disappears.
+            let p = edit("adr/ADR-0002-second.md", "# ADR-0002: Second, renamed\n\n## Other\n\nText.\n");
+            build_written(&mut inc, &[p]);
+
+            // A doc sorting first shifts every position (graph node names).
+            let p = edit("adr/ADR-0000-zero.md", "# ADR-0000: Zero\n\nSupersedes ADR-0001.\n");
+            build_written(&mut inc, &[p]);
+
+            // Pages that other parts of the site overwrite, and two docs on one page.
+            let a = edit("index.md", "# Index doc\n\nSee ADR-0001.\n");
+            let b = edit("notes.markdown", "# Notes again\n\nSame page path.\n");
+            build_written(&mut inc, &[a, b]);
+            let b = edit("notes.markdown", "# Notes again\n\nEdited.\n");
+            build_written(&mut inc, &[b]);
+            fs::remove_file(path("notes.markdown")).unwrap();
+            build_written(&mut inc, &[]);
+
+            // A duplicate id, then a rename and a delete.
+            let p = edit("adr/ADR-0001-copy.md", "# ADR-0001: Copy\n\nSee ADR-0002.\n");
+            build_written(&mut inc, &[p]);
+            fs::rename(path("adr/ADR-0001-copy.md"), path("adr/ADR-0003-third.md")).unwrap();
+            build_written(&mut inc, &[]);
+            fs::remove_file(path("adr/ADR-0002-second.md")).unwrap();
+            build_written(&mut inc, &[]);
+
+            // A theme reload re-renders every page.
+            inc.reload_theme().unwrap();
+            let out = inc.build(&HashSet::new(), &mut Trace::new(false)).unwrap().unwrap();
+            assert_eq!(out.pages, out.docs);
+            assert_same_as_clean_build(&out.site, inc.config());
+        }
     }
 
     #[test]

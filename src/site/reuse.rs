@@ -10,22 +10,24 @@
 //! A doc page's key ([`doc_page::input_key`]) hashes everything its template context
 //! is made of: the doc, its position, its rendered article, its diagnostics, and the
 //! listing fields (id, title, status, path, …) of every doc it links to or is linked
-//! from. The portal-wide pages (dashboard, docs table, status pages, graph, 404),
-//! `docs.json` and the search files read every doc; they are few and always rebuilt.
-//! A doc page is reused only when its key is equal, the previous site has its file,
+//! from. The portal-wide pages (dashboard, docs table, status pages, graph, 404) and
+//! `docs.json` share one key over what they read of every doc (metadata, links and
+//! diagnostics, not bodies), so a body edit leaves them alone. The search files are
+//! always rebuilt. A doc page is reused only when its key is equal, the previous site has its file,
 //! and no other doc or other part of the site writes to the same path (a later part
 //! overwrites an earlier one in a clean build, and must here too).
 //!
 //! The caller vouches for what the keys cannot see: `salt` must change whenever the
 //! config or the theme does, and equal render keys must mean equal `RenderedDoc`s.
 
-use super::{add_pages, asset_files, doc_page, docs_json, pages, Builder, Site, SiteInput};
+use super::{asset_files, doc_page, docs_json, pages, Builder, Site, SiteInput};
 use crate::diag::Diagnostic;
 use crate::urls;
 use rayon::prelude::*;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
+use std::time::{Duration, Instant};
 
 /// What the pages of one build were made from.
 #[derive(Default)]
@@ -37,6 +39,8 @@ pub struct Memo {
     assets: BTreeMap<String, String>,
     /// Site path of each doc page → its input key.
     doc_pages: HashMap<String, u64>,
+    /// The key of the portal-wide pages and docs.json, and their paths.
+    portal: Option<(u64, Vec<String>)>,
 }
 
 /// The build before this one, exactly as it was written to disk.
@@ -64,11 +68,20 @@ pub struct Rebuilt {
     pub leftover: Site,
     /// Doc pages that went through tera.
     pub rendered_pages: usize,
+    /// How long each part took, in order (for `DOCPORTAL_TRACE`).
+    pub phases: Vec<(&'static str, Duration)>,
 }
 
 /// Builds the site, reusing the previous build's doc pages wherever their keys allow.
 pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
     let Reuse { salt, render_keys, previous } = reuse;
+    let mut phases = Vec::new();
+    let mut last = Instant::now();
+    let mut mark = |name: &'static str| {
+        let now = Instant::now();
+        phases.push((name, now - last));
+        last = now;
+    };
     let (mut old, memo) = match previous {
         Some(p) if p.memo.salt == salt => (p.site, p.memo),
         Some(p) => (p.site, Memo::default()),
@@ -86,6 +99,7 @@ pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
                     reused: HashSet::new(),
                     leftover: old,
                     rendered_pages: 0,
+                    phases: Vec::new(),
                 }
             }
         },
@@ -110,24 +124,50 @@ pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
         assets
     };
     let builder = Builder::new(input, &tera, assets);
-
-    // Everything but the doc pages is rebuilt; made first so its paths are known.
-    let portal_pages = pages::render_all(&builder);
-    let search = crate::search::build(input.index, input.rendered, input.config);
-    let docs_json = docs_json::render(input.index, input.graph, input.diagnostics);
-    let mut taken: HashSet<&str> = site.files.keys().map(String::as_str).collect();
-    taken.extend(portal_pages.iter().map(|(p, _)| p.as_str()));
-    taken.extend(search.keys().map(String::as_str));
-    taken.insert("docs.json");
+    mark("site: theme+assets");
 
     let docs = &input.index.docs;
+    let signatures: Vec<u64> = docs.par_iter().map(doc_page::listing_signature).collect();
+    let common = hash_of(&(salt, &builder.portal.status_pages, &builder.assets));
+
+    // The portal-wide pages and docs.json: all carried over, or all made afresh. Made
+    // before the doc pages so their paths are known.
+    let portal_key = portal_key(input, &signatures, common);
+    let carried_portal = memo
+        .portal
+        .filter(|(key, paths)| *key == portal_key && paths.iter().all(|p| old.files.contains_key(p)))
+        .map(|(_, paths)| paths);
+    let portal_carried = carried_portal.is_some();
+    let (portal_files, portal_memo) = match carried_portal {
+        Some(paths) => {
+            let files: Vec<(String, Vec<u8>)> =
+                paths.iter().filter_map(|p| old.files.remove(p).map(|bytes| (p.clone(), bytes))).collect();
+            (files.into_iter().map(|(p, b)| (p, Ok(b))).collect::<Vec<_>>(), Some((portal_key, paths)))
+        }
+        None => {
+            let mut files: Vec<(String, Result<Vec<u8>, Diagnostic>)> =
+                pages::render_all(&builder).into_iter().map(|(p, r)| (p, r.map(String::into_bytes))).collect();
+            files.push(("docs.json".into(), Ok(docs_json::render(input.index, input.graph, input.diagnostics))));
+            // Remembered only when every page rendered: a template error must be reported again.
+            let memo = files
+                .iter()
+                .all(|(_, r)| r.is_ok())
+                .then(|| (portal_key, files.iter().map(|(p, _)| p.clone()).collect()));
+            (files, memo)
+        }
+    };
+    mark("site: portal pages");
+    let search = crate::search::build(input.index, input.rendered, input.config);
+    mark("site: search");
+    let mut taken: HashSet<&str> = site.files.keys().map(String::as_str).collect();
+    taken.extend(portal_files.iter().map(|(p, _)| p.as_str()));
+    taken.extend(search.keys().map(String::as_str));
+
     let paths: Vec<String> = docs.iter().map(|d| urls::page_path(&d.source)).collect();
     let mut doc_count: HashMap<&str, usize> = HashMap::new();
     for p in &paths {
         *doc_count.entry(p.as_str()).or_default() += 1;
     }
-    let signatures: Vec<u64> = docs.par_iter().map(doc_page::listing_signature).collect();
-    let common = hash_of(&(salt, &builder.portal.status_pages, &builder.assets));
     let keys: Vec<u64> = (0..docs.len())
         .into_par_iter()
         .map(|pos| {
@@ -151,6 +191,7 @@ pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
         .filter_map(|pos| doc_page::render(&builder, pos))
         .collect();
     let rendered_pages = fresh.len();
+    mark("site: doc pages");
 
     let mut doc_pages = HashMap::with_capacity(docs.len());
     for (pos, path) in paths.into_iter().enumerate() {
@@ -164,20 +205,75 @@ pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
             doc_pages.insert(path, keys[pos]);
         }
     }
+    // Same order as a clean build, so a later part overwrites an earlier one alike.
     let mut diagnostics = Vec::new();
-    add_pages(&mut site, &mut diagnostics, fresh);
-    add_pages(&mut site, &mut diagnostics, portal_pages);
+    for (path, result) in fresh {
+        match result {
+            Ok(html) => {
+                reused.remove(&path);
+                site.files.insert(path, html.into_bytes());
+            }
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    for (path, result) in portal_files {
+        match result {
+            Ok(bytes) => {
+                if portal_carried {
+                    reused.insert(path.clone());
+                } else {
+                    reused.remove(&path);
+                }
+                site.files.insert(path, bytes);
+            }
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    for path in search.keys() {
+        reused.remove(path);
+    }
     site.files.extend(search);
-    site.files.insert("docs.json".into(), docs_json);
     let assets = builder.assets;
+    mark("site: assemble");
     Rebuilt {
         site,
         diagnostics,
-        memo: Memo { salt, tera: Some(tera), assets, doc_pages },
+        memo: Memo { salt, tera: Some(tera), assets, doc_pages, portal: portal_memo },
         reused,
         leftover: old,
         rendered_pages,
+        phases,
     }
+}
+
+/// Hash of everything the portal-wide pages and docs.json read: every doc's metadata
+/// (not its body), the whole link graph, every diagnostic, and `common`.
+fn portal_key(input: &SiteInput, signatures: &[u64], common: u64) -> u64 {
+    let docs: Vec<u64> = input
+        .index
+        .docs
+        .par_iter()
+        .enumerate()
+        .map(|(pos, doc)| {
+            let mut h = DefaultHasher::new();
+            (signatures.get(pos), &doc.reviewers, &doc.version, doc.fields.len()).hash(&mut h);
+            for f in &doc.fields {
+                (&f.key, &f.label, &f.value, f.line).hash(&mut h);
+            }
+            let outgoing = input.graph.outgoing.get(pos).map(Vec::as_slice).unwrap_or_default();
+            outgoing.len().hash(&mut h);
+            for l in outgoing {
+                (l.relation, &l.written, l.target, &l.anchor, l.line, l.declared).hash(&mut h);
+            }
+            let incoming = input.graph.incoming.get(pos).map(Vec::as_slice).unwrap_or_default();
+            incoming.len().hash(&mut h);
+            for b in incoming {
+                (b.relation, b.from).hash(&mut h);
+            }
+            h.finish()
+        })
+        .collect();
+    hash_of(&(common, docs, input.diagnostics))
 }
 
 fn hash_of(value: &impl Hash) -> u64 {
