@@ -75,15 +75,32 @@ struct Analysed {
 
 /// Every search file, by site path.
 pub fn build(index: &Index, rendered: &[RenderedDoc], config: &Config) -> BTreeMap<String, Vec<u8>> {
-    let kinds: Vec<String> = config.kinds.iter().map(|k| k.to_lowercase()).collect();
     let fallback = RenderedDoc::default();
-    let analysed: Vec<Analysed> = index
+    let analysed: Vec<DocTerms> = index
         .docs
         .par_iter()
         .enumerate()
-        .map(|(i, doc)| analyse(doc, rendered.get(i).unwrap_or(&fallback), &kinds))
+        .map(|(i, doc)| analyse_doc(doc, rendered.get(i).unwrap_or(&fallback), config))
         .collect();
+    let analysed: Vec<&DocTerms> = analysed.iter().collect();
+    build_from(index, &analysed, config)
+}
 
+/// One doc's share of the index. It depends only on the doc, its `RenderedDoc` and
+/// the config's kinds, so `serve` keeps it between builds and re-analyses only the
+/// docs that changed.
+pub struct DocTerms(Analysed);
+
+/// Cuts one doc into terms and excerpts.
+pub fn analyse_doc(doc: &Doc, rendered: &RenderedDoc, config: &Config) -> DocTerms {
+    let kinds: Vec<String> = config.kinds.iter().map(|k| k.to_lowercase()).collect();
+    DocTerms(analyse(doc, rendered, &kinds))
+}
+
+/// Every search file, from each doc's [`DocTerms`] (same positions as `index.docs`).
+pub fn build_from(index: &Index, analysed: &[&DocTerms], config: &Config) -> BTreeMap<String, Vec<u8>> {
+    let kinds: Vec<String> = config.kinds.iter().map(|k| k.to_lowercase()).collect();
+    let analysed: Vec<&Analysed> = analysed.iter().map(|d| &d.0).collect();
     let mut files = BTreeMap::new();
     let postings = invert(&analysed);
     let (shard_firsts, shard_bodies) = cut_shards(&postings);
@@ -212,7 +229,7 @@ pub fn trim_to_word(s: &str, max_chars: usize) -> String {
 }
 
 /// term → postings (doc number, payload), in the client's string order (UTF-16).
-fn invert(analysed: &[Analysed]) -> Vec<(&str, Vec<(u32, u8)>)> {
+fn invert<'a>(analysed: &[&'a Analysed]) -> Vec<(&'a str, Vec<(u32, u8)>)> {
     let mut by_term: HashMap<&str, Vec<(u32, u8)>> = HashMap::new();
     for (doc, a) in analysed.iter().enumerate() {
         for (term, payload) in &a.terms {
@@ -314,7 +331,7 @@ fn shard_script(n: usize, terms: &[(&str, String)]) -> String {
 
 /// Docs per group: small groups for big portals (a result costs one group), yet never
 /// more than [`MAX_GROUPS`] files.
-fn group_size(analysed: &[Analysed]) -> usize {
+fn group_size(analysed: &[&Analysed]) -> usize {
     if analysed.is_empty() {
         return 1;
     }
@@ -326,7 +343,7 @@ fn group_size(analysed: &[Analysed]) -> usize {
 /// The per-doc table: `len` (one length code per doc), `status` and `kind` (fixed-width
 /// codes, 0 = none, else 1 + position in the value list), `authors` (fixed-width
 /// codes per doc, docs separated by spaces).
-fn table_script(docs: &[Doc], analysed: &[Analysed]) -> String {
+fn table_script(docs: &[Doc], analysed: &[&Analysed]) -> String {
     let statuses: BTreeSet<&str> = docs.iter().filter_map(|d| d.status.as_deref()).collect();
     let kinds: BTreeSet<&str> = docs.iter().filter_map(|d| d.kind.as_deref()).collect();
     let authors: BTreeSet<&str> =

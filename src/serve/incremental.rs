@@ -43,6 +43,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 /// What a file looked like when it was last read: cheap to compare on every build, so
@@ -67,6 +68,16 @@ struct CachedDoc {
     fingerprint: u64,
     /// Hash of the doc's heading anchors: what a `#anchor` link into it depends on.
     anchors: u64,
+}
+
+/// The docs folder as last walked: what a build that trusts the watcher reuses.
+struct Walk {
+    /// `(absolute, relative)` paths of every doc, sorted, as `discover` gives them.
+    paths: Vec<discover::FoundFile>,
+    /// The walk's warnings (skipped symlinks and the like).
+    diagnostics: Vec<Diagnostic>,
+    /// The absolute paths, for looking hints up.
+    known: HashSet<PathBuf>,
 }
 
 /// A re-read file: its path, new stamp, and the new cache entry (`None`: same text).
@@ -115,6 +126,9 @@ pub struct Incremental {
     /// The last site known to be on disk, and what its pages were made from.
     written: Option<Site>,
     memo: Option<reuse::Memo>,
+    walk: Option<Arc<Walk>>,
+    /// A file could not be read last time: the next build walks and retries them all.
+    read_errors: bool,
     /// False until the first build succeeds; a build with nothing changed is skipped
     /// only after one.
     built_once: bool,
@@ -135,6 +149,8 @@ impl Incremental {
             theme_generation: 0,
             written: None,
             memo: None,
+            walk: None,
+            read_errors: false,
             built_once: false,
         })
     }
@@ -152,33 +168,70 @@ impl Incremental {
     }
 
     /// Builds the site, reusing what the cache allows. `hints` are absolute paths the
-    /// watcher reported; files not named there are still re-read when their stamp
-    /// changed. `Ok(None)` when nothing changed since the last build. `Err` when the
-    /// build cannot produce a site (docs folder gone, templates failing): the caller
-    /// keeps the last good one.
-    pub fn build(&mut self, hints: &HashSet<PathBuf>, trace: &mut Trace) -> Result<Option<Outcome>, Diagnostic> {
-        let (paths, mut diags) = discover::find_markdown(&self.config)?;
-        trace.mark("discover");
-
-        let present: HashSet<&str> = paths.iter().map(|(_, rel)| rel.as_str()).collect();
-        let mut removed: Vec<String> =
-            self.sources.keys().filter(|rel| !present.contains(rel.as_str())).cloned().collect();
-        removed.sort();
-        for rel in &removed {
-            self.sources.remove(rel);
-            self.renders.remove(rel);
-        }
-
-        let stale: Vec<(&PathBuf, &String, Option<Stamp>)> = paths
-            .iter()
-            .filter_map(|(abs, rel)| {
-                let stamp = stamp_of(abs);
-                let fresh = self.sources.get(rel).is_some_and(|c| c.stamp.is_some() && c.stamp == stamp)
-                    && !hints.contains(abs);
-                (!fresh).then_some((abs, rel, stamp))
-            })
-            .collect();
-        trace.mark("stamps");
+    /// watcher reported. When `complete` (the watcher lost nothing, so `hints` name
+    /// every file changed since the last build) and every hint is a doc already known,
+    /// the docs folder is not walked again and only the hinted files are read: the
+    /// fast path for a save. Otherwise the folder is walked and every file whose stamp
+    /// moved is re-read too. `Ok(None)` when nothing changed since the last build.
+    /// `Err` when the build cannot produce a site (docs folder gone, templates
+    /// failing): the caller keeps the last good one.
+    pub fn build(
+        &mut self,
+        hints: &HashSet<PathBuf>,
+        complete: bool,
+        trace: &mut Trace,
+    ) -> Result<Option<Outcome>, Diagnostic> {
+        // A deleted or renamed doc, a new one, a folder: anything but saves of known
+        // docs takes the full walk.
+        let walk = self.walk.as_ref().filter(|w| {
+            complete
+                && self.built_once
+                && !self.read_errors
+                && !hints.is_empty()
+                && hints.iter().all(|h| w.known.contains(h) && h.is_file())
+        });
+        let (walk, mut removed, stale) = match walk {
+            Some(walk) => {
+                let walk = Arc::clone(walk);
+                let stale: Vec<(PathBuf, String, Option<Stamp>)> = walk
+                    .paths
+                    .iter()
+                    .filter(|(abs, _)| hints.contains(abs))
+                    .map(|(abs, rel)| (abs.clone(), rel.clone(), stamp_of(abs)))
+                    .collect();
+                trace.mark("hinted files");
+                (walk, Vec::new(), stale)
+            }
+            None => {
+                self.walk = None;
+                let (paths, diags) = discover::find_markdown(&self.config)?;
+                trace.mark("discover");
+                let present: HashSet<&str> = paths.iter().map(|(_, rel)| rel.as_str()).collect();
+                let mut removed: Vec<String> =
+                    self.sources.keys().filter(|rel| !present.contains(rel.as_str())).cloned().collect();
+                removed.sort();
+                for rel in &removed {
+                    self.sources.remove(rel);
+                    self.renders.remove(rel);
+                }
+                let sources = &self.sources;
+                let stale: Vec<(PathBuf, String, Option<Stamp>)> = paths
+                    .par_iter()
+                    .filter_map(|(abs, rel)| {
+                        let stamp = stamp_of(abs);
+                        let fresh = sources.get(rel).is_some_and(|c| c.stamp.is_some() && c.stamp == stamp)
+                            && !hints.contains(abs);
+                        (!fresh).then(|| (abs.clone(), rel.clone(), stamp))
+                    })
+                    .collect();
+                trace.mark("stamps");
+                let known = paths.iter().map(|(abs, _)| abs.clone()).collect();
+                (Arc::new(Walk { paths, diagnostics: diags, known }), removed, stale)
+            }
+        };
+        self.walk = Some(Arc::clone(&walk));
+        let mut diags = walk.diagnostics.clone();
+        let paths = &walk.paths;
         let config = &self.config;
         let sources = &self.sources;
         let reread: Vec<Reread> = stale
@@ -201,11 +254,12 @@ impl Incremental {
                         doc,
                     })
                 });
-                ((*rel).clone(), *stamp, result)
+                (rel.clone(), *stamp, result)
             })
             .collect();
 
         let mut changed = Vec::new();
+        self.read_errors = reread.iter().any(|(_, _, r)| r.is_err());
         for (rel, stamp, result) in reread {
             match result {
                 Ok(Some(entry)) => {
@@ -429,11 +483,11 @@ mod tests {
     fn editing_one_doc_reparses_and_rerenders_only_what_depends_on_it() {
         let (tmp, config) = portal();
         let mut inc = Incremental::new(config.clone(), vec![]).unwrap();
-        let first = inc.build(&HashSet::new(), &mut Trace::new(false)).unwrap().unwrap();
+        let first = inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap().unwrap();
         assert_eq!(first.rendered, 3);
         let notes = tmp.path().join("content/notes.md");
         fs::write(&notes, "# Notes\n\nEdited.\n").unwrap();
-        let second = inc.build(&HashSet::from([notes]), &mut Trace::new(false)).unwrap().unwrap();
+        let second = inc.build(&HashSet::from([notes]), false, &mut Trace::new(false)).unwrap().unwrap();
         assert_eq!(second.changed, vec!["notes.md".to_string()]);
         assert_eq!(second.rendered, 1);
         assert_same_as_clean_build(&second.site, &config);
@@ -443,8 +497,8 @@ mod tests {
     fn an_unchanged_tree_is_not_rebuilt() {
         let (_tmp, config) = portal();
         let mut inc = Incremental::new(config, vec![]).unwrap();
-        inc.build(&HashSet::new(), &mut Trace::new(false)).unwrap();
-        assert!(inc.build(&HashSet::new(), &mut Trace::new(false)).unwrap().is_none());
+        inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap();
+        assert!(inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap().is_none());
     }
 
     #[test]
@@ -512,11 +566,11 @@ An unrelated edit.
     fn adds_and_deletes_match_a_clean_build() {
         let (tmp, config) = portal();
         let mut inc = Incremental::new(config.clone(), vec![]).unwrap();
-        inc.build(&HashSet::new(), &mut Trace::new(false)).unwrap();
+        inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap();
         fs::remove_file(tmp.path().join("content/notes.md")).unwrap();
         fs::create_dir_all(tmp.path().join("content/new/deep")).unwrap();
         fs::write(tmp.path().join("content/new/deep/ADR-0003-third.md"), "# ADR-0003: Third\n").unwrap();
-        let out = inc.build(&HashSet::new(), &mut Trace::new(false)).unwrap().unwrap();
+        let out = inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap().unwrap();
         assert_eq!(out.removed, vec!["notes.md".to_string()]);
         assert_eq!(out.changed, vec!["new/deep/ADR-0003-third.md".to_string()]);
         assert_same_as_clean_build(&out.site, &config);
@@ -526,7 +580,7 @@ An unrelated edit.
     /// the way `serve` does. Returns how many doc pages went through the templates.
     fn build_written(inc: &mut Incremental, hints: &[PathBuf]) -> usize {
         let hints: HashSet<PathBuf> = hints.iter().cloned().collect();
-        let out = inc.build(&hints, &mut Trace::new(false)).unwrap().unwrap();
+        let out = inc.build(&hints, true, &mut Trace::new(false)).unwrap().unwrap();
         assert_same_as_clean_build(&out.site, inc.config());
         let pages = out.pages;
         inc.written(out.site);
@@ -619,7 +673,7 @@ An unrelated edit.
 
             // A theme reload re-renders every page.
             inc.reload_theme().unwrap();
-            let out = inc.build(&HashSet::new(), &mut Trace::new(false)).unwrap().unwrap();
+            let out = inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap().unwrap();
             assert_eq!(out.pages, out.docs);
             assert_same_as_clean_build(&out.site, inc.config());
         }
@@ -629,8 +683,8 @@ An unrelated edit.
     fn a_vanished_docs_folder_is_an_error_not_an_empty_site() {
         let (tmp, config) = portal();
         let mut inc = Incremental::new(config, vec![]).unwrap();
-        inc.build(&HashSet::new(), &mut Trace::new(false)).unwrap();
+        inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap();
         fs::remove_dir_all(tmp.path().join("content")).unwrap();
-        assert!(inc.build(&HashSet::new(), &mut Trace::new(false)).is_err());
+        assert!(inc.build(&HashSet::new(), false, &mut Trace::new(false)).is_err());
     }
 }

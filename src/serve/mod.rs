@@ -26,6 +26,10 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use trace::Trace;
 
+/// Quiet time after a build that trusted the watcher before the docs folder is walked
+/// for anything it missed.
+const AUDIT_AFTER: Duration = Duration::from_secs(1);
+
 /// Command-line options of `serve`.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -148,6 +152,7 @@ pub fn run(options: &Options) -> i32 {
         })),
         previous: BTreeSet::new(),
         verify: std::env::var_os("DOCPORTAL_SERVE_VERIFY").is_some(),
+        audit_due: false,
     };
     session.term.status("Building", &format!("{} ({})", config.title, config.src_dir.display()));
     let started = Instant::now();
@@ -159,7 +164,7 @@ pub fn run(options: &Options) -> i32 {
         }
     };
     if let Some(b) = builder.as_mut() {
-        session.rebuild(b, &HashSet::new(), started, "initial build");
+        session.rebuild(b, &HashSet::new(), false, started, "initial build");
     }
 
     let addr = server.addr;
@@ -175,9 +180,18 @@ pub fn run(options: &Options) -> i32 {
 
     let mut current_config = config;
     loop {
-        let change = match watcher.next_change(Duration::from_secs(3600)) {
+        // After a build that trusted the watcher, a quiet moment is used to walk the
+        // docs folder anyway: a change the watcher missed shows up within a second.
+        let wait = if session.audit_due { AUDIT_AFTER } else { Duration::from_secs(3600) };
+        let change = match watcher.next_change(wait) {
             Ok(Some(c)) => c,
-            Ok(None) => continue,
+            Ok(None) => {
+                if let (true, Some(b)) = (session.audit_due, builder.as_mut()) {
+                    session.rebuild(b, &HashSet::new(), false, Instant::now(), "files changed unnoticed");
+                }
+                session.audit_due = false;
+                continue;
+            }
             Err(e) => {
                 session.term.error(&e);
                 return 2;
@@ -225,7 +239,7 @@ pub fn run(options: &Options) -> i32 {
         }
         let hints: HashSet<PathBuf> = change.paths.iter().cloned().collect();
         if let Some(b) = builder.as_mut() {
-            session.rebuild(b, &hints, started, &what);
+            session.rebuild(b, &hints, !change.lossy, started, &what);
         }
     }
 }
@@ -237,13 +251,25 @@ struct Session {
     previous: BTreeSet<Diagnostic>,
     /// `DOCPORTAL_SERVE_VERIFY`: compare every incremental build with a clean one.
     verify: bool,
+    /// The last build trusted the watcher's list of changed files; walk the docs
+    /// folder once things are quiet.
+    audit_due: bool,
 }
 
 impl Session {
-    fn rebuild(&mut self, builder: &mut Incremental, hints: &HashSet<PathBuf>, started: Instant, what: &str) {
+    /// One rebuild; `complete`: the watcher lost nothing, `hints` are all that changed.
+    fn rebuild(
+        &mut self,
+        builder: &mut Incremental,
+        hints: &HashSet<PathBuf>,
+        complete: bool,
+        started: Instant,
+        what: &str,
+    ) {
         let config = builder.config().clone();
         let mut trace = Trace::from_env();
-        let outcome = match builder.build(hints, &mut trace) {
+        self.audit_due = complete;
+        let outcome = match builder.build(hints, complete, &mut trace) {
             Ok(Some(o)) => o,
             Ok(None) => return,
             Err(d) => return self.fail(&d, &config, started, what),
