@@ -68,9 +68,13 @@ struct Analysed {
     terms: Vec<(String, u8)>,
     /// Terms in the body and headings (the BM25 length).
     length: usize,
-    /// `[id, title, href, [[anchor, heading, text], …]]` for its doc group; the anchor
-    /// is empty when it is the heading's plain anchor (the client derives it).
-    entry: Value,
+    /// `[id, title, href, [[anchor, heading, text], …]]` for its doc group (the anchor
+    /// is empty when it is the heading's plain anchor: the client derives it), already
+    /// through [`encode::js_safe_json`]: a group is these joined by commas in brackets,
+    /// byte for byte what serialising the array would give.
+    entry_json: String,
+    /// Length of the entry as plain JSON (before escaping), for sizing groups.
+    entry_len: usize,
 }
 
 /// Every search file, by site path.
@@ -118,8 +122,8 @@ pub fn build_from(index: &Index, analysed: &[&DocTerms], config: &Config) -> BTr
         .par_chunks(group_size)
         .enumerate()
         .map(|(n, docs)| {
-            let entries: Vec<Value> = docs.iter().map(|d| d.entry.clone()).collect();
-            let bytes = format!("docportalSearch.group({n},{});\n", encode::js_safe_json(&Value::Array(entries)));
+            let entries: Vec<&str> = docs.iter().map(|d| d.entry_json.as_str()).collect();
+            let bytes = format!("docportalSearch.group({n},[{}]);\n", entries.join(","));
             (crate::site::hashed_name(&format!("g{n}.js"), bytes.as_bytes()), bytes.into_bytes())
         })
         .collect();
@@ -190,7 +194,8 @@ fn analyse(doc: &Doc, rendered: &RenderedDoc, kinds: &[String]) -> Analysed {
         stemmed.into_iter().map(|(term, (tf, flags))| (term, quantise_tf(tf) * 8 + flags)).collect();
     terms.sort_unstable();
     let href = urls::href("index.html", &urls::page_path(&doc.source));
-    Analysed { terms, length, entry: excerpt_entry(doc, &href, &sections) }
+    let entry = excerpt_entry(doc, &href, &sections);
+    Analysed { terms, length, entry_len: entry.to_string().len(), entry_json: encode::js_safe_json(&entry) }
 }
 
 /// Body term frequency in 7 levels (BM25 saturates, so the top levels are coarse).
@@ -335,7 +340,7 @@ fn group_size(analysed: &[&Analysed]) -> usize {
     if analysed.is_empty() {
         return 1;
     }
-    let total: usize = analysed.iter().map(|a| a.entry.to_string().len()).sum();
+    let total: usize = analysed.iter().map(|a| a.entry_len).sum();
     let mean = (total / analysed.len()).max(1);
     (GROUP_TARGET_BYTES / mean).max(analysed.len().div_ceil(MAX_GROUPS)).max(1)
 }

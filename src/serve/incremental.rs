@@ -288,7 +288,8 @@ impl Incremental {
         }
 
         // Same order as `discover` gives `parse_all`: by path.
-        let docs: Vec<Doc> = paths.iter().filter_map(|(_, rel)| self.sources.get(rel).map(|c| c.doc.clone())).collect();
+        let sources = &self.sources;
+        let docs: Vec<Doc> = paths.par_iter().filter_map(|(_, rel)| sources.get(rel).map(|c| c.doc.clone())).collect();
         trace.mark("clone docs");
         let checked = pipeline::index_and_link(docs, &self.config, &mut diags);
         trace.mark("index+links");
@@ -350,6 +351,7 @@ impl Incremental {
         diagnostics.extend(built.checked.diagnostics);
         diag::sort(&mut diagnostics);
         self.built_once = true;
+        trace.mark("finish");
         let on_disk = baseline.then_some(Baseline { unchanged: rebuilt.reused, others: rebuilt.leftover });
         Ok(Some(Outcome {
             site: built.site,
