@@ -111,7 +111,23 @@ pub fn assemble_reusing(
     let input = site_input(&checked, &rendered, theme, config, &diagnostics);
     let mut rebuilt = site::reuse::build(&input, reuse);
     let mut site = std::mem::take(&mut rebuilt.site);
-    site.files.extend(publish::extras(config, &checked.index));
+    // The hosting files read nothing the portal pages' key does not cover.
+    let extras = &rebuilt.memo.extras;
+    if rebuilt.portal_carried && !extras.is_empty() && extras.iter().all(|p| rebuilt.leftover.files.contains_key(p)) {
+        for path in extras {
+            if let Some(bytes) = rebuilt.leftover.files.remove(path) {
+                rebuilt.reused.insert(path.clone());
+                site.files.insert(path.clone(), bytes);
+            }
+        }
+    } else {
+        let extras = publish::extras(config, &checked.index);
+        rebuilt.memo.extras = extras.keys().cloned().collect();
+        for path in extras.keys() {
+            rebuilt.reused.remove(path);
+        }
+        site.files.extend(extras);
+    }
     if config.precompress {
         // A reused file's `.gz` is reused with it; the rest are compressed afresh.
         let mut fresh = Site::default();

@@ -45,6 +45,10 @@ pub struct Memo {
     portal: Option<(u64, Vec<String>)>,
     /// Each doc's search terms by source path, with the key they were made under.
     search_terms: HashMap<String, (u64, search::DocTerms)>,
+    /// Files the caller adds after this stage from no more than the portal key covers
+    /// (`publish::extras`), so they can be carried over with the portal pages. The
+    /// caller fills it when it makes them; it is kept while the portal pages are.
+    pub extras: Vec<String>,
 }
 
 /// The build before this one, exactly as it was written to disk.
@@ -72,6 +76,8 @@ pub struct Rebuilt {
     pub leftover: Site,
     /// Doc pages that went through tera.
     pub rendered_pages: usize,
+    /// The portal-wide pages were carried over: nothing they read changed.
+    pub portal_carried: bool,
     /// How long each part took, in order (for `DOCPORTAL_TRACE`).
     pub phases: Vec<(&'static str, Duration)>,
 }
@@ -103,6 +109,7 @@ pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
                     reused: HashSet::new(),
                     leftover: old,
                     rendered_pages: 0,
+                    portal_carried: false,
                     phases: Vec::new(),
                 }
             }
@@ -269,10 +276,19 @@ pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
     Rebuilt {
         site,
         diagnostics,
-        memo: Memo { salt, tera: Some(tera), assets, doc_pages, portal: portal_memo, search_terms },
+        memo: Memo {
+            salt,
+            tera: Some(tera),
+            assets,
+            doc_pages,
+            portal: portal_memo,
+            search_terms,
+            extras: if portal_carried { memo.extras } else { Vec::new() },
+        },
         reused,
         leftover: old,
         rendered_pages,
+        portal_carried,
         phases,
     }
 }
