@@ -144,6 +144,9 @@ fn run(bin: &Path, n: usize, edits: usize) {
         pct(0.95),
         pct(1.0)
     );
+    if let Some(last) = lines.iter().rev().find(|l| l.contains("Rebuilt")) {
+        println!("  last rebuild: {}", last.trim());
+    }
     let profile = span_medians(lines.iter().filter(|l| l.contains("Trace")));
     if !profile.is_empty() {
         println!("  rebuild profile (median per span): {profile}");
