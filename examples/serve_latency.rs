@@ -8,7 +8,9 @@
 //!     cargo build && cargo run --example serve_latency -- 1000 10000
 //!
 //! Options: doc counts as arguments (default 1000); `EDITS=40`; `DOCPORTAL_BIN` to
-//! measure another binary (default: `target/release/docportal` if built, else debug).
+//! measure another binary (default: `target/release/docportal` if built, else debug);
+//! `DOCPORTAL_TRACE=1` (passed on to the server) adds the median time of each rebuild
+//! phase.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -100,7 +102,7 @@ fn run(bin: &Path, n: usize, edits: usize) {
     let (tx, rebuilds) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
         for line in lines.map_while(Result::ok) {
-            if line.contains("Rebuilt") {
+            if line.contains("Rebuilt") || line.contains("Trace") {
                 let _ = tx.send(line);
             }
         }
@@ -126,8 +128,10 @@ fn run(bin: &Path, n: usize, edits: usize) {
         std::thread::sleep(Duration::from_millis(150));
     }
     samples.sort();
-    let mut build_ms: Vec<u64> = rebuilds
-        .try_iter()
+    let lines: Vec<String> = rebuilds.try_iter().collect();
+    let mut build_ms: Vec<u64> = lines
+        .iter()
+        .filter(|l| l.contains("Rebuilt"))
         .filter_map(|l| l.rsplit_once(" in ").and_then(|(_, t)| t.split("ms").next()?.parse().ok()))
         .collect();
     build_ms.sort();
@@ -140,7 +144,39 @@ fn run(bin: &Path, n: usize, edits: usize) {
         pct(0.95),
         pct(1.0)
     );
+    if let Some(last) = lines.iter().rev().find(|l| l.contains("Rebuilt")) {
+        println!("  last rebuild: {}", last.trim());
+    }
+    let profile = span_medians(lines.iter().filter(|l| l.contains("Trace")));
+    if !profile.is_empty() {
+        println!("  rebuild profile (median per span): {profile}");
+    }
     drop(guard);
+}
+
+/// `DOCPORTAL_TRACE=1` makes the server print `Trace discover 2.1ms · site 9.0ms …` after
+/// each rebuild; this is the median of each span over the run, in first-seen order.
+fn span_medians<'a>(lines: impl Iterator<Item = &'a String>) -> String {
+    let mut spans: Vec<(String, Vec<f64>)> = Vec::new();
+    for line in lines {
+        let Some((_, rest)) = line.split_once("Trace") else { continue };
+        for part in rest.split('·') {
+            let Some((name, ms)) = part.trim().rsplit_once(' ') else { continue };
+            let Ok(ms) = ms.trim_end_matches("ms").parse::<f64>() else { continue };
+            match spans.iter_mut().find(|(n, _)| n == name) {
+                Some((_, v)) => v.push(ms),
+                None => spans.push((name.to_string(), vec![ms])),
+            }
+        }
+    }
+    spans
+        .into_iter()
+        .map(|(name, mut v)| {
+            v.sort_by(f64::total_cmp);
+            format!("{name} {:.1}ms", v[v.len() / 2])
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 fn current_build(addr: &str) -> u64 {

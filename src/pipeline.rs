@@ -84,14 +84,7 @@ pub fn assemble(checked: Checked, rendered: Vec<RenderedDoc>, theme: &theme::The
     diagnostics.extend(rendered.iter().flat_map(|r| r.diagnostics.iter().cloned()));
     diag::sort(&mut diagnostics);
     diagnostics.dedup();
-    let input = SiteInput {
-        config,
-        index: &checked.index,
-        graph: &checked.graph,
-        rendered: &rendered,
-        theme,
-        diagnostics: &diagnostics,
-    };
+    let input = site_input(&checked, &rendered, theme, config, &diagnostics);
     let (mut site, site_diags) = site::build(&input);
     site.files.extend(publish::extras(config, &checked.index));
     if config.precompress {
@@ -102,4 +95,74 @@ pub fn assemble(checked: Checked, rendered: Vec<RenderedDoc>, theme: &theme::The
     diag::sort(&mut diagnostics);
     diagnostics.dedup();
     Built { checked: Checked { diagnostics, ..checked }, rendered, site }
+}
+
+/// [`assemble`] for `serve`: the same files, byte for byte, but unchanged doc pages (and
+/// their `.gz`) are carried over from the previous build ([`site::reuse`]). The
+/// returned `Rebuilt` has an empty `site`: the files are in `Built::site`.
+pub fn assemble_reusing(
+    checked: Checked,
+    rendered: Vec<RenderedDoc>,
+    theme: &theme::Theme,
+    config: &Config,
+    reuse: site::reuse::Reuse,
+) -> (Built, site::reuse::Rebuilt) {
+    let mut diagnostics = checked.diagnostics.clone();
+    diagnostics.extend(rendered.iter().flat_map(|r| r.diagnostics.iter().cloned()));
+    diag::sort(&mut diagnostics);
+    diagnostics.dedup();
+    let input = site_input(&checked, &rendered, theme, config, &diagnostics);
+    let mut rebuilt = site::reuse::build(&input, reuse);
+    let mut site = std::mem::take(&mut rebuilt.site);
+    // The hosting files read nothing the portal pages' key does not cover.
+    let extras = &rebuilt.memo.extras;
+    if rebuilt.portal_carried && !extras.is_empty() && extras.iter().all(|p| rebuilt.leftover.files.contains_key(p)) {
+        for path in extras {
+            if let Some(bytes) = rebuilt.leftover.files.remove(path) {
+                rebuilt.reused.insert(path.clone());
+                site.files.insert(path.clone(), bytes);
+            }
+        }
+    } else {
+        let extras = publish::extras(config, &checked.index);
+        rebuilt.memo.extras = extras.keys().cloned().collect();
+        for path in extras.keys() {
+            rebuilt.reused.remove(path);
+        }
+        site.files.extend(extras);
+    }
+    if config.precompress {
+        // A reused file's `.gz` is reused with it; the rest are compressed afresh.
+        let mut fresh = Site::default();
+        let paths: Vec<String> = site.files.keys().filter(|p| !rebuilt.reused.contains(*p)).cloned().collect();
+        for path in paths {
+            if let Some(bytes) = site.files.remove(&path) {
+                fresh.files.insert(path, bytes);
+            }
+        }
+        let mut gz = publish::precompressed(&fresh.files);
+        site.files.append(&mut fresh.files);
+        let carried: Vec<String> = rebuilt.reused.iter().map(|p| format!("{p}.gz")).collect();
+        for path in carried {
+            if let Some(bytes) = rebuilt.leftover.files.remove(&path) {
+                rebuilt.reused.insert(path.clone());
+                site.files.insert(path, bytes);
+            }
+        }
+        site.files.append(&mut gz);
+    }
+    diagnostics.extend(std::mem::take(&mut rebuilt.diagnostics));
+    diag::sort(&mut diagnostics);
+    diagnostics.dedup();
+    (Built { checked: Checked { diagnostics, ..checked }, rendered, site }, rebuilt)
+}
+
+fn site_input<'a>(
+    checked: &'a Checked,
+    rendered: &'a [RenderedDoc],
+    theme: &'a theme::Theme,
+    config: &'a Config,
+    diagnostics: &'a [Diagnostic],
+) -> SiteInput<'a> {
+    SiteInput { config, index: &checked.index, graph: &checked.graph, rendered, theme, diagnostics }
 }

@@ -11,7 +11,7 @@
 
 use crate::config::Config;
 use crate::site::Site;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -123,6 +123,49 @@ pub fn update_in_place(site: &Site, dest: &Path, config: &Config) -> Result<Vec<
         }
     }
     write_manifest(site, dest)?;
+    Ok(changed)
+}
+
+/// What the previous [`update_in_place`] or [`update_from`] left in the destination,
+/// split the way an incremental build knows it.
+pub struct OnDisk<'a> {
+    /// Paths whose bytes are known to be on disk already, unchanged.
+    pub unchanged: &'a HashSet<String>,
+    /// Every other file the previous site had, with its bytes.
+    pub others: &'a Site,
+}
+
+/// [`update_in_place`] for a destination whose content is known (`on_disk`), so nothing
+/// is read back: writes the files of `site` that are new or differ from `on_disk.others`,
+/// deletes the files of `on_disk.others` that `site` no longer has, and rewrites the
+/// manifest when the set of paths changed. Returns the site paths that changed.
+pub fn update_from(site: &Site, on_disk: OnDisk, dest: &Path, config: &Config) -> Result<Vec<String>, WriteError> {
+    use rayon::prelude::*;
+    check_destination(dest, config)?;
+    let is_new = |rel: &str| !on_disk.unchanged.contains(rel) && !on_disk.others.files.contains_key(rel);
+    let to_write: Vec<(&String, &Vec<u8>)> = site
+        .files
+        .iter()
+        .filter(|(rel, bytes)| {
+            !on_disk.unchanged.contains(*rel) && on_disk.others.files.get(*rel).is_none_or(|old| old != *bytes)
+        })
+        .collect();
+    let added = site.files.keys().any(|rel| is_new(rel));
+    to_write.par_iter().try_for_each(|(rel, bytes)| write_atomically(&safe_join(dest, rel)?, bytes))?;
+    let mut changed: Vec<String> = to_write.into_iter().map(|(rel, _)| rel.clone()).collect();
+    let mut removed = false;
+    for rel in on_disk.others.files.keys().filter(|rel| !site.files.contains_key(*rel)) {
+        removed = true;
+        if let Ok(path) = safe_join(dest, rel) {
+            if fs::remove_file(&path).is_ok() {
+                changed.push(rel.clone());
+                remove_empty_parents(dest, &path);
+            }
+        }
+    }
+    if added || removed {
+        write_manifest(site, dest)?;
+    }
     Ok(changed)
 }
 
@@ -301,6 +344,28 @@ mod tests {
         let changed = update_in_place(&site(&[("a.html", "1"), ("c/d.html", "4")]), &dest, &cfg).unwrap();
         assert_eq!(changed, vec!["c/d.html".to_string(), "b.html".to_string()]);
         assert!(!dest.join("b.html").exists());
+    }
+
+    #[test]
+    fn update_from_known_content_writes_only_what_differs_and_deletes_what_is_gone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cfg = config(tmp.path());
+        let dest = tmp.path().join("book");
+        let first = site(&[("a.html", "1"), ("b.html", "2"), ("c.html", "3")]);
+        update_in_place(&first, &dest, &cfg).unwrap();
+        // `a.html` is declared unchanged, so even a wrong byte on disk is left alone:
+        // nothing is read back.
+        fs::write(dest.join("a.html"), "hand-edited").unwrap();
+        let next = site(&[("a.html", "1"), ("b.html", "2"), ("d/e.html", "5")]);
+        let unchanged = HashSet::from(["a.html".to_string()]);
+        let others = site(&[("b.html", "2"), ("c.html", "3")]);
+        let changed = update_from(&next, OnDisk { unchanged: &unchanged, others: &others }, &dest, &cfg).unwrap();
+        assert_eq!(changed, vec!["d/e.html".to_string(), "c.html".to_string()]);
+        assert_eq!(fs::read_to_string(dest.join("a.html")).unwrap(), "hand-edited");
+        assert!(!dest.join("c.html").exists());
+        assert_eq!(fs::read_to_string(dest.join("d/e.html")).unwrap(), "5");
+        let manifest = read_manifest(&dest);
+        assert!(manifest.contains("d/e.html") && !manifest.contains("c.html"), "{manifest:?}");
     }
 
     #[test]

@@ -446,7 +446,12 @@ fn output_after_a_sequence_of_edits_is_byte_identical_to_a_clean_build() {
     }
     // Let any trailing burst settle.
     std::thread::sleep(Duration::from_millis(500));
+    assert_served_files_match_a_clean_build(&srv);
+}
 
+/// Builds the served portal afresh with `docportal build` and compares every file with
+/// what `serve` wrote, byte for byte.
+fn assert_served_files_match_a_clean_build(srv: &Server) {
     let clean = tempfile::tempdir().unwrap();
     let status = Command::new(env!("CARGO_BIN_EXE_docportal"))
         .args(["build", "--dest-dir"])
@@ -470,6 +475,32 @@ fn output_after_a_sequence_of_edits_is_byte_identical_to_a_clean_build() {
         );
     }
     srv.assert_no_incremental_mismatch();
+}
+
+#[test]
+fn a_new_title_shows_on_the_pages_that_link_to_the_doc_byte_identical_to_a_clean_build() {
+    let srv = start("serve-basic");
+    let trd = "content/trd/TRD-0101-rate-limiter.md";
+    let original = std::fs::read_to_string(srv.path(trd)).unwrap();
+    for title in ["Token bucket limiter", "Sliding window limiter"] {
+        let build = srv.build();
+        write(&srv.path(trd), &original.replace("Rate limiter", title));
+        srv.wait_until(title, |s, st| {
+            st["build"].as_u64().unwrap() > build
+                && s.page_text("/adr/ADR-0001-use-postgres.html").is_some_and(|t| t.contains(title))
+        });
+        let linking = srv.get("/adr/ADR-0001-use-postgres.html").html();
+        let titles: Vec<String> = linking
+            .select(&Selector::parse("a.doclink .doclink-title").unwrap())
+            .map(|e| e.text().collect::<String>())
+            .collect();
+        assert!(titles.iter().any(|t| t == title), "{titles:?}");
+        assert!(!titles.iter().any(|t| t == "Rate limiter"), "{titles:?}");
+        let docs_table = srv.page_text("/docs.html").unwrap();
+        assert!(docs_table.contains(title), "the docs table lists the new title");
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert_served_files_match_a_clean_build(&srv);
 }
 
 #[test]

@@ -68,22 +68,43 @@ struct Analysed {
     terms: Vec<(String, u8)>,
     /// Terms in the body and headings (the BM25 length).
     length: usize,
-    /// `[id, title, href, [[anchor, heading, text], …]]` for its doc group; the anchor
-    /// is empty when it is the heading's plain anchor (the client derives it).
-    entry: Value,
+    /// `[id, title, href, [[anchor, heading, text], …]]` for its doc group (the anchor
+    /// is empty when it is the heading's plain anchor: the client derives it), already
+    /// through [`encode::js_safe_json`]: a group is these joined by commas in brackets,
+    /// byte for byte what serialising the array would give.
+    entry_json: String,
+    /// Length of the entry as plain JSON (before escaping), for sizing groups.
+    entry_len: usize,
 }
 
 /// Every search file, by site path.
 pub fn build(index: &Index, rendered: &[RenderedDoc], config: &Config) -> BTreeMap<String, Vec<u8>> {
-    let kinds: Vec<String> = config.kinds.iter().map(|k| k.to_lowercase()).collect();
     let fallback = RenderedDoc::default();
-    let analysed: Vec<Analysed> = index
+    let analysed: Vec<DocTerms> = index
         .docs
         .par_iter()
         .enumerate()
-        .map(|(i, doc)| analyse(doc, rendered.get(i).unwrap_or(&fallback), &kinds))
+        .map(|(i, doc)| analyse_doc(doc, rendered.get(i).unwrap_or(&fallback), config))
         .collect();
+    let analysed: Vec<&DocTerms> = analysed.iter().collect();
+    build_from(index, &analysed, config)
+}
 
+/// One doc's share of the index. It depends only on the doc, its `RenderedDoc` and
+/// the config's kinds, so `serve` keeps it between builds and re-analyses only the
+/// docs that changed.
+pub struct DocTerms(Analysed);
+
+/// Cuts one doc into terms and excerpts.
+pub fn analyse_doc(doc: &Doc, rendered: &RenderedDoc, config: &Config) -> DocTerms {
+    let kinds: Vec<String> = config.kinds.iter().map(|k| k.to_lowercase()).collect();
+    DocTerms(analyse(doc, rendered, &kinds))
+}
+
+/// Every search file, from each doc's [`DocTerms`] (same positions as `index.docs`).
+pub fn build_from(index: &Index, analysed: &[&DocTerms], config: &Config) -> BTreeMap<String, Vec<u8>> {
+    let kinds: Vec<String> = config.kinds.iter().map(|k| k.to_lowercase()).collect();
+    let analysed: Vec<&Analysed> = analysed.iter().map(|d| &d.0).collect();
     let mut files = BTreeMap::new();
     let postings = invert(&analysed);
     let (shard_firsts, shard_bodies) = cut_shards(&postings);
@@ -101,8 +122,8 @@ pub fn build(index: &Index, rendered: &[RenderedDoc], config: &Config) -> BTreeM
         .par_chunks(group_size)
         .enumerate()
         .map(|(n, docs)| {
-            let entries: Vec<Value> = docs.iter().map(|d| d.entry.clone()).collect();
-            let bytes = format!("docportalSearch.group({n},{});\n", encode::js_safe_json(&Value::Array(entries)));
+            let entries: Vec<&str> = docs.iter().map(|d| d.entry_json.as_str()).collect();
+            let bytes = format!("docportalSearch.group({n},[{}]);\n", entries.join(","));
             (crate::site::hashed_name(&format!("g{n}.js"), bytes.as_bytes()), bytes.into_bytes())
         })
         .collect();
@@ -173,7 +194,8 @@ fn analyse(doc: &Doc, rendered: &RenderedDoc, kinds: &[String]) -> Analysed {
         stemmed.into_iter().map(|(term, (tf, flags))| (term, quantise_tf(tf) * 8 + flags)).collect();
     terms.sort_unstable();
     let href = urls::href("index.html", &urls::page_path(&doc.source));
-    Analysed { terms, length, entry: excerpt_entry(doc, &href, &sections) }
+    let entry = excerpt_entry(doc, &href, &sections);
+    Analysed { terms, length, entry_len: entry.to_string().len(), entry_json: encode::js_safe_json(&entry) }
 }
 
 /// Body term frequency in 7 levels (BM25 saturates, so the top levels are coarse).
@@ -212,7 +234,7 @@ pub fn trim_to_word(s: &str, max_chars: usize) -> String {
 }
 
 /// term → postings (doc number, payload), in the client's string order (UTF-16).
-fn invert(analysed: &[Analysed]) -> Vec<(&str, Vec<(u32, u8)>)> {
+fn invert<'a>(analysed: &[&'a Analysed]) -> Vec<(&'a str, Vec<(u32, u8)>)> {
     let mut by_term: HashMap<&str, Vec<(u32, u8)>> = HashMap::new();
     for (doc, a) in analysed.iter().enumerate() {
         for (term, payload) in &a.terms {
@@ -220,8 +242,19 @@ fn invert(analysed: &[Analysed]) -> Vec<(&str, Vec<(u32, u8)>)> {
         }
     }
     let mut terms: Vec<(&str, Vec<(u32, u8)>)> = by_term.into_iter().collect();
-    terms.par_sort_unstable_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+    terms.par_sort_unstable_by(|a, b| utf16_order(a.0, b.0));
     terms
+}
+
+/// The client's string order (UTF-16 code units). Without characters beyond U+FFFF
+/// (UTF-8 lead byte 0xF0 or above) it is the byte order, which is much cheaper.
+fn utf16_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let astral = |s: &str| s.bytes().any(|byte| byte >= 0xF0);
+    if astral(a) || astral(b) {
+        a.encode_utf16().cmp(b.encode_utf16())
+    } else {
+        a.cmp(b)
+    }
 }
 
 /// The payload of most postings (once in the body, no flags): written as one bit.
@@ -314,11 +347,11 @@ fn shard_script(n: usize, terms: &[(&str, String)]) -> String {
 
 /// Docs per group: small groups for big portals (a result costs one group), yet never
 /// more than [`MAX_GROUPS`] files.
-fn group_size(analysed: &[Analysed]) -> usize {
+fn group_size(analysed: &[&Analysed]) -> usize {
     if analysed.is_empty() {
         return 1;
     }
-    let total: usize = analysed.iter().map(|a| a.entry.to_string().len()).sum();
+    let total: usize = analysed.iter().map(|a| a.entry_len).sum();
     let mean = (total / analysed.len()).max(1);
     (GROUP_TARGET_BYTES / mean).max(analysed.len().div_ceil(MAX_GROUPS)).max(1)
 }
@@ -326,7 +359,7 @@ fn group_size(analysed: &[Analysed]) -> usize {
 /// The per-doc table: `len` (one length code per doc), `status` and `kind` (fixed-width
 /// codes, 0 = none, else 1 + position in the value list), `authors` (fixed-width
 /// codes per doc, docs separated by spaces).
-fn table_script(docs: &[Doc], analysed: &[Analysed]) -> String {
+fn table_script(docs: &[Doc], analysed: &[&Analysed]) -> String {
     let statuses: BTreeSet<&str> = docs.iter().filter_map(|d| d.status.as_deref()).collect();
     let kinds: BTreeSet<&str> = docs.iter().filter_map(|d| d.kind.as_deref()).collect();
     let authors: BTreeSet<&str> =
@@ -387,6 +420,16 @@ fn length_code(length: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_string_order_is_utf16_order() {
+        let words = ["a", "é", "\u{e000}", "\u{ffff}", "\u{10000}", "😀", "z", "ab", "", "\u{f900}x"];
+        for a in words {
+            for b in words {
+                assert_eq!(utf16_order(a, b), a.encode_utf16().cmp(b.encode_utf16()), "{a:?} {b:?}");
+            }
+        }
+    }
 
     #[test]
     fn shard_of_finds_the_covering_range() {

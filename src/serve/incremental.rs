@@ -18,16 +18,24 @@
 //!   and both directions of the link graph) that doc's id, title, status, kind, path
 //!   and heading anchors. Equal key → reuse.
 //!
+//! - per build: the site last written to disk and the keys its pages were made from
+//!   (`site::reuse`): a doc page whose inputs are unchanged is carried over, not
+//!   re-rendered, and the writer compares new files with the old ones in memory
+//!   instead of reading the destination back. The salt of those keys changes with the
+//!   config and with every theme reload.
+//!
 //! Index and links are recomputed in full on every build: they are cheap and they are
-//! where one doc's change reaches the others. The site stage always runs in full.
+//! where one doc's change reaches the others. Cached docs are cloned into the build;
+//! cached renders are moved in and back out.
 
+use super::trace::Trace;
 use crate::config::Config;
 use crate::diag::{self, Diagnostic};
 use crate::discover;
 use crate::links::{self, LinkGraph};
 use crate::model::{Doc, RenderedDoc};
 use crate::pipeline;
-use crate::site::Site;
+use crate::site::{reuse, Site};
 use crate::theme::{self, Theme};
 use crate::{index::Index, parse, render, urls};
 use rayon::prelude::*;
@@ -35,6 +43,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 /// What a file looked like when it was last read: cheap to compare on every build, so
@@ -61,6 +70,16 @@ struct CachedDoc {
     anchors: u64,
 }
 
+/// The docs folder as last walked: what a build that trusts the watcher reuses.
+struct Walk {
+    /// `(absolute, relative)` paths of every doc, sorted, as `discover` gives them.
+    paths: Vec<discover::FoundFile>,
+    /// The walk's warnings (skipped symlinks and the like).
+    diagnostics: Vec<Diagnostic>,
+    /// The absolute paths, for looking hints up.
+    known: HashSet<PathBuf>,
+}
+
 /// A re-read file: its path, new stamp, and the new cache entry (`None`: same text).
 type Reread = (String, Option<Stamp>, Result<Option<CachedDoc>, Diagnostic>);
 
@@ -69,9 +88,19 @@ struct CachedRender {
     rendered: RenderedDoc,
 }
 
+/// What the destination holds before an [`Outcome`] is written, when known.
+pub struct Baseline {
+    /// Paths carried over from the previous site: already on disk, same bytes.
+    pub unchanged: HashSet<String>,
+    /// The previous site's other files.
+    pub others: Site,
+}
+
 /// One finished build, ready to write.
 pub struct Outcome {
     pub site: Site,
+    /// `None` after a first build or a failed one: compare with the disk.
+    pub on_disk: Option<Baseline>,
     /// The config's warnings and every stage's diagnostics, sorted.
     pub diagnostics: Vec<Diagnostic>,
     pub docs: usize,
@@ -81,6 +110,8 @@ pub struct Outcome {
     pub removed: Vec<String>,
     /// How many docs were rendered afresh (the rest came from the cache).
     pub rendered: usize,
+    /// How many doc pages went through the templates (the rest were carried over).
+    pub pages: usize,
 }
 
 pub struct Incremental {
@@ -90,6 +121,14 @@ pub struct Incremental {
     theme: Theme,
     sources: HashMap<String, CachedDoc>,
     renders: HashMap<String, CachedRender>,
+    /// Bumped by every theme reload; part of the site salt.
+    theme_generation: u64,
+    /// The last site known to be on disk, and what its pages were made from.
+    written: Option<Site>,
+    memo: Option<reuse::Memo>,
+    walk: Option<Arc<Walk>>,
+    /// A file could not be read last time: the next build walks and retries them all.
+    read_errors: bool,
     /// False until the first build succeeds; a build with nothing changed is skipped
     /// only after one.
     built_once: bool,
@@ -107,6 +146,11 @@ impl Incremental {
             theme,
             sources: HashMap::new(),
             renders: HashMap::new(),
+            theme_generation: 0,
+            written: None,
+            memo: None,
+            walk: None,
+            read_errors: false,
             built_once: false,
         })
     }
@@ -118,36 +162,76 @@ impl Incremental {
     /// Re-reads the theme folder. On error the previous theme stays in use.
     pub fn reload_theme(&mut self) -> Result<(), Diagnostic> {
         self.theme = load_theme(&self.config)?;
+        self.theme_generation += 1;
         self.built_once = false;
         Ok(())
     }
 
     /// Builds the site, reusing what the cache allows. `hints` are absolute paths the
-    /// watcher reported; files not named there are still re-read when their stamp
-    /// changed. `Ok(None)` when nothing changed since the last build. `Err` when the
-    /// build cannot produce a site (docs folder gone, templates failing): the caller
-    /// keeps the last good one.
-    pub fn build(&mut self, hints: &HashSet<PathBuf>) -> Result<Option<Outcome>, Diagnostic> {
-        let (paths, mut diags) = discover::find_markdown(&self.config)?;
-
-        let present: HashSet<&str> = paths.iter().map(|(_, rel)| rel.as_str()).collect();
-        let mut removed: Vec<String> =
-            self.sources.keys().filter(|rel| !present.contains(rel.as_str())).cloned().collect();
-        removed.sort();
-        for rel in &removed {
-            self.sources.remove(rel);
-            self.renders.remove(rel);
-        }
-
-        let stale: Vec<(&PathBuf, &String, Option<Stamp>)> = paths
-            .iter()
-            .filter_map(|(abs, rel)| {
-                let stamp = stamp_of(abs);
-                let fresh = self.sources.get(rel).is_some_and(|c| c.stamp.is_some() && c.stamp == stamp)
-                    && !hints.contains(abs);
-                (!fresh).then_some((abs, rel, stamp))
-            })
-            .collect();
+    /// watcher reported. When `complete` (the watcher lost nothing, so `hints` name
+    /// every file changed since the last build) and every hint is a doc already known,
+    /// the docs folder is not walked again and only the hinted files are read: the
+    /// fast path for a save. Otherwise the folder is walked and every file whose stamp
+    /// moved is re-read too. `Ok(None)` when nothing changed since the last build.
+    /// `Err` when the build cannot produce a site (docs folder gone, templates
+    /// failing): the caller keeps the last good one.
+    pub fn build(
+        &mut self,
+        hints: &HashSet<PathBuf>,
+        complete: bool,
+        trace: &mut Trace,
+    ) -> Result<Option<Outcome>, Diagnostic> {
+        // A deleted or renamed doc, a new one, a folder: anything but saves of known
+        // docs takes the full walk.
+        let walk = self.walk.as_ref().filter(|w| {
+            complete
+                && self.built_once
+                && !self.read_errors
+                && !hints.is_empty()
+                && hints.iter().all(|h| w.known.contains(h) && h.is_file())
+        });
+        let (walk, mut removed, stale) = match walk {
+            Some(walk) => {
+                let walk = Arc::clone(walk);
+                let stale: Vec<(PathBuf, String, Option<Stamp>)> = walk
+                    .paths
+                    .iter()
+                    .filter(|(abs, _)| hints.contains(abs))
+                    .map(|(abs, rel)| (abs.clone(), rel.clone(), stamp_of(abs)))
+                    .collect();
+                trace.mark("hinted files");
+                (walk, Vec::new(), stale)
+            }
+            None => {
+                self.walk = None;
+                let (paths, diags) = discover::find_markdown(&self.config)?;
+                trace.mark("discover");
+                let present: HashSet<&str> = paths.iter().map(|(_, rel)| rel.as_str()).collect();
+                let mut removed: Vec<String> =
+                    self.sources.keys().filter(|rel| !present.contains(rel.as_str())).cloned().collect();
+                removed.sort();
+                for rel in &removed {
+                    self.sources.remove(rel);
+                    self.renders.remove(rel);
+                }
+                let sources = &self.sources;
+                let stale: Vec<(PathBuf, String, Option<Stamp>)> = paths
+                    .par_iter()
+                    .filter_map(|(abs, rel)| {
+                        let stamp = stamp_of(abs);
+                        let fresh = sources.get(rel).is_some_and(|c| c.stamp.is_some() && c.stamp == stamp)
+                            && !hints.contains(abs);
+                        (!fresh).then(|| (abs.clone(), rel.clone(), stamp))
+                    })
+                    .collect();
+                trace.mark("stamps");
+                let known = paths.iter().map(|(abs, _)| abs.clone()).collect();
+                (Arc::new(Walk { paths, diagnostics: diags, known }), removed, stale)
+            }
+        };
+        self.walk = Some(Arc::clone(&walk));
+        let mut diags = walk.diagnostics.clone();
+        let paths = &walk.paths;
         let config = &self.config;
         let sources = &self.sources;
         let reread: Vec<Reread> = stale
@@ -170,11 +254,12 @@ impl Incremental {
                         doc,
                     })
                 });
-                ((*rel).clone(), *stamp, result)
+                (rel.clone(), *stamp, result)
             })
             .collect();
 
         let mut changed = Vec::new();
+        self.read_errors = reread.iter().any(|(_, _, r)| r.is_err());
         for (rel, stamp, result) in reread {
             match result {
                 Ok(Some(entry)) => {
@@ -197,18 +282,25 @@ impl Incremental {
             }
         }
         changed.sort();
+        trace.mark("read+parse");
         if self.built_once && changed.is_empty() && removed.is_empty() {
             return Ok(None);
         }
 
         // Same order as `discover` gives `parse_all`: by path.
-        let docs: Vec<Doc> = paths.iter().filter_map(|(_, rel)| self.sources.get(rel).map(|c| c.doc.clone())).collect();
+        let sources = &self.sources;
+        let docs: Vec<Doc> = paths.par_iter().filter_map(|(_, rel)| sources.get(rel).map(|c| c.doc.clone())).collect();
+        trace.mark("clone docs");
         let checked = pipeline::index_and_link(docs, &self.config, &mut diags);
+        trace.mark("index+links");
 
+        let signatures = self.signatures(&checked.index);
         let keys: Vec<u64> = (0..checked.index.len())
             .into_par_iter()
-            .map(|pos| self.render_key(&checked.index, &checked.graph, pos))
+            .map(|pos| self.render_key(&checked.index, &checked.graph, pos, &signatures))
             .collect();
+        trace.mark("render keys");
+        // Cached renders are moved into this build and moved back after it: no copies.
         let renders = &self.renders;
         let fresh: Vec<Option<RenderedDoc>> = (0..checked.index.len())
             .into_par_iter()
@@ -223,72 +315,108 @@ impl Incremental {
         let mut rendered = Vec::with_capacity(fresh.len());
         let mut rendered_count = 0;
         for (pos, fresh) in fresh.into_iter().enumerate() {
-            let source = checked.index.docs[pos].source.clone();
             match fresh {
                 Some(r) => {
                     rendered_count += 1;
-                    rendered.push(r.clone());
-                    self.renders.insert(source, CachedRender { key: keys[pos], rendered: r });
+                    rendered.push(r);
                 }
-                None => rendered.push(self.renders.get(&source).map(|c| c.rendered.clone()).unwrap_or_default()),
+                None => rendered
+                    .push(self.renders.remove(&checked.index.docs[pos].source).map(|c| c.rendered).unwrap_or_default()),
             }
         }
+        trace.mark("render");
 
         let docs = checked.index.len();
-        let page_paths: Vec<String> = checked.index.docs.iter().map(|d| urls::page_path(&d.source)).collect();
-        let built = pipeline::assemble(checked, rendered, &self.theme, &self.config);
+        let sources: Vec<String> = checked.index.docs.iter().map(|d| d.source.clone()).collect();
+        let previous = match (self.written.take(), self.memo.take()) {
+            (Some(site), Some(memo)) => Some(reuse::Previous { site, memo }),
+            _ => None,
+        };
+        let baseline = previous.is_some();
+        let reuse = reuse::Reuse { salt: self.site_salt(), render_keys: &keys, previous };
+        let (built, rebuilt) = pipeline::assemble_reusing(checked, rendered, &self.theme, &self.config, reuse);
+        trace.mark_split(&rebuilt.phases, "site: extras");
+        for ((source, key), rendered) in sources.iter().zip(&keys).zip(built.rendered) {
+            self.renders.insert(source.clone(), CachedRender { key: *key, rendered });
+        }
+        let page_paths: Vec<String> = sources.iter().map(|s| urls::page_path(s)).collect();
         if let Some(fatal) = fatal_site_problem(&built.site, &built.checked.diagnostics, &page_paths) {
-            // Nothing is written, so the next build must not be skipped as "unchanged".
+            // Nothing is written, so the next build must not be skipped as "unchanged",
+            // and has no known site on disk to reuse pages from.
             self.built_once = false;
             return Err(fatal);
         }
+        self.memo = Some(rebuilt.memo);
         let mut diagnostics = self.config_diagnostics.clone();
         diagnostics.extend(built.checked.diagnostics);
         diag::sort(&mut diagnostics);
         self.built_once = true;
-        Ok(Some(Outcome { site: built.site, diagnostics, docs, changed, removed, rendered: rendered_count }))
+        trace.mark("finish");
+        let on_disk = baseline.then_some(Baseline { unchanged: rebuilt.reused, others: rebuilt.leftover });
+        Ok(Some(Outcome {
+            site: built.site,
+            on_disk,
+            diagnostics,
+            docs,
+            changed,
+            removed,
+            rendered: rendered_count,
+            pages: rebuilt.rendered_pages,
+        }))
     }
 
-    /// Hash of everything `render::render` can read for the doc at `pos`.
-    fn render_key(&self, index: &Index, graph: &LinkGraph, pos: usize) -> u64 {
+    /// Hands back the site of the last [`Outcome`] once it is on disk, so the next build
+    /// can carry its unchanged pages over. A site that was not written must not be
+    /// handed back: the next build then compares with the disk instead.
+    pub fn written(&mut self, site: Site) {
+        self.written = Some(site);
+    }
+
+    /// Changes whenever the config or the theme does: page keys from an older salt
+    /// never match.
+    fn site_salt(&self) -> u64 {
+        hash_of(&(self.config_hash, self.theme_generation))
+    }
+
+    /// Hash of everything `render::render` can read for the doc at `pos`, given the
+    /// [`Incremental::signatures`] of every doc.
+    fn render_key(&self, index: &Index, graph: &LinkGraph, pos: usize, signatures: &[u64]) -> u64 {
         let mut h = DefaultHasher::new();
         self.config_hash.hash(&mut h);
-        let doc = &index.docs[pos];
-        self.doc_signature(index, pos, &mut h);
+        let signature = |target: usize| signatures.get(target).copied().unwrap_or(u64::MAX);
+        let Some(doc) = index.docs.get(pos) else { return h.finish() };
+        signature(pos).hash(&mut h);
         self.sources.get(&doc.source).map(|c| c.fingerprint).hash(&mut h);
         for r in &doc.refs {
             r.target.hash(&mut h);
             match links::resolve(index, pos, &r.target) {
-                Some((target, anchor)) => {
-                    anchor.hash(&mut h);
-                    self.doc_signature(index, target, &mut h);
-                }
+                Some((target, anchor)) => (anchor, signature(target)).hash(&mut h),
                 None => 0u8.hash(&mut h),
             }
         }
         for link in graph.outgoing.get(pos).into_iter().flatten() {
             (link.relation, &link.written, &link.anchor, link.line, link.declared).hash(&mut h);
-            match link.target {
-                Some(target) => self.doc_signature(index, target, &mut h),
-                None => 0u8.hash(&mut h),
-            }
+            link.target.map(signature).hash(&mut h);
         }
         for back in graph.incoming.get(pos).into_iter().flatten() {
-            back.relation.hash(&mut h);
-            self.doc_signature(index, back.from, &mut h);
+            (back.relation, signature(back.from)).hash(&mut h);
         }
         h.finish()
     }
 
-    /// What a page shows of another doc when it links to it.
-    fn doc_signature(&self, index: &Index, pos: usize, h: &mut DefaultHasher) {
-        match index.docs.get(pos) {
-            Some(d) => {
-                (&d.id, d.numbered, &d.kind, &d.title, &d.status, &d.status_raw, &d.source).hash(h);
-                self.sources.get(&d.source).map(|c| c.anchors).hash(h);
-            }
-            None => u64::MAX.hash(h),
-        }
+    /// Per doc (index positions): what a page shows of another doc when it links to it
+    /// — id, kind, title, status, path and heading anchors.
+    fn signatures(&self, index: &Index) -> Vec<u64> {
+        index
+            .docs
+            .par_iter()
+            .map(|d| {
+                let mut h = DefaultHasher::new();
+                (&d.id, d.numbered, &d.kind, &d.title, &d.status, &d.status_raw, &d.source).hash(&mut h);
+                self.sources.get(&d.source).map(|c| c.anchors).hash(&mut h);
+                h.finish()
+            })
+            .collect()
     }
 }
 
@@ -357,11 +485,11 @@ mod tests {
     fn editing_one_doc_reparses_and_rerenders_only_what_depends_on_it() {
         let (tmp, config) = portal();
         let mut inc = Incremental::new(config.clone(), vec![]).unwrap();
-        let first = inc.build(&HashSet::new()).unwrap().unwrap();
+        let first = inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap().unwrap();
         assert_eq!(first.rendered, 3);
         let notes = tmp.path().join("content/notes.md");
         fs::write(&notes, "# Notes\n\nEdited.\n").unwrap();
-        let second = inc.build(&HashSet::from([notes])).unwrap().unwrap();
+        let second = inc.build(&HashSet::from([notes]), false, &mut Trace::new(false)).unwrap().unwrap();
         assert_eq!(second.changed, vec!["notes.md".to_string()]);
         assert_eq!(second.rendered, 1);
         assert_same_as_clean_build(&second.site, &config);
@@ -371,8 +499,8 @@ mod tests {
     fn an_unchanged_tree_is_not_rebuilt() {
         let (_tmp, config) = portal();
         let mut inc = Incremental::new(config, vec![]).unwrap();
-        inc.build(&HashSet::new()).unwrap();
-        assert!(inc.build(&HashSet::new()).unwrap().is_none());
+        inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap();
+        assert!(inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap().is_none());
     }
 
     #[test]
@@ -410,7 +538,7 @@ mod tests {
             let (index, _) = crate::index::build(docs, &config);
             let (graph, _) = links::build(&index, &config);
             let pos = index.find_source("adr/ADR-0001-a.md").unwrap();
-            inc.render_key(&index, &graph, pos)
+            inc.render_key(&index, &graph, pos, &inc.signatures(&index))
         };
         let base = key_of_first(
             "B", "# Notes
@@ -440,22 +568,125 @@ An unrelated edit.
     fn adds_and_deletes_match_a_clean_build() {
         let (tmp, config) = portal();
         let mut inc = Incremental::new(config.clone(), vec![]).unwrap();
-        inc.build(&HashSet::new()).unwrap();
+        inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap();
         fs::remove_file(tmp.path().join("content/notes.md")).unwrap();
         fs::create_dir_all(tmp.path().join("content/new/deep")).unwrap();
         fs::write(tmp.path().join("content/new/deep/ADR-0003-third.md"), "# ADR-0003: Third\n").unwrap();
-        let out = inc.build(&HashSet::new()).unwrap().unwrap();
+        let out = inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap().unwrap();
         assert_eq!(out.removed, vec!["notes.md".to_string()]);
         assert_eq!(out.changed, vec!["new/deep/ADR-0003-third.md".to_string()]);
         assert_same_as_clean_build(&out.site, &config);
+    }
+
+    /// Builds, checks the site against a clean build, and hands it back as written,
+    /// the way `serve` does. Returns how many doc pages went through the templates.
+    fn build_written(inc: &mut Incremental, hints: &[PathBuf]) -> usize {
+        let hints: HashSet<PathBuf> = hints.iter().cloned().collect();
+        let out = inc.build(&hints, true, &mut Trace::new(false)).unwrap().unwrap();
+        assert_same_as_clean_build(&out.site, inc.config());
+        let pages = out.pages;
+        inc.written(out.site);
+        pages
+    }
+
+    fn page_text(inc: &Incremental, page: &str) -> String {
+        let dest = inc.written.as_ref().expect("a written site");
+        String::from_utf8_lossy(dest.files.get(page).expect(page)).into_owned()
+    }
+
+    fn linked_portal(precompress: bool) -> (tempfile::TempDir, Incremental) {
+        let (tmp, mut config) = portal();
+        config.precompress = precompress;
+        fs::create_dir_all(tmp.path().join("content/trd")).unwrap();
+        fs::write(
+            tmp.path().join("content/trd/TRD-0001-limits.md"),
+            "# TRD-0001: Limits\n\n| **Field** | Value |\n|---|---|\n| **Status** | Draft |\n| **Related** | ADR-0002 |\n\n## Design\n\nSee [the second](../adr/ADR-0002-second.md#body).\n",
+        )
+        .unwrap();
+        let inc = Incremental::new(config, vec![]).unwrap();
+        (tmp, inc)
+    }
+
+    #[test]
+    fn pages_carried_over_from_the_previous_build_match_a_clean_build_after_every_kind_of_edit() {
+        for precompress in [false, true] {
+            let (tmp, mut inc) = linked_portal(precompress);
+            let path = |rel: &str| tmp.path().join("content").join(rel);
+            let edit = |rel: &str, text: &str| {
+                let p = path(rel);
+                fs::create_dir_all(p.parent().unwrap()).unwrap();
+                fs::write(&p, text).unwrap();
+                p
+            };
+            assert_eq!(build_written(&mut inc, &[]), 4);
+
+            // A body edit in an unlinked doc re-renders its page only.
+            let p = edit("notes.md", "# Notes\n\nEdited.\n");
+            assert_eq!(build_written(&mut inc, &[p]), 1);
+
+            // A new title reaches every page that links to the doc or is linked from it.
+            let p = edit("adr/ADR-0002-second.md", "# ADR-0002: Second, renamed\n\n## Body\n\nText.\n");
+            assert!(build_written(&mut inc, &[p]) >= 3);
+            assert!(page_text(&inc, "adr/ADR-0001-first.html").contains("Second, renamed"));
+            assert!(page_text(&inc, "trd/TRD-0001-limits.html").contains("Second, renamed"));
+
+            // A status nobody had before: a new status page, new badges on linking pages.
+            let p = edit(
+                "adr/ADR-0002-second.md",
+                "# ADR-0002: Second, renamed\n\n**Status**: On Hold\n\n## Body\n\nText.\n",
+            );
+            build_written(&mut inc, &[p]);
+
+            // An unlinked doc sorting between two linked ones moves one of them: its
+            // neighbourhood graph names nodes by position.
+            let p = edit("adr/ADR-0004-plain.md", "# ADR-0004: Plain\n\n**Status**: Draft\n");
+            build_written(&mut inc, &[p]);
+
+            // A new status takes the status page path `on-hold` had, so every `On Hold`
+            // badge points elsewhere.
+            let p = edit("adr/ADR-0005-held.md", "# ADR-0005: Held\n\n**Status**: On (hold)\n");
+            build_written(&mut inc, &[p]);
+            assert!(page_text(&inc, "adr/ADR-0002-second.html").contains("on-hold-2.html"));
+
+            // The anchor another doc points at disappears.
+            let p = edit("adr/ADR-0002-second.md", "# ADR-0002: Second, renamed\n\n## Other\n\nText.\n");
+            build_written(&mut inc, &[p]);
+
+            // A doc sorting first shifts every position (graph node names).
+            let p = edit("adr/ADR-0000-zero.md", "# ADR-0000: Zero\n\nSupersedes ADR-0001.\n");
+            build_written(&mut inc, &[p]);
+
+            // Pages that other parts of the site overwrite, and two docs on one page.
+            let a = edit("index.md", "# Index doc\n\nSee ADR-0001.\n");
+            let b = edit("notes.markdown", "# Notes again\n\nSame page path.\n");
+            build_written(&mut inc, &[a, b]);
+            let b = edit("notes.markdown", "# Notes again\n\nEdited.\n");
+            build_written(&mut inc, &[b]);
+            fs::remove_file(path("notes.markdown")).unwrap();
+            build_written(&mut inc, &[]);
+
+            // A duplicate id, then a rename and a delete.
+            let p = edit("adr/ADR-0001-copy.md", "# ADR-0001: Copy\n\nSee ADR-0002.\n");
+            build_written(&mut inc, &[p]);
+            fs::rename(path("adr/ADR-0001-copy.md"), path("adr/ADR-0003-third.md")).unwrap();
+            build_written(&mut inc, &[]);
+            fs::remove_file(path("adr/ADR-0002-second.md")).unwrap();
+            build_written(&mut inc, &[]);
+
+            // A theme reload re-renders every page.
+            inc.reload_theme().unwrap();
+            let out = inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap().unwrap();
+            assert_eq!(out.pages, out.docs);
+            assert_same_as_clean_build(&out.site, inc.config());
+        }
     }
 
     #[test]
     fn a_vanished_docs_folder_is_an_error_not_an_empty_site() {
         let (tmp, config) = portal();
         let mut inc = Incremental::new(config, vec![]).unwrap();
-        inc.build(&HashSet::new()).unwrap();
+        inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap();
         fs::remove_dir_all(tmp.path().join("content")).unwrap();
-        assert!(inc.build(&HashSet::new()).is_err());
+        assert!(inc.build(&HashSet::new(), false, &mut Trace::new(false)).is_err());
     }
 }

@@ -13,22 +13,27 @@
 //! the docs folder anyway, so a rename or a new folder needs nothing special here.
 //! Folders that appear after start (a theme folder created later, a docs folder
 //! deleted and restored) are (re-)watched after every burst.
+//!
+//! Debouncing is done here, not by a debouncer crate: a burst ends after [`QUIET`]
+//! without a relevant event, so a save reaches the builder about 10 ms after it lands,
+//! and nothing wakes up while no file changes. A [`Change`] says when the backend may
+//! have lost events (`lossy`); otherwise its paths are every path that changed.
 
 use crate::config::Config;
 use notify::event::{EventKind, ModifyKind};
-use notify::{PollWatcher, RecommendedWatcher, RecursiveMode};
-use notify_debouncer_full::{new_debouncer_opt, DebounceEventResult, Debouncer, FileIdMap, NoCache};
+use notify::{Event, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher as _};
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// Quiet time before a burst is handed over. Short, because it is paid on every save;
-/// a burst split in two (a slow `git checkout`) costs one extra rebuild, never a
-/// wrong one: the builder checks every file's stamp.
-const DEBOUNCE: Duration = Duration::from_millis(50);
-/// How often the debouncer looks for finished bursts.
-const TICK: Duration = Duration::from_millis(10);
+/// A burst ends after this much quiet. Paid on every save, so short: an atomic save (write
+/// a temp file, rename it over) or a write in place arrives within a millisecond or
+/// two. A burst split in two (a slow `git checkout`) costs one extra rebuild, never a
+/// wrong one: each rebuild reads the files as they are then, and the next one catches up.
+const QUIET: Duration = Duration::from_millis(10);
+/// A stream of events that never goes quiet is still built this often.
+const MAX_BURST: Duration = Duration::from_millis(500);
 const POLL_INTERVAL: Duration = Duration::from_millis(300);
 
 /// Which part of the portal a path belongs to.
@@ -47,6 +52,9 @@ pub struct Change {
     pub config: bool,
     /// Every relevant path named by an event, absolute.
     pub paths: BTreeSet<PathBuf>,
+    /// False when the backend lost events (queue overflow, rescan): `paths` may then
+    /// miss changes, and the builder must look at every file.
+    pub lossy: bool,
 }
 
 impl Change {
@@ -59,6 +67,7 @@ impl Change {
         self.content |= other.content;
         self.theme |= other.theme;
         self.config |= other.config;
+        self.lossy |= other.lossy;
         self.paths.extend(other.paths);
     }
 }
@@ -138,29 +147,29 @@ pub fn is_ignored_name(path: &Path, root: &Path) -> bool {
 }
 
 enum Backend {
-    Native(Debouncer<RecommendedWatcher, FileIdMap>),
-    Poll(Debouncer<PollWatcher, NoCache>),
+    Native(RecommendedWatcher),
+    Poll(PollWatcher),
 }
 
 impl Backend {
     fn watch(&mut self, path: &Path, mode: RecursiveMode) -> notify::Result<()> {
         match self {
-            Backend::Native(d) => d.watch(path, mode),
-            Backend::Poll(d) => d.watch(path, mode),
+            Backend::Native(w) => w.watch(path, mode),
+            Backend::Poll(w) => w.watch(path, mode),
         }
     }
 
     fn unwatch(&mut self, path: &Path) {
         let _ = match self {
-            Backend::Native(d) => d.unwatch(path),
-            Backend::Poll(d) => d.unwatch(path),
+            Backend::Native(w) => w.unwatch(path),
+            Backend::Poll(w) => w.unwatch(path),
         };
     }
 }
 
 pub struct Watcher {
     backend: Backend,
-    events: Receiver<DebounceEventResult>,
+    events: Receiver<notify::Result<Event>>,
     targets: Targets,
     watched: HashSet<PathBuf>,
 }
@@ -172,12 +181,9 @@ impl Watcher {
         let (tx, events) = channel();
         let backend = if poll {
             let cfg = notify::Config::default().with_poll_interval(POLL_INTERVAL);
-            Backend::Poll(new_debouncer_opt(DEBOUNCE, Some(TICK), tx, NoCache, cfg).map_err(|e| e.to_string())?)
+            Backend::Poll(PollWatcher::new(tx, cfg).map_err(|e| e.to_string())?)
         } else {
-            let cfg = notify::Config::default();
-            Backend::Native(
-                new_debouncer_opt(DEBOUNCE, Some(TICK), tx, FileIdMap::new(), cfg).map_err(|e| e.to_string())?,
-            )
+            Backend::Native(RecommendedWatcher::new(tx, notify::Config::default()).map_err(|e| e.to_string())?)
         };
         let mut watcher = Watcher { backend, events, targets: Targets::of(config), watched: HashSet::new() };
         watcher.refresh_watches()?;
@@ -217,55 +223,77 @@ impl Watcher {
     }
 
     /// Blocks until a relevant change arrives (or `timeout` passes: `None`), then
-    /// gathers every burst already queued behind it.
+    /// gathers events until [`QUIET`] passes without a relevant one (at most
+    /// [`MAX_BURST`]). No thread ticks while nothing happens.
     pub fn next_change(&mut self, timeout: Duration) -> Result<Option<Change>, String> {
-        let first = match self.events.recv_timeout(timeout) {
-            Ok(batch) => batch,
-            Err(RecvTimeoutError::Timeout) => return Ok(None),
-            Err(RecvTimeoutError::Disconnected) => return Err("the file watcher stopped".into()),
+        let deadline = Instant::now() + timeout;
+        let mut change = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(event) => {
+                    let change = self.classify(event);
+                    if !change.is_empty() {
+                        break change;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => return Ok(None),
+                Err(RecvTimeoutError::Disconnected) => return Err("the file watcher stopped".into()),
+            }
         };
-        let mut change = self.classify_batch(first);
-        while let Ok(more) = self.events.try_recv() {
-            change.absorb(self.classify_batch(more));
+        let burst_end = Instant::now() + MAX_BURST;
+        let mut quiet_until = Instant::now() + QUIET;
+        loop {
+            let wait = quiet_until.min(burst_end).saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(wait) {
+                Ok(event) => {
+                    let more = self.classify(event);
+                    if !more.is_empty() {
+                        quiet_until = Instant::now() + QUIET;
+                        change.absorb(more);
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return Err("the file watcher stopped".into()),
+            }
         }
         self.refresh_watches()?;
-        Ok((!change.is_empty()).then_some(change))
+        Ok(Some(change))
     }
 
-    fn classify_batch(&mut self, batch: DebounceEventResult) -> Change {
+    fn classify(&mut self, event: notify::Result<Event>) -> Change {
         let mut change = Change::default();
-        let events = match batch {
-            Ok(events) => events,
+        let event = match event {
+            Ok(event) => event,
             Err(_) => {
                 // The backend lost track (queue overflow, a watched folder gone): treat
-                // everything as changed; the builder re-checks every file's stamp.
+                // everything as changed; the builder re-checks every file.
                 change.content = true;
                 change.theme = true;
+                change.lossy = true;
                 return change;
             }
         };
-        for event in events {
-            if event.need_rescan() {
-                change.content = true;
-                change.theme = true;
+        if event.need_rescan() {
+            change.content = true;
+            change.theme = true;
+            change.lossy = true;
+        }
+        if matches!(event.kind, EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_))) {
+            return change;
+        }
+        for path in &event.paths {
+            if matches!(event.kind, EventKind::Remove(_)) && self.watched.contains(path) {
+                // A watched folder itself went away; inotify drops the watch with it.
+                self.backend.unwatch(path);
+                self.watched.remove(path);
             }
-            if matches!(event.kind, EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_))) {
-                continue;
+            match self.targets.classify(path) {
+                Some(Area::Content) => change.content = true,
+                Some(Area::Theme) => change.theme = true,
+                Some(Area::Config) => change.config = true,
+                None => continue,
             }
-            for path in &event.paths {
-                if matches!(event.kind, EventKind::Remove(_)) && self.watched.contains(path) {
-                    // A watched folder itself went away; inotify drops the watch with it.
-                    self.backend.unwatch(path);
-                    self.watched.remove(path);
-                }
-                match self.targets.classify(path) {
-                    Some(Area::Content) => change.content = true,
-                    Some(Area::Theme) => change.theme = true,
-                    Some(Area::Config) => change.config = true,
-                    None => continue,
-                }
-                change.paths.insert(path.clone());
-            }
+            change.paths.insert(path.clone());
         }
         change
     }

@@ -11,10 +11,12 @@ use super::context::{incoming_label, outgoing_label, DiagView, LinkGroup, LinkVi
 use super::{Builder, Needs};
 use crate::diag::Diagnostic;
 use crate::links::Link;
-use crate::model::{MetaField, Relation, TocEntry};
+use crate::model::{Doc, MetaField, Relation, TocEntry};
 use crate::urls;
 use serde::Serialize;
+use std::collections::hash_map::DefaultHasher;
 use std::collections::BTreeSet;
+use std::hash::{Hash, Hasher};
 
 /// Metadata keys the card shows in its own rows (or that are relations, listed elsewhere),
 /// so they are not repeated among the other fields.
@@ -156,6 +158,45 @@ pub fn render(builder: &Builder, pos: usize) -> Option<(String, Result<String, D
     Some((page, html))
 }
 
+/// What a page shows of another doc it links to or is linked from (and, for its own
+/// page, the card's main rows): id, title, kind, status, authors, dates and path.
+pub fn listing_signature(doc: &Doc) -> u64 {
+    let mut h = DefaultHasher::new();
+    (&doc.id, doc.numbered, &doc.kind, &doc.title, &doc.status, &doc.status_raw).hash(&mut h);
+    (&doc.authors, &doc.created, &doc.updated, &doc.source).hash(&mut h);
+    h.finish()
+}
+
+/// Hash of everything [`render`] reads for the doc at `pos`, given `common` (the hash of
+/// what every page shares: config, theme, asset names, status pages), `signatures`
+/// ([`listing_signature`] of every doc, by position) and `render_key` (equal only when
+/// the doc's `RenderedDoc` is). Equal keys, equal page bytes: keep it in step with
+/// [`render`]. The position itself is part of it, since the neighbourhood graph names
+/// its nodes by position.
+pub fn input_key(builder: &Builder, pos: usize, signatures: &[u64], render_key: u64, common: u64) -> u64 {
+    let mut h = DefaultHasher::new();
+    (common, pos, render_key).hash(&mut h);
+    let portal = &builder.portal;
+    let Some(doc) = portal.doc(pos) else { return h.finish() };
+    (signatures.get(pos), &doc.reviewers, &doc.version, doc.fields.len()).hash(&mut h);
+    for f in &doc.fields {
+        (&f.key, &f.label, &f.value, f.line).hash(&mut h);
+    }
+    portal.diagnostics_of(doc).hash(&mut h);
+    let outgoing = portal.graph.outgoing.get(pos).map(Vec::as_slice).unwrap_or_default();
+    outgoing.len().hash(&mut h);
+    for l in outgoing {
+        (l.relation, &l.written, l.target, &l.anchor, l.line, l.declared).hash(&mut h);
+        l.target.map(|t| signatures.get(t)).hash(&mut h);
+    }
+    let incoming = portal.graph.incoming.get(pos).map(Vec::as_slice).unwrap_or_default();
+    incoming.len().hash(&mut h);
+    for b in incoming {
+        (b.relation, b.from, signatures.get(b.from)).hash(&mut h);
+    }
+    h.finish()
+}
+
 fn is_card_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase().replace([' ', '-'], "_");
     CARD_KEYS.contains(&k.as_str()) || k.starts_with("related") || k.starts_with("supersede") || k == "replaces"
@@ -258,7 +299,7 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::links::{Backlink, LinkGraph};
-    use crate::model::{Doc, RenderedDoc};
+    use crate::model::RenderedDoc;
     use crate::site::{Site, SiteInput};
     use scraper::{Html, Selector};
     use std::path::Path;

@@ -22,6 +22,7 @@ pub mod context;
 pub mod doc_page;
 pub mod docs_json;
 pub mod pages;
+pub mod reuse;
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
@@ -60,44 +61,55 @@ pub fn build(input: &SiteInput) -> (Site, Vec<Diagnostic>) {
         Ok(t) => t,
         Err(d) => return (site, vec![d]),
     };
-    let mut assets = BTreeMap::new();
-    for (rel, bytes) in input.theme.assets() {
-        let path = format!("assets/{}", hashed_name(rel, bytes));
-        assets.insert(rel.to_string(), path.clone());
-        site.files.insert(path, bytes.to_vec());
-    }
-    let builder = Builder {
-        config: input.config,
-        tera,
-        assets,
-        portal: Portal::new(input.index, input.graph, input.diagnostics),
-        rendered: input.rendered,
-    };
+    let (assets, asset_files) = asset_files(input.theme);
+    site.files.extend(asset_files);
+    let builder = Builder::new(input, &tera, assets);
 
     let doc_pages: Vec<(String, Result<String, Diagnostic>)> =
         (0..input.index.len()).into_par_iter().filter_map(|pos| doc_page::render(&builder, pos)).collect();
     let mut diags = Vec::new();
-    let mut add = |path: String, result: Result<String, Diagnostic>| match result {
-        Ok(html) => {
-            site.files.insert(path, html.into_bytes());
-        }
-        Err(d) => diags.push(d),
-    };
-    for (path, result) in doc_pages {
-        add(path, result);
-    }
-    for (path, result) in pages::render_all(&builder) {
-        add(path, result);
-    }
+    add_pages(&mut site, &mut diags, doc_pages);
+    add_pages(&mut site, &mut diags, pages::render_all(&builder));
     site.files.extend(crate::search::build(input.index, input.rendered, input.config));
     site.files.insert("docs.json".into(), docs_json::render(input.index, input.graph, input.diagnostics, input.config));
     (site, diags)
 }
 
+/// Logical asset path (relative to `assets/`) → site path of its content-hashed copy.
+type AssetNames = BTreeMap<String, String>;
+
+/// The theme's assets under content-hashed names: their names, and the files.
+fn asset_files(theme: &Theme) -> (AssetNames, Vec<(String, Vec<u8>)>) {
+    let mut assets = BTreeMap::new();
+    let mut files = Vec::new();
+    for (rel, bytes) in theme.assets() {
+        let path = format!("assets/{}", hashed_name(rel, bytes));
+        assets.insert(rel.to_string(), path.clone());
+        files.push((path, bytes.to_vec()));
+    }
+    (assets, files)
+}
+
+/// Adds rendered pages to the site; a template error becomes a diagnostic instead.
+fn add_pages(
+    site: &mut Site,
+    diags: &mut Vec<Diagnostic>,
+    pages: impl IntoIterator<Item = (String, Result<String, Diagnostic>)>,
+) {
+    for (path, result) in pages {
+        match result {
+            Ok(html) => {
+                site.files.insert(path, html.into_bytes());
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+}
+
 /// Shared by every page of one build: compiled templates, asset names, portal facts.
 pub struct Builder<'a> {
     pub config: &'a Config,
-    pub tera: tera::Tera,
+    pub tera: &'a tera::Tera,
     /// Logical asset path (relative to `assets/`) → site path of its hashed copy.
     pub assets: BTreeMap<String, String>,
     pub portal: Portal<'a>,
@@ -142,6 +154,16 @@ pub struct Shell<'a> {
 }
 
 impl<'a> Builder<'a> {
+    fn new(input: &SiteInput<'a>, tera: &'a tera::Tera, assets: BTreeMap<String, String>) -> Builder<'a> {
+        Builder {
+            config: input.config,
+            tera,
+            assets,
+            portal: Portal::new(input.index, input.graph, input.diagnostics),
+            rendered: input.rendered,
+        }
+    }
+
     /// The shell of the page at site path `page`, with every href relative to it.
     pub fn shell(&'a self, page: &'a str, section: &'static str, needs: Needs) -> Shell<'a> {
         self.shell_with(page, section, needs, |to| urls::href(page, to), urls::root_prefix(page))

@@ -1,0 +1,330 @@
+//! The site stage of an incremental rebuild (`serve`): the same files as
+//! [`super::build`], byte for byte, but a doc page whose inputs did not change since the
+//! previous build is taken from that build instead of going through tera again.
+//!
+//! In: this build's [`SiteInput`], one render key per doc, and the [`Previous`] build
+//! (its site and the [`Memo`] of what its pages were made from). Out: a [`Rebuilt`]:
+//! the whole new site, the memo for next time, which files were carried over
+//! unchanged, and what is left of the previous site, for the writer to compare with.
+//!
+//! A doc page's key ([`doc_page::input_key`]) hashes everything its template context
+//! is made of: the doc, its position, its rendered article, its diagnostics, and the
+//! listing fields (id, title, status, path, …) of every doc it links to or is linked
+//! from. The portal-wide pages (dashboard, docs table, status pages, graph, 404) and
+//! `docs.json` share one key over what they read of every doc (metadata, links and
+//! diagnostics, not bodies), so a body edit leaves them alone. The search files are
+//! always rebuilt, but from each doc's terms (`search::DocTerms`), which are kept
+//! between builds and made afresh only for docs whose render key or listing changed. A doc page is reused only when its key is equal, the previous site has its file,
+//! and no other doc or other part of the site writes to the same path (a later part
+//! overwrites an earlier one in a clean build, and must here too).
+//!
+//! The caller vouches for what the keys cannot see: `salt` must change whenever the
+//! config or the theme does, and equal render keys must mean equal `RenderedDoc`s.
+
+use super::{asset_files, doc_page, docs_json, pages, Builder, Site, SiteInput};
+use crate::diag::Diagnostic;
+use crate::model::RenderedDoc;
+use crate::{search, urls};
+use rayon::prelude::*;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::time::{Duration, Instant};
+
+/// What the pages of one build were made from.
+#[derive(Default)]
+pub struct Memo {
+    salt: u64,
+    /// The theme's templates, compiled once per salt.
+    tera: Option<tera::Tera>,
+    /// Logical asset path → site path (content-hashed), valid for `salt`.
+    assets: BTreeMap<String, String>,
+    /// Site path of each doc page → its input key.
+    doc_pages: HashMap<String, u64>,
+    /// The key of the portal-wide pages and docs.json, and their paths.
+    portal: Option<(u64, Vec<String>)>,
+    /// Each doc's search terms by source path, with the key they were made under.
+    search_terms: HashMap<String, (u64, search::DocTerms)>,
+    /// Files the caller adds after this stage from no more than the portal key covers
+    /// (`publish::extras`), so they can be carried over with the portal pages. The
+    /// caller fills it when it makes them; it is kept while the portal pages are.
+    pub extras: Vec<String>,
+}
+
+/// The build before this one, exactly as it was written to disk.
+pub struct Previous {
+    pub site: Site,
+    pub memo: Memo,
+}
+
+/// What the caller knows beyond the [`SiteInput`].
+pub struct Reuse<'a> {
+    /// Changes whenever the config or the theme does.
+    pub salt: u64,
+    /// One per doc (positions of `index.docs`); equal only when the `RenderedDoc` is.
+    pub render_keys: &'a [u64],
+    pub previous: Option<Previous>,
+}
+
+pub struct Rebuilt {
+    pub site: Site,
+    pub diagnostics: Vec<Diagnostic>,
+    pub memo: Memo,
+    /// Files moved over from the previous site: same path, same bytes.
+    pub reused: HashSet<String>,
+    /// The previous site's other files, for comparing against.
+    pub leftover: Site,
+    /// Doc pages that went through tera.
+    pub rendered_pages: usize,
+    /// The portal-wide pages were carried over: nothing they read changed.
+    pub portal_carried: bool,
+    /// How long each part took, in order (for `DOCPORTAL_TRACE`).
+    pub phases: Vec<(&'static str, Duration)>,
+}
+
+/// Builds the site, reusing the previous build's doc pages wherever their keys allow.
+pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
+    let Reuse { salt, render_keys, previous } = reuse;
+    let mut phases = Vec::new();
+    let mut last = Instant::now();
+    let mut mark = |name: &'static str| {
+        let now = Instant::now();
+        phases.push((name, now - last));
+        last = now;
+    };
+    let (mut old, memo) = match previous {
+        Some(p) if p.memo.salt == salt => (p.site, p.memo),
+        Some(p) => (p.site, Memo::default()),
+        None => (Site::default(), Memo::default()),
+    };
+    let tera = match memo.tera.filter(|_| memo.salt == salt) {
+        Some(t) => t,
+        None => match input.theme.tera() {
+            Ok(t) => t,
+            Err(d) => {
+                return Rebuilt {
+                    site: Site::default(),
+                    diagnostics: vec![d],
+                    memo: Memo::default(),
+                    reused: HashSet::new(),
+                    leftover: old,
+                    rendered_pages: 0,
+                    portal_carried: false,
+                    phases: Vec::new(),
+                }
+            }
+        },
+    };
+    let mut reused = HashSet::new();
+    let mut site = Site::default();
+
+    // Assets: same salt, same theme, same hashed names and bytes.
+    let carried_assets =
+        memo.salt == salt && !memo.assets.is_empty() && memo.assets.values().all(|path| old.files.contains_key(path));
+    let assets = if carried_assets {
+        for path in memo.assets.values() {
+            if let Some(bytes) = old.files.remove(path) {
+                site.files.insert(path.clone(), bytes);
+                reused.insert(path.clone());
+            }
+        }
+        memo.assets
+    } else {
+        let (assets, files) = asset_files(input.theme);
+        site.files.extend(files);
+        assets
+    };
+    let builder = Builder::new(input, &tera, assets);
+    mark("site: theme+assets");
+
+    let docs = &input.index.docs;
+    let signatures: Vec<u64> = docs.par_iter().map(doc_page::listing_signature).collect();
+    let common = hash_of(&(salt, &builder.portal.status_pages, &builder.assets));
+
+    // The portal-wide pages and docs.json: all carried over, or all made afresh. Made
+    // before the doc pages so their paths are known.
+    let portal_key = portal_key(input, &signatures, common);
+    let carried_portal = memo
+        .portal
+        .filter(|(key, paths)| *key == portal_key && paths.iter().all(|p| old.files.contains_key(p)))
+        .map(|(_, paths)| paths);
+    let portal_carried = carried_portal.is_some();
+    let (portal_files, portal_memo) = match carried_portal {
+        Some(paths) => {
+            let files: Vec<(String, Vec<u8>)> =
+                paths.iter().filter_map(|p| old.files.remove(p).map(|bytes| (p.clone(), bytes))).collect();
+            (files.into_iter().map(|(p, b)| (p, Ok(b))).collect::<Vec<_>>(), Some((portal_key, paths)))
+        }
+        None => {
+            let mut files: Vec<(String, Result<Vec<u8>, Diagnostic>)> =
+                pages::render_all(&builder).into_iter().map(|(p, r)| (p, r.map(String::into_bytes))).collect();
+            files.push(("docs.json".into(), Ok(docs_json::render(input.index, input.graph, input.diagnostics, input.config))));
+            // Remembered only when every page rendered: a template error must be reported again.
+            let memo = files
+                .iter()
+                .all(|(_, r)| r.is_ok())
+                .then(|| (portal_key, files.iter().map(|(p, _)| p.clone()).collect()));
+            (files, memo)
+        }
+    };
+    mark("site: portal pages");
+    // Search: every doc's terms come from the memo unless its render key or listing
+    // changed; the files themselves are always rebuilt from all of them.
+    let mut old_terms = memo.search_terms;
+    let search_keys: Vec<u64> =
+        (0..docs.len()).map(|pos| hash_of(&(render_keys.get(pos), signatures.get(pos)))).collect();
+    let carried: Vec<Option<search::DocTerms>> = docs
+        .iter()
+        .zip(&search_keys)
+        .map(|(doc, key)| match old_terms.remove(&doc.source) {
+            Some((k, terms)) if k == *key && render_keys.len() == docs.len() => Some(terms),
+            _ => None,
+        })
+        .collect();
+    let fallback = RenderedDoc::default();
+    let terms: Vec<search::DocTerms> = carried
+        .into_par_iter()
+        .enumerate()
+        .map(|(pos, carried)| {
+            carried.unwrap_or_else(|| {
+                let rendered = input.rendered.get(pos).unwrap_or(&fallback);
+                search::analyse_doc(&docs[pos], rendered, input.config)
+            })
+        })
+        .collect();
+    let search = search::build_from(input.index, &terms.iter().collect::<Vec<_>>(), input.config);
+    let search_terms: HashMap<String, (u64, search::DocTerms)> =
+        docs.iter().zip(search_keys).zip(terms).map(|((doc, key), terms)| (doc.source.clone(), (key, terms))).collect();
+    mark("site: search");
+    let mut taken: HashSet<&str> = site.files.keys().map(String::as_str).collect();
+    taken.extend(portal_files.iter().map(|(p, _)| p.as_str()));
+    taken.extend(search.keys().map(String::as_str));
+
+    let paths: Vec<String> = docs.iter().map(|d| urls::page_path(&d.source)).collect();
+    let mut doc_count: HashMap<&str, usize> = HashMap::new();
+    for p in &paths {
+        *doc_count.entry(p.as_str()).or_default() += 1;
+    }
+    let keys: Vec<u64> = (0..docs.len())
+        .into_par_iter()
+        .map(|pos| {
+            let render_key = render_keys.get(pos).copied().unwrap_or_else(|| hash_of(&(u64::MAX, pos)));
+            doc_page::input_key(&builder, pos, &signatures, render_key, common)
+        })
+        .collect();
+    mark("site: page keys");
+    // Pages at a path no other doc and no other part of the site writes: only their
+    // keys are remembered, only they are ever reused.
+    let sole: Vec<bool> =
+        paths.iter().map(|p| doc_count.get(p.as_str()) == Some(&1) && !taken.contains(p.as_str())).collect();
+    drop(taken);
+    let reusable: Vec<bool> = (0..docs.len())
+        .map(|pos| {
+            sole[pos] && memo.doc_pages.get(&paths[pos]) == Some(&keys[pos]) && old.files.contains_key(&paths[pos])
+        })
+        .collect();
+    let fresh: Vec<(String, Result<String, Diagnostic>)> = (0..docs.len())
+        .into_par_iter()
+        .filter(|&pos| !reusable[pos])
+        .filter_map(|pos| doc_page::render(&builder, pos))
+        .collect();
+    let rendered_pages = fresh.len();
+    mark("site: doc pages");
+
+    let mut doc_pages = HashMap::with_capacity(docs.len());
+    for (pos, path) in paths.into_iter().enumerate() {
+        if reusable[pos] {
+            if let Some(bytes) = old.files.remove(&path) {
+                site.files.insert(path.clone(), bytes);
+                reused.insert(path.clone());
+            }
+        }
+        if sole[pos] {
+            doc_pages.insert(path, keys[pos]);
+        }
+    }
+    // Same order as a clean build, so a later part overwrites an earlier one alike.
+    let mut diagnostics = Vec::new();
+    for (path, result) in fresh {
+        match result {
+            Ok(html) => {
+                reused.remove(&path);
+                site.files.insert(path, html.into_bytes());
+            }
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    for (path, result) in portal_files {
+        match result {
+            Ok(bytes) => {
+                if portal_carried {
+                    reused.insert(path.clone());
+                } else {
+                    reused.remove(&path);
+                }
+                site.files.insert(path, bytes);
+            }
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    for path in search.keys() {
+        reused.remove(path);
+    }
+    site.files.extend(search);
+    let assets = builder.assets;
+    mark("site: assemble");
+    Rebuilt {
+        site,
+        diagnostics,
+        memo: Memo {
+            salt,
+            tera: Some(tera),
+            assets,
+            doc_pages,
+            portal: portal_memo,
+            search_terms,
+            extras: if portal_carried { memo.extras } else { Vec::new() },
+        },
+        reused,
+        leftover: old,
+        rendered_pages,
+        portal_carried,
+        phases,
+    }
+}
+
+/// Hash of everything the portal-wide pages and docs.json read: every doc's metadata
+/// (not its body), the whole link graph, every diagnostic, and `common`.
+fn portal_key(input: &SiteInput, signatures: &[u64], common: u64) -> u64 {
+    let docs: Vec<u64> = input
+        .index
+        .docs
+        .par_iter()
+        .enumerate()
+        .map(|(pos, doc)| {
+            let mut h = DefaultHasher::new();
+            (signatures.get(pos), &doc.reviewers, &doc.version, doc.fields.len()).hash(&mut h);
+            for f in &doc.fields {
+                (&f.key, &f.label, &f.value, f.line).hash(&mut h);
+            }
+            let outgoing = input.graph.outgoing.get(pos).map(Vec::as_slice).unwrap_or_default();
+            outgoing.len().hash(&mut h);
+            for l in outgoing {
+                (l.relation, &l.written, l.target, &l.anchor, l.line, l.declared).hash(&mut h);
+            }
+            let incoming = input.graph.incoming.get(pos).map(Vec::as_slice).unwrap_or_default();
+            incoming.len().hash(&mut h);
+            for b in incoming {
+                (b.relation, b.from).hash(&mut h);
+            }
+            h.finish()
+        })
+        .collect();
+    hash_of(&(common, docs, input.diagnostics))
+}
+
+fn hash_of(value: &impl Hash) -> u64 {
+    let mut h = DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
