@@ -68,7 +68,7 @@ const SECTION_CHARS: usize = 36;
 const EXCERPT_CHARS: usize = 180;
 const MAX_SECTIONS: usize = 8;
 /// From this many docs on, a term found in more than half of them keeps only its
-/// title, heading and id postings (see [`encode_postings`]). Below it the whole index
+/// title, heading and id postings, or fewer (see [`encode_postings`]). Below it the whole index
 /// is small, and every posting is kept.
 pub const PRUNE_MIN_DOCS: usize = 500;
 
@@ -218,14 +218,22 @@ const PLAIN_PAYLOAD: u8 = 8;
 ///
 /// The header is `2 × count` when every posting is listed. A term in more than half
 /// of a large portal's docs ranks almost nothing by its body occurrences, yet would
-/// cost every query that names it a posting per doc; it keeps only the docs with the
-/// term in their title, a heading or the id, and the header is `2 × listed + 1`
-/// followed by the true doc count (for the idf).
+/// cost every query that names it a posting per doc: it keeps only the docs with the
+/// term in their title, a heading or the id — or, when that is still more than half
+/// (a heading every template has), in their title or id. The header is then
+/// `2 × listed + 1` followed by the true doc count (for the idf).
 fn encode_postings(postings: &[(u32, u8)], doc_count: usize) -> String {
-    let prune = doc_count >= PRUNE_MIN_DOCS && postings.len() * 2 > doc_count;
+    let common = |n: usize| doc_count >= PRUNE_MIN_DOCS && n * 2 > doc_count;
+    let keep = if !common(postings.len()) {
+        None
+    } else if common(postings.iter().filter(|p| p.1 & (IN_TITLE | IN_HEADING | IN_ID) != 0).count()) {
+        Some(IN_TITLE | IN_ID)
+    } else {
+        Some(IN_TITLE | IN_HEADING | IN_ID)
+    };
+    let listed = |&&(_, payload): &&(u32, u8)| keep.is_none_or(|flags| payload & flags != 0);
     let mut out = String::with_capacity(postings.len() * 2);
-    let listed = |&&(_, payload): &&(u32, u8)| !prune || payload & (IN_TITLE | IN_HEADING | IN_ID) != 0;
-    if prune {
+    if keep.is_some() {
         encode::push_number(&mut out, postings.iter().filter(listed).count() as u32 * 2 + 1);
         encode::push_number(&mut out, postings.len() as u32);
     } else {
@@ -400,6 +408,65 @@ mod tests {
         assert_eq!(trim_to_word("alpha beta gamma", 12), "alpha beta…");
         assert_eq!(trim_to_word("short", 12), "short");
         assert_eq!(trim_to_word("ééééééé", 3), "ééé…");
+    }
+
+    /// Decodes a postings string: (listed docs with payloads, true doc count).
+    fn decode_postings(s: &str) -> (Vec<(u32, u8)>, u32) {
+        let mut numbers = Vec::new();
+        let mut acc = 0;
+        for c in s.chars() {
+            let i = encode::ALPHABET.find(c).expect("alphabet char") as u32;
+            if i >= encode::LAST_BASE {
+                acc = acc * encode::MORE_BASE + (i - encode::LAST_BASE);
+            } else {
+                numbers.push(acc * encode::LAST_BASE + i);
+                acc = 0;
+            }
+        }
+        let mut it = numbers.into_iter();
+        let header = it.next().expect("header");
+        let df = if header & 1 == 1 { it.next().expect("true count") } else { header / 2 };
+        let (mut out, mut next) = (Vec::new(), 0);
+        for _ in 0..header / 2 {
+            let v = it.next().expect("gap");
+            let doc = next + v / 2;
+            let payload = if v & 1 == 1 { it.next().expect("payload") as u8 } else { PLAIN_PAYLOAD };
+            out.push((doc, payload));
+            next = doc + 1;
+        }
+        assert!(it.next().is_none(), "nothing after the postings");
+        (out, df)
+    }
+
+    #[test]
+    fn common_terms_keep_title_heading_and_id_postings_in_large_portals() {
+        let n = PRUNE_MIN_DOCS as u32;
+        // In every doc's body; in the title of doc 3 and a heading of doc 7.
+        let everywhere: Vec<(u32, u8)> = (0..n)
+            .map(|d| {
+                (
+                    d,
+                    PLAIN_PAYLOAD
+                        | if d == 3 {
+                            IN_TITLE
+                        } else if d == 7 {
+                            IN_HEADING
+                        } else {
+                            0
+                        },
+                )
+            })
+            .collect();
+        assert_eq!(decode_postings(&encode_postings(&everywhere, n as usize)), (vec![(3, 9), (7, 10)], n));
+        // The same list in a small portal is kept whole.
+        let small: Vec<(u32, u8)> = everywhere.iter().copied().take(100).collect();
+        assert_eq!(decode_postings(&encode_postings(&small, 100)), (small.clone(), 100));
+        // A heading in every doc: only the title and id postings stay.
+        let heading: Vec<(u32, u8)> = (0..n).map(|d| (d, if d == 5 { IN_ID } else { IN_HEADING })).collect();
+        assert_eq!(decode_postings(&encode_postings(&heading, n as usize)), (vec![(5, IN_ID)], n));
+        // A term in under half the docs is kept whole.
+        let rare: Vec<(u32, u8)> = (0..n / 2).map(|d| (d * 2, PLAIN_PAYLOAD)).collect();
+        assert_eq!(decode_postings(&encode_postings(&rare, n as usize)), (rare.clone(), n / 2));
     }
 
     #[test]
