@@ -197,14 +197,19 @@ fn main() {
         100.0 * search_cpu / build_cpu.max(1e-9)
     );
 
+    // `search/t3.<hash>.js` is a shard, `search/table.<hash>.js` is not.
     let size = |prefix: &str| -> (usize, usize, usize) {
-        let sizes: Vec<usize> = files.iter().filter(|(p, _)| p.starts_with(prefix)).map(|(_, b)| b.len()).collect();
+        let of_kind = |p: &str| {
+            p.strip_prefix(prefix)
+                .is_some_and(|rest| prefix.ends_with(".") || rest.starts_with(|c: char| c.is_ascii_digit()))
+        };
+        let sizes: Vec<usize> = files.iter().filter(|(p, _)| of_kind(p)).map(|(_, b)| b.len()).collect();
         (sizes.len(), sizes.iter().sum(), sizes.iter().copied().max().unwrap_or(0))
     };
     println!("search files: {} ({:.1} MB)", files.len(), files.values().map(Vec::len).sum::<usize>() as f64 / 1e6);
     for (label, prefix) in [
-        ("manifest", "search/manifest"),
-        ("doc table", "search/table"),
+        ("manifest", "search/manifest."),
+        ("doc table", "search/table."),
         ("term shards", "search/t"),
         ("doc groups", "search/g"),
     ] {
