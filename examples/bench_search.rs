@@ -164,6 +164,17 @@ fn generate(root: &Path, docs: usize) -> std::io::Result<u64> {
     Ok(total)
 }
 
+/// CPU time (user + system, all threads) this process has used, from `/proc/self/stat`;
+/// on a shared machine it tells a stage's cost better than wall time. 0 where unknown.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at its closing paren.
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 (1-based, counting pid and comm), in 1/100 s.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn main() {
     let docs: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(10_000);
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -172,25 +183,33 @@ fn main() {
     println!("generated {docs} docs, {:.1} MB of Markdown, in {:.1?}", markdown as f64 / 1e6, t.elapsed());
 
     let (config, _) = docportal::config::load(tmp.path()).expect("config");
-    let t = Instant::now();
+    let (t, cpu) = (Instant::now(), cpu_seconds());
     let built = docportal::pipeline::build(&config).expect("build");
-    let build_time = t.elapsed();
-    let t = Instant::now();
+    let (build_time, build_cpu) = (t.elapsed(), cpu_seconds() - cpu);
+    let (t, cpu) = (Instant::now(), cpu_seconds());
     let files = docportal::search::build(&built.checked.index, &built.rendered, &config);
-    let search_time = t.elapsed();
+    let (search_time, search_cpu) = (t.elapsed(), cpu_seconds() - cpu);
+    // The whole build already contains one index build; the share is of that whole.
     println!(
-        "whole build {build_time:.2?}; search index alone {search_time:.2?} = {:.1}% of the build",
-        100.0 * search_time.as_secs_f64() / build_time.as_secs_f64()
+        "whole build {build_time:.2?} wall, {build_cpu:.2}s CPU; search index alone {search_time:.2?} wall, \
+         {search_cpu:.2}s CPU = {:.1}% of the build's wall time, {:.1}% of its CPU time",
+        100.0 * search_time.as_secs_f64() / build_time.as_secs_f64(),
+        100.0 * search_cpu / build_cpu.max(1e-9)
     );
 
+    // `search/t3.<hash>.js` is a shard, `search/table.<hash>.js` is not.
     let size = |prefix: &str| -> (usize, usize, usize) {
-        let sizes: Vec<usize> = files.iter().filter(|(p, _)| p.starts_with(prefix)).map(|(_, b)| b.len()).collect();
+        let of_kind = |p: &str| {
+            p.strip_prefix(prefix)
+                .is_some_and(|rest| prefix.ends_with(".") || rest.starts_with(|c: char| c.is_ascii_digit()))
+        };
+        let sizes: Vec<usize> = files.iter().filter(|(p, _)| of_kind(p)).map(|(_, b)| b.len()).collect();
         (sizes.len(), sizes.iter().sum(), sizes.iter().copied().max().unwrap_or(0))
     };
     println!("search files: {} ({:.1} MB)", files.len(), files.values().map(Vec::len).sum::<usize>() as f64 / 1e6);
     for (label, prefix) in [
-        ("manifest", "search/manifest"),
-        ("doc table", "search/table"),
+        ("manifest", "search/manifest."),
+        ("doc table", "search/table."),
         ("term shards", "search/t"),
         ("doc groups", "search/g"),
     ] {

@@ -109,12 +109,12 @@ fn search_files_keep_script_titles_inert() {
     for file in walk(&site.join("search")) {
         let text = std::fs::read_to_string(&file).expect("readable");
         assert!(!text.contains('<') && !text.contains('>'), "{} has raw markup characters", file.display());
-        // The call's argument list is JSON; the title must come back unchanged.
+        // The call's argument list is JSON (number, headings, docs); the title must come
+        // back unchanged.
         if let Some(args) = text.strip_prefix("docportalSearch.group(") {
             let args = args.trim_end().trim_end_matches(';').trim_end_matches(')');
-            let json = args.split_once(',').map(|(_, rest)| rest).expect("group number then data");
-            let value: serde_json::Value = serde_json::from_str(json).expect("group data is JSON");
-            saw_title |= value.as_array().expect("array").iter().any(|doc| {
+            let value: serde_json::Value = serde_json::from_str(&format!("[{args}]")).expect("group data is JSON");
+            saw_title |= value[2].as_array().expect("docs array").iter().any(|doc| {
                 doc[1].as_str().is_some_and(|t| t.ends_with(r#"<script>alert("x")</script> & "quotes" in titles"#))
             });
         }
@@ -130,7 +130,11 @@ fn synthetic_doc(n: usize, words: &[String]) -> (Doc, RenderedDoc) {
         id: id.clone(),
         numbered: true,
         kind: Some(if n % 2 == 0 { "ADR" } else { "TRD" }.into()),
-        title: format!("Decision {} {}", words[n % words.len()], words[(n * 7) % words.len()]),
+        title: if n == 7 {
+            "Decision everywhere".into()
+        } else {
+            format!("Decision {} {}", words[n % words.len()], words[(n * 7) % words.len()])
+        },
         status: Some(statuses[n % 3].into()),
         status_raw: None,
         authors: vec![format!("Author {}", n % 5)],
@@ -143,7 +147,8 @@ fn synthetic_doc(n: usize, words: &[String]) -> (Doc, RenderedDoc) {
         body: String::new(),
         diagnostics: vec![],
     };
-    // A deterministic spread of vocabulary, plus one word only doc 42 has.
+    // A deterministic spread of vocabulary, one word every doc has, and one word only
+    // doc 42 has.
     let mut state = n as u64 * 2_654_435_761 + 1;
     let mut text: Vec<&str> = (0..300)
         .map(|_| {
@@ -151,6 +156,7 @@ fn synthetic_doc(n: usize, words: &[String]) -> (Doc, RenderedDoc) {
             words[(state >> 33) as usize % words.len()].as_str()
         })
         .collect();
+    text.push("everywhere");
     if n == 42 {
         text.push("quixotic");
     }
@@ -158,14 +164,15 @@ fn synthetic_doc(n: usize, words: &[String]) -> (Doc, RenderedDoc) {
 }
 
 #[test]
-fn a_query_loads_only_the_shards_of_its_terms() {
+fn a_query_loads_only_the_shards_of_its_terms_and_common_words_match_titles() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (config, _) = docportal::config::from_str(tmp.path(), "").expect("default config");
     let syllables = ["ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "ze", "bo", "du", "fe"];
     let vocabulary: Vec<String> = (0..3000)
         .map(|i| format!("{}{}{}", syllables[i % 12], syllables[(i / 12) % 12], syllables[(i / 144) % 12]))
         .collect();
-    let (docs, rendered): (Vec<Doc>, Vec<RenderedDoc>) = (1..=300).map(|n| synthetic_doc(n, &vocabulary)).unzip();
+    let (docs, rendered): (Vec<Doc>, Vec<RenderedDoc>) = (1..=600).map(|n| synthetic_doc(n, &vocabulary)).unzip();
+    assert!(docs.len() >= docportal::search::PRUNE_MIN_DOCS, "large enough to prune common words");
     let (index, _) = docportal::index::build(docs, &config);
     // index::build sorts by id; the synthetic ids are already in order, so rendered lines up.
     let files = docportal::search::build(&index, &rendered, &config);
@@ -186,10 +193,12 @@ fn a_query_loads_only_the_shards_of_its_terms() {
         "cases": [
             { "query": "quixotic ", "first": "ADR-0042", "shards": [shard("quixot")], "count": 1 },
             { "query": "ADR-0042", "first": "ADR-0042", "shards": [shard("adr-0042"), shard("adr")] },
-            { "query": "", "filters": { "status": "draft" }, "first": "ADR-0001", "shards": [], "count": 100,
-              "facetCounts": [["status", "approved", 100], ["author", "Author 1", 20], ["kind", "TRD", 50]] },
+            { "query": "", "filters": { "status": "draft" }, "first": "ADR-0001", "shards": [], "count": 200,
+              "facetCounts": [["status", "approved", 200], ["author", "Author 1", 40], ["kind", "TRD", 100]] },
             { "query": "", "filters": { "status": "draft", "author": "Author 1" }, "first": "ADR-0001", "shards": [],
-              "count": 20, "facetCounts": [["author", "Author 2", 20], ["status", "approved", 20]] },
+              "count": 40, "facetCounts": [["author", "Author 2", 40], ["status", "approved", 40]] },
+            // In every body: only the doc with it in its title is listed.
+            { "query": "everywhere ", "first": "ADR-0007", "shards": [shard("everywher")], "count": 1 },
         ]
     });
     if !node_available() {

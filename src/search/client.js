@@ -150,12 +150,14 @@
       prev = prev.slice(0, CODE[list[j].charCodeAt(0)]) + list[j].slice(1);
       map.set(prev, pos[0]);
       sorted.push(prev);
-      for (c = readNum(post, pos); c > 0; c--) if (readNum(post, pos) & 1) readNum(post, pos);
+      c = readNum(post, pos);
+      if (c & 1) readNum(post, pos);
+      for (c >>= 1; c > 0; c--) if (readNum(post, pos) & 1) readNum(post, pos);
     }
     shards[n] = { map: map, terms: sorted, post: post };
     got("s" + n, shards[n]);
   };
-  api.group = function (n, docs) { groups[n] = docs; got("g" + n, docs); };
+  api.group = function (n, heads, docs) { groups[n] = { heads: heads, docs: docs }; got("g" + n, groups[n]); };
   /* Default loader: a <script> tag beside the page's search box; tests replace it. */
   api.load = function (file, fail) {
     var s = document.createElement("script");
@@ -172,13 +174,17 @@
   }
   function file(prefix, n, hashes) { return prefix + n + "." + hashes.substr(n * M.hashLen, M.hashLen) + ".js"; }
   function loadShard(n) { return need("s" + n, file("t", n, M.shardHashes)); }
+  /* {post: [doc, payload, …], df}. Header: 2 × listed, + 1 when the term's body-only
+     postings were pruned (it is in most docs), then followed by its true doc count. */
   function postings(sh, term) {
-    var at = sh.map.get(term), out = [], pos, n, d = 0;
-    if (at === undefined) return out;
+    var at = sh.map.get(term), out = [], pos, n, d = 0, df;
+    if (at === undefined) return { post: out, df: 0 };
     pos = [at];
+    n = readNum(sh.post, pos);
+    df = n & 1 ? readNum(sh.post, pos) : n >> 1;
     /* per doc: 2 × gap, + 1 when a payload follows (else the payload is 8: once in the body) */
-    for (n = readNum(sh.post, pos); n > 0; n--) { var v = readNum(sh.post, pos); d += v >> 1; out.push(d, v & 1 ? readNum(sh.post, pos) : 8); d++; }
-    return out;
+    for (n >>= 1; n > 0; n--) { var v = readNum(sh.post, pos); d += v >> 1; out.push(d, v & 1 ? readNum(sh.post, pos) : 8); d++; }
+    return { post: out, df: df };
   }
   /* Every word one edit away from w (for typos), stemmed. */
   function edits(w) {
@@ -243,7 +249,7 @@
     groupsOf.forEach(function (vars) {
       var best = new Map();
       vars.forEach(function (v) {
-        var sh = shards[shardOf(v[0])], post = sh ? postings(sh, v[0]) : [], df = post.length / 2, idf, j;
+        var sh = shards[shardOf(v[0])], found = sh ? postings(sh, v[0]) : { post: [], df: 0 }, post = found.post, df = found.df, idf, j;
         if (!df) return;
         marks.add(v[0]);
         idf = Math.log(1 + (N - df + 0.5) / (df + 0.5));
@@ -283,16 +289,16 @@
   /* Id, title, href, and the best section for a doc: {id, title, href, anchor, heading, text, status, kind}. */
   api.details = function (d, marks) {
     var g = Math.floor(d / M.groupSize);
-    return need("g" + g, file("g", g, M.groupHashes)).then(function (docs) {
-      /* [id, title, href, intro, [[anchor or "" for the plain one, heading, text]]] */
-      var e = docs[d - g * M.groupSize], best = null, top = hits(e[3], marks);
+    return need("g" + g, file("g", g, M.groupHashes)).then(function (grp) {
+      /* [id, title, href, intro, [[heading number, text, anchor if not the plain one]]] */
+      var e = grp.docs[d - g * M.groupSize], best = null, head = "", top = hits(e[3], marks);
       e[4].forEach(function (s) {
-        var n = hits(s[1], marks) * 2 + hits(s[2], marks);
-        if (n > top) { best = s; top = n; }
+        var h = grp.heads[s[0]], n = hits(h, marks) * 2 + hits(s[1], marks);
+        if (n > top) { best = s; head = h; top = n; }
       });
       return {
-        id: e[0], title: e[1], href: e[2], anchor: best ? best[0] || anchorOf(best[1]) : "", heading: best ? best[1] : "",
-        text: best ? best[2] : e[3], status: T.values.status[T.st[d]] || "", kind: T.values.kind[T.ki[d]] || ""
+        id: e[0], title: e[1], href: e[2], anchor: best ? best[2] || anchorOf(head) : "", heading: head,
+        text: best ? best[1] : e[3], status: T.values.status[T.st[d]] || "", kind: T.values.kind[T.ki[d]] || ""
       };
     });
   };

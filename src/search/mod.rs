@@ -13,18 +13,23 @@
 //! - `search/table.<hash>.js`: one row per doc, packed into strings: length code,
 //!   status, kind, authors — what ranking and the facets need for every doc.
 //! - `search/t<N>.<hash>.js`: a contiguous range of the sorted term dictionary
-//!   (front-coded) with its postings: per term the doc count, then per doc the gap
-//!   from the previous doc and one payload character (quantised body term frequency ×
-//!   8 + title/heading/id flags), numbers in the [`encode`] alphabet. A query loads
-//!   only the shards its terms fall in; ranges keep a word's prefix completions and
-//!   most of its one-typo neighbours in the same shard.
+//!   (front-coded) with its postings: per term a header (doc count, see
+//!   [`encode_postings`]), then per doc the gap from the previous doc and one payload
+//!   character (quantised body term frequency × 8 + title/heading/id flags), numbers in
+//!   the [`encode`] alphabet. A query loads only the shards its terms fall in; ranges
+//!   keep a word's prefix completions and most of its one-typo neighbours in the same
+//!   shard. In a large portal a term found in most docs keeps only its title, heading
+//!   and id postings, so common words cost a query little.
 //! - `search/g<N>.<hash>.js`: id, title, page href and trimmed section texts of a run
-//!   of consecutive docs, fetched only for the results on screen.
+//!   of consecutive docs (their headings listed once per file), fetched only for the
+//!   results on screen.
 //!
+//! The terms come from [`analyse`], which does the per-word work once per build.
 //! Sizes are bounded by construction: at most [`MAX_SHARDS`] shards and [`MAX_GROUPS`]
 //! groups whatever the portal size. The output depends only on the input (sorted
 //! everywhere), and every user string goes through [`encode::js_safe_json`].
 
+pub mod analyse;
 pub mod encode;
 pub mod sections;
 pub mod stem;
@@ -34,8 +39,9 @@ use crate::config::Config;
 use crate::index::Index;
 use crate::model::{Doc, RenderedDoc};
 use crate::urls;
+use analyse::DocFacts;
 use rayon::prelude::*;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Posting flag: the term is in the doc's title.
@@ -61,53 +67,19 @@ const SECTION_CHARS: usize = 36;
 /// Section text kept per doc in all; headings past it are kept with no text.
 const EXCERPT_CHARS: usize = 180;
 const MAX_SECTIONS: usize = 8;
-
-/// One doc, cut into terms and trimmed for excerpts.
-struct Analysed {
-    /// (term, payload), sorted by term, one entry per distinct term.
-    terms: Vec<(String, u8)>,
-    /// Terms in the body and headings (the BM25 length).
-    length: usize,
-    /// `[id, title, href, [[anchor, heading, text], …]]` for its doc group (the anchor
-    /// is empty when it is the heading's plain anchor: the client derives it), already
-    /// through [`encode::js_safe_json`]: a group is these joined by commas in brackets,
-    /// byte for byte what serialising the array would give.
-    entry_json: String,
-    /// Length of the entry as plain JSON (before escaping), for sizing groups.
-    entry_len: usize,
-}
+/// From this many docs on, a term found in more than half of them keeps only its
+/// title, heading and id postings, or fewer (see [`encode_postings`]). Below it the whole index
+/// is small, and every posting is kept.
+pub const PRUNE_MIN_DOCS: usize = 500;
 
 /// Every search file, by site path.
 pub fn build(index: &Index, rendered: &[RenderedDoc], config: &Config) -> BTreeMap<String, Vec<u8>> {
-    let fallback = RenderedDoc::default();
-    let analysed: Vec<DocTerms> = index
-        .docs
-        .par_iter()
-        .enumerate()
-        .map(|(i, doc)| analyse_doc(doc, rendered.get(i).unwrap_or(&fallback), config))
-        .collect();
-    let analysed: Vec<&DocTerms> = analysed.iter().collect();
-    build_from(index, &analysed, config)
-}
-
-/// One doc's share of the index. It depends only on the doc, its `RenderedDoc` and
-/// the config's kinds, so `serve` keeps it between builds and re-analyses only the
-/// docs that changed.
-pub struct DocTerms(Analysed);
-
-/// Cuts one doc into terms and excerpts.
-pub fn analyse_doc(doc: &Doc, rendered: &RenderedDoc, config: &Config) -> DocTerms {
     let kinds: Vec<String> = config.kinds.iter().map(|k| k.to_lowercase()).collect();
-    DocTerms(analyse(doc, rendered, &kinds))
-}
+    let inverted = analyse::invert(index, rendered, &kinds);
+    let doc_count = inverted.docs.len();
 
-/// Every search file, from each doc's [`DocTerms`] (same positions as `index.docs`).
-pub fn build_from(index: &Index, analysed: &[&DocTerms], config: &Config) -> BTreeMap<String, Vec<u8>> {
-    let kinds: Vec<String> = config.kinds.iter().map(|k| k.to_lowercase()).collect();
-    let analysed: Vec<&Analysed> = analysed.iter().map(|d| &d.0).collect();
     let mut files = BTreeMap::new();
-    let postings = invert(&analysed);
-    let (shard_firsts, shard_bodies) = cut_shards(&postings);
+    let (shard_firsts, shard_bodies) = cut_shards(&inverted.terms, doc_count);
     let shard_files: Vec<(String, Vec<u8>)> = shard_bodies
         .par_iter()
         .enumerate()
@@ -117,24 +89,25 @@ pub fn build_from(index: &Index, analysed: &[&DocTerms], config: &Config) -> BTr
         })
         .collect();
 
-    let group_size = group_size(&analysed);
-    let group_files: Vec<(String, Vec<u8>)> = analysed
+    let excerpts: Vec<Excerpt> =
+        index.docs.par_iter().zip(&inverted.docs).map(|(doc, facts)| Excerpt::of(doc, facts)).collect();
+    let group_size = group_size(&excerpts);
+    let group_files: Vec<(String, Vec<u8>)> = excerpts
         .par_chunks(group_size)
         .enumerate()
         .map(|(n, docs)| {
-            let entries: Vec<&str> = docs.iter().map(|d| d.entry_json.as_str()).collect();
-            let bytes = format!("docportalSearch.group({n},[{}]);\n", entries.join(","));
-            (crate::site::hashed_name(&format!("g{n}.js"), bytes.as_bytes()), bytes.into_bytes())
+            let bytes = group_script(n, docs).into_bytes();
+            (crate::site::hashed_name(&format!("g{n}.js"), &bytes), bytes)
         })
         .collect();
 
-    let table = table_script(&index.docs, &analysed).into_bytes();
+    let table = table_script(&index.docs, &inverted.docs).into_bytes();
     let table_name = crate::site::hashed_name("table.js", &table);
-    let total_length: usize = analysed.iter().map(|a| a.length).sum();
+    let total_length: usize = inverted.docs.iter().map(|a| a.length).sum();
     let manifest = json!({
-        "v": 1,
-        "n": analysed.len(),
-        "avg": if analysed.is_empty() { 1.0 } else { (total_length as f64 / analysed.len() as f64).max(1.0) },
+        "v": 2,
+        "n": doc_count,
+        "avg": if doc_count == 0 { 1.0 } else { (total_length as f64 / doc_count as f64).max(1.0) },
         "kinds": kinds,
         "stop": text::STOPWORDS,
         "maxTerm": text::MAX_TERM_CHARS,
@@ -156,117 +129,118 @@ pub fn build_from(index: &Index, analysed: &[&DocTerms], config: &Config) -> BTr
     files
 }
 
-fn analyse(doc: &Doc, rendered: &RenderedDoc, kinds: &[String]) -> Analysed {
-    let sections = sections::of(doc, rendered);
-    // (word before stemming, needs stemming) → (body frequency, flags): each distinct
-    // word of the doc is stemmed once.
-    let mut found: HashMap<(String, bool), (u32, u8)> = HashMap::new();
-    let mut mark = |text: &str, tf: u32, flag: u8| {
-        let mut count = 0;
-        for term in text::unstemmed_terms(text, kinds) {
-            let e = found.entry(term).or_insert((0, 0));
-            e.0 += tf;
-            e.1 |= flag;
-            count += 1;
+/// What a result shows of a doc, trimmed: id, title, page href, the text before the
+/// first heading, and the first words of some sections.
+struct Excerpt<'a> {
+    id: &'a str,
+    title: &'a str,
+    href: String,
+    intro: String,
+    /// (heading, anchor when it is not the heading's plain one, text).
+    sections: Vec<(&'a str, &'a str, String)>,
+}
+
+impl<'a> Excerpt<'a> {
+    fn of(doc: &'a Doc, facts: &DocFacts<'a>) -> Self {
+        let intro = facts.sections.first().filter(|s| s.heading.is_empty()).map_or("", |s| s.text);
+        let mut budget = EXCERPT_CHARS;
+        let mut sections = Vec::new();
+        for s in facts.sections.iter().filter(|s| !s.heading.is_empty()).take(MAX_SECTIONS) {
+            let text = trim_to_word(s.text, SECTION_CHARS.min(budget));
+            budget = budget.saturating_sub(text.chars().count());
+            let anchor = if s.anchor == crate::ids::heading_anchor(s.heading) { "" } else { s.anchor };
+            sections.push((s.heading, anchor, text));
         }
-        count
-    };
-    if doc.numbered {
-        mark(&doc.id, 0, IN_ID);
+        Excerpt {
+            id: &doc.id,
+            title: &doc.title,
+            href: urls::href("index.html", &urls::page_path(&doc.source)),
+            intro: trim_to_word(intro, INTRO_CHARS),
+            sections,
+        }
     }
-    mark(&doc.title, 0, IN_TITLE);
-    for author in &doc.authors {
-        mark(author, 1, 0);
-    }
-    let mut length = 0;
-    for section in &sections {
-        length += mark(&section.heading, 0, IN_HEADING);
-        length += mark(&section.text, 1, 0);
-    }
-    let mut stemmed: HashMap<String, (u32, u8)> = HashMap::with_capacity(found.len());
-    for ((word, needs_stem), (tf, flags)) in found {
-        let term = if needs_stem { stem::stem(&word) } else { word };
-        let e = stemmed.entry(term).or_insert((0, 0));
-        e.0 += tf;
-        e.1 |= flags;
-    }
-    let mut terms: Vec<(String, u8)> =
-        stemmed.into_iter().map(|(term, (tf, flags))| (term, quantise_tf(tf) * 8 + flags)).collect();
-    terms.sort_unstable();
-    let href = urls::href("index.html", &urls::page_path(&doc.source));
-    let entry = excerpt_entry(doc, &href, &sections);
-    Analysed { terms, length, entry_len: entry.to_string().len(), entry_json: encode::js_safe_json(&entry) }
-}
 
-/// Body term frequency in 7 levels (BM25 saturates, so the top levels are coarse).
-fn quantise_tf(tf: u32) -> u8 {
-    match tf {
-        0..=3 => tf as u8,
-        4..=5 => 4,
-        6..=9 => 5,
-        _ => 6,
+    /// Roughly its bytes in a group file.
+    fn size(&self) -> usize {
+        let sections: usize = self.sections.iter().map(|(h, a, t)| h.len() / 2 + a.len() + t.len() + 8).sum();
+        self.id.len() + self.title.len() + self.href.len() + self.intro.len() + sections + 16
     }
 }
 
-/// `[id, title, href, intro, [[anchor, heading, text], …]]`.
-fn excerpt_entry(doc: &Doc, href: &str, sections: &[sections::Section]) -> Value {
-    let intro = sections.first().filter(|s| s.heading.is_empty()).map_or("", |s| s.text.as_str());
-    let mut budget = EXCERPT_CHARS;
-    let mut out = Vec::new();
-    for s in sections.iter().filter(|s| !s.heading.is_empty()).take(MAX_SECTIONS) {
-        let text = trim_to_word(&s.text, SECTION_CHARS.min(budget));
-        budget = budget.saturating_sub(text.chars().count());
-        let anchor = if s.anchor == crate::ids::heading_anchor(&s.heading) { "" } else { s.anchor.as_str() };
-        out.push(json!([anchor, s.heading, text]));
-    }
-    json!([doc.id, doc.title, href, trim_to_word(intro, INTRO_CHARS), out])
+/// `docportalSearch.group(n, headings, docs)`: the headings of the group's docs once
+/// each (docs of one portal share many: "Context", "Decision"…), and per doc
+/// `[id, title, href, intro, [[heading number, text, anchor?], …]]`, the anchor present
+/// only when it is not the heading's plain anchor (the client derives that one).
+fn group_script(n: usize, docs: &[Excerpt]) -> String {
+    let mut headings: Vec<&str> = Vec::new();
+    let mut numbers: HashMap<&str, usize> = HashMap::new();
+    let entries: Vec<serde_json::Value> = docs
+        .iter()
+        .map(|e| {
+            let sections: Vec<serde_json::Value> = e
+                .sections
+                .iter()
+                .map(|(heading, anchor, text)| {
+                    let h = *numbers.entry(heading).or_insert_with(|| {
+                        headings.push(heading);
+                        headings.len() - 1
+                    });
+                    if anchor.is_empty() {
+                        json!([h, text])
+                    } else {
+                        json!([h, text, anchor])
+                    }
+                })
+                .collect();
+            json!([e.id, e.title, e.href, e.intro, sections])
+        })
+        .collect();
+    format!(
+        "docportalSearch.group({n},{},{});\n",
+        encode::js_safe_json(&json!(headings)),
+        encode::js_safe_json(&serde_json::Value::Array(entries))
+    )
 }
 
 /// At most `max_chars` characters of `s`, cut after a whole word, with `…` when cut.
 pub fn trim_to_word(s: &str, max_chars: usize) -> String {
-    if s.chars().count() <= max_chars {
-        return s.to_string();
-    }
-    let end = s.char_indices().nth(max_chars).map_or(s.len(), |(i, _)| i);
+    let Some((end, _)) = s.char_indices().nth(max_chars) else { return s.to_string() };
     let head = &s[..end];
     let cut = head.rfind(' ').filter(|&i| i > end / 2).unwrap_or(end);
     format!("{}…", head[..cut].trim_end())
 }
 
-/// term → postings (doc number, payload), in the client's string order (UTF-16).
-fn invert<'a>(analysed: &[&'a Analysed]) -> Vec<(&'a str, Vec<(u32, u8)>)> {
-    let mut by_term: HashMap<&str, Vec<(u32, u8)>> = HashMap::new();
-    for (doc, a) in analysed.iter().enumerate() {
-        for (term, payload) in &a.terms {
-            by_term.entry(term.as_str()).or_default().push((doc as u32, *payload));
-        }
-    }
-    let mut terms: Vec<(&str, Vec<(u32, u8)>)> = by_term.into_iter().collect();
-    terms.par_sort_unstable_by(|a, b| utf16_order(a.0, b.0));
-    terms
-}
-
-/// The client's string order (UTF-16 code units). Without characters beyond U+FFFF
-/// (UTF-8 lead byte 0xF0 or above) it is the byte order, which is much cheaper.
-fn utf16_order(a: &str, b: &str) -> std::cmp::Ordering {
-    let astral = |s: &str| s.bytes().any(|byte| byte >= 0xF0);
-    if astral(a) || astral(b) {
-        a.encode_utf16().cmp(b.encode_utf16())
-    } else {
-        a.cmp(b)
-    }
-}
-
 /// The payload of most postings (once in the body, no flags): written as one bit.
 const PLAIN_PAYLOAD: u8 = 8;
 
-/// One term's postings: doc count, then per doc `2 × gap` for a plain posting or
+/// One term's postings: a header, then per doc `2 × gap` for a plain posting or
 /// `2 × gap + 1` followed by its payload.
-fn encode_postings(postings: &[(u32, u8)]) -> String {
+///
+/// The header is `2 × count` when every posting is listed. A term in more than half
+/// of a large portal's docs ranks almost nothing by its body occurrences, yet would
+/// cost every query that names it a posting per doc: it keeps only the docs with the
+/// term in their title, a heading or the id — or, when that is still more than half
+/// (a heading every template has), in their title or id. The header is then
+/// `2 × listed + 1` followed by the true doc count (for the idf).
+fn encode_postings(postings: &[(u32, u8)], doc_count: usize) -> String {
+    let common = |n: usize| doc_count >= PRUNE_MIN_DOCS && n * 2 > doc_count;
+    let keep = if !common(postings.len()) {
+        None
+    } else if common(postings.iter().filter(|p| p.1 & (IN_TITLE | IN_HEADING | IN_ID) != 0).count()) {
+        Some(IN_TITLE | IN_ID)
+    } else {
+        Some(IN_TITLE | IN_HEADING | IN_ID)
+    };
+    let listed = |&&(_, payload): &&(u32, u8)| keep.is_none_or(|flags| payload & flags != 0);
     let mut out = String::with_capacity(postings.len() * 2);
-    encode::push_number(&mut out, postings.len() as u32);
+    if keep.is_some() {
+        encode::push_number(&mut out, postings.iter().filter(listed).count() as u32 * 2 + 1);
+        encode::push_number(&mut out, postings.len() as u32);
+    } else {
+        encode::push_number(&mut out, postings.len() as u32 * 2);
+    }
     let mut next = 0;
-    for &(doc, payload) in postings {
+    for &(doc, payload) in postings.iter().filter(listed) {
         let gap = doc - next;
         if payload == PLAIN_PAYLOAD {
             encode::push_number(&mut out, gap * 2);
@@ -282,8 +256,9 @@ fn encode_postings(postings: &[(u32, u8)]) -> String {
 /// Splits the sorted terms into contiguous shards of roughly equal size. Returns each
 /// shard's first term and its (term, encoded postings) list.
 #[allow(clippy::type_complexity)]
-fn cut_shards<'a>(postings: &[(&'a str, Vec<(u32, u8)>)]) -> (Vec<&'a str>, Vec<Vec<(&'a str, String)>>) {
-    let encoded: Vec<(&str, String)> = postings.par_iter().map(|(t, p)| (*t, encode_postings(p))).collect();
+fn cut_shards(terms: &[(Box<str>, analyse::Postings)], doc_count: usize) -> (Vec<&str>, Vec<Vec<(&str, String)>>) {
+    let encoded: Vec<(&str, String)> =
+        terms.par_iter().map(|(t, p)| (t.as_ref(), encode_postings(p, doc_count))).collect();
     let total: usize = encoded.iter().map(|(t, p)| t.len() + p.len() + 2).sum();
     let target = (total / MAX_SHARDS + 1).max(MIN_SHARD_BYTES);
     let mut firsts = Vec::new();
@@ -312,54 +287,49 @@ fn hashes_of(files: &[(String, Vec<u8>)]) -> String {
 /// Index of the shard a term belongs to: the last shard whose first term is not after it.
 /// `search.js` does the same binary search over the manifest's `shards`.
 pub fn shard_of(firsts: &[&str], term: &str) -> usize {
-    let key: Vec<u16> = term.encode_utf16().collect();
-    firsts.partition_point(|f| f.encode_utf16().le(key.iter().copied())).saturating_sub(1)
+    firsts.partition_point(|f| analyse::client_order(f, term).is_le()).saturating_sub(1)
 }
 
 /// `docportalSearch.shard(n, dictionary, postings)`: the dictionary front-coded (per
 /// term: shared-prefix length in UTF-16 units as one code, the rest, a space).
+/// Postings are written from the [`encode`] alphabet, which needs no escaping.
 fn shard_script(n: usize, terms: &[(&str, String)]) -> String {
     let mut dict = String::new();
-    let mut all_postings = String::new();
+    let mut all_postings = String::with_capacity(terms.iter().map(|(_, p)| p.len()).sum());
     let mut previous = "";
     for (term, post) in terms {
-        let (mut shared_chars, mut shared_units) = (0, 0);
+        let (mut shared_bytes, mut shared_units) = (0, 0);
         for (a, b) in previous.chars().zip(term.chars()) {
             if a != b || shared_units + a.len_utf16() >= encode::LAST_BASE as usize {
                 break;
             }
-            shared_chars += 1;
+            shared_bytes += a.len_utf8();
             shared_units += a.len_utf16();
         }
-        let rest: String = term.chars().skip(shared_chars).collect();
         dict.push(encode::small(shared_units));
-        dict.push_str(&rest);
+        dict.push_str(term.get(shared_bytes..).unwrap_or(""));
         dict.push(' ');
         all_postings.push_str(post);
         previous = term;
     }
-    format!(
-        "docportalSearch.shard({n},{},{});\n",
-        encode::js_safe_json(&Value::String(dict)),
-        encode::js_safe_json(&Value::String(all_postings))
-    )
+    format!("docportalSearch.shard({n},{},\"{all_postings}\");\n", encode::js_safe_json(&json!(dict)))
 }
 
 /// Docs per group: small groups for big portals (a result costs one group), yet never
 /// more than [`MAX_GROUPS`] files.
-fn group_size(analysed: &[&Analysed]) -> usize {
-    if analysed.is_empty() {
+fn group_size(excerpts: &[Excerpt]) -> usize {
+    if excerpts.is_empty() {
         return 1;
     }
-    let total: usize = analysed.iter().map(|a| a.entry_len).sum();
-    let mean = (total / analysed.len()).max(1);
-    (GROUP_TARGET_BYTES / mean).max(analysed.len().div_ceil(MAX_GROUPS)).max(1)
+    let total: usize = excerpts.iter().map(Excerpt::size).sum();
+    let mean = (total / excerpts.len()).max(1);
+    (GROUP_TARGET_BYTES / mean).max(excerpts.len().div_ceil(MAX_GROUPS)).max(1)
 }
 
 /// The per-doc table: `len` (one length code per doc), `status` and `kind` (fixed-width
 /// codes, 0 = none, else 1 + position in the value list), `authors` (fixed-width
 /// codes per doc, docs separated by spaces).
-fn table_script(docs: &[Doc], analysed: &[&Analysed]) -> String {
+fn table_script(docs: &[Doc], analysed: &[DocFacts]) -> String {
     let statuses: BTreeSet<&str> = docs.iter().filter_map(|d| d.status.as_deref()).collect();
     let kinds: BTreeSet<&str> = docs.iter().filter_map(|d| d.kind.as_deref()).collect();
     let authors: BTreeSet<&str> =
@@ -422,16 +392,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_fast_string_order_is_utf16_order() {
-        let words = ["a", "é", "\u{e000}", "\u{ffff}", "\u{10000}", "😀", "z", "ab", "", "\u{f900}x"];
-        for a in words {
-            for b in words {
-                assert_eq!(utf16_order(a, b), a.encode_utf16().cmp(b.encode_utf16()), "{a:?} {b:?}");
-            }
-        }
-    }
-
-    #[test]
     fn shard_of_finds_the_covering_range() {
         let firsts = ["a", "cach", "m", "zz"];
         assert_eq!(shard_of(&firsts, "0007"), 0);
@@ -450,9 +410,68 @@ mod tests {
         assert_eq!(trim_to_word("ééééééé", 3), "ééé…");
     }
 
+    /// Decodes a postings string: (listed docs with payloads, true doc count).
+    fn decode_postings(s: &str) -> (Vec<(u32, u8)>, u32) {
+        let mut numbers = Vec::new();
+        let mut acc = 0;
+        for c in s.chars() {
+            let i = encode::ALPHABET.find(c).expect("alphabet char") as u32;
+            if i >= encode::LAST_BASE {
+                acc = acc * encode::MORE_BASE + (i - encode::LAST_BASE);
+            } else {
+                numbers.push(acc * encode::LAST_BASE + i);
+                acc = 0;
+            }
+        }
+        let mut it = numbers.into_iter();
+        let header = it.next().expect("header");
+        let df = if header & 1 == 1 { it.next().expect("true count") } else { header / 2 };
+        let (mut out, mut next) = (Vec::new(), 0);
+        for _ in 0..header / 2 {
+            let v = it.next().expect("gap");
+            let doc = next + v / 2;
+            let payload = if v & 1 == 1 { it.next().expect("payload") as u8 } else { PLAIN_PAYLOAD };
+            out.push((doc, payload));
+            next = doc + 1;
+        }
+        assert!(it.next().is_none(), "nothing after the postings");
+        (out, df)
+    }
+
+    #[test]
+    fn common_terms_keep_title_heading_and_id_postings_in_large_portals() {
+        let n = PRUNE_MIN_DOCS as u32;
+        // In every doc's body; in the title of doc 3 and a heading of doc 7.
+        let everywhere: Vec<(u32, u8)> = (0..n)
+            .map(|d| {
+                (
+                    d,
+                    PLAIN_PAYLOAD
+                        | if d == 3 {
+                            IN_TITLE
+                        } else if d == 7 {
+                            IN_HEADING
+                        } else {
+                            0
+                        },
+                )
+            })
+            .collect();
+        assert_eq!(decode_postings(&encode_postings(&everywhere, n as usize)), (vec![(3, 9), (7, 10)], n));
+        // The same list in a small portal is kept whole.
+        let small: Vec<(u32, u8)> = everywhere.iter().copied().take(100).collect();
+        assert_eq!(decode_postings(&encode_postings(&small, 100)), (small.clone(), 100));
+        // A heading in every doc: only the title and id postings stay.
+        let heading: Vec<(u32, u8)> = (0..n).map(|d| (d, if d == 5 { IN_ID } else { IN_HEADING })).collect();
+        assert_eq!(decode_postings(&encode_postings(&heading, n as usize)), (vec![(5, IN_ID)], n));
+        // A term in under half the docs is kept whole.
+        let rare: Vec<(u32, u8)> = (0..n / 2).map(|d| (d * 2, PLAIN_PAYLOAD)).collect();
+        assert_eq!(decode_postings(&encode_postings(&rare, n as usize)), (rare.clone(), n / 2));
+    }
+
     #[test]
     fn postings_are_gap_coded() {
-        let s = encode_postings(&[(0, 9), (1, 8), (70, 1)]);
+        let s = encode_postings(&[(0, 9), (1, 8), (70, 1)], 100);
         // count 3; doc 0 gap 0 + payload; doc 1 gap 0, plain; doc 70 gap 68 (137: two chars) + payload
         assert_eq!(s.chars().count(), 1 + 2 + 1 + 3);
     }

@@ -39,55 +39,149 @@ pub struct Word {
 /// Every word of `text`, in order.
 pub fn words(text: &str) -> Vec<Word> {
     let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in text.char_indices() {
-        let is_word = c.is_alphanumeric();
-        match (is_word, start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                out.push(Word { start: s, end: i, lower: text[s..i].to_lowercase() });
-                start = None;
+    for_each_word(text, &mut String::new(), |start, end, lower| {
+        out.push(Word { start, end, lower: lower.to_string() })
+    });
+    out
+}
+
+/// Calls `f(start, end, lower)` for every word of `text`, in order; `lower` borrows
+/// `text` when the word is already lower case, else `scratch`. Allocates only for
+/// words outside ASCII that have upper-case letters.
+pub fn for_each_word(text: &str, scratch: &mut String, mut f: impl FnMut(usize, usize, &str)) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // Skip to the next word.
+        let Some(start) = next_word_char(text, i) else { return };
+        let (mut end, mut ascii, mut upper) = (start, true, false);
+        while let Some(&b) = bytes.get(end) {
+            if b.is_ascii() {
+                if !b.is_ascii_alphanumeric() {
+                    break;
+                }
+                upper |= b.is_ascii_uppercase();
+                end += 1;
+            } else {
+                let Some(c) = text.get(end..).and_then(|rest| rest.chars().next()) else { break };
+                if !c.is_alphanumeric() {
+                    break;
+                }
+                ascii = false;
+                end += c.len_utf8();
             }
-            _ => {}
+        }
+        let word = &text[start..end];
+        if !upper && ascii {
+            f(start, end, word);
+        } else if ascii {
+            scratch.clear();
+            scratch.extend(word.bytes().map(|b| b.to_ascii_lowercase() as char));
+            f(start, end, scratch);
+        } else {
+            // str::to_lowercase, not per char: it knows a word-final sigma, as JS does.
+            f(start, end, &word.to_lowercase());
+        }
+        i = end;
+    }
+}
+
+/// Byte offset of the first letter or digit at or after `from`.
+fn next_word_char(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii() {
+            if b.is_ascii_alphanumeric() {
+                return Some(i);
+            }
+            i += 1;
+        } else {
+            let c = text.get(i..)?.chars().next()?;
+            if c.is_alphanumeric() {
+                return Some(i);
+            }
+            i += c.len_utf8();
         }
     }
-    if let Some(s) = start {
-        out.push(Word { start: s, end: text.len(), lower: text[s..].to_lowercase() });
+    None
+}
+
+/// A piece of text as the index sees it, before per-word rules.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Token<'a> {
+    /// A lower-cased word: [`classify`] says what it becomes.
+    Word(&'a str),
+    /// A kind and a number written apart (`ADR 7`, `adr-0007`): the id term, then the
+    /// kind word; neither is stemmed.
+    Id { id: String, kind: &'a str },
+}
+
+/// What a lone word becomes in the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WordTerms {
+    /// A stop word or an over-long word.
+    Dropped,
+    /// A kind glued to its number (`rfc0015`): the id term and the kind word.
+    GluedId(String, String),
+    /// An ordinary word: its stem.
+    Stem(String),
+}
+
+/// The rule for one lower-cased word seen on its own (not after a kind).
+pub fn classify(lower: &str, kinds: &[String]) -> WordTerms {
+    if let Some((id, kind)) = glued_id(lower, kinds) {
+        WordTerms::GluedId(id, kind.to_string())
+    } else if lower.len() <= MAX_TERM_CHARS || lower.chars().count() <= MAX_TERM_CHARS {
+        if is_stopword(lower) {
+            WordTerms::Dropped
+        } else {
+            WordTerms::Stem(stem(lower))
+        }
+    } else {
+        WordTerms::Dropped
     }
-    out
+}
+
+/// Cuts `text` into [`Token`]s, in order, pairing a kind word with a number after it.
+/// `kinds` are the configured kinds, lower-cased. A caller can cache [`classify`] per
+/// distinct word, which is what makes indexing fast.
+pub fn scan(text: &str, kinds: &[String], scratch: &mut String, mut emit: impl FnMut(Token)) {
+    // A kind word waiting to see whether a number follows: (its index in kinds, its end).
+    let mut pending: Option<(usize, usize)> = None;
+    for_each_word(text, scratch, |start, end, lower| {
+        if let Some((k, kind_end)) = pending.take() {
+            let kind = kinds.get(k).map_or("", String::as_str);
+            if is_id_number(lower) && text.get(kind_end..start).is_some_and(is_id_gap) {
+                emit(Token::Id { id: id_term(kind, lower), kind });
+                return;
+            }
+            emit(Token::Word(kind));
+        }
+        // Most words are not kinds: compare lengths and first bytes before the bytes.
+        let first = lower.as_bytes().first();
+        match kinds.iter().position(|k| k.len() == lower.len() && k.as_bytes().first() == first && k == lower) {
+            Some(k) => pending = Some((k, end)),
+            None => emit(Token::Word(lower)),
+        }
+    });
+    if let Some((k, _)) = pending {
+        emit(Token::Word(kinds.get(k).map_or("", String::as_str)));
+    }
 }
 
 /// The index terms of `text`, in order (repeats kept, for term frequencies).
 /// `kinds` are the configured kinds, lower-cased.
 pub fn terms(text: &str, kinds: &[String]) -> Vec<String> {
-    unstemmed_terms(text, kinds).into_iter().map(|(t, needs_stem)| if needs_stem { stem(&t) } else { t }).collect()
-}
-
-/// [`terms`] before stemming: each with `true` when it still needs [`stem`] (ids and
-/// kind words do not). Lets the index stem each distinct word of a doc once.
-pub fn unstemmed_terms(text: &str, kinds: &[String]) -> Vec<(String, bool)> {
-    let ws = words(text);
-    let mut out = Vec::with_capacity(ws.len());
-    let mut i = 0;
-    while let Some(w) = ws.get(i) {
-        if kinds.contains(&w.lower) {
-            if let Some(next) = ws.get(i + 1) {
-                if is_id_number(&next.lower) && is_id_gap(&text[w.end..next.start]) {
-                    out.push((id_term(&w.lower, &next.lower), false));
-                    out.push((w.lower.clone(), false));
-                    i += 2;
-                    continue;
-                }
-            }
-        }
-        if let Some((id, kind)) = glued_id(&w.lower, kinds) {
-            out.push((id, false));
-            out.push((kind.to_string(), false));
-        } else if w.lower.chars().count() <= MAX_TERM_CHARS && !is_stopword(&w.lower) {
-            out.push((w.lower.clone(), true));
-        }
-        i += 1;
-    }
+    let mut out = Vec::new();
+    scan(text, kinds, &mut String::new(), |token| match token {
+        Token::Id { id, kind } => out.extend([id, kind.to_string()]),
+        Token::Word(w) => match classify(w, kinds) {
+            WordTerms::Dropped => {}
+            WordTerms::GluedId(id, kind) => out.extend([id, kind]),
+            WordTerms::Stem(s) => out.push(s),
+        },
+    });
     out
 }
 

@@ -13,8 +13,7 @@
 //! from. The portal-wide pages (dashboard, docs table, status pages, graph, 404) and
 //! `docs.json` share one key over what they read of every doc (metadata, links and
 //! diagnostics, not bodies), so a body edit leaves them alone. The search files are
-//! always rebuilt, but from each doc's terms (`search::DocTerms`), which are kept
-//! between builds and made afresh only for docs whose render key or listing changed. A doc page is reused only when its key is equal, the previous site has its file,
+//! always rebuilt, in one parallel pass over every doc. A doc page is reused only when its key is equal, the previous site has its file,
 //! and no other doc or other part of the site writes to the same path (a later part
 //! overwrites an earlier one in a clean build, and must here too).
 //!
@@ -23,7 +22,6 @@
 
 use super::{asset_files, doc_page, docs_json, pages, Builder, Site, SiteInput};
 use crate::diag::Diagnostic;
-use crate::model::RenderedDoc;
 use crate::{search, urls};
 use rayon::prelude::*;
 use std::collections::hash_map::DefaultHasher;
@@ -43,8 +41,6 @@ pub struct Memo {
     doc_pages: HashMap<String, u64>,
     /// The key of the portal-wide pages and docs.json, and their paths.
     portal: Option<(u64, Vec<String>)>,
-    /// Each doc's search terms by source path, with the key they were made under.
-    search_terms: HashMap<String, (u64, search::DocTerms)>,
     /// Files the caller adds after this stage from no more than the portal key covers
     /// (`publish::extras`), so they can be carried over with the portal pages. The
     /// caller fills it when it makes them; it is kept while the portal pages are.
@@ -168,33 +164,9 @@ pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
         }
     };
     mark("site: portal pages");
-    // Search: every doc's terms come from the memo unless its render key or listing
-    // changed; the files themselves are always rebuilt from all of them.
-    let mut old_terms = memo.search_terms;
-    let search_keys: Vec<u64> =
-        (0..docs.len()).map(|pos| hash_of(&(render_keys.get(pos), signatures.get(pos)))).collect();
-    let carried: Vec<Option<search::DocTerms>> = docs
-        .iter()
-        .zip(&search_keys)
-        .map(|(doc, key)| match old_terms.remove(&doc.source) {
-            Some((k, terms)) if k == *key && render_keys.len() == docs.len() => Some(terms),
-            _ => None,
-        })
-        .collect();
-    let fallback = RenderedDoc::default();
-    let terms: Vec<search::DocTerms> = carried
-        .into_par_iter()
-        .enumerate()
-        .map(|(pos, carried)| {
-            carried.unwrap_or_else(|| {
-                let rendered = input.rendered.get(pos).unwrap_or(&fallback);
-                search::analyse_doc(&docs[pos], rendered, input.config)
-            })
-        })
-        .collect();
-    let search = search::build_from(input.index, &terms.iter().collect::<Vec<_>>(), input.config);
-    let search_terms: HashMap<String, (u64, search::DocTerms)> =
-        docs.iter().zip(search_keys).zip(terms).map(|((doc, key), terms)| (doc.source.clone(), (key, terms))).collect();
+    // Search: rebuilt from every doc on each build (its inverted index is built in one
+    // parallel pass; per-doc term caching would have to mirror that pass).
+    let search = search::build(input.index, input.rendered, input.config);
     mark("site: search");
     let mut taken: HashSet<&str> = site.files.keys().map(String::as_str).collect();
     taken.extend(portal_files.iter().map(|(p, _)| p.as_str()));
@@ -282,7 +254,6 @@ pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
             assets,
             doc_pages,
             portal: portal_memo,
-            search_terms,
             extras: if portal_carried { memo.extras } else { Vec::new() },
         },
         reused,
