@@ -5,7 +5,6 @@
 #![no_main]
 
 use docportal::config::Config;
-use docportal::links::mermaid;
 use docportal::{discover, index, links, render, search, site};
 use libfuzzer_sys::fuzz_target;
 use std::path::{Path, PathBuf};
@@ -40,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(!bytes.windows(2).any(|w| w == b"</"), "search file {name} can close an inline script");
     }
     for focus in [None, Some(0)] {
-        let graph_text = mermaid::graph_mermaid(&index, &graph, focus, "graph.html");
+        let graph_text = links::graph_mermaid(&index, &graph, focus, "graph.html");
         assert!(!graph_text.contains('<'), "graph data carries a raw `<`");
     }
 });
