@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{build_in, copy_dir, fixture_dir, texts, Build};
+use common::{build_in, texts, Build};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
