@@ -14,11 +14,8 @@ static CONFIG: LazyLock<Config> = LazyLock::new(|| Config::default_at(Path::new(
 
 fuzz_target!(|data: &[u8]| {
     let config = &*CONFIG;
-    let file = discover::decode(
-        PathBuf::from("/fuzz/content/adr/ADR-0001-x.md"),
-        "adr/ADR-0001-x.md".into(),
-        data.to_vec(),
-    );
+    let file =
+        discover::decode(PathBuf::from("/fuzz/content/adr/ADR-0001-x.md"), "adr/ADR-0001-x.md".into(), data.to_vec());
     let doc = docportal::parse::parse(&file, config);
     // A second doc with the same text under another id, so references between docs resolve.
     let mut other = doc.clone();
