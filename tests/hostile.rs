@@ -660,25 +660,3 @@ fn ten_megabyte_doc_5000_headings_and_a_100k_character_line_build_whole() {
     assert_diags(&b, "big/long-line.md", &[]);
     assert_diags(&b, "big/headings.md", &[]);
 }
-
-/// Inputs the fuzzer found crashing (see fuzz/README.md), each built as a doc of its own.
-#[test]
-fn fuzz_regressions_build_without_panicking() {
-    let dir = common::repo_root().join("tests/fixtures/fuzz-regressions");
-    let Ok(entries) = std::fs::read_dir(&dir) else { return };
-    let tmp = tempfile::tempdir().expect("temp dir");
-    std::fs::create_dir_all(tmp.path().join("content")).expect("content");
-    let mut names = Vec::new();
-    for entry in entries {
-        let path = entry.expect("entry").path();
-        let name = format!("{}.md", path.file_name().expect("name").to_string_lossy());
-        std::fs::copy(&path, tmp.path().join("content").join(&name)).expect("copy");
-        names.push(name);
-    }
-    let b = build_in(tmp);
-    assert!(!b.run.stderr.contains("panicked"), "{}", b.run.stderr);
-    assert!(b.run.code == 0 || b.run.code == 1, "exit {}: {}", b.run.code, b.run.stderr);
-    for name in names {
-        b.doc_at(&name);
-    }
-}
