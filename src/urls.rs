@@ -14,16 +14,13 @@ pub fn page_path(source: &str) -> String {
     format!("{}.html", clean.join("/"))
 }
 
-/// Relative, percent-encoded href from the page at site path `from` to site path `to`
-/// (`to` may carry a `#fragment`). A `to` ending in `/` names a folder index.
+/// Relative, percent-encoded href from the page at site path `from` to site path `to`.
+/// A `to` ending in `/` names a folder index. Every character of `to` is part of the
+/// path (a doc may be called `C# notes.md`); a fragment goes through [`href_fragment`].
 pub fn href(from: &str, to: &str) -> String {
-    let (to_path, fragment) = match to.split_once('#') {
-        Some((p, f)) => (p, Some(f)),
-        None => (to, None),
-    };
     let from_dirs: Vec<&str> = from.split('/').filter(|s| !s.is_empty()).collect();
     let from_dirs = &from_dirs[..from_dirs.len().saturating_sub(1)];
-    let to_parts: Vec<&str> = to_path.split('/').collect();
+    let to_parts: Vec<&str> = to.split('/').collect();
     let (to_dirs, to_file) = to_parts.split_at(to_parts.len().saturating_sub(1));
     let to_dirs: Vec<&str> = to_dirs.iter().copied().filter(|s| !s.is_empty()).collect();
     let common = from_dirs.iter().zip(&to_dirs).take_while(|(a, b)| a == b).count();
@@ -40,11 +37,38 @@ pub fn href(from: &str, to: &str) -> String {
     if out.is_empty() {
         out.push_str("./");
     }
-    if let Some(f) = fragment {
-        out.push('#');
-        out.push_str(&encode_fragment(f));
-    }
     out
+}
+
+/// [`href`] to `#fragment` on the page at `to` (the fragment as written, not encoded).
+pub fn href_fragment(from: &str, to: &str, fragment: &str) -> String {
+    let mut out = href(from, to);
+    out.push('#');
+    out.push_str(&encode_fragment(fragment));
+    out
+}
+
+/// Whether a relative URL written on the page at site path `from` resolves above the
+/// site root (`../../etc/passwd` from `links/a.html`). Browsers read `\\` as `/` and
+/// `%2e` as `.` in path segments, so both count; a `?query` or `#fragment` ends the path.
+/// URLs with a scheme or starting with `/` are not relative and never climb.
+pub fn climbs_out(from: &str, relative: &str) -> bool {
+    if relative.starts_with(['/', '\\'])
+        || relative.split_once(':').is_some_and(|(s, _)| !s.contains(['/', '\\', '?', '#']))
+    {
+        return false;
+    }
+    let path = relative.split(['?', '#']).next().unwrap_or("");
+    let mut depth = from.split('/').filter(|s| !s.is_empty()).count().saturating_sub(1);
+    for segment in path.split(['/', '\\']) {
+        match segment.to_ascii_lowercase().replace("%2e", ".").as_str() {
+            ".." if depth == 0 => return true,
+            ".." => depth -= 1,
+            "" | "." => {}
+            _ => depth += 1,
+        }
+    }
+    false
 }
 
 /// Prefix that leads from the page at `from` back to the site root (`""`, `../`, `../../`).
@@ -136,7 +160,8 @@ mod tests {
     #[test]
     fn hrefs_are_relative_and_encoded() {
         assert_eq!(href("trd/a.html", "adr/b.html"), "../adr/b.html");
-        assert_eq!(href("trd/a.html", "trd/b.html#x y"), "b.html#x%20y");
+        assert_eq!(href_fragment("trd/a.html", "trd/b.html", "x y"), "b.html#x%20y");
+        assert_eq!(href("index.html", "specs/C# notes (100%).html"), "specs/C%23%20notes%20%28100%25%29.html");
         assert_eq!(href("index.html", "trd/b c.html"), "trd/b%20c.html");
         assert_eq!(href("a/b/c.html", "index.html"), "../../index.html");
         assert_eq!(href("a/b.html", "a/"), "./");

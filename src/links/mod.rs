@@ -149,13 +149,21 @@ pub fn backlinks_by_relation(graph: &LinkGraph, pos: usize) -> Vec<(Relation, Ve
 /// into the page header; a link to it, `#rate-limiter` or GitHub's
 /// `#trd-0101-rate-limiter`, rightly lands at the top of the page).
 struct PageAnchors {
+    /// In page order, for the "did you mean" hints.
     headings: Vec<String>,
-    title: Vec<String>,
+    /// Every heading and title anchor, for lookups: a doc with thousands of headings
+    /// and as many `#anchor` links must not cost headings × links comparisons.
+    all: HashSet<String>,
 }
 
 impl PageAnchors {
+    fn new(headings: Vec<String>, title: Vec<String>) -> Self {
+        let all = headings.iter().cloned().chain(title).collect();
+        PageAnchors { headings, all }
+    }
+
     fn contains(&self, anchor: &str) -> bool {
-        self.headings.iter().chain(&self.title).any(|a| a == anchor)
+        self.all.contains(anchor)
     }
 }
 
@@ -183,7 +191,7 @@ impl AnchorCache {
     fn of(&mut self, index: &Index, pos: usize) -> &PageAnchors {
         self.anchors[pos].get_or_insert_with(|| {
             let doc = &index.docs[pos];
-            PageAnchors { headings: render::heading_anchors(&doc.body), title: title_anchors(&doc.id, &doc.title) }
+            PageAnchors::new(render::heading_anchors(&doc.body), title_anchors(&doc.id, &doc.title))
         })
     }
 }

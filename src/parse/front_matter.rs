@@ -1,4 +1,5 @@
-//! YAML front-matter (`---` … `---` at the top of a file) → [`RawField`]s with file lines.
+//! YAML front-matter (`---` … `---` at the top of a file) → [`RawField`]s with file lines
+//! (TOML `+++` blocks are handed to [`toml_front_matter`](super::toml_front_matter)).
 //!
 //! The YAML is parsed with serde-saphyr under a small budget, so an alias bomb or deep
 //! nesting in one doc is refused in microseconds instead of exhausting memory. Values
@@ -25,8 +26,10 @@ pub struct FrontMatter {
 /// Reads the front-matter at the top of the file.
 pub fn read(lines: &mut Lines, source: &str, kinds: &[String]) -> FrontMatter {
     let mut out = FrontMatter::default();
-    if lines.get(0).map(str::trim_end) != Some("---") {
-        return out;
+    match lines.get(0).map(str::trim_end) {
+        Some("---") => {}
+        Some(super::toml_front_matter::FENCE) => return super::toml_front_matter::read(lines, source, kinds),
+        _ => return out,
     }
     let mut block = Vec::new();
     let mut close = None;
@@ -104,9 +107,24 @@ fn options() -> Options {
 }
 
 /// The error's message without its position (the diagnostic carries the file line).
+/// A breached budget is said in words (serde-saphyr shows its internal counter).
 fn short_message(e: &serde_saphyr::Error) -> String {
     let text = e.to_string();
     let first = text.lines().next().unwrap_or("").trim();
+    if let Some(breach) = first.strip_prefix("budget breached: ") {
+        let limit = match breach.split([' ', '{']).next().unwrap_or("") {
+            "Depth" => "nested more than 24 levels deep",
+            "Aliases"
+            | "Anchors"
+            | "RecordedAnchorEvents"
+            | "RecordedAnchorBytes"
+            | "AliasAnchorRatio"
+            | "MergeKeys" => "too many anchors or aliases (an alias bomb expands without bound)",
+            "ScalarBytes" | "InputBytes" => "values larger than 1 MiB in total",
+            _ => "too many values",
+        };
+        return format!("over docportal's safety limits: {limit}");
+    }
     let cut = first.find(" at line ").map(|i| &first[..i]).unwrap_or(first);
     cut.trim_end_matches([',', '.', ':']).to_string()
 }

@@ -20,6 +20,7 @@ mod front_matter;
 mod header;
 mod lines;
 mod title;
+mod toml_front_matter;
 mod values;
 
 use crate::config::Config;

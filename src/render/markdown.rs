@@ -12,7 +12,8 @@
 //! - relative `.md` links and bare ids in prose become cross-reference links, or an
 //!   unresolved marker, never a dead link;
 //! - `javascript:`, `vbscript:` and `data:` link targets are dropped (the text stays),
-//!   also when raw HTML is allowed.
+//!   also when raw HTML is allowed; so are relative links and image sources that climb
+//!   above the site root ([`Xrefs::leaves_site`]).
 //!
 //! Raw HTML is shown escaped unless `allow_html`. Nothing here panics on any input:
 //! comrak is total, and a grammar failure falls back to plain escaped code.
@@ -58,6 +59,11 @@ pub trait Xrefs {
     fn doc_link(&self, dest: &str) -> DocLink;
     /// Bare ids in a run of plain text that name another doc: byte range and link.
     fn bare_ids(&self, text: &str) -> Vec<(Range<usize>, Xref)>;
+    /// Whether a relative link target, resolved against this page, lands above the site
+    /// root (`../../etc/passwd`). Such links are never written as live links.
+    fn leaves_site(&self, _dest: &str) -> bool {
+        false
+    }
 }
 
 /// An [`Xrefs`] that knows no docs: `.md` links are unresolved, bare ids stay text.
@@ -289,6 +295,12 @@ fn open_link<'a>(ctx: &mut Ctx<'_, '_, '_>, node: &'a AstNode<'a>, link: &NodeLi
         }
         return Ok(());
     }
+    if ctx.user.xrefs.leaves_site(url) {
+        let message = format!("link `{url}` points outside the site; removed (only its text is shown)");
+        ctx.user.out.notes.push(Note { line: line_of(node), message });
+        ctx.user.open_links.push("");
+        return Ok(());
+    }
     ctx.write_str("<a href=\"")?;
     ctx.escape_href(url)?;
     if !link.title.is_empty() {
@@ -316,6 +328,9 @@ fn image<'a>(
                 line: line_of(node),
                 message: "image with an unsafe URL: its source was removed".to_string(),
             });
+        } else if ctx.user.xrefs.leaves_site(&link.url) {
+            let message = format!("image `{}` points outside the site; its source was removed", link.url);
+            ctx.user.out.notes.push(Note { line: line_of(node), message });
         } else {
             ctx.escape_href(&link.url)?;
         }
@@ -333,6 +348,11 @@ fn image<'a>(
 
 fn code_block(ctx: &mut Ctx<'_, '_, '_>, block: &NodeCodeBlock, line: u32) -> fmt::Result {
     let lang = if block.fenced { language_of(&block.info) } else { "" };
+    if block.fenced && !block.closed {
+        let fence = String::from(char::from(block.fence_char)).repeat(block.fence_length.clamp(3, 16));
+        let message = format!("code fence opened with {fence} is never closed: the rest of its block is shown as code");
+        ctx.user.out.notes.push(Note { line, message });
+    }
     ctx.cr()?;
     if lang.eq_ignore_ascii_case("mermaid") {
         ctx.user.out.has_mermaid = true;
@@ -617,6 +637,42 @@ mod tests {
         assert_eq!(language_of("{.python} title=x"), "python");
         assert_eq!(language_of("  ts  "), "ts");
         assert_eq!(language_of(""), "");
+    }
+
+    #[test]
+    fn unclosed_code_fence_is_reported_at_its_opening_line() {
+        let out = html_of("Intro\n\n```rust\nfn f() {}\n\n## Not a heading\n");
+        assert_eq!(out.notes.len(), 1, "{:?}", out.notes);
+        assert_eq!(out.notes[0].line, 3);
+        assert_eq!(
+            out.notes[0].message,
+            "code fence opened with ``` is never closed: the rest of its block is shown as code"
+        );
+        assert!(out.toc.is_empty(), "the heading inside the open fence is code");
+        assert!(html_of("```\nclosed\n```\n").notes.is_empty());
+        assert!(html_of("- item\n\n  ```\n  code\n  ```\n").notes.is_empty());
+    }
+
+    #[test]
+    fn links_above_the_site_root_are_not_live() {
+        struct Nested;
+        impl Xrefs for Nested {
+            fn doc_link(&self, _dest: &str) -> DocLink {
+                DocLink::Unresolved
+            }
+            fn bare_ids(&self, _text: &str) -> Vec<(Range<usize>, Xref)> {
+                Vec::new()
+            }
+            fn leaves_site(&self, dest: &str) -> bool {
+                crate::urls::climbs_out("links/page.html", dest)
+            }
+        }
+        let out =
+            render("[p](../../etc/passwd) ![i](../../x.png) [ok](../other/file.txt)\n", Default::default(), &Nested);
+        assert!(!out.html.contains("etc/passwd"), "{}", out.html);
+        assert!(!out.html.contains("x.png"), "{}", out.html);
+        assert!(out.html.contains("href=\"../other/file.txt\""), "{}", out.html);
+        assert_eq!(out.notes.len(), 2, "{:?}", out.notes);
     }
 
     #[test]

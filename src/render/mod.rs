@@ -66,16 +66,16 @@ struct DocXrefs<'a> {
 impl DocXrefs<'_> {
     fn xref(&self, target: usize, anchor: Option<&str>) -> Option<Xref> {
         let doc = self.index.docs.get(target)?;
-        let mut to = urls::page_path(&doc.source);
-        if let Some(anchor) = anchor.filter(|a| !a.is_empty()) {
-            to.push('#');
-            to.push_str(anchor);
-        }
+        let to = urls::page_path(&doc.source);
+        let href = match anchor.filter(|a| !a.is_empty()) {
+            Some(anchor) => urls::href_fragment(&self.page, &to, anchor),
+            None => urls::href(&self.page, &to),
+        };
         let title = match &doc.status {
             Some(status) => format!("{}: {} ({status})", doc.id, doc.title),
             None => format!("{}: {}", doc.id, doc.title),
         };
-        Some(Xref { href: urls::href(&self.page, &to), title })
+        Some(Xref { href, title })
     }
 }
 
@@ -87,6 +87,10 @@ impl Xrefs for DocXrefs<'_> {
         links::resolve(self.index, self.doc_pos, dest)
             .and_then(|(target, anchor)| self.xref(target, anchor.as_deref()))
             .map_or(DocLink::Unresolved, DocLink::Resolved)
+    }
+
+    fn leaves_site(&self, dest: &str) -> bool {
+        urls::climbs_out(&self.page, dest)
     }
 
     /// A doc naming itself is left as text: a link to the page you are on helps nobody.

@@ -170,7 +170,7 @@ impl<'a> Portal<'a> {
         let doc = link.target.and_then(|t| self.doc_view(t, from_page));
         let doc = doc.map(|mut d| {
             if let (Some(anchor), Some(target)) = (&link.anchor, link.target.and_then(|t| self.doc(t))) {
-                d.href = urls::href(from_page, &format!("{}#{anchor}", urls::page_path(&target.source)));
+                d.href = urls::href_fragment(from_page, &urls::page_path(&target.source), anchor);
             }
             d
         });

@@ -205,7 +205,7 @@ fn is_card_key(key: &str) -> bool {
 fn toc_item<'a>(entry: &'a TocEntry, min_level: u8, page: &str) -> TocItem<'a> {
     TocItem {
         depth: entry.level.saturating_sub(min_level),
-        href: urls::href(page, &format!("{page}#{}", entry.anchor)),
+        href: urls::href_fragment(page, page, &entry.anchor),
         text: &entry.text,
     }
 }

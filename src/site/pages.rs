@@ -104,7 +104,7 @@ fn dashboard(builder: &Builder) -> Result<String, Diagnostic> {
         .map(|(kind, count)| KindCount {
             kind,
             count,
-            href: crate::urls::href(page, &format!("docs.html#kind={}", kind.unwrap_or(NONE))),
+            href: crate::urls::href_fragment(page, "docs.html", &format!("kind={}", kind.unwrap_or(NONE))),
         })
         .collect();
     by_kind.sort_by_key(|k| match k.kind {
