@@ -103,6 +103,7 @@ mod tests {
             source: source.into(),
             id: id.into(),
             numbered: true,
+            listed: true,
             kind: None,
             title: id.into(),
             status: None,

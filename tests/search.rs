@@ -129,6 +129,7 @@ fn synthetic_doc(n: usize, words: &[String]) -> (Doc, RenderedDoc) {
         source: format!("adr/{id}.md"),
         id: id.clone(),
         numbered: true,
+        listed: true,
         kind: Some(if n % 2 == 0 { "ADR" } else { "TRD" }.into()),
         title: format!("Decision {} {}", words[n % words.len()], words[(n * 7) % words.len()]),
         status: Some(statuses[n % 3].into()),

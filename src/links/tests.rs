@@ -15,6 +15,7 @@ fn doc(source: &str, id: &str, body: &str) -> Doc {
         source: source.into(),
         id: id.into(),
         numbered: kind.is_some(),
+        listed: true,
         kind,
         title: format!("Title of {id}"),
         status: None,

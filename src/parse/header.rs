@@ -104,12 +104,24 @@ pub fn scan(lines: &mut Lines, start: usize, consumed: &mut Vec<bool>, kinds: &[
         if let Some((level, text)) = atx_heading(line) {
             finish_section(section.take(), consumed);
             if level == 1 {
-                if out.title.is_some() {
+                // `# Summary`, `# Motivation`: a body written with H1 sections has no title line.
+                if out.title.is_some() || is_section_name(text) {
                     break;
                 }
                 out.title = Some(TitleLine { first: i, last: i, text: text.to_string() });
             } else if is_metadata_heading(text) {
                 section = Some(Section { heading: i, all_consumed: true, has_metadata: false });
+            } else if let Some(key) = value_section_key(text, kinds) {
+                match value_section(lines, i, text, key, kinds) {
+                    Some((field, end)) => {
+                        mark(consumed, i..end);
+                        out.fields.push(field);
+                        prev_nonblank = Some(end - 1);
+                        i = end;
+                        continue;
+                    }
+                    None => break,
+                }
             } else if fold_label(text) == "status" {
                 match status_section(lines, i, kinds) {
                     Some((fields, end)) => {
@@ -403,6 +415,85 @@ fn split_cells(row: &str) -> Vec<String> {
     }
     cells.push(cell.trim().to_string());
     cells
+}
+
+/// Common section names that are never a document's title, even as an H1.
+fn is_section_name(text: &str) -> bool {
+    matches!(
+        fold_label(&super::title::inline_text(text)).as_str(),
+        "summary"
+            | "abstract"
+            | "motivation"
+            | "introduction"
+            | "overview"
+            | "background"
+            | "context"
+            | "problemstatement"
+            | "goals"
+            | "nongoals"
+            | "proposal"
+            | "specification"
+            | "rationale"
+            | "guidelevelexplanation"
+            | "referencelevelexplanation"
+            | "detaileddesign"
+            | "design"
+            | "drawbacks"
+            | "alternatives"
+            | "tableofcontents"
+            | "contents"
+            | "toc"
+    )
+}
+
+/// `## Date`, `## Authors`, `## Deciders`: a heading that names one field.
+fn value_section_key(text: &str, kinds: &[String]) -> Option<Key> {
+    let key = classify(text, kinds);
+    let folded = fold_label(text);
+    let named = matches!(
+        folded.as_str(),
+        "date" | "created" | "lastupdated" | "updated" | "author" | "authors" | "deciders" | "owner" | "owners"
+    );
+    (named && matches!(key, Key::Created | Key::Updated | Key::Authors)).then_some(key)
+}
+
+/// The value of a one-field section: a short line (`2026-03-02`) or a short list of
+/// names. `None` when the section holds prose (then it stays in the body).
+fn value_section(
+    lines: &mut Lines,
+    heading: usize,
+    label: &str,
+    key: Key,
+    kinds: &[String],
+) -> Option<(RawField, usize)> {
+    let mut items = Vec::new();
+    let mut i = heading + 1;
+    while let Some(line) = lines.get(i) {
+        let t = line.trim();
+        if atx_heading(line).is_some() || is_thematic_break(t) || opens_fence(line).is_some() {
+            break;
+        }
+        i += 1;
+        if t.is_empty() {
+            continue;
+        }
+        let item = list_item(t).unwrap_or(t).trim();
+        let short = item.split_whitespace().count() <= 8 && !item.starts_with(['>', '|']);
+        if !short || items.len() >= 12 || (key != Key::Authors && !items.is_empty()) {
+            return None;
+        }
+        items.push((item.to_string(), i as u32));
+    }
+    if items.is_empty() {
+        return None;
+    }
+    let mut end = i;
+    while end > heading + 1 && lines.get(end - 1).is_some_and(|l| l.trim().is_empty()) {
+        end -= 1;
+    }
+    let field =
+        RawField { key: classify(label, kinds), label: label.trim().to_string(), line: heading as u32 + 1, items };
+    Some((field, end))
 }
 
 /// An adr-tools `## Status` section: a status line and relation lines (`Supersedes

@@ -16,6 +16,7 @@ fn doc_with(path: &str, text: &str, config: &Config) -> Doc {
         abs_path: PathBuf::from("/p/content").join(path),
         text: text.to_string(),
         diagnostics: Vec::new(),
+        sidecar: None,
     };
     parse(&file, config)
 }
@@ -397,12 +398,13 @@ fn status_spellings_and_superseded_by() {
     assert_eq!(targets(&d, Relation::SupersededBy), ["ADR-0009"]);
     assert_eq!(d.refs[0].line, Some(3));
 
-    let d = doc("a.md", "# A\n\n**Status:** On Hold\n");
-    assert_eq!(d.status.as_deref(), Some("on-hold"));
-    let w = warnings(&d);
+    let d = doc("a.md", "# A\n\n**Status:** Parked\n");
+    assert_eq!(d.status.as_deref(), Some("parked"));
+    assert!(warnings(&d).is_empty(), "unknown statuses are reported once per portal");
+    let w = portal_diagnostics(&[d], &config());
     assert_eq!(w.len(), 1);
-    assert_eq!(w[0].0, Some(3));
-    assert!(w[0].1.contains("unknown status `On Hold`"), "{}", w[0].1);
+    assert_eq!(w[0].line, Some(3));
+    assert!(w[0].message.contains("unknown status `Parked`"), "{}", w[0].message);
 
     let (c, _) = crate::config::from_str(Path::new("/p"), "[portal.status]\n\"On Hold\" = \"draft\"\n").unwrap();
     let d = doc_with("a.md", "# A\n\n**Status:** On Hold\n", &c);
@@ -583,8 +585,9 @@ fn source_diagnostics_come_first() {
     let file = SourceFile {
         rel_path: "a.md".into(),
         abs_path: PathBuf::from("/p/content/a.md"),
-        text: "# A\n\n**Status:** nonsense-state\n".into(),
+        text: "# A\n\n**Status:** draft\n\n**Version:** x.y (date)\n\n**Date:** 2026-14-01\n".into(),
         diagnostics: vec![Diagnostic::warning("a.md", None, "invalid UTF-8 replaced")],
+        sidecar: None,
     };
     let d = parse(&file, &config());
     assert_eq!(d.diagnostics.len(), 2);

@@ -112,6 +112,7 @@ mod tests {
             source: source.into(),
             id: id.into(),
             numbered: true,
+            listed: true,
             kind: None,
             title: title.into(),
             status: status.map(str::to_string),

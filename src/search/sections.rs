@@ -123,6 +123,7 @@ mod tests {
             source: "a.md".into(),
             id: "a".into(),
             numbered: false,
+            listed: true,
             kind: None,
             title: "A".into(),
             status: None,
