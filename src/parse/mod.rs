@@ -306,10 +306,11 @@ impl<'a> Meta<'a> {
         for f in &mut self.fields[fields_before..] {
             f.line = 0;
         }
-        for slot in [&mut self.title, &mut self.id, &mut self.created, &mut self.updated, &mut self.version] {
-            if let Some((_, line)) = slot {
-                *line = 0;
-            }
+        for (_, line) in [&mut self.title, &mut self.id, &mut self.created, &mut self.updated, &mut self.version]
+            .into_iter()
+            .flatten()
+        {
+            *line = 0;
         }
         if let Some((_, _, line)) = &mut self.status {
             *line = 0;
