@@ -30,6 +30,8 @@ struct DocEntry<'a> {
     version: Option<&'a str>,
     source: &'a str,
     url: String,
+    /// False for pages that are not entries of the status index (`exclude-from-index`).
+    listed: bool,
     relations: Vec<RelationEntry<'a>>,
     referenced_by: Vec<&'a str>,
 }
@@ -97,6 +99,7 @@ pub fn render(index: &Index, graph: &LinkGraph, diagnostics: &[Diagnostic]) -> V
                 version: d.version.as_deref(),
                 source: &d.source,
                 url: urls::page_path(&d.source),
+                listed: d.listed,
                 relations,
                 referenced_by,
             }
