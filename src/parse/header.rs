@@ -65,6 +65,8 @@ pub fn scan(lines: &mut Lines, start: usize, consumed: &mut Vec<bool>, kinds: &[
     let mut fence: Option<(char, usize)> = None;
     let mut in_comment = false;
     let mut prev_nonblank: Option<usize> = None;
+    // The first non-blank line of the body, when it is plain text (a title candidate).
+    let mut first_text: Option<usize> = None;
     let mut i = start;
 
     while let Some(line) = lines.get(i) {
@@ -87,6 +89,9 @@ pub fn scan(lines: &mut Lines, start: usize, consumed: &mut Vec<bool>, kinds: &[
         if trimmed.is_empty() {
             i += 1;
             continue;
+        }
+        if prev_nonblank.is_none() && first_text.is_none() && atx_heading(line).is_none() {
+            first_text = Some(i);
         }
         if let Some(open) = opens_fence(line) {
             fence = Some(open);
@@ -149,7 +154,15 @@ pub fn scan(lines: &mut Lines, start: usize, consumed: &mut Vec<bool>, kinds: &[
                     out.rule = Some((i, p));
                     break;
                 }
-                // `Text` underlined by `---` is a setext heading: the header ends here.
+                // `A27: Title` underlined by `---` as the doc's first line (gRPC proposals)
+                // is its title; anywhere else a setext H2 ends the header.
+                _ if after_text && trimmed.starts_with('-') && out.title.is_none() && first_text == Some(i - 1) => {
+                    let text = lines.get(i - 1).unwrap_or("").trim().to_string();
+                    out.title = Some(TitleLine { first: i - 1, last: i, text });
+                    prev_nonblank = Some(i);
+                    i += 1;
+                    continue;
+                }
                 _ if after_text && trimmed.starts_with('-') => break,
                 _ => {
                     prev_nonblank = Some(i);

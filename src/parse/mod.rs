@@ -138,6 +138,11 @@ pub fn parse(file: &SourceFile, config: &Config) -> Doc {
     };
     let kind = numbered_id.as_deref().and_then(|id| ids::kind_of(id, kinds)).map(str::to_string).or(context_kind);
 
+    let listed = config.is_listed(index_path);
+    if !listed {
+        // A template's `Date: DATE` is its point, not a mistake: only errors stay.
+        meta.diagnostics.retain(|d| d.is_error() || file.diagnostics.contains(d));
+    }
     let body = lines.with_blanked(&consumed);
     let mut refs = std::mem::take(&mut meta.refs);
     qualify_numbers(&mut refs, kind.as_deref());
@@ -146,7 +151,7 @@ pub fn parse(file: &SourceFile, config: &Config) -> Doc {
     Doc {
         source: file.rel_path.clone(),
         numbered: numbered_id.is_some(),
-        listed: config.is_listed(index_path),
+        listed,
         id,
         kind,
         title,
@@ -186,10 +191,11 @@ fn qualify_numbers(refs: &mut [RawRef], kind: Option<&str>) {
 }
 
 /// Portal-wide warnings from the parsed docs: one per distinct unknown status (not per
-/// doc), on the first doc that uses it, with how many docs share it.
+/// doc) among listed docs, on the first doc that uses it, with how many docs share it.
 pub fn portal_diagnostics(docs: &[Doc], config: &Config) -> Vec<Diagnostic> {
     let mut by_status: std::collections::BTreeMap<String, Vec<&Doc>> = std::collections::BTreeMap::new();
-    for doc in docs {
+    // Templates and READMEs (unlisted) hold placeholder statuses: not worth a warning.
+    for doc in docs.iter().filter(|d| d.listed) {
         let Some(raw) = doc.status_raw.as_deref() else { continue };
         if let StatusValue::Unknown { status, .. } = values::status(raw, config) {
             by_status.entry(status).or_default().push(doc);
