@@ -3,10 +3,17 @@
 //! Metadata is read from whichever styles a doc uses: YAML front-matter
 //! ([`front_matter`]), and in the Markdown header ([`header`]) metadata tables, bold key
 //! lines, `## Document Information` sections, `**Related Documents:**` lists and adr-tools
-//! `## Status` sections. Field names are matched case-insensitively with their common
-//! spellings ([`fields`]); values are interpreted by [`values`]; titles, ids and kinds by
-//! [`title`]. Template placeholders are not values: the field stays unset and a warning
-//! names file and line.
+//! `## Status` sections (and `## Date` / `## Authors` ones), header bullet lists
+//! (`* Status: **Implemented (Swift 5.5)**`), and a folder doc's sidecar file
+//! (`kep.yaml`, `metadata.json`; its fields come first and its problems name that file).
+//! Field names are matched case-insensitively with their common spellings ([`fields`]);
+//! values are interpreted by [`values`]; titles, ids and kinds by [`title`]. Template
+//! placeholders are not values: the field stays unset and a warning names file and line.
+//! Title: metadata, else a title H1 (not a section name such as `# Summary`), else
+//! `Feature Name`, else the file name. A `stage` is the status when none is stated.
+//! Unknown statuses are warned about once per portal ([`portal_diagnostics`]), not per
+//! doc. A doc matching `[portal] exclude-from-index` (a folder doc by its folder) is
+//! parsed as usual but not `listed`, and its metadata warnings are dropped.
 //!
 //! Invariants: parsing never fails and never panics (a broken doc still yields a `Doc`
 //! with diagnostics, so it is listed with its problem shown); `Doc.body` has exactly the
