@@ -147,7 +147,7 @@ impl RenderCache {
     /// The key of the doc at `pos`: every input its rendered body depends on.
     pub fn key(&self, index: &Index, graph: &LinkGraph, pos: usize) -> Key {
         // Destructured in full: a new field of the graph must be considered here.
-        let LinkGraph { outgoing, incoming, missing_anchors } = graph;
+        let LinkGraph { outgoing, incoming, missing_anchors, assets } = graph;
         let mut h = hasher();
         h.write_u128(self.build_context);
         let Some(doc) = index.docs.get(pos) else { return Key(h.finish128().as_u128()) };
@@ -173,6 +173,8 @@ impl RenderCache {
         }
         h.write_u8(0xfd);
         hash_debug(&mut h, &missing_anchors.get(pos));
+        // Which non-doc files exist decides whether a link to one is live.
+        hash_debug(&mut h, assets);
         Key(h.finish128().as_u128())
     }
 

@@ -12,6 +12,27 @@ use std::path::{Path, PathBuf};
 
 pub const DEFAULT_KINDS: [&str; 6] = ["TRD", "TDD", "PRD", "ADR", "RFC", "SPEC"];
 
+/// Pages that are not design docs, by default: repository furniture and templates. A
+/// pattern without `/` matches a file (or folder doc) name at any depth.
+pub const DEFAULT_EXCLUDE_FROM_INDEX: [&str; 16] = [
+    "README.md",
+    "index.md",
+    "CONTRIBUTING.md",
+    "CODE_OF_CONDUCT.md",
+    "CHANGELOG.md",
+    "SECURITY.md",
+    "LICENSE.md",
+    "SUMMARY.md",
+    "template.md",
+    "*-template.md",
+    "*_template.md",
+    "template-*.md",
+    "0000-*",
+    "NNNN-*",
+    "*-template",
+    "XXXX-*",
+];
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The project folder (holding `book.toml`), absolute.
@@ -44,6 +65,9 @@ pub struct Config {
     pub folders: BTreeMap<String, String>,
     /// The portal's own theme folder; files there override the built-in theme.
     pub theme_dir: PathBuf,
+    /// `[portal] exclude-from-index`: pages matching one of these are built but are not
+    /// entries of the dashboard, the status pages or the docs table.
+    pub exclude_from_index: Vec<Glob>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -97,6 +121,8 @@ struct RawPortal {
     kinds: Option<Vec<String>>,
     status: BTreeMap<String, String>,
     folders: BTreeMap<String, String>,
+    #[serde(rename = "exclude-from-index")]
+    exclude_from_index: Option<Vec<String>>,
 }
 
 /// Keys docportal reads, per table, for the unknown-key warning.
@@ -117,7 +143,7 @@ const KNOWN_KEYS: &[(&str, &[&str])] = &[
             "theme",
         ],
     ),
-    ("portal", &["kinds", "status", "folders"]),
+    ("portal", &["kinds", "status", "folders", "exclude-from-index"]),
 ];
 
 /// Loads `root/book.toml` (defaults when absent). Errors are fatal for the build;
@@ -173,6 +199,10 @@ pub fn from_str(root: &Path, text: &str) -> Result<(Config, Vec<Diagnostic>), Di
     }
     let folders = raw.portal.folders.into_iter().map(|(k, v)| (k.trim().to_ascii_uppercase(), v)).collect();
     let theme_rel = raw.output.html.theme.unwrap_or_else(|| "theme".to_string());
+    let exclude_from_index = match raw.portal.exclude_from_index {
+        Some(patterns) => patterns.iter().map(|p| Glob::new(p)).collect(),
+        None => DEFAULT_EXCLUDE_FROM_INDEX.iter().map(|p| Glob::new(p)).collect(),
+    };
 
     let config = Config {
         src_dir: root.join(&src_rel),
@@ -192,6 +222,7 @@ pub fn from_str(root: &Path, text: &str) -> Result<(Config, Vec<Diagnostic>), Di
         kinds,
         status_map,
         folders,
+        exclude_from_index,
         root,
     };
     if config.src_dir == config.root {
@@ -218,6 +249,12 @@ impl Config {
     pub fn with_site_url(mut self, raw: &str) -> Result<Config, String> {
         self.site_url = normalize_site_url(raw)?;
         Ok(self)
+    }
+
+    /// Whether the doc at `index_path` (docs-relative; a folder doc's folder) is an entry
+    /// of the status index, i.e. matches no `exclude-from-index` pattern.
+    pub fn is_listed(&self, index_path: &str) -> bool {
+        !self.exclude_from_index.iter().any(|g| g.matches(index_path))
     }
 
     /// Overrides the build directory (relative paths are taken from the current directory).
@@ -265,6 +302,77 @@ pub fn normalize_site_url(raw: &str) -> Result<String, String> {
         Some(prefix) => format!("{prefix}{path}"),
         None => path,
     })
+}
+
+/// A path pattern: `*` matches within one segment, `**` any number of segments, `?`
+/// one character; matching ignores ASCII case. A pattern without `/` matches the last
+/// segment of a path at any depth (as in `.gitignore`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Glob {
+    segments: Vec<String>,
+    anywhere: bool,
+}
+
+impl Glob {
+    pub fn new(pattern: &str) -> Glob {
+        let trimmed = pattern.trim().trim_start_matches("./");
+        let anywhere = !trimmed.trim_end_matches('/').contains('/');
+        let segments =
+            trimmed.trim_matches('/').split('/').filter(|s| !s.is_empty()).map(str::to_ascii_lowercase).collect();
+        Glob { segments, anywhere }
+    }
+
+    /// Whether the docs-relative path (forward slashes) matches.
+    pub fn matches(&self, path: &str) -> bool {
+        let lower = path.to_ascii_lowercase();
+        let parts: Vec<&str> = lower.split('/').filter(|s| !s.is_empty()).collect();
+        if self.segments.is_empty() {
+            return false;
+        }
+        if self.anywhere {
+            return parts.last().is_some_and(|last| segment_matches(self.segments[0].as_bytes(), last.as_bytes()));
+        }
+        let pattern: Vec<&str> = self.segments.iter().map(String::as_str).collect();
+        path_matches(&pattern, &parts)
+    }
+}
+
+fn path_matches(pattern: &[&str], parts: &[&str]) -> bool {
+    match pattern.split_first() {
+        None => parts.is_empty(),
+        Some((&"**", rest)) => (0..=parts.len()).any(|skip| path_matches(rest, &parts[skip..])),
+        Some((seg, rest)) => match parts.split_first() {
+            Some((part, more)) => segment_matches(seg.as_bytes(), part.as_bytes()) && path_matches(rest, more),
+            None => false,
+        },
+    }
+}
+
+/// `*` and `?` within one segment; iterative with one backtrack point, so linear-ish.
+fn segment_matches(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(&c) if c == b'?' || c == text[t] => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    p = sp + 1;
+                    t = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p.min(pattern.len())..].iter().all(|&c| c == b'*')
 }
 
 fn absolute(p: &Path) -> PathBuf {
@@ -368,6 +476,37 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert!(d[0].message.contains("did you mean `site-url`"), "{}", d[0].message);
         assert_eq!(d[0].line, Some(2));
+    }
+
+    #[test]
+    fn exclude_from_index_defaults_and_overrides() {
+        let c = Config::default_at(Path::new("/p"));
+        for unlisted in ["README.md", "adr/readme.md", "CONTRIBUTING.md", "text/0000-template.md", "eip-template.md"] {
+            assert!(!c.is_listed(unlisted), "{unlisted}");
+        }
+        for listed in
+            ["adr/0005-use-template-engine.md", "keps/sig-x/1672-y", "text/0001-x.md", "proposals/index-v2.md"]
+        {
+            assert!(c.is_listed(listed), "{listed}");
+        }
+        assert!(!c.is_listed("keps/NNNN-kep-template"));
+        let (c, d) = from_str(Path::new("/p"), "[portal]\nexclude-from-index = [\"drafts/**\"]\n").unwrap();
+        assert!(d.is_empty(), "{d:?}");
+        assert!(c.is_listed("README.md"), "an explicit list replaces the defaults");
+        assert!(!c.is_listed("drafts/a/b.md"));
+        assert!(c.is_listed("adr/drafts.md"));
+    }
+
+    #[test]
+    fn globs_match_segments_and_stars() {
+        assert!(Glob::new("adr/*.md").matches("adr/0001-x.md"));
+        assert!(!Glob::new("adr/*.md").matches("adr/sub/0001-x.md"));
+        assert!(Glob::new("**/draft-*").matches("a/b/draft-x.md"));
+        assert!(Glob::new("a/**/x.md").matches("a/x.md"));
+        assert!(Glob::new("?.md").matches("z/a.md"));
+        assert!(!Glob::new("*-template.md").matches("template.md"));
+        assert!(Glob::new("*a*b*c").matches("xaxxbxxc"));
+        assert!(!Glob::new("").matches("a"));
     }
 
     #[test]

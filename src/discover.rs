@@ -5,11 +5,18 @@
 //! parallel (rayon); a UTF-8 BOM is dropped, CRLF and lone CR become LF, and invalid
 //! UTF-8 is decoded lossily with a warning. The result is sorted by path, so every
 //! later stage sees the same order on every run.
+//!
+//! A *folder doc* is a `README.md` (or `index.md`) whose folder is the document
+//! (`keps/sig-x/1672-name/README.md`); a metadata file beside it ([`SIDECAR_NAMES`]) is
+//! read with it into [`SourceFile::sidecar`]. Files that are not docs (images, PDFs)
+//! are *assets*: [`asset_at`] tells the links stage whether a linked path exists, and
+//! [`read_assets`] reads the linked ones for the site, never outside the docs folder.
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
-use crate::model::SourceFile;
+use crate::model::{Sidecar, SourceFile};
 use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
@@ -99,7 +106,90 @@ pub fn find_markdown(config: &Config) -> Result<(Vec<FoundFile>, Vec<Diagnostic>
 /// Reads one file into a normalised [`SourceFile`].
 pub fn read_source(abs: &Path, rel: &str) -> Result<SourceFile, Diagnostic> {
     let bytes = std::fs::read(abs).map_err(|e| Diagnostic::error(rel, None, format!("cannot read: {e}")))?;
-    Ok(decode(abs.to_path_buf(), rel.to_string(), bytes))
+    let mut file = decode(abs.to_path_buf(), rel.to_string(), bytes);
+    if is_folder_doc_file(rel) {
+        file.sidecar = read_sidecar(abs, rel, &mut file.diagnostics);
+    }
+    Ok(file)
+}
+
+/// Metadata files read beside a folder doc, first found wins.
+pub const SIDECAR_NAMES: [&str; 4] = ["kep.yaml", "metadata.yaml", "metadata.yml", "metadata.json"];
+
+/// `README.md` or `index.md`: the file that stands for its folder.
+pub fn is_folder_doc_file(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+    matches!(name.as_str(), "readme.md" | "index.md" | "readme.markdown")
+}
+
+fn read_sidecar(abs: &Path, rel: &str, diagnostics: &mut Vec<Diagnostic>) -> Option<Sidecar> {
+    let dir = abs.parent()?;
+    let rel_dir = rel.rsplit_once('/').map(|(d, _)| format!("{d}/")).unwrap_or_default();
+    for name in SIDECAR_NAMES {
+        let path = dir.join(name);
+        if !path.is_file() {
+            continue;
+        }
+        let rel_path = format!("{rel_dir}{name}");
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let decoded = decode(path, rel_path.clone(), bytes);
+                diagnostics.extend(decoded.diagnostics);
+                return Some(Sidecar { rel_path, text: decoded.text });
+            }
+            Err(e) => diagnostics.push(Diagnostic::warning(rel_path, None, format!("cannot read: {e}"))),
+        }
+    }
+    None
+}
+
+/// What a docs-relative path names on disk, when it is not a doc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssetKind {
+    File,
+    Folder,
+}
+
+/// Whether `rel` (docs-relative, already normalised: no `..`) names a file or folder
+/// inside the docs folder. Dotfiles and symlinks leading out of the docs folder count
+/// as absent, as they do for the walk.
+pub fn asset_at(config: &Config, rel: &str) -> Option<AssetKind> {
+    if rel.split('/').any(|s| s.starts_with('.') || s.is_empty()) && !rel.is_empty() {
+        return None;
+    }
+    let path = config.src_dir.join(rel);
+    let real = path.canonicalize().ok()?;
+    let src = config.src_dir.canonicalize().ok()?;
+    if !real.starts_with(&src) {
+        return None;
+    }
+    let meta = std::fs::metadata(&real).ok()?;
+    if meta.is_file() {
+        Some(AssetKind::File)
+    } else if meta.is_dir() {
+        Some(AssetKind::Folder)
+    } else {
+        None
+    }
+}
+
+/// Reads linked asset files for the site: docs-relative path → bytes. Paths that are
+/// not files inside the docs folder are skipped with a warning.
+pub fn read_assets(config: &Config, paths: &BTreeSet<String>) -> (BTreeMap<String, Vec<u8>>, Vec<Diagnostic>) {
+    let mut files = BTreeMap::new();
+    let mut diags = Vec::new();
+    for rel in paths {
+        if asset_at(config, rel) != Some(AssetKind::File) {
+            continue;
+        }
+        match std::fs::read(config.src_dir.join(rel)) {
+            Ok(bytes) => {
+                files.insert(rel.clone(), bytes);
+            }
+            Err(e) => diags.push(Diagnostic::warning(rel.clone(), None, format!("cannot copy into the site: {e}"))),
+        }
+    }
+    (files, diags)
 }
 
 /// Decodes bytes as UTF-8 (lossily, with a warning naming the first bad line),
@@ -122,7 +212,7 @@ pub fn decode(abs_path: PathBuf, rel_path: String, bytes: Vec<u8>) -> SourceFile
     };
     let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
     let text = if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text };
-    SourceFile { rel_path, abs_path, text, diagnostics }
+    SourceFile { rel_path, abs_path, text, diagnostics, sidecar: None }
 }
 
 fn is_markdown(p: &Path) -> bool {

@@ -10,6 +10,7 @@ use crate::diag::Diagnostic;
 use crate::ids;
 use crate::model::Doc;
 use std::collections::HashMap;
+use std::path::Path;
 
 #[derive(Debug, Clone)]
 pub struct Index {
@@ -18,6 +19,9 @@ pub struct Index {
     by_id: HashMap<String, usize>,
     by_source: HashMap<String, usize>,
     kinds: Vec<String>,
+    /// The docs folder relative to the project root (`docs/design`), empty when they are
+    /// one folder: links starting with `/` are read from the project root.
+    docs_prefix: String,
 }
 
 /// Builds the index. Duplicate ids are reported once per extra file.
@@ -51,7 +55,9 @@ pub fn build(mut docs: Vec<Doc>, config: &Config) -> (Index, Vec<Diagnostic>) {
     docs.sort_by(|a, b| (&a.id, &a.source).cmp(&(&b.id, &b.source)));
     let by_id = docs.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect();
     let by_source = docs.iter().enumerate().map(|(i, d)| (d.source.clone(), i)).collect();
-    (Index { docs, by_id, by_source, kinds: config.kinds.clone() }, diags)
+    let docs_prefix = config.src_dir.strip_prefix(&config.root).map(|p| crate::discover::rel_path(Path::new(""), p));
+    let docs_prefix = docs_prefix.unwrap_or_default();
+    (Index { docs, by_id, by_source, kinds: config.kinds.clone(), docs_prefix }, diags)
 }
 
 fn unique_slug(doc: &Doc, taken: &HashMap<String, String>) -> String {
@@ -91,18 +97,23 @@ impl Index {
     pub fn kinds(&self) -> &[String] {
         &self.kinds
     }
+
+    /// The docs folder relative to the project root; empty when it is the root.
+    pub fn docs_prefix(&self) -> &str {
+        &self.docs_prefix
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     fn doc(source: &str, id: &str) -> Doc {
         Doc {
             source: source.into(),
             id: id.into(),
             numbered: true,
+            listed: true,
             kind: None,
             title: id.into(),
             status: None,

@@ -20,6 +20,16 @@ pub struct SourceFile {
     pub text: String,
     /// Problems met while reading (invalid UTF-8 decoded lossily, and so on).
     pub diagnostics: Vec<Diagnostic>,
+    /// The metadata file beside a folder doc's `README.md` (`kep.yaml`, `metadata.json`).
+    pub sidecar: Option<Sidecar>,
+}
+
+/// A metadata file next to a folder doc, read as text (YAML or JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sidecar {
+    /// Path relative to the docs folder (`keps/sig-x/1672-y/kep.yaml`).
+    pub rel_path: String,
+    pub text: String,
 }
 
 /// How one document relates to another. Serialised names are the `docs.json` contract.
@@ -92,6 +102,9 @@ pub struct Doc {
     pub id: String,
     /// True when `id` is a `KIND-NNNN` id (from metadata, title or file name).
     pub numbered: bool,
+    /// False for pages that are not entries of the status index (a README, a template):
+    /// `[portal] exclude-from-index`. They are still built and linkable.
+    pub listed: bool,
     /// Upper-case kind (`TRD`), from the id, metadata, title prefix or folder.
     pub kind: Option<String>,
     pub title: String,

@@ -42,6 +42,7 @@ pub fn parse_all(files: &[SourceFile], config: &Config) -> Vec<Doc> {
 /// Indexes and links parsed docs, collecting every diagnostic into `diags`.
 pub fn index_and_link(docs: Vec<Doc>, config: &Config, diags: &mut Vec<Diagnostic>) -> Checked {
     diags.extend(docs.iter().flat_map(|d| d.diagnostics.iter().cloned()));
+    diags.extend(parse::portal_diagnostics(&docs, config));
     let (history, git_diags) = git::read(config);
     diags.extend(git_diags);
     let docs = git::apply(docs, &history);
@@ -87,6 +88,12 @@ pub fn assemble(checked: Checked, rendered: Vec<RenderedDoc>, theme: &theme::The
     let input = site_input(&checked, &rendered, theme, config, &diagnostics);
     let (mut site, site_diags) = site::build(&input);
     site.files.extend(publish::extras(config, &checked.index));
+    // Files the docs link to (images), at their docs-relative path; never over a page.
+    let (assets, asset_diags) = discover::read_assets(config, &checked.graph.assets);
+    for (path, bytes) in assets {
+        site.files.entry(path).or_insert(bytes);
+    }
+    diagnostics.extend(asset_diags);
     if config.precompress {
         let gz = publish::precompressed(&site.files);
         site.files.extend(gz);

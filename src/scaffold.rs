@@ -433,6 +433,7 @@ fn stub_doc(source: &str, id: &str, kind: &str) -> Doc {
         source: source.into(),
         id: id.into(),
         numbered: true,
+        listed: true,
         kind: Some(kind.into()),
         title: String::new(),
         status: None,

@@ -129,6 +129,7 @@ fn synthetic_doc(n: usize, words: &[String]) -> (Doc, RenderedDoc) {
         source: format!("adr/{id}.md"),
         id: id.clone(),
         numbered: true,
+        listed: true,
         kind: Some(if n % 2 == 0 { "ADR" } else { "TRD" }.into()),
         title: if n == 7 {
             "Decision everywhere".into()

@@ -15,6 +15,10 @@
 //!   reads both ways in backlinks, and mentions show up as backlinks only.
 //! - Self-references never become links.
 //!
+//! Links to files that exist but are not docs (images, a folder of code) are no links
+//! between docs and no warning; the files among them are listed in
+//! [`LinkGraph::assets`] for the site to copy.
+//!
 //! Warnings: unresolved ids and paths (with a "did you mean" when one is close), links
 //! to missing files or climbing out of the docs folder, `#anchor`s missing from the
 //! target, metadata naming the doc itself, supersedes cycles, and a doc superseded by
@@ -32,9 +36,9 @@ use crate::ids;
 use crate::index::Index;
 use crate::model::{RawRef, Relation};
 use crate::parse::body_refs;
-use crate::render;
+use crate::{discover, render};
 use resolve::Resolution;
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 /// One resolved (or unresolved) reference from a doc.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +72,9 @@ pub struct LinkGraph {
     /// Per doc: references (as written) whose target doc exists but has no such
     /// `#anchor`; the renderer shows them as unresolved rather than as a dead link.
     pub missing_anchors: Vec<std::collections::BTreeSet<String>>,
+    /// Files that are not docs (images, PDFs) that some doc links to and that exist in
+    /// the docs folder: docs-relative paths, copied into the site at the same path.
+    pub assets: std::collections::BTreeSet<String>,
 }
 
 impl LinkGraph {
@@ -87,17 +94,20 @@ pub struct Supersession {
 }
 
 /// Resolves every doc's raw references.
-pub fn build(index: &Index, _config: &Config) -> (LinkGraph, Vec<Diagnostic>) {
+pub fn build(index: &Index, config: &Config) -> (LinkGraph, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut anchors = AnchorCache::new(index.len());
     let mut hints = resolve::Hints::new(index);
     let mut missing_anchors = vec![std::collections::BTreeSet::new(); index.len()];
+    let mut files = Files { config, assets: Default::default(), seen: HashMap::new() };
     let mut outgoing: Vec<Vec<Link>> = (0..index.len())
-        .map(|pos| declared_links(index, pos, &mut anchors, &mut hints, &mut missing_anchors[pos], &mut diags))
+        .map(|pos| {
+            declared_links(index, pos, &mut anchors, &mut hints, &mut files, &mut missing_anchors[pos], &mut diags)
+        })
         .collect();
     mirror_supersessions(&mut outgoing);
     let incoming = backlinks(&outgoing);
-    let graph = LinkGraph { outgoing, incoming, missing_anchors };
+    let graph = LinkGraph { outgoing, incoming, missing_anchors, assets: files.assets };
     diags.extend(supersedes_cycles(index, &graph));
     diags.extend(status_mismatches(index, &graph));
     (graph, diags)
@@ -112,6 +122,13 @@ pub fn resolve(index: &Index, from: usize, written: &str) -> Option<(usize, Opti
         Resolution::Doc { pos, anchor } => Some((pos, anchor)),
         _ => None,
     }
+}
+
+/// True when a written link names a Markdown file (`x.md#a`), not a folder or another file.
+pub fn is_markdown_path(written: &str) -> bool {
+    let (path, _) = resolve::split_anchor(written.trim());
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".md") || lower.ends_with(".markdown")
 }
 
 /// Successors and predecessors of the doc at `pos` (declared on either side), sorted.
@@ -196,6 +213,33 @@ impl AnchorCache {
     }
 }
 
+/// Paths on disk that are not docs: looked up once each, and the linked files collected.
+struct Files<'a> {
+    config: &'a Config,
+    assets: std::collections::BTreeSet<String>,
+    seen: HashMap<String, Option<discover::AssetKind>>,
+}
+
+impl Files<'_> {
+    /// True when one of the docs-relative readings `tried` names a file or folder that
+    /// exists (it is then not a broken link); a file is kept for the site.
+    fn exists(&mut self, tried: &[String]) -> bool {
+        for path in tried {
+            let config = self.config;
+            let kind = *self.seen.entry(path.clone()).or_insert_with(|| discover::asset_at(config, path));
+            match kind {
+                Some(discover::AssetKind::File) => {
+                    self.assets.insert(path.clone());
+                    return true;
+                }
+                Some(discover::AssetKind::Folder) => return true,
+                None => {}
+            }
+        }
+        false
+    }
+}
+
 /// An unresolved target: where it was first met, and the lines it was met again on.
 struct Unresolved<'a> {
     first: &'a RawRef,
@@ -209,6 +253,7 @@ fn declared_links(
     pos: usize,
     anchors: &mut AnchorCache,
     hints: &mut resolve::Hints,
+    files: &mut Files,
     missing_anchors: &mut std::collections::BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Link> {
@@ -241,6 +286,7 @@ fn declared_links(
                 }
             }
             Resolution::External => {}
+            Resolution::MissingFile { ref tried } if files.exists(tried) => {}
             Resolution::UnknownId if !is_metadata && body_refs::is_loose_spelling(&raw.target) => {}
             other => {
                 let key = Key::Written(canonical_written(index, &raw.target));
@@ -313,7 +359,7 @@ fn unresolved_diagnostic(
     let place = raw.field.as_ref().map(|f| format!(" in `{f}`")).unwrap_or_default();
     let mut message = match resolution {
         Resolution::OutsideDocs => format!("link `{w}`{place} points outside the docs folder"),
-        Resolution::MissingFile => {
+        Resolution::MissingFile { .. } => {
             let hint = hints.path(pos, w).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
             format!("link to missing file `{w}`{place}{hint}")
         }
@@ -505,7 +551,7 @@ fn status_mismatches(index: &Index, graph: &LinkGraph) -> Vec<Diagnostic> {
             continue;
         }
         let names: Vec<&str> = successors.iter().map(|&s| index.docs[s].id.as_str()).collect();
-        let line = doc.fields.iter().find(|f| f.key == "status").map(|f| f.line);
+        let line = doc.fields.iter().find(|f| f.key == "status").map(|f| f.line).filter(|&l| l > 0);
         let shown = doc.status_raw.as_deref().unwrap_or(status);
         diags.push(Diagnostic::warning(
             &doc.source,

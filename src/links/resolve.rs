@@ -2,12 +2,17 @@
 //!
 //! A target is an id in any spelling (`ADR-7`, `adr 0007`), a slug id, or a path with
 //! an optional `#anchor` (percent-decoded). Paths are tried, in order, relative to the
-//! doc's folder, to the docs folder (a leading `/` means the docs folder, as in
-//! mdBook), and relative to the project root: the first segment is dropped when it is
-//! not a folder of the docs, so `docs/specs/x/prd.md` finds `specs/x/prd.md` whatever
-//! the docs folder is called. A `..` that climbs above the docs folder names nothing.
-//! Nothing is matched by file name alone (that would guess); file names only feed the
-//! "did you mean" hint of a miss.
+//! doc's folder, to the docs folder, and relative to the project root: the first
+//! segment is dropped when it is not a folder of the docs, so `docs/specs/x/prd.md`
+//! finds `specs/x/prd.md` whatever the docs folder is called. A leading `/` is the
+//! repository root as GitHub reads it: `/keps/sig-x/1-y` finds `sig-x/1-y` when the
+//! docs folder is `keps`, and `x.md` when the docs folder is the root (mdBook's reading,
+//! `/` as the docs folder, is the same path then). A path naming a folder names the doc
+//! inside it (`README.md`, then `index.md`). A `..` that climbs above the docs folder
+//! names nothing. Nothing is matched by file name alone (that would guess); file names
+//! only feed the "did you mean" hint of a miss. A path that names no doc comes back
+//! with the docs-relative paths tried, so the caller can tell an existing non-doc file
+//! (an image) from a missing one.
 
 use crate::ids;
 use crate::index::Index;
@@ -26,8 +31,10 @@ pub(crate) enum Resolution {
     External,
     /// A relative path whose `..` climbs above the docs folder.
     OutsideDocs,
-    /// A path that names no doc.
-    MissingFile,
+    /// A path that names no doc; the docs-relative readings that were tried, in order.
+    MissingFile {
+        tried: Vec<String>,
+    },
     /// Looks like an id of a configured kind, but no doc has it.
     UnknownId,
     /// Neither an id nor a path (free text in a metadata field).
@@ -61,7 +68,7 @@ pub(crate) fn resolve_written(index: &Index, from: usize, written: &str) -> Reso
     let from_dir = index.docs.get(from).map(|d| parent_dir(&d.source)).unwrap_or("");
     let candidates = candidates(index, from_dir, &decoded);
     for path in candidates.iter().flatten() {
-        if let Some(pos) = index.find_source(path) {
+        if let Some(pos) = find_doc_at(index, path) {
             return Resolution::Doc { pos, anchor };
         }
     }
@@ -70,16 +77,33 @@ pub(crate) fn resolve_written(index: &Index, from: usize, written: &str) -> Reso
     if candidates.first().is_some_and(Option::is_none) {
         Resolution::OutsideDocs
     } else {
-        Resolution::MissingFile
+        Resolution::MissingFile { tried: candidates.into_iter().flatten().collect() }
     }
+}
+
+/// The doc at a docs-relative path, or the folder doc a folder path stands for.
+fn find_doc_at(index: &Index, path: &str) -> Option<usize> {
+    if let Some(pos) = index.find_source(path) {
+        return Some(pos);
+    }
+    let folder = path.trim_end_matches('/');
+    let prefix = if folder.is_empty() { String::new() } else { format!("{folder}/") };
+    ["README.md", "readme.md", "Readme.md", "index.md", "README.markdown"]
+        .iter()
+        .find_map(|name| index.find_source(&format!("{prefix}{name}")))
 }
 
 /// Docs-folder paths to try for `path`, in order; `None` for one that climbs out.
 fn candidates(index: &Index, from_dir: &str, path: &str) -> Vec<Option<String>> {
-    let mut out = Vec::with_capacity(3);
+    let mut out = Vec::with_capacity(4);
     let rooted = path.trim_start_matches('/');
     if !path.starts_with('/') {
         out.push(normalize_path(&format!("{from_dir}/{path}")));
+    } else if let Some(in_docs) = rooted.strip_prefix(index.docs_prefix()).and_then(|r| r.strip_prefix('/')) {
+        // `/docs/adr/x.md` with the docs folder `docs`: the project root's reading first.
+        if !index.docs_prefix().is_empty() {
+            out.push(normalize_path(in_docs));
+        }
     }
     out.push(normalize_path(rooted));
     if !rooted.starts_with('.') {
@@ -106,7 +130,16 @@ pub(crate) fn split_anchor(written: &str) -> (&str, Option<String>) {
 
 pub(crate) fn looks_like_path(target: &str) -> bool {
     let lower = target.to_ascii_lowercase();
-    target.contains(['/', '\\']) || lower.ends_with(".md") || lower.ends_with(".markdown")
+    target.contains(['/', '\\']) || lower.ends_with(".md") || lower.ends_with(".markdown") || has_extension(target)
+}
+
+/// `diagram.png`, `spec.pdf`: a file name with a short extension (not `v1.2`, not an id).
+fn has_extension(target: &str) -> bool {
+    let Some((stem, ext)) = target.rsplit_once('.') else { return false };
+    !stem.is_empty()
+        && (1..=5).contains(&ext.len())
+        && ext.bytes().all(|b| b.is_ascii_alphanumeric())
+        && ext.bytes().any(|b| b.is_ascii_alphabetic())
 }
 
 /// Folder part of a docs-relative path (`adr/x.md` → `adr`, `x.md` → ``).

@@ -15,6 +15,7 @@ fn doc(source: &str, id: &str, body: &str) -> Doc {
         source: source.into(),
         id: id.into(),
         numbered: kind.is_some(),
+        listed: true,
         kind,
         title: format!("Title of {id}"),
         status: None,
@@ -523,4 +524,36 @@ fn resolving_arbitrary_text_never_panics() {
             let _ = resolve::Hints::new(&index).path(from, written);
         }
     }
+}
+
+#[test]
+fn folder_links_name_the_doc_inside_and_rooted_paths_read_from_the_project_root() {
+    // The test config's docs folder is `content` under the project root `/p`.
+    let index = index_of(vec![
+        doc("sig-x/1672-endpoints/README.md", "KEP-slug-a", ""),
+        doc("sig-y/1234-other/README.md", "KEP-slug-b", ""),
+    ]);
+    let from = index.find_source("sig-y/1234-other/README.md").expect("doc");
+    let target = index.find_source("sig-x/1672-endpoints/README.md");
+    for written in [
+        "../../sig-x/1672-endpoints",
+        "../../sig-x/1672-endpoints/",
+        "/content/sig-x/1672-endpoints",
+        "/sig-x/1672-endpoints#summary",
+    ] {
+        assert_eq!(resolve(&index, from, written).map(|(pos, _)| pos), target, "{written}");
+    }
+    assert_eq!(resolve(&index, from, "../../sig-x/9999-missing"), None);
+}
+
+#[test]
+fn links_to_missing_non_doc_files_are_reported_and_not_assets() {
+    let index = index_of(vec![doc("a.md", "a", "![d](img/diagram.png) and [f](files/x.pdf)\n")]);
+    let (graph, diags) = build(&index, &config());
+    assert!(graph.assets.is_empty(), "nothing exists under /p/content");
+    let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+    assert!(
+        messages.iter().any(|m| m.contains("img/diagram.png")) && messages.iter().any(|m| m.contains("files/x.pdf")),
+        "{messages:?}"
+    );
 }

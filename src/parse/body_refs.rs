@@ -2,9 +2,11 @@
 //!
 //! In: the Markdown body (it keeps the file's line numbering) and the configured kinds.
 //! Out: [`RawRef`]s with relation `Mentions`, in document order, each with its 1-based
-//! file line. Links count when their destination is a relative `.md` / `.markdown`
-//! path (with any `#anchor` kept) or a same-page `#anchor`; absolute URLs, `mailto:`,
-//! `javascript:` and other schemes are not references. Bare ids (`see ADR-0007`,
+//! file line. Links, images and reference definitions count when their destination is
+//! local: a path relative to the doc or starting with `/` (any file: a doc, a folder
+//! holding one, an image), with any `#anchor` kept, or a same-page `#anchor`; absolute
+//! URLs, `mailto:`, `javascript:` and other schemes are not references, nor are template
+//! placeholders (`(link)`, `(url)`). The links stage decides what a path names. Bare ids (`see ADR-0007`,
 //! `per PRD 40`, `adr-7`) count only in prose: never inside fenced or indented code,
 //! code spans, HTML comments or blocks, URLs, or the text or destination of a link.
 //!
@@ -328,7 +330,7 @@ fn scan_blocks(body: &str) -> Blocks {
         if indent < 4 && (!in_paragraph || prev_definition) {
             if let Some(def) = parse_definition(trimmed) {
                 out.definitions.insert(normalize_label(def.label));
-                if let Some(target) = doc_link_target(def.dest) {
+                if let Some(target) = local_target(def.dest) {
                     out.definition_refs.push(mention(target, Some(def.label), line_no));
                 }
                 prev_definition = true;
@@ -584,10 +586,11 @@ fn scan_inlines(
             b'!' | b'[' => {
                 let bracket = if b[i] == b'!' { i + 1 } else { i };
                 match (b.get(bracket) == Some(&b'[')).then(|| parse_link(s, bracket, definitions)).flatten() {
-                    // Images are not doc references, but their text and source hide ids all the same.
-                    Some(link) if bracket > i => (link.end, None),
+                    // An image's source is a reference to a file (copied into the site when
+                    // it exists); its text and source hide ids all the same.
                     Some(link) => {
-                        let target = link.dest.and_then(doc_link_target);
+                        let target = link.dest.and_then(local_target);
+                        let _ = bracket;
                         (link.end, target.map(|t| (t, s[link.text].trim().to_string())))
                     }
                     None => {
@@ -782,9 +785,11 @@ fn unescape(s: &str) -> String {
     out
 }
 
-/// The destination when it names a doc: a relative `.md` / `.markdown` path (query and
-/// `#anchor` allowed) or a same-page `#anchor`. Absolute URLs, `//host` links, any
-/// scheme (`mailto:`, `javascript:`) and links to other files are not doc references.
+/// The destination when it may name a doc: a `.md` / `.markdown` path, a folder (a
+/// path ending in `/` or whose last segment has no extension, which names the doc
+/// inside it), relative or from the root (`/`), query and `#anchor` allowed; or a
+/// same-page `#anchor`. Absolute URLs, `//host` links, any scheme (`mailto:`,
+/// `javascript:`) and links to other files (`x.png`) are not doc links.
 pub fn doc_link_target<S: AsRef<str>>(dest: S) -> Option<S> {
     let d = dest.as_ref().trim();
     if d.is_empty() || d.starts_with("//") || has_scheme(d) {
@@ -794,7 +799,21 @@ pub fn doc_link_target<S: AsRef<str>>(dest: S) -> Option<S> {
         return (d.len() > 1).then_some(dest);
     }
     let path = d.split(['#', '?']).next().unwrap_or(d).to_ascii_lowercase();
-    (path.ends_with(".md") || path.ends_with(".markdown")).then_some(dest)
+    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let is_folder = path.ends_with('/') || !last.contains('.') || last == "..";
+    (path.ends_with(".md") || path.ends_with(".markdown") || (is_folder && !path.is_empty())).then_some(dest)
+}
+
+/// The destination when it is local to the repository: no scheme, not `//host`, not
+/// empty and not a template placeholder. Docs, folders and other files alike.
+pub fn local_target<S: AsRef<str>>(dest: S) -> Option<S> {
+    let d = dest.as_ref().trim();
+    if d.is_empty() || d.starts_with("//") || has_scheme(d) || d == "#" {
+        return None;
+    }
+    let placeholder = matches!(d.to_ascii_lowercase().as_str(), "link" | "url" | "todo" | "tbd" | "path" | "...")
+        || d.contains(['{', '}', '[', ']', '<', '>']);
+    (!placeholder).then_some(dest)
 }
 
 /// `scheme:` at the start (RFC 3986: a letter, then letters, digits, `+`, `-`, `.`).
@@ -904,17 +923,29 @@ mod tests {
     }
 
     #[test]
-    fn absolute_and_non_doc_links_are_ignored() {
+    fn absolute_links_are_ignored_and_local_files_kept() {
         let body = "[a](https://x.io/a.md) [b](mailto:x@y.md) [c](javascript:alert(1)) [d](//h/x.md) \
-                    [e](img.png) [f](x.md?plain=1) [g](<with space.md>) [h](#local)";
-        assert_eq!(targets(body), [("x.md?plain=1".to_string(), 1), ("with space.md".into(), 1), ("#local".into(), 1)]);
+                    [e](img.png) [f](x.md?plain=1) [g](<with space.md>) [h](#local) [i](link) [j](#)";
+        let expected = [("img.png", 1), ("x.md?plain=1", 1), ("with space.md", 1), ("#local", 1)];
+        assert_eq!(targets(body), expected.map(|(t, l)| (t.to_string(), l)));
+    }
+
+    #[test]
+    fn doc_links_include_folders_and_rooted_paths_but_not_other_files() {
+        for d in ["x.md", "../1672-endpoints", "../1672-endpoints/", "/keps/sig-x/1-y", "/a/b.md#c", "#top"] {
+            assert!(doc_link_target(d).is_some(), "{d}");
+        }
+        for d in ["img.png", "../a/diagram.svg", "https://x.io/a", "//h/x", ""] {
+            assert!(doc_link_target(d).is_none(), "{d}");
+        }
     }
 
     #[test]
     fn link_text_and_destination_hide_ids() {
         let body =
             "[ADR-7](https://x.io/ADR-8) and [see ADR-9][d] and ![ADR-10](ADR-11.png) but ADR-12\n\n[d]: ../x.md\n";
-        assert_eq!(targets(body), [("ADR-12".to_string(), 1), ("../x.md".into(), 3)]);
+        let expected = [("ADR-11.png", 1), ("ADR-12", 1), ("../x.md", 3)];
+        assert_eq!(targets(body), expected.map(|(t, l)| (t.to_string(), l)), "the image is a file reference");
     }
 
     #[test]

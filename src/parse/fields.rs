@@ -9,9 +9,13 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Key {
     Title,
+    /// `Feature Name`: the title when the doc has no title of its own.
+    AltTitle,
     Id,
     Kind,
     Status,
+    /// `stage` (`alpha`, `beta`, `stable`): the status when the doc states none.
+    Stage,
     Authors,
     Reviewers,
     Created,
@@ -32,9 +36,11 @@ impl Key {
     pub fn canonical_name(self) -> Option<&'static str> {
         Some(match self {
             Key::Title => "title",
+            Key::AltTitle => "feature_name",
             Key::Id => "id",
             Key::Kind => "kind",
             Key::Status => "status",
+            Key::Stage => "stage",
             Key::Authors => "authors",
             Key::Reviewers => "reviewers",
             Key::Created => "created",
@@ -93,13 +99,19 @@ pub fn classify(label: &str, kinds: &[String]) -> Key {
 fn classify_folded(folded: &str, kinds: &[String]) -> Key {
     match folded {
         "title" | "doctitle" | "documenttitle" => Key::Title,
-        "id" | "docid" | "documentid" | "identifier" => Key::Id,
+        "featurename" => Key::AltTitle,
+        "id" | "docid" | "documentid" | "identifier" | "number" | "proposal" | "proposalid" | "proposalnumber" => {
+            Key::Id
+        }
+        "stage" | "maturity" => Key::Stage,
         "kind" | "type" | "doctype" | "documenttype" => Key::Kind,
         "status" | "state" | "docstatus" | "documentstatus" | "decisionstatus" => Key::Status,
         "author" | "authors" | "deciders" | "decider" | "decisionmakers" | "owner" | "owners" | "createdby"
         | "writtenby" | "authoredby" => Key::Authors,
-        "reviewer" | "reviewers" | "reviewedby" => Key::Reviewers,
-        "date" | "created" | "createdat" | "createdon" | "datecreated" | "creationdate" | "createddate" => Key::Created,
+        "reviewer" | "reviewers" | "reviewedby" | "approver" | "approvers" | "reviewmanager" | "reviewmanagers"
+        | "shepherd" | "shepherds" => Key::Reviewers,
+        "date" | "created" | "createdat" | "createdon" | "datecreated" | "creationdate" | "createddate"
+        | "startdate" | "proposeddate" | "datesubmitted" | "submitted" => Key::Created,
         "updated" | "lastupdated" | "lastmodified" | "modified" | "updatedat" | "updatedon" | "lastupdate"
         | "dateupdated" | "datemodified" | "lastedited" | "lastrevised" | "revised" => Key::Updated,
         "version" | "docversion" | "documentversion" | "revision" => Key::Version,
@@ -108,11 +120,21 @@ fn classify_folded(folded: &str, kinds: &[String]) -> Key {
         "supersededby" | "replacedby" | "obsoletedby" => Key::SupersededBy,
         "amends" | "amendedby" | "clarifies" | "clarifiedby" | "extends" | "extendedby" | "implements"
         | "implementedby" => Key::Amends,
-        "references" | "seealso" | "dependson" | "links" | "relateddocuments" => Key::Related,
+        "references" | "seealso" | "dependson" | "links" | "relateddocuments" | "requires" | "requiredby"
+        | "previousproposal" | "previousproposals" | "previousrevision" | "relatedproposals" => Key::Related,
         f if f.starts_with("related") => Key::Related,
+        // `kep-number`, `eipId`: the doc's own number under a kind's name.
+        f if ["number", "id", "no"].iter().any(|s| f.strip_suffix(s).is_some_and(|k| is_single_kind(k, kinds))) => {
+            Key::Id
+        }
         f if is_kind_name(f, kinds) => Key::Related,
         _ => Key::Other,
     }
+}
+
+/// `eip`, `kep`: exactly a configured kind (not its plural).
+pub fn is_single_kind(folded: &str, kinds: &[String]) -> bool {
+    !folded.is_empty() && kinds.iter().any(|k| k.eq_ignore_ascii_case(folded))
 }
 
 /// `prd`, `adrs`: a configured kind or its plural used as a label.
@@ -183,6 +205,16 @@ mod tests {
             ("Type", Key::Kind),
             ("Kind", Key::Kind),
             ("Project", Key::Project),
+            ("Start Date", Key::Created),
+            ("creation-date", Key::Created),
+            ("Feature Name", Key::AltTitle),
+            ("stage", Key::Stage),
+            ("Review Manager", Key::Reviewers),
+            ("approvers", Key::Reviewers),
+            ("requires", Key::Related),
+            ("see-also", Key::Related),
+            ("adr-number", Key::Id),
+            ("Proposal", Key::Id),
             ("Technology", Key::Other),
             ("Purpose", Key::Other),
         ] {

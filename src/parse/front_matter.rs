@@ -56,33 +56,64 @@ pub fn read(lines: &mut Lines, source: &str, kinds: &[String]) -> FrontMatter {
         return out;
     }
     // The YAML text starts on file line 2.
-    let to_file_line = |yaml_line: u64| -> u32 { u32::try_from(yaml_line).unwrap_or(u32::MAX - 1).saturating_add(1) };
-    match serde_saphyr::from_str_with_options::<Option<Node>>(&yaml, options()) {
+    let (fields, diagnostics) = mapping(&yaml, &block, 1, close as u32, "front-matter", source, kinds);
+    out.fields = fields;
+    out.diagnostics = diagnostics;
+    out
+}
+
+/// A sidecar metadata file (`kep.yaml`, `metadata.json`: JSON is YAML too) → its fields,
+/// with lines of that file.
+pub fn read_sidecar(text: &str, source: &str, kinds: &[String]) -> (Vec<RawField>, Vec<Diagnostic>) {
+    if text.trim().is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let lines: Vec<&str> = text.split('\n').collect();
+    let last = u32::try_from(lines.len()).unwrap_or(u32::MAX);
+    mapping(text, &lines, 0, last, "metadata file", source, kinds)
+}
+
+/// Parses a YAML mapping whose first line is file line `offset + 1`; `what` names the
+/// block in messages and `last_line` caps error lines.
+fn mapping(
+    yaml: &str,
+    block: &[&str],
+    offset: u32,
+    last_line: u32,
+    what: &str,
+    source: &str,
+    kinds: &[String],
+) -> (Vec<RawField>, Vec<Diagnostic>) {
+    let mut fields = Vec::new();
+    let mut diagnostics = Vec::new();
+    let to_file_line =
+        |yaml_line: u64| -> u32 { u32::try_from(yaml_line).unwrap_or(u32::MAX - offset).saturating_add(offset) };
+    match serde_saphyr::from_str_with_options::<Option<Node>>(yaml, options()) {
         Ok(Some(Node::Map(entries))) => {
             for (key, key_line, value) in entries {
                 let line = to_file_line(key_line);
                 let mut items = Vec::new();
-                flatten(&value, &yaml, &to_file_line, &mut items);
-                out.fields.push(RawField { key: classify(&key, kinds), label: key, line, items });
+                flatten(&value, yaml, &to_file_line, &mut items);
+                fields.push(RawField { key: classify(&key, kinds), label: key, line, items });
             }
         }
         Ok(None | Some(Node::Null)) => {}
-        Ok(Some(_)) => out.diagnostics.push(Diagnostic::warning(
+        Ok(Some(_)) => diagnostics.push(Diagnostic::warning(
             source,
-            Some(2),
-            "front-matter is not a `key: value` mapping; it was ignored",
+            Some(offset + 1),
+            format!("{what} is not a `key: value` mapping; it was ignored"),
         )),
         Err(e) => {
-            let line = e.location().map(|l| to_file_line(l.line())).filter(|l| *l >= 2).unwrap_or(2);
-            out.diagnostics.push(Diagnostic::error(
+            let line = e.location().map(|l| to_file_line(l.line())).filter(|l| *l > offset).unwrap_or(offset + 1);
+            diagnostics.push(Diagnostic::error(
                 source,
-                Some(line.min(close as u32)),
-                format!("front-matter is not valid YAML: {}", short_message(&e)),
+                Some(line.min(last_line.max(offset + 1))),
+                format!("{what} is not valid YAML: {}", short_message(&e)),
             ));
-            out.fields = salvage(&block, kinds);
+            fields = salvage(block, offset + 1, kinds);
         }
     }
-    out
+    (fields, diagnostics)
 }
 
 fn options() -> Options {
@@ -130,7 +161,7 @@ fn short_message(e: &serde_saphyr::Error) -> String {
 }
 
 /// Top-level `key: value` lines of a broken block, taken literally.
-fn salvage(lines: &[&str], kinds: &[String]) -> Vec<RawField> {
+fn salvage(lines: &[&str], first_line: u32, kinds: &[String]) -> Vec<RawField> {
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         if line.starts_with([' ', '\t', '#', '-']) {
@@ -143,7 +174,7 @@ fn salvage(lines: &[&str], kinds: &[String]) -> Vec<RawField> {
             continue;
         }
         let value = value.trim_matches(['"', '\'']);
-        out.push(RawField::scalar(key, value, i as u32 + 2, kinds));
+        out.push(RawField::scalar(key, value, i as u32 + first_line, kinds));
     }
     out
 }

@@ -65,6 +65,8 @@ pub fn scan(lines: &mut Lines, start: usize, consumed: &mut Vec<bool>, kinds: &[
     let mut fence: Option<(char, usize)> = None;
     let mut in_comment = false;
     let mut prev_nonblank: Option<usize> = None;
+    // The first non-blank line of the body, when it is plain text (a title candidate).
+    let mut first_text: Option<usize> = None;
     let mut i = start;
 
     while let Some(line) = lines.get(i) {
@@ -88,6 +90,9 @@ pub fn scan(lines: &mut Lines, start: usize, consumed: &mut Vec<bool>, kinds: &[
             i += 1;
             continue;
         }
+        if prev_nonblank.is_none() && first_text.is_none() && atx_heading(line).is_none() {
+            first_text = Some(i);
+        }
         if let Some(open) = opens_fence(line) {
             fence = Some(open);
             mark_unconsumed(&mut section, i, consumed);
@@ -104,12 +109,24 @@ pub fn scan(lines: &mut Lines, start: usize, consumed: &mut Vec<bool>, kinds: &[
         if let Some((level, text)) = atx_heading(line) {
             finish_section(section.take(), consumed);
             if level == 1 {
-                if out.title.is_some() {
+                // `# Summary`, `# Motivation`: a body written with H1 sections has no title line.
+                if out.title.is_some() || is_section_name(text) {
                     break;
                 }
                 out.title = Some(TitleLine { first: i, last: i, text: text.to_string() });
             } else if is_metadata_heading(text) {
                 section = Some(Section { heading: i, all_consumed: true, has_metadata: false });
+            } else if let Some(key) = value_section_key(text, kinds) {
+                match value_section(lines, i, text, key, kinds) {
+                    Some((field, end)) => {
+                        mark(consumed, i..end);
+                        out.fields.push(field);
+                        prev_nonblank = Some(end - 1);
+                        i = end;
+                        continue;
+                    }
+                    None => break,
+                }
             } else if fold_label(text) == "status" {
                 match status_section(lines, i, kinds) {
                     Some((fields, end)) => {
@@ -137,7 +154,15 @@ pub fn scan(lines: &mut Lines, start: usize, consumed: &mut Vec<bool>, kinds: &[
                     out.rule = Some((i, p));
                     break;
                 }
-                // `Text` underlined by `---` is a setext heading: the header ends here.
+                // `A27: Title` underlined by `---` as the doc's first line (gRPC proposals)
+                // is its title; anywhere else a setext H2 ends the header.
+                _ if after_text && trimmed.starts_with('-') && out.title.is_none() && first_text == Some(i - 1) => {
+                    let text = lines.get(i - 1).unwrap_or("").trim().to_string();
+                    out.title = Some(TitleLine { first: i - 1, last: i, text });
+                    prev_nonblank = Some(i);
+                    i += 1;
+                    continue;
+                }
                 _ if after_text && trimmed.starts_with('-') => break,
                 _ => {
                     prev_nonblank = Some(i);
@@ -403,6 +428,85 @@ fn split_cells(row: &str) -> Vec<String> {
     }
     cells.push(cell.trim().to_string());
     cells
+}
+
+/// Common section names that are never a document's title, even as an H1.
+fn is_section_name(text: &str) -> bool {
+    matches!(
+        fold_label(&super::title::inline_text(text)).as_str(),
+        "summary"
+            | "abstract"
+            | "motivation"
+            | "introduction"
+            | "overview"
+            | "background"
+            | "context"
+            | "problemstatement"
+            | "goals"
+            | "nongoals"
+            | "proposal"
+            | "specification"
+            | "rationale"
+            | "guidelevelexplanation"
+            | "referencelevelexplanation"
+            | "detaileddesign"
+            | "design"
+            | "drawbacks"
+            | "alternatives"
+            | "tableofcontents"
+            | "contents"
+            | "toc"
+    )
+}
+
+/// `## Date`, `## Authors`, `## Deciders`: a heading that names one field.
+fn value_section_key(text: &str, kinds: &[String]) -> Option<Key> {
+    let key = classify(text, kinds);
+    let folded = fold_label(text);
+    let named = matches!(
+        folded.as_str(),
+        "date" | "created" | "lastupdated" | "updated" | "author" | "authors" | "deciders" | "owner" | "owners"
+    );
+    (named && matches!(key, Key::Created | Key::Updated | Key::Authors)).then_some(key)
+}
+
+/// The value of a one-field section: a short line (`2026-03-02`) or a short list of
+/// names. `None` when the section holds prose (then it stays in the body).
+fn value_section(
+    lines: &mut Lines,
+    heading: usize,
+    label: &str,
+    key: Key,
+    kinds: &[String],
+) -> Option<(RawField, usize)> {
+    let mut items = Vec::new();
+    let mut i = heading + 1;
+    while let Some(line) = lines.get(i) {
+        let t = line.trim();
+        if atx_heading(line).is_some() || is_thematic_break(t) || opens_fence(line).is_some() {
+            break;
+        }
+        i += 1;
+        if t.is_empty() {
+            continue;
+        }
+        let item = list_item(t).unwrap_or(t).trim();
+        let short = item.split_whitespace().count() <= 8 && !item.starts_with(['>', '|']);
+        if !short || items.len() >= 12 || (key != Key::Authors && !items.is_empty()) {
+            return None;
+        }
+        items.push((item.to_string(), i as u32));
+    }
+    if items.is_empty() {
+        return None;
+    }
+    let mut end = i;
+    while end > heading + 1 && lines.get(end - 1).is_some_and(|l| l.trim().is_empty()) {
+        end -= 1;
+    }
+    let field =
+        RawField { key: classify(label, kinds), label: label.trim().to_string(), line: heading as u32 + 1, items };
+    Some((field, end))
 }
 
 /// An adr-tools `## Status` section: a status line and relation lines (`Supersedes

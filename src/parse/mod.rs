@@ -3,10 +3,17 @@
 //! Metadata is read from whichever styles a doc uses: YAML front-matter
 //! ([`front_matter`]), and in the Markdown header ([`header`]) metadata tables, bold key
 //! lines, `## Document Information` sections, `**Related Documents:**` lists and adr-tools
-//! `## Status` sections. Field names are matched case-insensitively with their common
-//! spellings ([`fields`]); values are interpreted by [`values`]; titles, ids and kinds by
-//! [`title`]. Template placeholders are not values: the field stays unset and a warning
-//! names file and line.
+//! `## Status` sections (and `## Date` / `## Authors` ones), header bullet lists
+//! (`* Status: **Implemented (Swift 5.5)**`), and a folder doc's sidecar file
+//! (`kep.yaml`, `metadata.json`; its fields come first and its problems name that file).
+//! Field names are matched case-insensitively with their common spellings ([`fields`]);
+//! values are interpreted by [`values`]; titles, ids and kinds by [`title`]. Template
+//! placeholders are not values: the field stays unset and a warning names file and line.
+//! Title: metadata, else a title H1 (not a section name such as `# Summary`), else
+//! `Feature Name`, else the file name. A `stage` is the status when none is stated.
+//! Unknown statuses are warned about once per portal ([`portal_diagnostics`]), not per
+//! doc. A doc matching `[portal] exclude-from-index` (a folder doc by its folder) is
+//! parsed as usual but not `listed`, and its metadata warnings are dropped.
 //!
 //! Invariants: parsing never fails and never panics (a broken doc still yields a `Doc`
 //! with diagnostics, so it is listed with its problem shown); `Doc.body` has exactly the
@@ -46,10 +53,20 @@ pub fn parse(file: &SourceFile, config: &Config) -> Doc {
 
     let mut meta = Meta::new(&file.rel_path, config);
     meta.diagnostics = file.diagnostics.clone();
+    if let Some(sidecar) = &file.sidecar {
+        meta.apply_sidecar(sidecar);
+    }
     meta.diagnostics.extend(fm.diagnostics);
     for field in fm.fields.iter().chain(&scan.fields) {
         meta.apply(field);
     }
+    if meta.status.is_none() {
+        if let Some((stage, label, line)) = meta.stage.take() {
+            meta.apply_status(&label, &stage, line);
+        }
+    }
+    let folder_doc = folder_doc_path(file, kinds);
+    let index_path = folder_doc.as_deref().unwrap_or(&file.rel_path);
 
     let (dir, _) = file.rel_path.rsplit_once('/').unwrap_or(("", &file.rel_path));
     let h1 = scan.title.as_ref().map(|t| title::split_title(&t.text, kinds));
@@ -77,7 +94,9 @@ pub fn parse(file: &SourceFile, config: &Config) -> Doc {
             }
         }
     }
-    let title = title.unwrap_or_else(|| title::humanize_path(&file.rel_path, kinds));
+    let title = title
+        .or_else(|| meta.alt_title.clone().filter(|t| !values::is_placeholder(t, kinds)))
+        .unwrap_or_else(|| title::humanize_path(&file.rel_path, kinds));
 
     // The H1 is blanked when the card shows what it says.
     if let (Some(line), Some(parts)) = (&scan.title, &h1) {
@@ -114,7 +133,7 @@ pub fn parse(file: &SourceFile, config: &Config) -> Doc {
                 .as_ref()
                 .and_then(|p| p.id.clone())
                 .or_else(|| h1.as_ref().and_then(|p| p.id.clone()))
-                .or_else(|| title::id_from_path(&file.rel_path, config))
+                .or_else(|| title::id_from_path(index_path, config))
                 .or_else(|| {
                     let number = h1.as_ref().and_then(|p| p.number.as_deref())?;
                     Some(ids::canonical(context_kind.as_deref()?, number))
@@ -127,13 +146,20 @@ pub fn parse(file: &SourceFile, config: &Config) -> Doc {
     };
     let kind = numbered_id.as_deref().and_then(|id| ids::kind_of(id, kinds)).map(str::to_string).or(context_kind);
 
+    let listed = config.is_listed(index_path);
+    if !listed {
+        // A template's `Date: DATE` is its point, not a mistake: only errors stay.
+        meta.diagnostics.retain(|d| d.is_error() || file.diagnostics.contains(d));
+    }
     let body = lines.with_blanked(&consumed);
     let mut refs = std::mem::take(&mut meta.refs);
+    qualify_numbers(&mut refs, kind.as_deref());
     refs.extend(body_refs::scan(&body, config));
 
     Doc {
         source: file.rel_path.clone(),
         numbered: numbered_id.is_some(),
+        listed,
         id,
         kind,
         title,
@@ -151,14 +177,73 @@ pub fn parse(file: &SourceFile, config: &Config) -> Doc {
     }
 }
 
+/// The folder a folder doc stands for (`keps/sig-x/1672-name`): a `README.md` or
+/// `index.md` with a sidecar metadata file, or in a folder named by a number or an id.
+fn folder_doc_path(file: &SourceFile, kinds: &[String]) -> Option<String> {
+    if !crate::discover::is_folder_doc_file(&file.rel_path) {
+        return None;
+    }
+    let (dir, _) = file.rel_path.rsplit_once('/')?;
+    let name = dir.rsplit('/').next().unwrap_or(dir);
+    let numbered = name.starts_with(|c: char| c.is_ascii_digit()) || title::leading_id(name, kinds).is_some();
+    (file.sidecar.is_some() || numbered).then(|| dir.to_string())
+}
+
+/// Bare numbers in metadata references (`requires: 2718, 2930`) name docs of the doc's
+/// own kind; without a kind they stay as written (and are reported as unresolved).
+fn qualify_numbers(refs: &mut [RawRef], kind: Option<&str>) {
+    let Some(kind) = kind else { return };
+    for r in refs.iter_mut().filter(|r| r.field.is_some() && values::is_bare_number(&r.target)) {
+        r.target = ids::canonical(kind, r.target.trim_start_matches('#'));
+    }
+}
+
+/// Portal-wide warnings from the parsed docs: one per distinct unknown status (not per
+/// doc) among listed docs, on the first doc that uses it, with how many docs share it.
+pub fn portal_diagnostics(docs: &[Doc], config: &Config) -> Vec<Diagnostic> {
+    let mut by_status: std::collections::BTreeMap<String, Vec<&Doc>> = std::collections::BTreeMap::new();
+    // Templates and READMEs (unlisted) hold placeholder statuses: not worth a warning.
+    for doc in docs.iter().filter(|d| d.listed) {
+        let Some(raw) = doc.status_raw.as_deref() else { continue };
+        if let StatusValue::Unknown { status, .. } = values::status(raw, config) {
+            by_status.entry(status).or_default().push(doc);
+        }
+    }
+    let mut out = Vec::new();
+    for (status, mut users) in by_status {
+        users.sort_by(|a, b| a.source.cmp(&b.source));
+        let Some(first) = users.first() else { continue };
+        let raw = first.status_raw.as_deref().unwrap_or(&status);
+        let line = first.fields.iter().find(|f| f.key == "status").map(|f| f.line).filter(|&l| l > 0);
+        let others = match users.len() - 1 {
+            0 => String::new(),
+            1 => " (1 other doc uses it too)".to_string(),
+            n => format!(" ({n} other docs use it too)"),
+        };
+        out.push(Diagnostic::warning(
+            &first.source,
+            line,
+            format!(
+                "unknown status `{raw}`, kept as `{status}`{others}; known statuses: {} (map other spellings under [portal.status] in book.toml)",
+                CANONICAL_STATUSES.join(", ")
+            ),
+        ));
+    }
+    out
+}
+
 /// Metadata being gathered from the fields, in document order. The first value of a
 /// field wins; a later, different value gets a warning.
 struct Meta<'a> {
     source: &'a str,
     config: &'a Config,
     title: Option<(String, u32)>,
+    /// `Feature Name`: the title when there is no other.
+    alt_title: Option<String>,
     id: Option<(String, u32)>,
     kind: Option<String>,
+    /// `stage` value, label and line: the status when none is stated.
+    stage: Option<(String, String, u32)>,
     /// Canonical status, as written, line.
     status: Option<(String, String, u32)>,
     authors: Vec<String>,
@@ -179,8 +264,10 @@ impl<'a> Meta<'a> {
             source,
             config,
             title: None,
+            alt_title: None,
             id: None,
             kind: None,
+            stage: None,
             status: None,
             authors: Vec::new(),
             reviewers: Vec::new(),
@@ -209,6 +296,41 @@ impl<'a> Meta<'a> {
         self.fields.push(MetaField { key, label: field.label.clone(), value, line: field.line });
     }
 
+    /// Fields of a folder doc's sidecar file. They come first, so they win over the same
+    /// fields in the README; problems are reported at the sidecar's own lines, and its
+    /// references name the file and line in their field (their line is not a README line).
+    fn apply_sidecar(&mut self, sidecar: &'a crate::model::Sidecar) {
+        let (fields, diagnostics) = front_matter::read_sidecar(&sidecar.text, &sidecar.rel_path, &self.config.kinds);
+        self.diagnostics.extend(diagnostics);
+        let file_name = sidecar.rel_path.rsplit('/').next().unwrap_or(&sidecar.rel_path);
+        let readme = self.source;
+        self.source = &sidecar.rel_path;
+        let (refs_before, fields_before) = (self.refs.len(), self.fields.len());
+        for field in &fields {
+            self.apply(field);
+        }
+        self.source = readme;
+        for r in &mut self.refs[refs_before..] {
+            let field = r.field.take().unwrap_or_default();
+            r.field = Some(match r.line.take() {
+                Some(line) => format!("{field} ({file_name} line {line})"),
+                None => format!("{field} ({file_name})"),
+            });
+        }
+        for f in &mut self.fields[fields_before..] {
+            f.line = 0;
+        }
+        for (_, line) in [&mut self.title, &mut self.id, &mut self.created, &mut self.updated, &mut self.version]
+            .into_iter()
+            .flatten()
+        {
+            *line = 0;
+        }
+        if let Some((_, _, line)) = &mut self.status {
+            *line = 0;
+        }
+    }
+
     /// Interprets one field and records it for the card unless it is empty or a placeholder.
     fn apply(&mut self, field: &RawField) {
         let kinds = &self.config.kinds;
@@ -222,7 +344,25 @@ impl<'a> Meta<'a> {
             return;
         }
         let label = field.label.as_str();
-        match field.key {
+        // `eip: 1559`: a kind's name holding one number is the doc's own id.
+        let folded = fields::fold_label(label);
+        let key = match field.key {
+            Key::Related if fields::is_single_kind(&folded, kinds) && cleaned.len() == 1 => {
+                if values::is_bare_number(&cleaned[0].0) {
+                    Key::Id
+                } else {
+                    Key::Related
+                }
+            }
+            other => other,
+        };
+        if key == Key::Id && self.kind.is_none() {
+            let named = ["number", "id", "no", ""]
+                .iter()
+                .find_map(|s| folded.strip_suffix(s).filter(|k| fields::is_single_kind(k, kinds)));
+            self.kind = named.and_then(|k| title::kind_of_name(k, kinds));
+        }
+        match key {
             Key::Authors | Key::Reviewers => {
                 let mut names = Vec::new();
                 let mut placeholder = None;
@@ -289,7 +429,25 @@ impl<'a> Meta<'a> {
     fn apply_scalar(&mut self, key: Key, label: &str, value: &str, line: u32) -> bool {
         match key {
             Key::Title => set_first(&mut self.title, value.to_string(), line),
-            Key::Id => set_first(&mut self.id, value.to_string(), line),
+            Key::AltTitle => {
+                if self.alt_title.is_none() {
+                    self.alt_title = Some(values::plain_text(value));
+                }
+            }
+            Key::Stage => {
+                if self.stage.is_none() {
+                    self.stage = Some((value.to_string(), label.to_string(), line));
+                }
+            }
+            Key::Id => {
+                // Only `id:` itself may hold free text (it becomes a slug); `Proposal:` or
+                // `Number:` count only when they hold an id or a number.
+                let plain = values::plain_text(value);
+                let strict = matches!(fields::fold_label(label).as_str(), "id" | "docid" | "documentid" | "identifier");
+                if strict || ids::normalize(&plain, &self.config.kinds).is_some() || values::is_bare_number(&plain) {
+                    set_first(&mut self.id, plain.trim_start_matches('#').to_string(), line);
+                }
+            }
             Key::Kind => {
                 if self.kind.is_none() {
                     self.kind = title::kind_of_name(&values::plain_text(value), &self.config.kinds);
@@ -339,17 +497,8 @@ impl<'a> Meta<'a> {
                 }
                 (status, raw)
             }
-            StatusValue::Unknown { status, raw } => {
-                self.warn(
-                    label,
-                    line,
-                    format!(
-                        "unknown status `{raw}`, kept as `{status}`; known statuses: {} (map other spellings under [portal.status] in book.toml)",
-                        CANONICAL_STATUSES.join(", ")
-                    ),
-                );
-                (status, raw)
-            }
+            // Warned about once per portal, not per doc: see `portal_diagnostics`.
+            StatusValue::Unknown { status, raw } => (status, raw),
         };
         match &self.status {
             None => self.status = Some((status, raw, line)),

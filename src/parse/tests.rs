@@ -15,6 +15,7 @@ fn doc_with(path: &str, text: &str, config: &Config) -> Doc {
         abs_path: PathBuf::from("/p/content").join(path),
         text: text.to_string(),
         diagnostics: Vec::new(),
+        sidecar: None,
     };
     parse(&file, config)
 }
@@ -396,12 +397,13 @@ fn status_spellings_and_superseded_by() {
     assert_eq!(targets(&d, Relation::SupersededBy), ["ADR-0009"]);
     assert_eq!(d.refs[0].line, Some(3));
 
-    let d = doc("a.md", "# A\n\n**Status:** On Hold\n");
-    assert_eq!(d.status.as_deref(), Some("on-hold"));
-    let w = warnings(&d);
+    let d = doc("a.md", "# A\n\n**Status:** Parked\n");
+    assert_eq!(d.status.as_deref(), Some("parked"));
+    assert!(warnings(&d).is_empty(), "unknown statuses are reported once per portal");
+    let w = portal_diagnostics(&[d], &config());
     assert_eq!(w.len(), 1);
-    assert_eq!(w[0].0, Some(3));
-    assert!(w[0].1.contains("unknown status `On Hold`"), "{}", w[0].1);
+    assert_eq!(w[0].line, Some(3));
+    assert!(w[0].message.contains("unknown status `Parked`"), "{}", w[0].message);
 
     let (c, _) = crate::config::from_str(Path::new("/p"), "[portal.status]\n\"On Hold\" = \"draft\"\n").unwrap();
     let d = doc_with("a.md", "# A\n\n**Status:** On Hold\n", &c);
@@ -434,8 +436,10 @@ fn placeholders_are_unset_with_one_warning_per_field() {
 | **Related PRD** | [PRD-{NUMBER}](link) |
 | **Related ADR** | [ADR-{NUMBER}](link) |
 ";
-    let d = doc("trd/template.md", text);
-    assert_eq!(d.title, "Template", "placeholder title falls back to the file name");
+    // A copy of the template that still holds its placeholders (a file named like a
+    // template is unlisted and not warned about).
+    let d = doc("trd/new-doc.md", text);
+    assert_eq!(d.title, "New doc", "placeholder title falls back to the file name");
     assert_eq!(d.status, None);
     assert!(d.authors.is_empty());
     assert_eq!(d.created, None);
@@ -581,8 +585,9 @@ fn source_diagnostics_come_first() {
     let file = SourceFile {
         rel_path: "a.md".into(),
         abs_path: PathBuf::from("/p/content/a.md"),
-        text: "# A\n\n**Status:** nonsense-state\n".into(),
+        text: "# A\n\n**Status:** draft\n\n**Version:** x.y (date)\n\n**Date:** 2026-14-01\n".into(),
         diagnostics: vec![Diagnostic::warning("a.md", None, "invalid UTF-8 replaced")],
+        sidecar: None,
     };
     let d = parse(&file, &config());
     assert_eq!(d.diagnostics.len(), 2);
@@ -619,3 +624,96 @@ fn hostile_inputs_never_panic() {
     }
 }
 
+
+// ---------------------------------------------------------------------------------------
+// Real-world repository forms
+
+fn config_with(toml: &str) -> Config {
+    crate::config::from_str(Path::new("/p"), toml).expect("valid config").0
+}
+
+#[test]
+fn header_bullet_lists_in_their_spellings() {
+    let c = config_with("[portal]\nkinds = [\"SE\"]\n[portal.folders]\nSE = \"proposals\"\n");
+    let text = "# Async/await\n\n* Proposal: [SE-0296](0296-async-await.md)\n* Authors: [John Doe](https://x.io/j), [Ann Lee](https://x.io/a)\n* Status: **Implemented (Swift 5.5)**\n* Start Date: 2021-01-02\n\n## Introduction\n";
+    let d = doc_with("proposals/0296-async-await.md", text, &c);
+    assert_eq!((d.id.as_str(), d.status.as_deref()), ("SE-0296", Some("implemented")));
+    assert_eq!(d.status_raw.as_deref(), Some("Implemented (Swift 5.5)"));
+    assert_eq!(d.authors, ["John Doe", "Ann Lee"]);
+    assert_eq!(d.created.as_deref(), Some("2021-01-02"));
+    let d = doc("a.md", "# A\n\n* **Status**: Stable\n- Owner: Kim\n");
+    assert_eq!(d.status.as_deref(), Some("stable"));
+    assert!(warnings(&d).is_empty(), "an extended status is not warned about: {:?}", warnings(&d));
+}
+
+#[test]
+fn section_h1s_are_not_titles_and_feature_name_is_the_fallback() {
+    let text = "- Feature Name: `async_await`\n- Start Date: 2018-03-01\n\n# Summary\n\nText.\n\n# Motivation\n";
+    let d = doc("rfcs/2394-async_await.md", text);
+    assert_eq!(d.id, "RFC-2394");
+    assert_eq!(d.title, "async_await");
+    assert_eq!(body_line(&d, 4), "# Summary", "the section stays in the body");
+    let d = doc("notes/no-title.md", "Status: Draft\n\nJust text.\n");
+    assert_eq!(d.title, "No title");
+}
+
+#[test]
+fn date_and_authors_sections_are_metadata() {
+    let text = "# 3. Pick a queue\n\n## Status\n\nAccepted\n\n## Date\n\n2021-06-01\n\n## Authors\n\n- Dana Li\n- Eli Moss\n\n## Context\n\nWhy.\n";
+    let d = doc("adr/0003-pick-a-queue.md", text);
+    assert_eq!(d.created.as_deref(), Some("2021-06-01"));
+    assert_eq!(d.authors, ["Dana Li", "Eli Moss"]);
+    assert_eq!(body_line(&d, 9), "", "the date section went into the card");
+    assert_eq!(body_line(&d, 16), "## Context");
+    let prose = doc(
+        "adr/0004-x.md",
+        "# 4. X\n\n## Authors\n\nThe authors of this decision met several times over the summer to decide.\n",
+    );
+    assert!(prose.authors.is_empty(), "a prose section stays in the body");
+}
+
+#[test]
+fn stage_is_the_status_only_when_none_is_stated() {
+    let d = doc("a.md", "---\ntitle: A\nstage: beta\n---\n");
+    assert_eq!(d.status.as_deref(), Some("beta"));
+    let d = doc("a.md", "---\ntitle: A\nstatus: implementable\nstage: beta\n---\n");
+    assert_eq!(d.status.as_deref(), Some("approved"));
+}
+
+#[test]
+fn kind_named_fields_give_the_id_and_bare_numbers_their_kind() {
+    let c = config_with("[portal]\nkinds = [\"EIP\"]\n");
+    let d = doc_with("EIPS/x.md", "---\neip: 1559\ntitle: Fee market\nrequires: 2718, 2930\nstatus: Final\n---\n", &c);
+    assert_eq!(d.id, "EIP-1559");
+    assert_eq!(targets(&d, Relation::Related), ["EIP-2718", "EIP-2930"]);
+    assert_eq!(d.status.as_deref(), Some("final"));
+    let d = doc("adr/0001-x.md", "# X\n\n**Proposal:** Use Kafka everywhere\n");
+    assert_eq!(d.id, "ADR-0001", "a free-text `Proposal` is not an id");
+}
+
+#[test]
+fn sidecar_fields_merge_first_and_the_folder_gives_the_id() {
+    let c = config_with("[portal]\nkinds = [\"KEP\"]\n");
+    let file = SourceFile {
+        rel_path: "keps/sig-x/1672-endpoints/README.md".into(),
+        abs_path: PathBuf::from("/p/content/keps/sig-x/1672-endpoints/README.md"),
+        text: "# KEP-1672: Tracking endpoints\n\n**Status:** provisional\n\nBody.\n".into(),
+        diagnostics: Vec::new(),
+        sidecar: Some(crate::model::Sidecar {
+            rel_path: "keps/sig-x/1672-endpoints/kep.yaml".into(),
+            text: "title: Tracking terminating endpoints\nstatus: implemented\ncreation-date: 2023-02-30\nsee-also:\n  - \"/keps/sig-y/1234-x\"\n".into(),
+        }),
+    };
+    let d = parse(&file, &c);
+    assert_eq!(d.id, "KEP-1672");
+    assert_eq!(d.title, "Tracking terminating endpoints");
+    assert_eq!(d.status.as_deref(), Some("implemented"), "the sidecar wins");
+    assert!(d.listed, "a folder doc's README is an entry");
+    let date = d.diagnostics.iter().find(|x| x.message.contains("creation-date")).expect("date warning");
+    assert_eq!((date.source.as_str(), date.line), ("keps/sig-x/1672-endpoints/kep.yaml", Some(3)));
+    let see_also = d.refs.iter().find(|r| r.target == "/keps/sig-y/1234-x").expect("see-also ref");
+    assert_eq!(see_also.line, None);
+    assert_eq!(see_also.field.as_deref(), Some("see-also (kep.yaml line 5)"));
+    let readme = doc("adr/README.md", "# Decisions\n\n**Status:** Accepted\n");
+    assert!(!readme.listed, "a plain README is a page, not an entry");
+}

@@ -502,15 +502,57 @@ pub fn status(cleaned: &str, config: &Config) -> StatusValue {
             };
         }
     }
-    // `Accepted (2026-03-02)`, `Approved on 2026-03-02`: a known status and a remark.
-    if let Some(first) = folded.split([' ', '(']).next() {
-        if first != folded {
-            if let Some(s) = lookup_status(first, config) {
-                return StatusValue::Known { status: s, raw, successor: None };
-            }
+    // `Implemented (Swift 5.5)`, `Accepted with revisions`, `Approved on 2026-03-02`: the
+    // longest run of leading words that is a known status, the rest being a remark.
+    let words: Vec<&str> = folded
+        .split(['(', '[', ':', ';', ','])
+        .next()
+        .unwrap_or("")
+        .split(' ')
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .collect();
+    for n in (1..=words.len()).rev() {
+        let phrase = words[..n].join(" ");
+        if let Some(s) = lookup_status(&phrase, config) {
+            return StatusValue::Known { status: s, raw, successor: None };
+        }
+        if let Some(own) = extended_status(&phrase) {
+            return StatusValue::Known { status: own.replace(' ', "-"), raw, successor: None };
         }
     }
     StatusValue::Unknown { status: folded.replace(' ', "-"), raw }
+}
+
+/// Statuses of widely used proposal processes (EIP, PEP, Swift Evolution, feature
+/// stages) that have no canonical equivalent: kept as their own value, without a warning.
+pub const EXTENDED_STATUSES: [&str; 22] = [
+    "final",
+    "living",
+    "stagnant",
+    "withdrawn",
+    "deferred",
+    "postponed",
+    "stable",
+    "experimental",
+    "active",
+    "inactive",
+    "returned for revision",
+    "on hold",
+    "abandoned",
+    "idea",
+    "alpha",
+    "beta",
+    "ga",
+    "frozen",
+    "dormant",
+    "moved",
+    "informational",
+    "partially implemented",
+];
+
+fn extended_status(folded: &str) -> Option<&'static str> {
+    EXTENDED_STATUSES.iter().copied().find(|s| *s == folded)
 }
 
 /// `✅ **Accepted**` → `Accepted`: drops leading and trailing symbols and emphasis.
@@ -538,10 +580,21 @@ fn lookup_status(folded: &str, config: &Config) -> Option<String> {
     }
     let canonical = match folded {
         "draft" | "wip" | "work in progress" | "drafting" | "in draft" | "early draft" => "draft",
-        "proposed" | "proposal" | "rfc" => "proposed",
-        "in review" | "review" | "under review" | "reviewing" | "ready for review" | "pending review"
-        | "needs review" | "in-review" => "in-review",
-        "approved" | "signed off" => "approved",
+        "proposed" | "proposal" | "rfc" | "provisional" | "pre proposal" => "proposed",
+        "in review"
+        | "review"
+        | "under review"
+        | "reviewing"
+        | "ready for review"
+        | "pending review"
+        | "needs review"
+        | "in-review"
+        | "last call"
+        | "active review"
+        | "scheduled for review"
+        | "awaiting review"
+        | "in discussion" => "in-review",
+        "approved" | "signed off" | "implementable" => "approved",
         "accepted" | "adopted" => "accepted",
         "in progress" | "implementing" | "in development" | "in implementation" => "in-progress",
         "implemented" | "shipped" | "released" | "deployed" | "live" => "implemented",
@@ -624,6 +677,10 @@ pub fn references(
             }
         } else if tok.starts_with("http://") || tok.starts_with("https://") {
             found.push((at, make(tok.to_string(), None)));
+        } else if is_bare_number(tok) {
+            // `requires: 2718, 2930`: a number of the doc's own kind, settled once the
+            // kind is known (see `parse::qualify_numbers`).
+            found.push((at, make(tok.trim_start_matches('#').to_string(), None)));
         } else if looks_like_path(tok) {
             if is_id_template(tok, kinds) {
                 placeholders.push(tok.to_string());
@@ -646,8 +703,19 @@ fn is_kind_word(tok: &str, kinds: &[String]) -> bool {
 fn looks_like_path(tok: &str) -> bool {
     let lower = tok.to_ascii_lowercase();
     let no_anchor = lower.split('#').next().unwrap_or(&lower);
-    // `Client/Server` is prose; a path names a Markdown file or starts like a path.
-    no_anchor.ends_with(".md") || no_anchor.ends_with(".markdown") || tok.starts_with("./") || tok.starts_with("../")
+    // `Client/Server` is prose; a path names a Markdown file or starts like a path
+    // (`./x`, `../x`, or `/x` from the repository root).
+    no_anchor.ends_with(".md")
+        || no_anchor.ends_with(".markdown")
+        || tok.starts_with("./")
+        || tok.starts_with("../")
+        || (tok.starts_with('/') && tok[1..].starts_with(|c: char| c.is_alphanumeric()))
+}
+
+/// `2718`, `#2718`: a number of 1 to 6 digits standing alone in a reference field.
+pub fn is_bare_number(tok: &str) -> bool {
+    let digits = tok.strip_prefix('#').unwrap_or(tok);
+    (1..=6).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Words of a value with their byte offsets, split on whitespace, commas and semicolons,
@@ -825,8 +893,8 @@ mod tests {
     fn unknown_statuses_are_kept_hyphenated_and_config_spellings_apply() {
         let c = config();
         assert_eq!(
-            status("On Hold", &c),
-            StatusValue::Unknown { status: "on-hold".to_string(), raw: "On Hold".to_string() }
+            status("Parked Indefinitely", &c),
+            StatusValue::Unknown { status: "parked-indefinitely".to_string(), raw: "Parked Indefinitely".to_string() }
         );
         let (c, _) = crate::config::from_str(Path::new("/p"), "[portal.status]\n\"On Hold\" = \"draft\"\n").unwrap();
         assert!(matches!(status("on hold", &c), StatusValue::Known { status, .. } if status == "draft"));

@@ -415,23 +415,10 @@ fn forbidden_scheme(url: &str) -> Option<&'static str> {
         .find(|scheme| compact.strip_prefix(scheme).is_some_and(|rest| rest.starts_with(':')))
 }
 
-/// A link to another Markdown file in the portal: no scheme, not site-absolute, not a
-/// bare fragment, with a path ending in `.md` / `.markdown`.
+/// A link that may name another doc of the portal (a `.md` path or a folder, relative
+/// or from the repository root; see `body_refs::doc_link_target`), not a bare fragment.
 fn is_relative_doc_link(url: &str) -> bool {
-    if url.starts_with('/') || url.starts_with('#') || has_scheme(url) {
-        return false;
-    }
-    let path = url.split(['#', '?']).next().unwrap_or("");
-    let lower = path.to_ascii_lowercase();
-    lower.ends_with(".md") || lower.ends_with(".markdown")
-}
-
-/// `scheme:` per RFC 3986 (a letter, then letters, digits, `+`, `-`, `.`).
-fn has_scheme(url: &str) -> bool {
-    let Some((scheme, _)) = url.split_once(':') else { return false };
-    let mut chars = scheme.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    !url.starts_with('#') && crate::parse::body_refs::doc_link_target(url).is_some()
 }
 
 fn line_of<'a>(node: &'a AstNode<'a>) -> u32 {

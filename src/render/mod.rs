@@ -84,9 +84,16 @@ impl Xrefs for DocXrefs<'_> {
         if self.graph.is_some_and(|g| g.anchor_missing(self.doc_pos, dest)) {
             return DocLink::Unresolved;
         }
-        links::resolve(self.index, self.doc_pos, dest)
-            .and_then(|(target, anchor)| self.xref(target, anchor.as_deref()))
-            .map_or(DocLink::Unresolved, DocLink::Resolved)
+        match links::resolve(self.index, self.doc_pos, dest) {
+            Some((target, anchor)) => {
+                self.xref(target, anchor.as_deref()).map_or(DocLink::Unresolved, DocLink::Resolved)
+            }
+            // A folder link naming no doc is an ordinary link (the links stage reports it if missing).
+            None if !links::is_markdown_path(dest) => {
+                DocLink::Resolved(Xref { href: dest.to_string(), title: String::new() })
+            }
+            None => DocLink::Unresolved,
+        }
     }
 
     fn leaves_site(&self, dest: &str) -> bool {
@@ -116,6 +123,7 @@ mod tests {
             source: source.into(),
             id: id.into(),
             numbered: true,
+            listed: true,
             kind: None,
             title: title.into(),
             status: status.map(str::to_string),

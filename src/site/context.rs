@@ -70,7 +70,7 @@ pub fn status_label(status: Option<&str>) -> String {
 
 /// Assigns every status present (and "no status") a page under `status/`, collision-free.
 pub fn status_pages(index: &Index) -> BTreeMap<Option<String>, String> {
-    let mut statuses: Vec<Option<&str>> = index.docs.iter().map(|d| d.status.as_deref()).collect();
+    let mut statuses: Vec<Option<&str>> = index.docs.iter().filter(|d| d.listed).map(|d| d.status.as_deref()).collect();
     statuses.sort_by(|a, b| status_rank(*a).cmp(&status_rank(*b)));
     statuses.dedup();
     let mut taken: Vec<String> = vec![UNSET_STATUS_PAGE.to_string()];

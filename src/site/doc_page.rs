@@ -317,6 +317,7 @@ mod tests {
             source: source.into(),
             id: id.into(),
             numbered: true,
+            listed: true,
             kind: Some("TRD".into()),
             title: format!("Title of {id}"),
             status: status.map(String::from),

@@ -35,6 +35,8 @@ struct DocEntry<'a> {
     version: Option<&'a str>,
     source: &'a str,
     url: String,
+    /// False for pages that are not entries of the status index (`exclude-from-index`).
+    listed: bool,
     relations: Vec<RelationEntry<'a>>,
     referenced_by: Vec<&'a str>,
 }
@@ -109,6 +111,7 @@ pub fn render(index: &Index, graph: &LinkGraph, diagnostics: &[Diagnostic], conf
                 version: d.version.as_deref(),
                 source: &d.source,
                 url: urls::page_path(&d.source),
+                listed: d.listed,
                 relations,
                 referenced_by,
             }

@@ -78,7 +78,7 @@ struct Dashboard<'a> {
 
 fn status_counts<'a>(portal: &Portal<'a>, page: &str) -> Vec<StatusCount<'a>> {
     let mut counts: BTreeMap<(usize, &str), (Option<&'a str>, usize)> = BTreeMap::new();
-    for doc in &portal.index.docs {
+    for doc in portal.index.docs.iter().filter(|d| d.listed) {
         let status = doc.status.as_deref();
         counts.entry(status_rank(status)).or_insert((status, 0)).1 += 1;
     }
@@ -94,7 +94,7 @@ fn dashboard(builder: &Builder) -> Result<String, Diagnostic> {
     let docs = &portal.index.docs;
 
     let mut kinds: BTreeMap<Option<&str>, usize> = BTreeMap::new();
-    for doc in docs {
+    for doc in docs.iter().filter(|d| d.listed) {
         *kinds.entry(doc.kind.as_deref()).or_default() += 1;
     }
     // Kinds in the configured order, unknown kinds after, docs without a kind last.
@@ -112,7 +112,7 @@ fn dashboard(builder: &Builder) -> Result<String, Diagnostic> {
         None => (configured.len(), 1),
     });
 
-    let mut dated: Vec<usize> = portal.positions(|d| d.updated.is_some() || d.created.is_some());
+    let mut dated: Vec<usize> = portal.positions(|d| d.listed && (d.updated.is_some() || d.created.is_some()));
     dated.sort_by(|&a, &b| {
         let date = |i: usize| docs.get(i).and_then(|d| d.updated.as_deref().or(d.created.as_deref()));
         date(b).cmp(&date(a)).then(a.cmp(&b))
@@ -120,7 +120,7 @@ fn dashboard(builder: &Builder) -> Result<String, Diagnostic> {
     let recent = dated.into_iter().take(RECENT).filter_map(|i| portal.doc_view(i, page)).collect();
 
     let mut flagged: Vec<(u8, usize, Vec<Reason>)> = Vec::new();
-    for (pos, doc) in docs.iter().enumerate() {
+    for (pos, doc) in docs.iter().enumerate().filter(|(_, d)| d.listed) {
         let mut reasons = Vec::new();
         let mut weight = 0;
         let diags = portal.diagnostics_of(doc);
@@ -166,7 +166,7 @@ fn dashboard(builder: &Builder) -> Result<String, Diagnostic> {
     let (errors, warnings) = all_diags.fold((0, 0), |(e, w), d| if d.is_error() { (e + 1, w) } else { (e, w + 1) });
 
     let values = Dashboard {
-        total: docs.len(),
+        total: docs.iter().filter(|d| d.listed).count(),
         by_status: status_counts(portal, page),
         by_kind,
         recent,
@@ -209,10 +209,12 @@ fn docs_table(builder: &Builder) -> Result<String, Diagnostic> {
     let page = "docs.html";
     let portal = &builder.portal;
     let docs = &portal.index.docs;
-    let mut statuses: Vec<Option<&str>> = docs.iter().map(|d| d.status.as_deref()).collect();
+    let mut statuses: Vec<Option<&str>> = docs.iter().filter(|d| d.listed).map(|d| d.status.as_deref()).collect();
     statuses.sort_by(|a, b| status_rank(*a).cmp(&status_rank(*b)));
     statuses.dedup();
-    let rows = (0..docs.len())
+    let rows = portal
+        .positions(|d| d.listed)
+        .into_iter()
         .filter_map(|pos| {
             let doc = portal.doc_view(pos, page)?;
             Some(Row {
@@ -225,7 +227,7 @@ fn docs_table(builder: &Builder) -> Result<String, Diagnostic> {
         })
         .collect();
 
-    let mut kinds: Vec<Option<&str>> = docs.iter().map(|d| d.kind.as_deref()).collect();
+    let mut kinds: Vec<Option<&str>> = docs.iter().filter(|d| d.listed).map(|d| d.kind.as_deref()).collect();
     kinds.sort_by_key(|k| (k.is_none(), *k));
     kinds.dedup();
     let kinds = kinds
@@ -238,7 +240,8 @@ fn docs_table(builder: &Builder) -> Result<String, Diagnostic> {
         .map(|s| FilterOption { value: s.unwrap_or(NONE), label: super::context::status_label(s) })
         .collect();
 
-    let mut authors: Vec<&str> = docs.iter().flat_map(|d| d.authors.iter().map(String::as_str)).collect();
+    let mut authors: Vec<&str> =
+        docs.iter().filter(|d| d.listed).flat_map(|d| d.authors.iter().map(String::as_str)).collect();
     authors.sort_by(|a, b| a.to_lowercase().cmp(&b.to_lowercase()).then(a.cmp(b)));
     authors.dedup();
 
@@ -256,7 +259,7 @@ struct StatusPage<'a> {
 
 fn status_page(builder: &Builder, status: Option<&str>, page: &str) -> Result<String, Diagnostic> {
     let portal = &builder.portal;
-    let positions = portal.positions(|d| d.status.as_deref() == status);
+    let positions = portal.positions(|d| d.listed && d.status.as_deref() == status);
     let docs = positions.into_iter().filter_map(|pos| portal.doc_view(pos, page)).collect();
     let values =
         StatusPage { status: portal.status_view(status, None, page), docs, statuses: status_counts(portal, page) };
