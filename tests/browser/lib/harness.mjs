@@ -103,9 +103,9 @@ export async function openPage(browser, options = {}) {
   return { context, page, problems };
 }
 
-export async function screenshot(page, name) {
+export async function screenshot(page, name, { fullPage = true } = {}) {
   const file = path.join(ARTIFACTS, name + ".png");
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage });
   return file;
 }
 
