@@ -91,8 +91,9 @@ export async function openPage(browser, options = {}) {
   page.on("pageerror", (err) => problems.push(`uncaught exception: ${err.message}`));
   page.on("requestfailed", (req) => {
     const why = req.failure() ? req.failure().errorText : "?";
-    // A navigation or reload cancels the long-poll in flight: that is not a failure.
-    if (why === "net::ERR_ABORTED" && /__docportal\/reload\?/.test(req.url())) return;
+    // Leaving a page cancels what it still had in flight (the live-reload long-poll,
+    // a late favicon): a cancellation, not a failure of the site.
+    if (why === "net::ERR_ABORTED") return;
     problems.push(`request failed: ${req.url()} (${why})`);
   });
   page.on("response", (res) => {
