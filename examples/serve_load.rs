@@ -183,8 +183,9 @@ fn list_urls(site: &Path) -> Vec<String> {
                 stack.push(path);
             } else if let Ok(rel) = path.strip_prefix(site) {
                 let rel = rel.to_string_lossy().replace('\\', "/");
-                let big = rel.contains("mermaid.min");
-                if !rel.starts_with('.') && !big {
+                // Dotfiles are the writer's temporary files and its manifest, not the site.
+                let hidden = rel.split('/').any(|part| part.starts_with('.'));
+                if !hidden && !rel.contains("mermaid.min") {
                     out.push(format!("/{rel}"));
                 }
             }
