@@ -128,6 +128,35 @@ test("Enter pressed straight after typing opens the top hit for what was typed",
   await context.close();
 });
 
+test("on a 390x844 phone the results panel fits on the screen", async () => {
+  const { context, page, problems } = await openPage(browser, { viewport: { width: 390, height: 844 } });
+  await page.goto(server.url + "index.html");
+  await search(page, "tracking");
+  const box = await page.locator(".dp-search-panel").boundingBox();
+  assert.ok(box.x >= 0 && box.x + box.width <= 390, `panel spans ${box.x}..${box.x + box.width} on a 390px screen`);
+  assert.ok(box.width >= 300, `panel is usable (${box.width}px wide)`);
+  await screenshot(page, "search-phone", { fullPage: false });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+for (const [system, picked] of [["light", "dark"], ["dark", "light"]]) {
+  test(`the results panel follows a ${picked} theme picked on a ${system} system`, async () => {
+    const { context, page, problems } = await openPage(browser, { colorScheme: system });
+    await page.goto(server.url + "index.html");
+    await page.evaluate((t) => localStorage.setItem("docportal-theme", t), picked);
+    await page.reload();
+    await search(page, "tracking");
+    const brightness = await page.$eval(".dp-search-panel", (el) => {
+      const [r, g, b] = getComputedStyle(el).backgroundColor.match(/\d+/g).map(Number);
+      return (r + g + b) / 3;
+    });
+    assert.equal(brightness > 128, picked === "light", `panel brightness ${brightness} under a ${picked} page`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
+
 test("search from a page two folders deep over http under a subpath finds its search files", async () => {
   const { context, page, problems } = await openPage(browser);
   await page.goto(server.url + "specs/customs-declarations/spec.html");
