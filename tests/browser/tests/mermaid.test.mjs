@@ -93,6 +93,12 @@ test("a diagram re-renders in the dark theme when the toggle is pressed, without
   assert.equal(await page.evaluate(() => window.__sameDocument), true, "the page was not reloaded");
   const diagrams = await renderedDiagrams(page);
   assert.equal(diagrams[0].state, "", "the good diagram is still an SVG after the switch");
+  assert.equal(diagrams[1].state, "error", "the broken diagram still shows its error");
+  const messageBrightness = await page.$eval(".mermaid-error-message", (el) => {
+    const [r, g, b] = getComputedStyle(el).color.match(/\d+/g).map(Number);
+    return (r + g + b) / 3;
+  });
+  assert.ok(messageBrightness > 128, `the error message is light on the dark page (brightness ${messageBrightness})`);
   await screenshot(page, "diagrams-dark");
   assert.deepEqual(problems, []);
   await context.close();
