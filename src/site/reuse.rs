@@ -154,7 +154,10 @@ pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
         None => {
             let mut files: Vec<(String, Result<Vec<u8>, Diagnostic>)> =
                 pages::render_all(&builder).into_iter().map(|(p, r)| (p, r.map(String::into_bytes))).collect();
-            files.push(("docs.json".into(), Ok(docs_json::render(input.index, input.graph, input.diagnostics, input.config))));
+            files.push((
+                "docs.json".into(),
+                Ok(docs_json::render(input.index, input.graph, input.diagnostics, input.config)),
+            ));
             // Remembered only when every page rendered: a template error must be reported again.
             let memo = files
                 .iter()
