@@ -476,7 +476,7 @@ fn links_out_of_the_portal_and_script_urls_are_never_live() {
         &b,
         src,
         &[
-            (Some(4), "warning", "link `../../etc/passwd` in `Related` points outside the docs folder"),
+            (Some(4), "warning", "link `../../etc/passwd` in `Related` points outside the docs folder; also on line 6"),
             (Some(6), "warning", "link `../../etc/passwd` points outside the site; removed (only its text is shown)"),
             (Some(7), "warning", "link `../../../etc/passwd.md` points outside the docs folder"),
             (Some(8), "warning", "link to a `javascript:` URL removed (only its text is shown)"),

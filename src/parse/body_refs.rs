@@ -816,11 +816,16 @@ pub fn local_target<S: AsRef<str>>(dest: S) -> Option<S> {
     (!placeholder).then_some(dest)
 }
 
-/// `scheme:` at the start (RFC 3986: a letter, then letters, digits, `+`, `-`, `.`).
+/// `scheme:` at the start (RFC 3986: a letter, then letters, digits, `+`, `-`, `.`), or
+/// any `:` in the first segment: RFC 3986 forbids it in a relative path, and browsers
+/// read `jav&#x09;ascript:` (an entity or tab inside the scheme) as a scheme too.
 pub fn has_scheme(s: &str) -> bool {
     let b = s.as_bytes();
     let n = b.iter().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')).count();
-    n >= 1 && b[0].is_ascii_alphabetic() && b.get(n) == Some(&b':')
+    // `&#x09;` is a character reference, not a fragment.
+    let unreferenced = s.replace("&#", "&");
+    let first_segment = unreferenced.split(['/', '?', '#']).next().unwrap_or("");
+    (n >= 1 && b[0].is_ascii_alphabetic() && b.get(n) == Some(&b':')) || first_segment.contains(':')
 }
 
 fn mention(target: impl AsRef<str>, label: Option<&str>, line: u32) -> RawRef {

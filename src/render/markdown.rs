@@ -280,6 +280,17 @@ fn open_link<'a>(ctx: &mut Ctx<'_, '_, '_>, node: &'a AstNode<'a>, link: &NodeLi
         ctx.user.open_links.push("");
         return Ok(());
     }
+    // Before doc links: a path that climbs above the site root is never live, even
+    // when it looks like a folder link.
+    if ctx.user.xrefs.leaves_site(url) {
+        // A doc link that climbs out is already reported by the links stage.
+        if !is_relative_doc_link(url) || !crate::links::is_markdown_path(url) {
+            let message = format!("link `{url}` points outside the site; removed (only its text is shown)");
+            ctx.user.out.notes.push(Note { line: line_of(node), message });
+        }
+        ctx.user.open_links.push("");
+        return Ok(());
+    }
     if is_relative_doc_link(url) {
         match ctx.user.xrefs.doc_link(url) {
             DocLink::Resolved(xref) => {
@@ -293,12 +304,6 @@ fn open_link<'a>(ctx: &mut Ctx<'_, '_, '_>, node: &'a AstNode<'a>, link: &NodeLi
                 ctx.user.open_links.push("</span>");
             }
         }
-        return Ok(());
-    }
-    if ctx.user.xrefs.leaves_site(url) {
-        let message = format!("link `{url}` points outside the site; removed (only its text is shown)");
-        ctx.user.out.notes.push(Note { line: line_of(node), message });
-        ctx.user.open_links.push("");
         return Ok(());
     }
     ctx.write_str("<a href=\"")?;
