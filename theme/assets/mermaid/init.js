@@ -51,38 +51,6 @@
     el.setAttribute("data-rendered", "error");
   }
 
-  // Mermaid's strict mode ignores `click` lines, so the relationship graphs' node links
-  // are wired here instead: only relative hrefs, so a diagram can never run script.
-  function linkNodes(el, source) {
-    var re = /^\s*click\s+([A-Za-z0-9_]+)\s+href\s+"([^"]*)"/gm;
-    var match;
-    var targets = {};
-    while ((match = re.exec(source)) !== null) {
-      var href = match[2];
-      if (/^[a-z][a-z0-9+.-]*:/i.test(href) || href.indexOf("//") === 0) {
-        continue;
-      }
-      targets[match[1]] = href;
-    }
-    el.querySelectorAll("g.node").forEach(function (node) {
-      var parts = (node.id || "").split("-");
-      var key = parts.find(function (p) { return Object.prototype.hasOwnProperty.call(targets, p); });
-      if (!key) {
-        return;
-      }
-      var href = targets[key];
-      node.style.cursor = "pointer";
-      node.setAttribute("role", "link");
-      node.setAttribute("tabindex", "0");
-      node.addEventListener("click", function () { window.location.href = href; });
-      node.addEventListener("keydown", function (e) {
-        if (e.key === "Enter") {
-          window.location.href = href;
-        }
-      });
-    });
-  }
-
   async function renderOne(el) {
     if (!el.hasAttribute("data-source")) {
       el.setAttribute("data-source", el.textContent);
@@ -95,7 +63,6 @@
       if (typeof result.bindFunctions === "function") {
         result.bindFunctions(el);
       }
-      linkNodes(el, source);
       el.setAttribute("data-rendered", "");
     } catch (err) {
       showError(el, source, err);
