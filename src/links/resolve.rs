@@ -18,7 +18,7 @@ use crate::ids;
 use crate::index::Index;
 use crate::parse::body_refs;
 use crate::urls;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// The outcome of resolving one written target.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,6 +197,38 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// The part of a canonical id after its first `-` (`0007` of `ADR-0007`); empty when
+/// there is none.
+fn number_part(id: &str) -> &str {
+    id.split_once('-').map_or("", |(_, n)| n)
+}
+
+/// Every string one edit from `s` ([`edit_distance`]'s edits: delete, insert or
+/// substitute a character from `alphabet`, or swap two neighbours), possibly repeated.
+fn one_edit_variants(s: &str, alphabet: &[char]) -> Vec<String> {
+    let chars: Vec<char> = s.chars().collect();
+    let spliced = |head: &[char], mid: Option<char>, rest: &[char]| -> String {
+        head.iter().copied().chain(mid).chain(rest.iter().copied()).collect()
+    };
+    let mut out = Vec::with_capacity((chars.len() + 1) * (2 * alphabet.len() + 2));
+    for i in 0..=chars.len() {
+        let (head, tail) = chars.split_at(i);
+        for &c in alphabet {
+            out.push(spliced(head, Some(c), tail));
+            if tail.first().is_some_and(|&t| t != c) {
+                out.push(spliced(head, Some(c), &tail[1..]));
+            }
+        }
+        if !tail.is_empty() {
+            out.push(spliced(head, None, &tail[1..]));
+        }
+        if tail.len() >= 2 && tail[0] != tail[1] {
+            out.push(spliced(head, None, &[tail[1], tail[0]]).chars().chain(tail[2..].iter().copied()).collect());
+        }
+    }
+    out
+}
+
 /// "Did you mean" hints for misses, built once per links run. A portal with thousands
 /// of broken references stays fast: each distinct miss is looked up once, exact file
 /// names come from a map, and edit distances are computed only for names of a close length.
@@ -204,6 +236,12 @@ pub(crate) struct Hints<'a> {
     index: &'a Index,
     /// Lower-cased file name → docs-relative sources with that name.
     by_name: HashMap<String, Vec<&'a str>>,
+    /// Ids of the numbered docs, the number part of each, and every character they use:
+    /// a miss's one-edit neighbours are generated and looked up rather than compared
+    /// with every doc, which was quadratic in portals with many broken references.
+    numbered_ids: HashSet<&'a str>,
+    by_number: HashMap<&'a str, Vec<&'a str>>,
+    id_alphabet: Vec<char>,
     id_cache: HashMap<String, Option<String>>,
     path_cache: HashMap<(String, String), Option<String>>,
 }
@@ -214,7 +252,23 @@ impl<'a> Hints<'a> {
         for d in &index.docs {
             by_name.entry(file_name(&d.source).to_lowercase()).or_default().push(&d.source);
         }
-        Hints { index, by_name, id_cache: HashMap::new(), path_cache: HashMap::new() }
+        let mut numbered_ids = HashSet::new();
+        let mut by_number: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut alphabet = BTreeSet::new();
+        for d in index.docs.iter().filter(|d| d.numbered) {
+            numbered_ids.insert(d.id.as_str());
+            by_number.entry(number_part(&d.id)).or_default().push(&d.id);
+            alphabet.extend(d.id.chars());
+        }
+        Hints {
+            index,
+            by_name,
+            numbered_ids,
+            by_number,
+            id_alphabet: alphabet.into_iter().collect(),
+            id_cache: HashMap::new(),
+            path_cache: HashMap::new(),
+        }
     }
 
     /// For an id no doc has: the nearest numbered id (one edit away, a swap of two
@@ -225,19 +279,19 @@ impl<'a> Hints<'a> {
         if let Some(hit) = self.id_cache.get(&canonical) {
             return hit.clone();
         }
-        let number = canonical.split_once('-').map(|(_, n)| n).unwrap_or("");
-        let hint = self
-            .index
-            .docs
-            .iter()
-            .filter(|d| d.numbered && d.id.len().abs_diff(canonical.len()) <= 1)
-            .filter_map(|d| {
-                let same_number = d.id.split_once('-').is_some_and(|(_, n)| n == number);
-                let distance = edit_distance(&canonical, &d.id);
-                (distance <= 1 || same_number).then_some((distance, &d.id))
-            })
-            .min()
-            .map(|(_, id)| id.clone());
+        let close = one_edit_variants(&canonical, &self.id_alphabet)
+            .into_iter()
+            .chain(std::iter::once(canonical.clone()))
+            .filter_map(|v| self.numbered_ids.get(v.as_str()).copied());
+        let same_number = self
+            .by_number
+            .get(number_part(&canonical))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|id| id.len().abs_diff(canonical.len()) <= 1);
+        let hint =
+            close.chain(same_number).map(|id| (edit_distance(&canonical, id), id)).min().map(|(_, id)| id.to_string());
         self.id_cache.insert(canonical, hint.clone());
         hint
     }
@@ -317,6 +371,26 @@ mod tests {
     fn anchors_split_off_decoded_and_queries_drop() {
         assert_eq!(split_anchor("x.md?plain=1#a%20b"), ("x.md", Some("a b".to_string())));
         assert_eq!(split_anchor("x.md#"), ("x.md", None));
+    }
+
+    #[test]
+    fn one_edit_variants_are_exactly_the_strings_one_edit_away() {
+        let alphabet = ['A', '0', '1', '-'];
+        let mut all = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> =
+                all.iter().flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}"))).collect();
+            all.extend(longer);
+        }
+        all.sort();
+        all.dedup();
+        for word in ["A0-", "00", "A-01"] {
+            let variants: HashSet<String> = one_edit_variants(word, &alphabet).into_iter().collect();
+            for other in &all {
+                let one_away = edit_distance(word, other) == 1;
+                assert_eq!(variants.contains(other), one_away, "{word} → {other}");
+            }
+        }
     }
 
     #[test]
