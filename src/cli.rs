@@ -237,20 +237,31 @@ fn cmd_build(dir: &Path, dest: Option<&Path>, site_url: Option<&str>, strict: bo
         return 2;
     }
     term.status("Building", &format!("{} ({})", config.title, display_relative(&config.src_dir)));
-    let built = match pipeline::build(&config) {
-        Ok(b) => b,
+    let staging = match write::Staging::begin(&config.build_dir, &config) {
+        Ok(s) => s,
+        Err(e) => {
+            term.error(&format!("cannot write the site: {e}"));
+            return 2;
+        }
+    };
+    let checked = match pipeline::build_into(&config, &staging) {
+        Ok(Ok(checked)) => checked,
+        Ok(Err(e)) => {
+            term.error(&format!("cannot write the site: {e}"));
+            return 2;
+        }
         Err(d) => {
             term.diagnostic(&d, &config.src_display);
             return 2;
         }
     };
     let mut diagnostics = config_diags;
-    diagnostics.extend(built.checked.diagnostics.iter().cloned());
+    diagnostics.extend(checked.diagnostics.iter().cloned());
     diag::sort(&mut diagnostics);
     for d in &diagnostics {
         term.diagnostic(d, &config.src_display);
     }
-    if let Err(e) = write::write_swap(&built.site, &config.build_dir, &config) {
+    if let Err(e) = staging.commit() {
         term.error(&format!("cannot write the site: {e}"));
         return 2;
     }
@@ -259,7 +270,7 @@ fn cmd_build(dir: &Path, dest: Option<&Path>, site_url: Option<&str>, strict: bo
         "Finished",
         &format!(
             "{} in {:.2}s: {}, {} → {}",
-            plural(built.checked.index.len(), "doc"),
+            plural(checked.index.len(), "doc"),
             started.elapsed().as_secs_f64(),
             plural(warnings, "warning"),
             plural(errors, "error"),

@@ -9,7 +9,7 @@ use crate::index::{self, Index};
 use crate::links::{self, LinkGraph};
 use crate::model::{Doc, RenderedDoc, SourceFile};
 use crate::site::{self, Site, SiteInput};
-use crate::{cache, discover, git, parse, publish, render, theme};
+use crate::{cache, discover, git, parse, publish, render, theme, write};
 use rayon::prelude::*;
 
 /// The result of the checking stages (no HTML).
@@ -75,6 +75,62 @@ pub fn build_from(checked: Checked, theme: &theme::Theme, config: &Config) -> Bu
         .collect();
     cache.prune();
     assemble(checked, rendered, theme, config)
+}
+
+/// [`build`], written to `staging` as it goes ([`site::build_streaming`]): a doc's page
+/// is written and its article dropped as soon as it is rendered, so peak memory holds
+/// the index, the link graph and search's text rather than the whole site. The files
+/// are those [`build`] makes, byte for byte. The caller commits `staging` (or drops it,
+/// which leaves the destination as it was). Returns the checked docs with every
+/// diagnostic of the build.
+pub fn build_into(config: &Config, staging: &write::Staging) -> Result<Result<Checked, write::WriteError>, Diagnostic> {
+    let theme = theme::load(config)?;
+    theme.tera()?;
+    let checked = check(config)?;
+    Ok(stream_from(checked, &theme, config, staging))
+}
+
+fn stream_from(
+    checked: Checked,
+    theme: &theme::Theme,
+    config: &Config,
+    staging: &write::Staging,
+) -> Result<Checked, write::WriteError> {
+    let put = |path: &str, bytes: &[u8]| -> Result<(), write::WriteError> {
+        staging.put(path, bytes)?;
+        if config.precompress {
+            let gz_path = format!("{path}.gz");
+            match publish::gzip(path, bytes) {
+                Some(gz) => staging.put(&gz_path, &gz)?,
+                None => staging.remove(&gz_path)?,
+            }
+        }
+        Ok(())
+    };
+    let (index, graph) = (&checked.index, &checked.graph);
+    let cache = cache::RenderCache::open(config, theme);
+    let input = site_input(&checked, &[], theme, config, &checked.diagnostics);
+    let streamed = site::build_streaming(
+        &input,
+        |i| cache.render_with(index, graph, i, || render::render(index, graph, i, config)),
+        put,
+    )?;
+    cache.prune();
+    let mut diagnostics = streamed.diagnostics;
+    for (path, bytes) in publish::extras(config, index) {
+        put(&path, &bytes)?;
+    }
+    let (assets, asset_diags) = discover::read_assets(config, &graph.assets);
+    for (path, bytes) in assets {
+        if !staging.contains(&path) {
+            put(&path, &bytes)?;
+        }
+    }
+    diagnostics.extend(asset_diags);
+    diagnostics.extend(streamed.site_diagnostics);
+    diag::sort(&mut diagnostics);
+    diagnostics.dedup();
+    Ok(Checked { diagnostics, ..checked })
 }
 
 /// The site stage on already-rendered docs (`rendered` has the positions of
@@ -172,4 +228,62 @@ fn site_input<'a>(
     diagnostics: &'a [Diagnostic],
 ) -> SiteInput<'a> {
     SiteInput { config, index: &checked.index, graph: &checked.graph, rendered, theme, diagnostics }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+    use std::path::Path;
+
+    fn files_under(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+        walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| (discover::rel_path(dir, e.path()), fs::read(e.path()).unwrap()))
+            .filter(|(rel, _)| rel != write::MANIFEST)
+            .collect()
+    }
+
+    /// The streamed build and the in-memory one (`serve`'s) must agree to the byte, also
+    /// where files collide: a doc whose page is the dashboard's path, two docs with one
+    /// page path, a linked image, precompressed copies.
+    #[test]
+    fn streamed_build_writes_exactly_the_in_memory_site() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        fs::write(root.join("book.toml"), "[book]\ntitle = \"T\"\n[output.html]\nprecompress = true\n").unwrap();
+        let content = root.join("content");
+        fs::create_dir_all(content.join("adr")).unwrap();
+        let long = "Enough prose to be worth compressing. ".repeat(20);
+        fs::write(content.join("index.md"), format!("# Home page doc\n\n{long}\n")).unwrap();
+        fs::write(content.join("adr/a.md"), format!("# ADR-0001: A\n\nSee [pic](pic.svg) and ADR-0002.\n\n{long}\n"))
+            .unwrap();
+        fs::write(content.join("adr/a.markdown"), "# ADR-0002: Same page path\n\nShort.\n").unwrap();
+        fs::write(
+            content.join("adr/pic.svg"),
+            format!("<svg xmlns=\"http://www.w3.org/2000/svg\"><!-- {long} --></svg>"),
+        )
+        .unwrap();
+        let (config, _) = crate::config::load(root).unwrap();
+
+        let in_memory = build(&config).unwrap();
+        let staging = write::Staging::begin(&config.build_dir, &config).unwrap();
+        let streamed = build_into(&config, &staging).unwrap().unwrap();
+        staging.commit().unwrap();
+
+        assert_eq!(streamed.diagnostics, in_memory.checked.diagnostics);
+        let on_disk = files_under(&config.build_dir);
+        let expected = &in_memory.site.files;
+        assert!(
+            expected.contains_key("adr/pic.svg.gz") && expected.contains_key("index.html.gz"),
+            "{:?}",
+            expected.keys()
+        );
+        assert_eq!(on_disk.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>());
+        for (path, bytes) in expected {
+            assert!(on_disk[path] == *bytes, "{path} differs");
+        }
+    }
 }

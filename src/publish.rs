@@ -103,19 +103,20 @@ const COMPRESSIBLE: &[&str] = &["html", "css", "js", "json", "xml", "svg", "txt"
 /// gzip header carries no timestamp or file name.
 pub fn precompressed(files: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
     use rayon::prelude::*;
-    files
-        .par_iter()
-        .filter(|(path, bytes)| {
-            bytes.len() >= 256 && path.rsplit_once('.').is_some_and(|(_, ext)| COMPRESSIBLE.contains(&ext))
-        })
-        .filter_map(|(path, bytes)| {
-            use std::io::Write;
-            let mut encoder = flate2::GzBuilder::new().mtime(0).write(Vec::new(), flate2::Compression::best());
-            encoder.write_all(bytes).ok()?;
-            let gz = encoder.finish().ok()?;
-            Some((format!("{path}.gz"), gz))
-        })
-        .collect()
+    files.par_iter().filter_map(|(path, bytes)| Some((format!("{path}.gz"), gzip(path, bytes)?))).collect()
+}
+
+/// The `.gz` [`precompressed`] writes beside the site file `path`, or `None` when that
+/// file is not compressed (too small, or not text).
+pub fn gzip(path: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let compressible = path.rsplit_once('.').is_some_and(|(_, ext)| COMPRESSIBLE.contains(&ext));
+    if bytes.len() < 256 || !compressible {
+        return None;
+    }
+    let mut encoder = flate2::GzBuilder::new().mtime(0).write(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).ok()?;
+    encoder.finish().ok()
 }
 
 /// Escapes text for XML content and attribute values; drops characters XML 1.0 forbids.

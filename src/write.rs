@@ -7,7 +7,9 @@
 //! docportal did not write (a `CNAME`, say) are carried over, and nothing else is ever
 //! deleted. Destinations that would clobber the sources (the docs folder, the project
 //! root, or a folder holding either) are refused. [`update_in_place`] is the serve
-//! mode: it rewrites only files whose bytes changed.
+//! mode: it rewrites only files whose bytes changed. [`Staging`] lets a build write
+//! its pages as it makes them (`pipeline::build_into`), so the site is never held in
+//! memory whole.
 
 use crate::config::Config;
 use crate::site::Site;
@@ -15,6 +17,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 pub const MANIFEST: &str = ".docportal-manifest";
 
@@ -61,41 +64,131 @@ pub fn check_destination(dest: &Path, config: &Config) -> Result<(), WriteError>
 
 /// Writes `site` to `dest` through a staging folder and an atomic swap.
 pub fn write_swap(site: &Site, dest: &Path, config: &Config) -> Result<(), WriteError> {
-    check_destination(dest, config)?;
-    let parent = dest.parent().ok_or_else(|| err(dest, "destination has no parent folder"))?;
-    fs::create_dir_all(parent).map_err(|e| err(parent, e))?;
-    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "site".into());
-    let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
-    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&staging);
+    use rayon::prelude::*;
+    let staging = Staging::begin(dest, config)?;
+    site.files.par_iter().try_for_each(|(rel, bytes)| staging.put(rel, bytes))?;
+    staging.commit()
+}
 
-    let result = (|| {
-        write_all(site, &staging, dest.is_dir().then_some(dest))?;
+/// A site being written file by file into a staging folder beside `dest`, swapped in by
+/// [`Staging::commit`]; dropped without a commit, it leaves `dest` as it was. A build
+/// can stream its pages here and keep none of them in memory.
+///
+/// A file whose bytes equal those of the same path in the current `dest` is hard-linked
+/// from there instead of written: a rebuild that changes little writes little, and an
+/// unchanged file keeps its modification time (good for rsync and HTTP caches). The
+/// old site is deleted after the swap, so no inode stays shared with anything. A path
+/// put twice holds the later bytes.
+pub struct Staging {
+    dest: PathBuf,
+    dir: PathBuf,
+    /// `dest` when it is a folder already: where unchanged files are linked from.
+    previous: Option<PathBuf>,
+    /// Site paths written so far.
+    written: Mutex<BTreeSet<String>>,
+    /// Folders already created under `dir`.
+    folders: Mutex<HashSet<PathBuf>>,
+    committed: bool,
+}
+
+impl Staging {
+    pub fn begin(dest: &Path, config: &Config) -> Result<Staging, WriteError> {
+        check_destination(dest, config)?;
+        let parent = dest.parent().ok_or_else(|| err(dest, "destination has no parent folder"))?;
+        fs::create_dir_all(parent).map_err(|e| err(parent, e))?;
+        let dir = parent.join(format!(".{}.staging-{}", folder_name(dest), std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).map_err(|e| err(&dir, e))?;
+        Ok(Staging {
+            dest: dest.to_path_buf(),
+            previous: dest.is_dir().then(|| dest.to_path_buf()),
+            dir,
+            written: Mutex::default(),
+            folders: Mutex::default(),
+            committed: false,
+        })
+    }
+
+    /// Writes (or replaces) the file at site path `rel`.
+    pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<(), WriteError> {
+        let path = safe_join(&self.dir, rel)?;
+        let again = !lock(&self.written).insert(rel.to_string());
+        if again {
+            // It may be a hard link into the old site: replace the link, never write through it.
+            fs::remove_file(&path).map_err(|e| err(&path, e))?;
+        } else if let Some(folder) = path.parent() {
+            if !lock(&self.folders).contains(folder) {
+                fs::create_dir_all(folder).map_err(|e| err(folder, e))?;
+                lock(&self.folders).insert(folder.to_path_buf());
+            }
+        }
+        let unchanged =
+            self.previous.as_ref().and_then(|p| safe_join(p, rel).ok()).filter(|old| holds_exactly(old, bytes));
+        if let Some(old) = unchanged {
+            if fs::hard_link(&old, &path).is_ok() {
+                return Ok(());
+            }
+        }
+        fs::write(&path, bytes).map_err(|e| err(&path, e))
+    }
+
+    /// Takes back the file at site path `rel`, if one was put.
+    pub fn remove(&self, rel: &str) -> Result<(), WriteError> {
+        if lock(&self.written).remove(rel) {
+            let path = safe_join(&self.dir, rel)?;
+            fs::remove_file(&path).map_err(|e| err(&path, e))?;
+        }
+        Ok(())
+    }
+
+    pub fn contains(&self, rel: &str) -> bool {
+        lock(&self.written).contains(rel)
+    }
+
+    /// Carries over the files the user put in `dest`, writes the manifest and swaps the
+    /// staging folder in with two renames.
+    pub fn commit(mut self) -> Result<(), WriteError> {
+        let written = std::mem::take(&mut *lock(&self.written));
+        let dest = &self.dest;
         if dest.exists() {
             if !dest.is_dir() {
                 return Err(err(dest, "destination exists and is not a folder"));
             }
-            carry_over_foreign_files(dest, &staging, site)?;
+            carry_over_foreign_files(dest, &self.dir, &written)?;
         }
-        write_manifest(site, &staging)?;
+        write_manifest(written.iter(), &self.dir)?;
+        if dest.exists() {
+            let parent = dest.parent().unwrap_or(Path::new("."));
+            let old = parent.join(format!(".{}.old-{}", folder_name(dest), std::process::id()));
+            fs::rename(dest, &old).map_err(|e| err(dest, e))?;
+            if let Err(e) = fs::rename(&self.dir, dest) {
+                let _ = fs::rename(&old, dest);
+                return Err(err(dest, e));
+            }
+            let _ = fs::remove_dir_all(&old);
+        } else {
+            fs::rename(&self.dir, dest).map_err(|e| err(dest, e))?;
+        }
+        self.committed = true;
         Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(e);
     }
-    if dest.exists() {
-        fs::rename(dest, &old).map_err(|e| err(dest, e))?;
-        if let Err(e) = fs::rename(&staging, dest) {
-            let _ = fs::rename(&old, dest);
-            let _ = fs::remove_dir_all(&staging);
-            return Err(err(dest, e));
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
         }
-        let _ = fs::remove_dir_all(&old);
-    } else {
-        fs::rename(&staging, dest).map_err(|e| err(dest, e))?;
     }
-    Ok(())
+}
+
+fn folder_name(dest: &Path) -> String {
+    dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "site".into())
+}
+
+/// A poisoned lock still holds a consistent set: every update is one insert or remove.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Updates `dest` in place: writes files whose bytes differ (each through a temp file
@@ -122,7 +215,7 @@ pub fn update_in_place(site: &Site, dest: &Path, config: &Config) -> Result<Vec<
             }
         }
     }
-    write_manifest(site, dest)?;
+    write_manifest(site.files.keys(), dest)?;
     Ok(changed)
 }
 
@@ -164,37 +257,9 @@ pub fn update_from(site: &Site, on_disk: OnDisk, dest: &Path, config: &Config) -
         }
     }
     if added || removed {
-        write_manifest(site, dest)?;
+        write_manifest(site.files.keys(), dest)?;
     }
     Ok(changed)
-}
-
-/// Writes every file of `site` under `dir`. A file whose bytes equal those of the same
-/// path under `previous` (the site being replaced) is hard-linked from there instead:
-/// a rebuild that changes little allocates, writes and later frees little, and an
-/// unchanged file keeps its modification time (good for rsync and HTTP caches). The
-/// old site is deleted after the swap, so no inode stays shared with anything.
-fn write_all(site: &Site, dir: &Path, previous: Option<&Path>) -> Result<(), WriteError> {
-    use rayon::prelude::*;
-    fs::create_dir_all(dir).map_err(|e| err(dir, e))?;
-    let dirs: BTreeSet<PathBuf> = site
-        .files
-        .keys()
-        .filter_map(|rel| safe_join(dir, rel).ok().and_then(|p| p.parent().map(Path::to_path_buf)))
-        .collect();
-    for d in &dirs {
-        fs::create_dir_all(d).map_err(|e| err(d, e))?;
-    }
-    site.files.par_iter().try_for_each(|(rel, bytes)| {
-        let path = safe_join(dir, rel)?;
-        let unchanged = previous.and_then(|p| safe_join(p, rel).ok()).filter(|old| holds_exactly(old, bytes));
-        if let Some(old) = unchanged {
-            if fs::hard_link(&old, &path).is_ok() {
-                return Ok(());
-            }
-        }
-        fs::write(&path, bytes).map_err(|e| err(&path, e))
-    })
 }
 
 /// True when `path` is a regular file (not a link) whose bytes are `bytes`.
@@ -234,9 +299,9 @@ fn read_manifest(dir: &Path) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-fn write_manifest(site: &Site, dir: &Path) -> Result<(), WriteError> {
+fn write_manifest<'a>(paths: impl Iterator<Item = &'a String>, dir: &Path) -> Result<(), WriteError> {
     let mut text = String::from("# Files written by docportal; it deletes only these.\n");
-    for rel in site.files.keys() {
+    for rel in paths {
         text.push_str(rel);
         text.push('\n');
     }
@@ -245,7 +310,7 @@ fn write_manifest(site: &Site, dir: &Path) -> Result<(), WriteError> {
 
 /// Copies files the user put in the destination (not in the old manifest, not in the
 /// new site) into the staging folder, so the swap keeps them.
-fn carry_over_foreign_files(dest: &Path, staging: &Path, site: &Site) -> Result<(), WriteError> {
+fn carry_over_foreign_files(dest: &Path, staging: &Path, written: &BTreeSet<String>) -> Result<(), WriteError> {
     let ours = read_manifest(dest);
     for entry in walkdir::WalkDir::new(dest).min_depth(1) {
         let entry = entry.map_err(|e| err(dest, e))?;
@@ -253,7 +318,7 @@ fn carry_over_foreign_files(dest: &Path, staging: &Path, site: &Site) -> Result<
             continue;
         }
         let rel = crate::discover::rel_path(dest, entry.path());
-        if rel == MANIFEST || ours.contains(&rel) || site.files.contains_key(&rel) {
+        if rel == MANIFEST || ours.contains(&rel) || written.contains(&rel) {
             continue;
         }
         let target = staging.join(&rel);

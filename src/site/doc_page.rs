@@ -11,7 +11,7 @@ use super::context::{incoming_label, outgoing_label, DiagView, LinkGroup, LinkVi
 use super::{Builder, Needs};
 use crate::diag::Diagnostic;
 use crate::links::Link;
-use crate::model::{Doc, MetaField, Relation, TocEntry};
+use crate::model::{Doc, MetaField, Relation, RenderedDoc, TocEntry};
 use crate::urls;
 use serde::Serialize;
 use std::collections::hash_map::DefaultHasher;
@@ -86,9 +86,20 @@ struct Banner<'a> {
 
 /// Renders the page of the doc at `pos`: `(site path, html or template error)`.
 pub fn render(builder: &Builder, pos: usize) -> Option<(String, Result<String, Diagnostic>)> {
+    let doc = builder.portal.doc(pos)?;
+    render_with(builder, pos, builder.rendered.get(pos)?, builder.portal.diagnostics_of(doc))
+}
+
+/// [`render`] given the doc's rendered body and its own diagnostics (sorted), for a
+/// build that streams pages and never holds every rendered doc at once.
+pub fn render_with(
+    builder: &Builder,
+    pos: usize,
+    rendered: &RenderedDoc,
+    own_diagnostics: &[&Diagnostic],
+) -> Option<(String, Result<String, Diagnostic>)> {
     let portal = &builder.portal;
     let doc = portal.doc(pos)?;
-    let rendered = builder.rendered.get(pos)?;
     let page = urls::page_path(&doc.source);
     let no_links = Vec::new();
     let outgoing = portal.graph.outgoing.get(pos).unwrap_or(&no_links);
@@ -141,7 +152,6 @@ pub fn render(builder: &Builder, pos: usize) -> Option<(String, Result<String, D
         source: &doc.source,
         fields,
     };
-    let own_diagnostics = portal.diagnostics_of(doc);
     let values = DocPage {
         doc: card,
         toc,

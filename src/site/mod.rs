@@ -34,7 +34,7 @@ use crate::urls;
 use context::Portal;
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The whole output: site path → bytes.
 #[derive(Debug, Clone, Default)]
@@ -73,6 +73,90 @@ pub fn build(input: &SiteInput) -> (Site, Vec<Diagnostic>) {
     site.files.extend(crate::search::build(input.index, input.rendered, input.config));
     site.files.insert("docs.json".into(), docs_json::render(input.index, input.graph, input.diagnostics, input.config));
     (site, diags)
+}
+
+/// What [`build_streaming`] keeps once every page is written.
+pub struct Streamed {
+    /// Every doc's render with its article HTML dropped: what search reads.
+    pub rendered: Vec<RenderedDoc>,
+    /// The diagnostics of `input` and of every render, sorted: what [`build`] is given.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The site stage's own diagnostics (template errors), as [`build`] returns them.
+    pub site_diagnostics: Vec<Diagnostic>,
+}
+
+/// [`build`] for a build that writes as it goes: each doc is rendered by `render_doc`,
+/// its page handed to `put` and its article dropped, so no more than a page per thread
+/// is held at once. `put` sees the files of [`build`] in an order where, as there, a
+/// later file at the same path replaces an earlier one. `input.rendered` is not read;
+/// `input.diagnostics` are those known before rendering.
+pub fn build_streaming<E: Send>(
+    input: &SiteInput,
+    render_doc: impl Fn(usize) -> RenderedDoc + Sync,
+    put: impl Fn(&str, &[u8]) -> Result<(), E> + Sync,
+) -> Result<Streamed, E> {
+    let tera = input.theme.tera();
+    let (assets, asset_files) = asset_files(input.theme);
+    if tera.is_ok() {
+        for (path, bytes) in &asset_files {
+            put(path, bytes)?;
+        }
+    }
+    let builder = tera.as_ref().ok().map(|tera| Builder::new(input, tera, assets.clone()));
+    // Where two docs share a page path, the later one's page is the one kept.
+    let mut owner: HashMap<String, usize> = HashMap::new();
+    for (pos, doc) in input.index.docs.iter().enumerate() {
+        owner.insert(urls::page_path(&doc.source), pos);
+    }
+    let per_doc: Vec<(RenderedDoc, Option<Diagnostic>)> = (0..input.index.len())
+        .into_par_iter()
+        .map(|pos| {
+            let rendered = render_doc(pos);
+            let mut page_error = None;
+            if let (Some(builder), Some(doc)) = (&builder, input.index.docs.get(pos)) {
+                let mut own: Vec<Diagnostic> =
+                    builder.portal.diagnostics_of(doc).iter().map(|d| (*d).clone()).collect();
+                own.extend(rendered.diagnostics.iter().cloned());
+                crate::diag::sort(&mut own);
+                own.dedup();
+                let own: Vec<&Diagnostic> = own.iter().collect();
+                match doc_page::render_with(builder, pos, &rendered, &own) {
+                    Some((path, Ok(html))) if owner.get(&path) == Some(&pos) => put(&path, html.as_bytes())?,
+                    Some((_, Err(d))) => page_error = Some(d),
+                    _ => {}
+                }
+            }
+            Ok((RenderedDoc { html: String::new(), ..rendered }, page_error))
+        })
+        .collect::<Result<_, E>>()?;
+    let mut site_diagnostics = Vec::new();
+    let mut rendered = Vec::with_capacity(per_doc.len());
+    for (doc, page_error) in per_doc {
+        site_diagnostics.extend(page_error);
+        rendered.push(doc);
+    }
+    let mut diagnostics = input.diagnostics.to_vec();
+    diagnostics.extend(rendered.iter().flat_map(|r| r.diagnostics.iter().cloned()));
+    crate::diag::sort(&mut diagnostics);
+    diagnostics.dedup();
+
+    let Ok(tera) = &tera else {
+        site_diagnostics.extend(tera.err());
+        return Ok(Streamed { rendered, diagnostics, site_diagnostics });
+    };
+    let whole = SiteInput { rendered: &rendered, diagnostics: &diagnostics, ..*input };
+    let builder = Builder::new(&whole, tera, assets);
+    for (path, page) in pages::render_all(&builder) {
+        match page {
+            Ok(html) => put(&path, html.as_bytes())?,
+            Err(d) => site_diagnostics.push(d),
+        }
+    }
+    for (path, bytes) in crate::search::build(input.index, &rendered, input.config) {
+        put(&path, &bytes)?;
+    }
+    put("docs.json", &docs_json::render(input.index, input.graph, &diagnostics, input.config))?;
+    Ok(Streamed { rendered, diagnostics, site_diagnostics })
 }
 
 /// Logical asset path (relative to `assets/`) → site path of its content-hashed copy.
