@@ -80,9 +80,13 @@ pub struct NewDoc {
 
 /// The kind as configured (`adr` → `ADR`), or an error listing the kinds.
 pub fn check_kind(config: &Config, kind: &str) -> Result<String, String> {
-    let upper = kind.trim().to_ascii_uppercase();
-    if config.kinds.contains(&upper) {
-        Ok(upper)
+    if let Some(configured) = config.kinds.find(kind) {
+        if config.kinds.number(configured, "1").is_none() {
+            return Err(format!(
+                "ids of kind `{configured}` start with a letter to choose (its `id` pattern in book.toml); write the file by hand"
+            ));
+        }
+        Ok(configured.to_string())
     } else {
         Err(format!(
             "unknown kind `{kind}`; this portal's kinds are {} (set `kinds` under [portal])",
@@ -124,7 +128,7 @@ pub fn plan_new(config: &Config, docs: &[Doc], req: &NewDoc) -> Result<Plan, Str
         return Err("the title is empty".into());
     }
     let number = next_number(docs, &kind);
-    let id = ids::canonical(&kind, &number.to_string());
+    let id = config.kinds.number(&kind, &number.to_string()).ok_or_else(|| format!("cannot number a `{kind}`"))?;
     let slug: String = ids::slugify(title).chars().take(60).collect();
     let slug = slug.trim_end_matches('-');
     let folder = kind_folder(config, docs, &kind);
@@ -298,7 +302,10 @@ pub fn plan_renumber(
     holders.sort_by(|a, b| (&a.created, &a.source).cmp(&(&b.created, &b.source)));
     let moving = holders[holders.len() - 1];
     let kind = id.split_once('-').map_or(id.as_str(), |(k, _)| k).to_string();
-    let new_id = ids::canonical(&kind, &next_number(docs, &kind).to_string());
+    let new_id = config
+        .kinds
+        .number(&kind, &next_number(docs, &kind).to_string())
+        .ok_or_else(|| format!("`{kind}` ids need a letter: renumber `{id}` by hand"))?;
     let (folder, file) = moving.source.rsplit_once('/').map_or(("", moving.source.as_str()), |(f, n)| (f, n));
     let new_file = rewrite_ids(file, &id, &new_id, &config.kinds, true);
     let new_source = if folder.is_empty() { new_file.clone() } else { format!("{folder}/{new_file}") };
