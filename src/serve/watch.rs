@@ -317,6 +317,9 @@ mod tests {
         let t = targets();
         assert_eq!(t.classify(Path::new("/p/content/trd/a.md")), Some(Area::Content));
         assert_eq!(t.classify(Path::new("/p/content/new-folder")), Some(Area::Content));
+        // Sidecar metadata beside a folder doc is content too (the builder maps it to the doc).
+        assert_eq!(t.classify(Path::new("/p/content/keps/1672-x/kep.yaml")), Some(Area::Content));
+        assert_eq!(t.classify(Path::new("/p/content/keps/1672-x/metadata.json")), Some(Area::Content));
         assert_eq!(t.classify(Path::new("/p/theme/templates/doc.html")), Some(Area::Theme));
         assert_eq!(t.classify(Path::new("/p/book.toml")), Some(Area::Config));
         assert_eq!(t.classify(Path::new("/p/README.md")), None);
