@@ -39,7 +39,7 @@ use crate::model::{Doc, RenderedDoc, Sidecar};
 use crate::pipeline;
 use crate::site::{reuse, Site};
 use crate::theme::{self, Theme};
-use crate::{index::Index, parse, render, urls};
+use crate::{git, index::Index, parse, render, urls};
 use rayon::prelude::*;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -174,6 +174,11 @@ pub struct Incremental {
     /// False until the first build succeeds; a build with nothing changed is skipped
     /// only after one.
     built_once: bool,
+    /// The docs folder's git history (dates and authors for docs without them), read
+    /// again only when the repository moves (a commit, a checkout).
+    history: git::HistoryCache,
+    /// The history changed since the last successful build: rebuild even if no doc did.
+    history_moved: bool,
 }
 
 impl Incremental {
@@ -194,6 +199,8 @@ impl Incremental {
             walk: None,
             read_errors: false,
             built_once: false,
+            history: git::HistoryCache::default(),
+            history_moved: false,
         })
     }
 
@@ -223,6 +230,8 @@ impl Incremental {
         complete: bool,
         trace: &mut Trace,
     ) -> Result<Option<Outcome>, Diagnostic> {
+        self.history_moved |= self.history.refresh(&self.config);
+        trace.mark("git state");
         let hints = &doc_hints(hints);
         // A deleted or renamed doc, a new one, a folder: anything but saves of known
         // docs (or of their sidecar files) takes the full walk.
@@ -327,7 +336,7 @@ impl Incremental {
         }
         changed.sort();
         trace.mark("read+parse");
-        if self.built_once && changed.is_empty() && removed.is_empty() {
+        if self.built_once && changed.is_empty() && removed.is_empty() && !self.history_moved {
             return Ok(None);
         }
 
@@ -335,7 +344,13 @@ impl Incremental {
         let sources = &self.sources;
         let docs: Vec<Doc> = paths.par_iter().filter_map(|(_, rel)| sources.get(rel).map(|c| c.doc.clone())).collect();
         trace.mark("clone docs");
-        let checked = pipeline::index_and_link(docs, &self.config, &mut diags);
+        let checked = pipeline::index_and_link_with(
+            docs,
+            &self.config,
+            &mut diags,
+            self.history.history(),
+            self.history.diagnostics(),
+        );
         trace.mark("index+links");
 
         let signatures = self.signatures(&checked.index);
@@ -395,6 +410,7 @@ impl Incremental {
         diagnostics.extend(built.checked.diagnostics);
         diag::sort(&mut diagnostics);
         self.built_once = true;
+        self.history_moved = false;
         trace.mark("finish");
         let on_disk = baseline.then_some(Baseline { unchanged: rebuilt.reused, others: rebuilt.leftover });
         Ok(Some(Outcome {
@@ -755,6 +771,62 @@ An unrelated edit.
         assert_eq!(out.changed, ["keps/1672-endpoints/README.md"]);
         assert!(!status(&out));
         assert_same_as_clean_build(&out.site, &config);
+    }
+
+    /// Runs git in `dir` with a fixed identity and dates; false when git is missing.
+    fn git(dir: &Path, date: &str, args: &[&str]) -> bool {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=Ada Park", "-c", "user.email=ada@example.org", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    #[test]
+    fn git_history_is_read_once_per_repository_state_and_dates_match_a_clean_build() {
+        let (tmp, config) = portal();
+        let root = tmp.path();
+        if !git(root, "2020-01-02T10:00:00Z", &["init", "-q"]) {
+            eprintln!("git is not installed; skipping");
+            return;
+        }
+        assert!(git(root, "2020-01-02T10:00:00Z", &["add", "-A"]));
+        assert!(git(root, "2020-01-02T10:00:00Z", &["commit", "-q", "-m", "first"]));
+        let mut inc = Incremental::new(config.clone(), vec![]).unwrap();
+        build_written(&mut inc, &[]);
+        assert_eq!(inc.history.reads, 1);
+        assert!(page_text(&inc, "docs.json").contains("2020-01-02"));
+
+        // Saves do not touch the history: it is not read again.
+        let notes = root.join("content/notes.md");
+        for text in ["# Notes\n\nOne.\n", "# Notes\n\nTwo.\n"] {
+            fs::write(&notes, text).unwrap();
+            build_written(&mut inc, std::slice::from_ref(&notes));
+        }
+        assert_eq!(inc.history.reads, 1);
+
+        // A commit of what is already saved changes no file, but `updated` moves: the
+        // next build notices the new HEAD, reads the history again and rebuilds.
+        assert!(git(root, "2021-05-06T10:00:00Z", &["commit", "-q", "-am", "second"]));
+        build_written(&mut inc, &[]);
+        assert_eq!(inc.history.reads, 2);
+        assert!(page_text(&inc, "docs.json").contains("2021-05-06"));
+        assert!(inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap().is_none());
+        assert_eq!(inc.history.reads, 2);
+
+        // A branch switch (HEAD moves to another ref) is seen too.
+        assert!(git(root, "2022-07-08T10:00:00Z", &["checkout", "-q", "-b", "other"]));
+        fs::write(&notes, "# Notes\n\nThree.\n").unwrap();
+        assert!(git(root, "2022-07-08T10:00:00Z", &["commit", "-q", "-am", "third"]));
+        assert!(git(root, "2022-07-08T10:00:00Z", &["checkout", "-q", "-"]));
+        fs::write(&notes, "# Notes\n\nFour.\n").unwrap();
+        build_written(&mut inc, std::slice::from_ref(&notes));
+        assert_eq!(inc.history.reads, 3, "checking out back and forth moved HEAD's reflog");
+        assert!(!page_text(&inc, "docs.json").contains("2022-07-08"));
     }
 
     #[test]
