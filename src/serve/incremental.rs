@@ -773,17 +773,12 @@ An unrelated edit.
         assert_same_as_clean_build(&out.site, &config);
     }
 
-    /// Runs git in `dir` with a fixed identity and dates; false when git is missing.
+    /// Runs git in `dir` as a fixed author at a fixed date; false when git is missing.
     fn git(dir: &Path, date: &str, args: &[&str]) -> bool {
-        std::process::Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args(["-c", "user.name=Ada Park", "-c", "user.email=ada@example.org", "-c", "commit.gpgsign=false"])
-            .args(args)
-            .env("GIT_AUTHOR_DATE", date)
-            .env("GIT_COMMITTER_DATE", date)
-            .output()
-            .is_ok_and(|o| o.status.success())
+        let who = ["-c", "user.name=Ada Park", "-c", "user.email=ada@example.org", "-c", "commit.gpgsign=false"];
+        let dates = [("GIT_AUTHOR_DATE", date), ("GIT_COMMITTER_DATE", date)];
+        let run = std::process::Command::new("git").arg("-C").arg(dir).args(who).args(args).envs(dates).output();
+        run.is_ok_and(|o| o.status.success())
     }
 
     #[test]
