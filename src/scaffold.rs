@@ -512,6 +512,27 @@ mod tests {
     }
 
     #[test]
+    fn new_docs_follow_the_kind_pattern_and_letter_kinds_are_refused() {
+        let text =
+            "[portal]\nkinds = [\"eip\"]\n[portal.kind.EIP]\nid = \"{n}\"\n[portal.kind.gRFC]\nid = \"[AGLP]{n}\"\n";
+        let config = crate::config::from_str(Path::new("/p"), text).unwrap().0;
+        let req = |kind: &str| NewDoc {
+            kind: kind.into(),
+            title: "Fee market".into(),
+            status: "draft".into(),
+            authors: vec![],
+            supersedes: vec![],
+            related: vec![],
+            today: "2026-01-02".into(),
+        };
+        let docs = vec![stub_doc("EIPS/eip-20.md", "EIP-20", "EIP")];
+        let plan = plan_new(&config, &docs, &req("eip")).unwrap();
+        assert!(plan.writes[0].path.ends_with("EIPS/EIP-21-fee-market.md"), "{:?}", plan.writes[0].path);
+        let err = plan_new(&config, &docs, &req("grfc")).unwrap_err();
+        assert!(err.contains("`gRFC`") && err.contains("letter"), "{err}");
+    }
+
+    #[test]
     fn ids_are_rewritten_in_any_spelling() {
         let kinds: Vec<String> = vec!["ADR".into()];
         assert_eq!(
