@@ -6,6 +6,7 @@
 //! passes silently. The result is immutable and shared by every stage.
 
 use crate::diag::Diagnostic;
+use crate::ids::{IdPattern, Kinds};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -57,8 +58,9 @@ pub struct Config {
     /// Put the docportal version and build time into `docs.json` (off: output stays
     /// byte-identical across builds).
     pub build_info: bool,
-    /// Upper-case kinds, longest first is not guaranteed: use `ids::normalize`.
-    pub kinds: Vec<String>,
+    /// The kinds (a name written all in lower case is upper-cased; others keep their
+    /// spelling, `gRFC`) with their id patterns from `[portal.kind.NAME]`.
+    pub kinds: Kinds,
     /// Extra status spellings (lower-cased) → canonical status.
     pub status_map: BTreeMap<String, String>,
     /// Kind → folder (relative to the docs folder) where `docportal new` puts it.
@@ -123,6 +125,14 @@ struct RawPortal {
     folders: BTreeMap<String, String>,
     #[serde(rename = "exclude-from-index")]
     exclude_from_index: Option<Vec<String>>,
+    /// `[portal.kind.NAME]` tables.
+    kind: BTreeMap<String, RawKind>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawKind {
+    id: Option<toml::Spanned<String>>,
 }
 
 /// Keys docportal reads, per table, for the unknown-key warning.
@@ -143,7 +153,8 @@ const KNOWN_KEYS: &[(&str, &[&str])] = &[
             "theme",
         ],
     ),
-    ("portal", &["kinds", "status", "folders", "exclude-from-index"]),
+    ("portal", &["kinds", "status", "folders", "exclude-from-index", "kind"]),
+    ("portal.kind.*", &["id"]),
 ];
 
 /// Loads `root/book.toml` (defaults when absent). Errors are fatal for the build;
@@ -173,31 +184,17 @@ pub fn from_str(root: &Path, text: &str) -> Result<(Config, Vec<Diagnostic>), Di
     let site_url = normalize_site_url(raw.output.html.site_url.as_deref().unwrap_or("/"))
         .map_err(|m| Diagnostic::error("book.toml", find_key_line(text, "site-url"), m).in_project())?;
 
-    let mut kinds: Vec<String> = raw
-        .portal
-        .kinds
-        .unwrap_or_else(|| DEFAULT_KINDS.iter().map(|s| s.to_string()).collect())
-        .into_iter()
-        .map(|k| k.trim().to_ascii_uppercase())
-        .filter(|k| !k.is_empty())
-        .collect();
-    kinds.dedup();
-    for k in &kinds {
-        if !k.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(Diagnostic::error(
-                "book.toml",
-                find_key_line(text, "kinds"),
-                format!("kind `{k}` must be letters and digits only"),
-            )
-            .in_project());
-        }
-    }
-
+    let kinds = kinds_of(text, raw.portal.kinds, raw.portal.kind)?;
     let mut status_map = BTreeMap::new();
     for (spelling, canonical) in raw.portal.status {
         status_map.insert(spelling.trim().to_lowercase(), canonical.trim().to_lowercase());
     }
-    let folders = raw.portal.folders.into_iter().map(|(k, v)| (k.trim().to_ascii_uppercase(), v)).collect();
+    let folders = raw
+        .portal
+        .folders
+        .into_iter()
+        .map(|(k, v)| (kinds.find(&k).map(str::to_string).unwrap_or_else(|| k.trim().to_ascii_uppercase()), v))
+        .collect();
     let theme_rel = raw.output.html.theme.unwrap_or_else(|| "theme".to_string());
     let exclude_from_index = match raw.portal.exclude_from_index {
         Some(patterns) => patterns.iter().map(|p| Glob::new(p)).collect(),
@@ -237,6 +234,66 @@ pub fn from_str(root: &Path, text: &str) -> Result<(Config, Vec<Diagnostic>), Di
     }
     let _ = (raw.book.authors, raw.book.language);
     Ok((config, diags))
+}
+
+/// The kind list with its id patterns. A kind named only in a `[portal.kind.NAME]`
+/// table is added after the listed ones. Errors name book.toml and the line.
+fn kinds_of(text: &str, listed: Option<Vec<String>>, tables: BTreeMap<String, RawKind>) -> Result<Kinds, Diagnostic> {
+    let error = |line: Option<u32>, message: String| Diagnostic::error("book.toml", line, message).in_project();
+    let mut names: Vec<String> = Vec::new();
+    let listed = listed.unwrap_or_else(|| DEFAULT_KINDS.iter().map(|s| s.to_string()).collect());
+    for name in listed.iter().map(|k| k.trim()).filter(|k| !k.is_empty()) {
+        if !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(error(find_key_line(text, "kinds"), format!("kind `{name}` must be letters and digits only")));
+        }
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            names.push(kind_spelling(name));
+        }
+    }
+    let mut patterns: BTreeMap<usize, IdPattern> = BTreeMap::new();
+    for (name, table) in tables {
+        let header = find_table_line(text, &name);
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(error(header, format!("[portal.kind.{name}]: a kind must be letters and digits only")));
+        }
+        let at = match names.iter().position(|n| n.eq_ignore_ascii_case(&name)) {
+            Some(at) => at,
+            None => {
+                names.push(kind_spelling(&name));
+                names.len() - 1
+            }
+        };
+        if let Some(id) = table.id {
+            let line = Some(line_of_offset(text, id.span().start));
+            let pattern =
+                IdPattern::parse(&name, id.get_ref()).map_err(|m| error(line, format!("[portal.kind.{name}] {m}")))?;
+            patterns.insert(at, pattern);
+        }
+    }
+    let kinds =
+        Kinds::new(names.into_iter().enumerate().map(|(i, n)| (n, patterns.remove(&i).unwrap_or_default())).collect());
+    kinds.check().map_err(|m| error(find_key_line(text, "[portal.kind").or(find_key_line(text, "kinds")), m))?;
+    Ok(kinds)
+}
+
+/// `adr` → `ADR`; a name with an upper-case letter keeps its spelling (`gRFC`).
+fn kind_spelling(name: &str) -> String {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        name.to_string()
+    } else {
+        name.to_ascii_uppercase()
+    }
+}
+
+/// The line of a `[portal.kind.NAME]` header (or of a `NAME = ` key under `[portal.kind]`).
+fn find_table_line(text: &str, name: &str) -> Option<u32> {
+    text.lines()
+        .position(|l| {
+            let t: String =
+                l.split('#').next().unwrap_or("").chars().filter(|c| !c.is_whitespace() && *c != '"').collect();
+            t == format!("[portal.kind.{name}]") || t.starts_with(&format!("{name}="))
+        })
+        .map(|i| i as u32 + 1)
 }
 
 impl Config {
@@ -415,7 +472,8 @@ fn unknown_key_warnings(text: &str) -> Vec<Diagnostic> {
         }
         let Some((key, _)) = line.split_once('=') else { continue };
         let key = key.trim().trim_matches('"');
-        let known = KNOWN_KEYS.iter().find(|(t, _)| *t == table);
+        let pattern_table = if table.starts_with("portal.kind.") { "portal.kind.*" } else { table.as_str() };
+        let known = KNOWN_KEYS.iter().find(|(t, _)| *t == pattern_table);
         if let Some((_, keys)) = known {
             if !keys.contains(&key) {
                 let hint = suggest(key, keys).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
@@ -449,7 +507,7 @@ mod tests {
         assert_eq!(c.src_dir, PathBuf::from("/p/content"));
         assert_eq!(c.build_dir, PathBuf::from("/p/book"));
         assert_eq!(c.site_url, "/");
-        assert_eq!(c.kinds, DEFAULT_KINDS);
+        assert_eq!(c.kinds[..], DEFAULT_KINDS);
     }
 
     #[test]
@@ -513,5 +571,38 @@ mod tests {
     fn status_spellings_are_lowercased() {
         let (c, _) = from_str(Path::new("/p"), "[portal.status]\n\"Ready for Review\" = \"in-review\"\n").unwrap();
         assert_eq!(c.status_map.get("ready for review").map(String::as_str), Some("in-review"));
+    }
+
+    #[test]
+    fn kind_tables_give_id_patterns_and_keep_mixed_case_names() {
+        let text = "[portal]\nkinds = [\"adr\", \"SE\"]\n\n[portal.kind.gRFC]\nid = \"[AGLP]{n}\"\n\n[portal.kind.se]\nid = \"SE-{nnnn}\"\n";
+        let (c, d) = from_str(Path::new("/p"), text).unwrap();
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.kinds[..], ["ADR", "SE", "gRFC"]);
+        assert_eq!(crate::ids::normalize("gRFC A27", &c.kinds).as_deref(), Some("gRFC-A27"));
+        assert_eq!(crate::ids::normalize("L5", &c.kinds).as_deref(), Some("gRFC-L5"));
+        assert_eq!(crate::ids::normalize("se 296", &c.kinds).as_deref(), Some("SE-0296"));
+        let (c, _) = from_str(Path::new("/p"), "[portal.kind]\nEIP = { id = \"EIP-{n}\" }\n").unwrap();
+        assert_eq!(crate::ids::normalize("eip-0020", &c.kinds).as_deref(), Some("EIP-20"));
+    }
+
+    #[test]
+    fn bad_id_patterns_are_errors_naming_book_toml_and_the_line() {
+        let err =
+            from_str(Path::new("/p"), "[book]\ntitle = \"x\"\n\n[portal.kind.gRFC]\nid = \"A\\\\d+\"\n").unwrap_err();
+        assert_eq!((err.source.as_str(), err.line), ("book.toml", Some(5)));
+        assert!(
+            err.message.contains("[portal.kind.gRFC]") && err.message.contains("is not allowed"),
+            "{}",
+            err.message
+        );
+        let err = from_str(Path::new("/p"), "[portal.kind.X]\nid = \"[AB]{n}\"\n[portal.kind.Y]\nid = \"B{n}\"\n")
+            .unwrap_err();
+        assert!(err.message.contains("`X` and `Y`"), "{}", err.message);
+        assert_eq!(err.line, Some(1));
+        let err = from_str(Path::new("/p"), "[portal.kind.\"a-b\"]\nid = \"{n}\"\n").unwrap_err();
+        assert_eq!(err.line, Some(1), "{}", err.message);
+        let (_, d) = from_str(Path::new("/p"), "[portal.kind.SE]\npattern = \"{n}\"\n").unwrap();
+        assert!(d.len() == 1 && d[0].message.contains("unknown key `pattern`"), "{d:?}");
     }
 }

@@ -5,13 +5,20 @@
 //! reads the whole history (never one per file). A shallow clone would give wrong
 //! "created" dates, so it is detected and reported, and git dates are then not used.
 //! Outside a repository, or without git installed, the result is empty and silent.
+//!
+//! `serve` keeps the history between builds in a [`HistoryCache`]: `git log` output
+//! depends only on the commits reachable from HEAD (and on whether the clone is
+//! shallow), so the cache is re-read only when the repository's [`RepoState`] moves —
+//! HEAD, the branch it points to, the packed refs, the HEAD reflog or the shallow
+//! file — never because a doc was saved.
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::model::Doc;
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::SystemTime;
 
 /// What git knows about one file.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -25,7 +32,7 @@ pub struct FileHistory {
 }
 
 /// Histories keyed by path relative to the docs folder.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GitHistory {
     pub files: HashMap<String, FileHistory>,
 }
@@ -121,6 +128,108 @@ pub fn apply(docs: Vec<Doc>, history: &GitHistory) -> Vec<Doc> {
             doc
         })
         .collect()
+}
+
+/// Where a repository keeps its state: the git dir (HEAD, the HEAD reflog) and the
+/// common dir (refs, packed refs, shallow), which differ in a linked worktree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitDirs {
+    pub git_dir: PathBuf,
+    pub common_dir: PathBuf,
+}
+
+/// The repository holding `dir`, found by looking for `.git` in it and its parents (a
+/// folder, or a worktree's `gitdir:` file), without running git.
+pub fn git_dirs(dir: &Path) -> Option<GitDirs> {
+    let start = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let dot_git = start.ancestors().map(|d| d.join(".git")).find(|p| p.exists())?;
+    let git_dir = if dot_git.is_dir() {
+        dot_git
+    } else {
+        let text = std::fs::read_to_string(&dot_git).ok()?;
+        let target = text.trim().strip_prefix("gitdir:")?.trim();
+        dot_git.parent()?.join(target)
+    };
+    let common_dir = match std::fs::read_to_string(git_dir.join("commondir")) {
+        Ok(rel) => git_dir.join(rel.trim()),
+        Err(_) => git_dir.clone(),
+    };
+    Some(GitDirs { git_dir, common_dir })
+}
+
+/// A cheap fingerprint of what `git log` can see: no process is run, a handful of
+/// small files are read or stat'ed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RepoState {
+    /// No `.git` above the docs folder.
+    NoRepository,
+    Repository {
+        dirs: GitDirs,
+        /// `ref: refs/heads/main`, or a commit id when detached.
+        head: String,
+        /// The loose ref HEAD points to, when there is one.
+        branch: Option<String>,
+        /// Length and mtime of `packed-refs`, `logs/HEAD` and `shallow`.
+        stamps: Vec<Option<(u64, Option<SystemTime>)>>,
+    },
+}
+
+impl RepoState {
+    /// The state now; `None` when it cannot be told (an unreadable HEAD), which a cache
+    /// must treat as "changed".
+    pub fn of(dir: &Path) -> Option<RepoState> {
+        let Some(dirs) = git_dirs(dir) else { return Some(RepoState::NoRepository) };
+        let head = std::fs::read_to_string(dirs.git_dir.join("HEAD")).ok()?.trim().to_string();
+        let branch = head
+            .strip_prefix("ref:")
+            .map(str::trim)
+            .filter(|r| !r.split('/').any(|s| s == ".." || s.is_empty()))
+            .and_then(|r| std::fs::read_to_string(dirs.common_dir.join(r)).ok());
+        let stamp = |p: PathBuf| std::fs::metadata(p).ok().map(|m| (m.len(), m.modified().ok()));
+        let stamps = vec![
+            stamp(dirs.common_dir.join("packed-refs")),
+            stamp(dirs.git_dir.join("logs").join("HEAD")),
+            stamp(dirs.common_dir.join("shallow")),
+        ];
+        Some(RepoState::Repository { dirs, head, branch, stamps })
+    }
+}
+
+/// The docs folder's history kept across builds, re-read only when the
+/// [`RepoState`] moves. The config (docs folder) must stay the same.
+#[derive(Debug, Default)]
+pub struct HistoryCache {
+    state: Option<RepoState>,
+    history: GitHistory,
+    diagnostics: Vec<Diagnostic>,
+    /// How many times the history was read (for tests and the trace).
+    pub reads: u64,
+}
+
+impl HistoryCache {
+    /// Re-reads the history if the repository moved since the last read (or on the
+    /// first call). Returns whether what it holds changed (always on the first call).
+    pub fn refresh(&mut self, config: &Config) -> bool {
+        let state = RepoState::of(&config.src_dir);
+        if self.reads > 0 && state.is_some() && state == self.state {
+            return false;
+        }
+        let (history, diagnostics) = read(config);
+        let changed = self.reads == 0 || history != self.history || diagnostics != self.diagnostics;
+        self.history = history;
+        self.diagnostics = diagnostics;
+        self.state = state;
+        self.reads += 1;
+        changed
+    }
+
+    pub fn history(&self) -> &GitHistory {
+        &self.history
+    }
+
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
 }
 
 fn git_output(dir: &Path, args: &[&str]) -> Option<String> {

@@ -18,7 +18,7 @@ pub struct Index {
     pub docs: Vec<Doc>,
     by_id: HashMap<String, usize>,
     by_source: HashMap<String, usize>,
-    kinds: Vec<String>,
+    kinds: ids::Kinds,
     /// The docs folder relative to the project root (`docs/design`), empty when they are
     /// one folder: links starting with `/` are read from the project root.
     docs_prefix: String,
@@ -94,7 +94,7 @@ impl Index {
         self.by_source.get(rel_path).copied()
     }
 
-    pub fn kinds(&self) -> &[String] {
+    pub fn kinds(&self) -> &ids::Kinds {
         &self.kinds
     }
 

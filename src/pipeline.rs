@@ -41,11 +41,22 @@ pub fn parse_all(files: &[SourceFile], config: &Config) -> Vec<Doc> {
 
 /// Indexes and links parsed docs, collecting every diagnostic into `diags`.
 pub fn index_and_link(docs: Vec<Doc>, config: &Config, diags: &mut Vec<Diagnostic>) -> Checked {
+    let (history, git_diags) = git::read(config);
+    index_and_link_with(docs, config, diags, &history, &git_diags)
+}
+
+/// [`index_and_link`] with the git history already read (`serve` keeps it between builds).
+pub fn index_and_link_with(
+    docs: Vec<Doc>,
+    config: &Config,
+    diags: &mut Vec<Diagnostic>,
+    history: &git::GitHistory,
+    git_diags: &[Diagnostic],
+) -> Checked {
     diags.extend(docs.iter().flat_map(|d| d.diagnostics.iter().cloned()));
     diags.extend(parse::portal_diagnostics(&docs, config));
-    let (history, git_diags) = git::read(config);
-    diags.extend(git_diags);
-    let docs = git::apply(docs, &history);
+    diags.extend(git_diags.iter().cloned());
+    let docs = git::apply(docs, history);
     let (index, index_diags) = index::build(docs, config);
     diags.extend(index_diags);
     let (graph, link_diags) = links::build(&index, config);

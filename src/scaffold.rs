@@ -80,9 +80,13 @@ pub struct NewDoc {
 
 /// The kind as configured (`adr` → `ADR`), or an error listing the kinds.
 pub fn check_kind(config: &Config, kind: &str) -> Result<String, String> {
-    let upper = kind.trim().to_ascii_uppercase();
-    if config.kinds.contains(&upper) {
-        Ok(upper)
+    if let Some(configured) = config.kinds.find(kind) {
+        if config.kinds.number(configured, "1").is_none() {
+            return Err(format!(
+                "ids of kind `{configured}` start with a letter to choose (its `id` pattern in book.toml); write the file by hand"
+            ));
+        }
+        Ok(configured.to_string())
     } else {
         Err(format!(
             "unknown kind `{kind}`; this portal's kinds are {} (set `kinds` under [portal])",
@@ -124,7 +128,7 @@ pub fn plan_new(config: &Config, docs: &[Doc], req: &NewDoc) -> Result<Plan, Str
         return Err("the title is empty".into());
     }
     let number = next_number(docs, &kind);
-    let id = ids::canonical(&kind, &number.to_string());
+    let id = config.kinds.number(&kind, &number.to_string()).ok_or_else(|| format!("cannot number a `{kind}`"))?;
     let slug: String = ids::slugify(title).chars().take(60).collect();
     let slug = slug.trim_end_matches('-');
     let folder = kind_folder(config, docs, &kind);
@@ -298,7 +302,10 @@ pub fn plan_renumber(
     holders.sort_by(|a, b| (&a.created, &a.source).cmp(&(&b.created, &b.source)));
     let moving = holders[holders.len() - 1];
     let kind = id.split_once('-').map_or(id.as_str(), |(k, _)| k).to_string();
-    let new_id = ids::canonical(&kind, &next_number(docs, &kind).to_string());
+    let new_id = config
+        .kinds
+        .number(&kind, &next_number(docs, &kind).to_string())
+        .ok_or_else(|| format!("`{kind}` ids need a letter: renumber `{id}` by hand"))?;
     let (folder, file) = moving.source.rsplit_once('/').map_or(("", moving.source.as_str()), |(f, n)| (f, n));
     let new_file = rewrite_ids(file, &id, &new_id, &config.kinds, true);
     let new_source = if folder.is_empty() { new_file.clone() } else { format!("{folder}/{new_file}") };
@@ -502,6 +509,27 @@ mod tests {
         ];
         assert_eq!(next_number(&docs, "ADR"), 8);
         assert_eq!(next_number(&docs, "PRD"), 1);
+    }
+
+    #[test]
+    fn new_docs_follow_the_kind_pattern_and_letter_kinds_are_refused() {
+        let text =
+            "[portal]\nkinds = [\"eip\"]\n[portal.kind.EIP]\nid = \"{n}\"\n[portal.kind.gRFC]\nid = \"[AGLP]{n}\"\n";
+        let config = crate::config::from_str(Path::new("/p"), text).unwrap().0;
+        let req = |kind: &str| NewDoc {
+            kind: kind.into(),
+            title: "Fee market".into(),
+            status: "draft".into(),
+            authors: vec![],
+            supersedes: vec![],
+            related: vec![],
+            today: "2026-01-02".into(),
+        };
+        let docs = vec![stub_doc("EIPS/eip-20.md", "EIP-20", "EIP")];
+        let plan = plan_new(&config, &docs, &req("eip")).unwrap();
+        assert!(plan.writes[0].path.ends_with("EIPS/EIP-21-fee-market.md"), "{:?}", plan.writes[0].path);
+        let err = plan_new(&config, &docs, &req("grfc")).unwrap_err();
+        assert!(err.contains("`gRFC`") && err.contains("letter"), "{err}");
     }
 
     #[test]

@@ -630,3 +630,85 @@ fn mixed_forms_sidecars_stage_and_status_vocabularies() {
     assert_eq!(build.doc_at("drafts/scratch.md")["listed"], false, "custom exclude-from-index");
     assert_eq!(build.doc_at("README.md")["listed"], false);
 }
+
+/// Targets of a doc's relations of one type, with whether each resolved.
+fn targets<'a>(build: &'a Build, doc: &'a Value, kind: &str) -> Vec<(&'a str, bool)> {
+    build.relations(doc, kind).iter().map(|r| (r["target"].as_str().unwrap_or(""), r["resolved"] == true)).collect()
+}
+
+#[test]
+fn grpc_proposals_with_letter_ids_from_a_kind_pattern() {
+    let hand = vec![
+        Expect::new("A1-http-connect-proxy-support.md", Some("implemented")).id("gRFC-A1"),
+        Expect::new("A6-client-retries.md", Some("implemented")).id("gRFC-A6").title("gRPC Retry Design"),
+        Expect::new("A27-xds-global-load-balancing.md", Some("final"))
+            .id("gRFC-A27")
+            .title("xDS-Based Global Load Balancing"),
+        Expect::new("A28-xds-traffic-splitting-and-routing.md", Some("implemented")).id("gRFC-A28"),
+        Expect::new("A31-xds-timeout-support.md", Some("in-review")).id("gRFC-A31"),
+        Expect::new("L5-node-client-interceptors.md", Some("approved")).id("gRFC-L5"),
+        Expect::new("G1-true-binary-metadata.md", Some("draft")).id("gRFC-G1"),
+        Expect::new("P4-grpc-web-protocol.md", Some("implemented")).id("gRFC-P4").title("gRPC-Web Protocol Notes"),
+        Expect::new("GRFC-TEMPLATE.md", None),
+    ];
+    let build = build_and_check("realworld-grpc", "content", |_| Vec::new(), hand);
+    for doc in build.docs().iter().filter(|d| d["listed"] == true) {
+        assert_eq!(doc["kind"], "gRFC", "the kind keeps its spelling: {}", doc["source"]);
+    }
+
+    // `gRFC A1` in prose; `[A6](A6-client-retries.md)`; nothing from the code block.
+    let a27 = build.doc_at("A27-xds-global-load-balancing.md");
+    assert_eq!(targets(&build, a27, "mentions"), [("gRFC-A1", true), ("gRFC-A6", true)]);
+    // `[gRFC A27][A27]` through its definition, a bare `A6`; `gRFC-A99` and a missing
+    // file are reported on their lines.
+    let a28 = "A28-xds-traffic-splitting-and-routing.md";
+    let mut mentions = targets(&build, build.doc_at(a28), "mentions");
+    mentions.sort_unstable();
+    assert_eq!(mentions, [("A98-never-written.md", false), ("gRFC-A27", true), ("gRFC-A6", true), ("gRFC-A99", false)]);
+    assert!(build.expect_diag(a28, build.line_of(a28, "gRFC-A99"), "warning").contains("`gRFC-A99`"));
+    assert!(build.expect_diag(a28, build.line_of(a28, "A98-never"), "warning").contains("A98-never-written.md"));
+    // Bare `A27 and A28` in prose, not the one in a code span.
+    let a31 = build.doc_at("A31-xds-timeout-support.md");
+    assert_eq!(targets(&build, a31, "mentions"), [("gRFC-A27", true), ("gRFC-A28", true)]);
+    // `See also: gRFC G1, A6` in the header list; `gRFC L4` names nothing here and is prose.
+    let l5 = build.doc_at("L5-node-client-interceptors.md");
+    assert_eq!(targets(&build, l5, "related"), [("gRFC-G1", true), ("gRFC-A6", true)]);
+    assert!(targets(&build, l5, "mentions").is_empty());
+    // `P4` resolves; `A4 paper` is not an id of this portal and is not reported.
+    let g1 = "G1-true-binary-metadata.md";
+    assert_eq!(targets(&build, build.doc_at(g1), "mentions"), [("gRFC-P4", true)]);
+    assert!(diag_containing(&build, g1, "A4").is_none());
+    // Lower case with a hyphen: `grfc-a27`.
+    assert_eq!(targets(&build, build.doc_at("P4-grpc-web-protocol.md"), "mentions"), [("gRFC-A27", true)]);
+    let back: Vec<&str> = a27["referenced_by"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    for from in ["gRFC-A28", "gRFC-A31", "gRFC-P4"] {
+        assert!(back.contains(&from), "{from} in {back:?}");
+    }
+
+    // The page links the bare ids in prose to their docs, and leaves `A4 paper` alone.
+    let page = build.page("A31-xds-timeout-support.html");
+    let selector = scraper::Selector::parse("a.xref").unwrap();
+    let hrefs: Vec<&str> = page.select(&selector).filter_map(|a| a.value().attr("href")).collect();
+    assert!(hrefs.contains(&"A27-xds-global-load-balancing.html"), "{hrefs:?}");
+    assert!(hrefs.contains(&"A28-xds-traffic-splitting-and-routing.html"), "{hrefs:?}");
+    let g1_page = build.page("G1-true-binary-metadata.html");
+    let xrefs: Vec<String> = g1_page.select(&selector).map(|a| a.text().collect()).collect();
+    assert_eq!(xrefs, ["P4"]);
+    assert_eq!(build.doc_at("README.md")["listed"], false);
+}
+
+#[test]
+fn a_bad_kind_pattern_stops_the_build_naming_book_toml_and_its_line() {
+    let dir = fixture_copy("realworld-grpc");
+    let book = dir.path().join("book.toml");
+    let text = std::fs::read_to_string(&book).unwrap().replace("\"[AGLP]{n}\"", "\"[AGLP]\\\\d+\"");
+    std::fs::write(&book, &text).unwrap();
+    let line = text.lines().position(|l| l.starts_with("id = ")).unwrap() + 1;
+    let build = build_in(dir);
+    assert_eq!(build.run.code, 2, "{}", build.run.stderr);
+    assert!(
+        build.run.stderr.contains(&format!("book.toml:{line}: error: [portal.kind.gRFC] id pattern")),
+        "{}",
+        build.run.stderr
+    );
+}

@@ -532,3 +532,87 @@ fn a_port_in_use_is_a_clear_error_with_exit_code_2() {
     assert_eq!(status.code(), Some(2), "{err}");
     assert!(err.contains("already in use") && err.contains("--port 0"), "{err}");
 }
+
+/// The status of the doc from `source` in the served `docs.json`.
+fn served_status(srv: &Server, source: &str) -> Option<String> {
+    let json: serde_json::Value = serde_json::from_slice(&srv.get("/docs.json").body).ok()?;
+    let doc = json["docs"].as_array()?.iter().find(|d| d["source"] == source)?.clone();
+    doc["status"].as_str().map(str::to_string)
+}
+
+#[test]
+fn an_edit_to_only_a_sidecar_metadata_file_rebuilds_the_folder_doc() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/serve-basic"), dir.path());
+    let folder = dir.path().join("content/keps/1672-endpoints");
+    write(
+        &folder.join("README.md"),
+        "# Tracking terminating endpoints\n\n## Summary\n\nEndpoints say when they stop.\n",
+    );
+    write(&folder.join("kep.yaml"), "title: Tracking terminating endpoints\nstatus: provisional\n");
+    let srv = start_in(dir);
+    let source = "keps/1672-endpoints/README.md";
+    let page = "/keps/1672-endpoints/README.html";
+    assert_eq!(served_status(&srv, source).as_deref(), Some("proposed"));
+    assert!(srv.page_text(page).is_some_and(|t| t.contains("Proposed")));
+
+    // Write in place: only kep.yaml changes.
+    write(&folder.join("kep.yaml"), "title: Tracking terminating endpoints\nstatus: implemented\n");
+    srv.wait_until("the sidecar edit", |s, _| served_status(s, source).as_deref() == Some("implemented"));
+    assert!(srv.page_text(page).is_some_and(|t| t.contains("Implemented") && !t.contains("Proposed")));
+    assert_served_files_match_a_clean_build(&srv);
+
+    // An atomic save of a metadata.json beside it changes nothing while kep.yaml wins;
+    // once kep.yaml is gone, metadata.json's status shows.
+    write(&folder.join(".metadata.json.tmp"), "{\"status\": \"rejected\"}\n");
+    std::fs::rename(folder.join(".metadata.json.tmp"), folder.join("metadata.json")).unwrap();
+    std::fs::remove_file(folder.join("kep.yaml")).unwrap();
+    srv.wait_until("the sidecar swap", |s, _| served_status(s, source).as_deref() == Some("rejected"));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_served_files_match_a_clean_build(&srv);
+}
+
+/// Runs git in `dir` with a fixed identity and date; false when git is missing.
+fn git(dir: &Path, date: &str, args: &[&str]) -> bool {
+    Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=Ada Park", "-c", "user.email=ada@example.org", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// A field of the doc from `source` in the served `docs.json`.
+fn served_field(srv: &Server, source: &str, field: &str) -> serde_json::Value {
+    let json: serde_json::Value = serde_json::from_slice(&srv.get("/docs.json").body).unwrap_or_default();
+    let docs = json["docs"].as_array().cloned().unwrap_or_default();
+    docs.iter().find(|d| d["source"] == source).map(|d| d[field].clone()).unwrap_or_default()
+}
+
+#[test]
+fn a_commit_that_changes_no_file_still_updates_git_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/serve-basic"), dir.path());
+    write(&dir.path().join(".gitignore"), "/book/\n");
+    if !git(dir.path(), "2020-01-02T10:00:00Z", &["init", "-q"]) {
+        eprintln!("git is not installed; skipping");
+        return;
+    }
+    assert!(git(dir.path(), "2020-01-02T10:00:00Z", &["add", "-A"]));
+    assert!(git(dir.path(), "2020-01-02T10:00:00Z", &["commit", "-q", "-m", "first"]));
+    let srv = start_in(dir);
+    assert_eq!(served_field(&srv, "notes.md", "created"), "2020-01-02");
+
+    write(&srv.path("content/notes.md"), "# Team notes\n\nRevised.\n");
+    srv.wait_until("the edit", |s, _| s.page_text("/notes.html").is_some_and(|t| t.contains("Revised")));
+    assert!(served_field(&srv, "notes.md", "updated").is_null());
+    // Committing the saved file changes nothing on disk but HEAD: the dates move.
+    assert!(git(srv.dir.path(), "2021-05-06T10:00:00Z", &["commit", "-q", "-am", "second"]));
+    srv.wait_until("the commit", |s, _| served_field(s, "notes.md", "updated") == "2021-05-06");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_served_files_match_a_clean_build(&srv);
+    assert!(srv.log().contains("git HEAD moved"), "{}", srv.log());
+}

@@ -22,12 +22,14 @@
 //! either side (`XADR-7`, `ADR-7x`, `docs/ADR-7`, `ADR-7.md`, `adr-7@x.io` are not
 //! ids), and a number followed by `-digits` is a date or version (`TRD-2024-01-02`),
 //! not an id. Kind and number may be joined by `-` or `_` in any case (`adr-0007`);
-//! a space or no separator (`ADR 7`, `ADR0007`) is accepted in upper case only, and
-//! such *loose* spellings are only links when they resolve (see [`is_loose_spelling`]),
-//! because prose like `RFC 2119` usually means something outside the portal.
+//! a space or no separator (`ADR 7`, `ADR0007`, `gRFC A27`) is accepted only with the
+//! kind spelled as configured, and the id part of a kind whose ids start with letters
+//! may stand alone in upper case (`A27`, see [`crate::ids`]). Such *loose* spellings are
+//! only links when they resolve (see [`is_loose_spelling`]), because prose like
+//! `RFC 2119` or `A4 paper` usually means something outside the portal.
 
 use crate::config::Config;
-use crate::ids;
+use crate::ids::Kinds;
 use crate::model::{RawRef, Relation};
 use std::collections::HashSet;
 use std::ops::Range;
@@ -48,15 +50,15 @@ pub fn scan(body: &str, config: &Config) -> Vec<RawRef> {
 
 /// Bare ids in a run of plain text (no Markdown): byte range and canonical id.
 /// URLs and e-mail addresses in the text are skipped.
-pub fn find_ids_in_text(text: &str, kinds: &[String]) -> Vec<(Range<usize>, String)> {
+pub fn find_ids_in_text(text: &str, kinds: &Kinds) -> Vec<(Range<usize>, String)> {
     let mut out = Vec::new();
     IdMatcher::new(kinds).find(text, |range, id| out.push((range, id)));
     out
 }
 
-/// True for an id written with a space or without a separator (`RFC 2119`, `ADR0007`).
-/// Such a mention is a link only when it resolves; unresolved, it is ordinary prose
-/// (no warning, no "unresolved" styling).
+/// True for an id written with a space or without a separator (`RFC 2119`, `ADR0007`),
+/// or without its kind (`A27`). Such a mention is a link only when it resolves;
+/// unresolved, it is ordinary prose (no warning, no "unresolved" styling).
 pub fn is_loose_spelling(written: &str) -> bool {
     let w = written.trim();
     let letters = w.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
@@ -65,29 +67,27 @@ pub fn is_loose_spelling(written: &str) -> bool {
 
 /// Finds bare ids in plain text. Built once per scan; matching allocates only the
 /// canonical id of each hit.
-pub struct IdMatcher {
-    /// Upper-case kinds, longest first so `SPEC` wins over a kind `SP`.
-    kinds: Vec<String>,
-    /// Bytes a kind can start with (either case): most words are rejected on this alone.
+pub struct IdMatcher<'k> {
+    kinds: &'k Kinds,
+    /// Bytes an id can start with: a kind's first letter in either case, an id part's
+    /// first letter in upper case. Most words are rejected on this alone.
     first_bytes: [bool; 256],
 }
 
-impl IdMatcher {
-    pub fn new(kinds: &[String]) -> IdMatcher {
-        let mut kinds: Vec<String> =
-            kinds.iter().map(|k| k.trim().to_ascii_uppercase()).filter(|k| !k.is_empty()).collect();
-        kinds.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        kinds.dedup();
+impl<'k> IdMatcher<'k> {
+    pub fn new(kinds: &'k Kinds) -> IdMatcher<'k> {
         let mut first_bytes = [false; 256];
-        for k in &kinds {
+        for k in kinds.iter() {
             if let Some(&b) = k.as_bytes().first() {
                 first_bytes[usize::from(b.to_ascii_uppercase())] = true;
                 first_bytes[usize::from(b.to_ascii_lowercase())] = true;
             }
         }
+        for b in kinds.bare_first_letters() {
+            first_bytes[usize::from(b)] = true;
+        }
         IdMatcher { kinds, first_bytes }
     }
-
     /// Calls `hit(range, canonical id)` for every id in `text`, left to right.
     pub fn find(&self, text: &str, mut hit: impl FnMut(Range<usize>, String)) {
         let b = text.as_bytes();
@@ -131,11 +131,13 @@ impl IdMatcher {
         }
     }
 
-    /// An id starting exactly at `i` (already known to be a word start).
+    /// An id starting exactly at `i` (already known to be a word start): a kind and its
+    /// id part, else an id part that stands alone (`A27`).
     fn match_at(&self, text: &str, i: usize) -> Option<(usize, String)> {
         let b = text.as_bytes();
-        for kind in &self.kinds {
-            if !kind.as_bytes().first().is_some_and(|k| k.eq_ignore_ascii_case(&b[i])) {
+        for &k in self.kinds.longest_first() {
+            let kind = &self.kinds[k];
+            if !kind.as_bytes().first().is_some_and(|c| c.eq_ignore_ascii_case(&b[i])) {
                 continue;
             }
             let k_end = i + kind.len();
@@ -143,21 +145,24 @@ impl IdMatcher {
             if !written_kind.eq_ignore_ascii_case(kind.as_bytes()) {
                 continue;
             }
-            let upper = written_kind == kind.as_bytes();
-            let digits_start = match b.get(k_end) {
-                Some(b'-' | b'_') => k_end + 1,
-                Some(b' ') if upper => k_end + 1,
-                Some(c) if c.is_ascii_digit() && upper => k_end,
+            // A space or no separator only with the kind spelled as configured, and
+            // then the id part's letters in upper case too (`gRFC A27`).
+            let as_configured = written_kind == kind.as_bytes();
+            let (part_start, exact) = match b.get(k_end) {
+                Some(b'-' | b'_') => (k_end + 1, false),
+                Some(b' ') if as_configured => (k_end + 1, true),
+                Some(c) if c.is_ascii_alphanumeric() && as_configured => (k_end, true),
                 _ => continue,
             };
-            let n_digits = b[digits_start..].iter().take_while(|c| c.is_ascii_digit()).count();
-            let end = digits_start + n_digits;
-            if n_digits == 0 || n_digits > 6 || joined_after(text, end) {
+            let Some((len, id)) = self.kinds.read_part(k, &b[part_start..], exact) else { continue };
+            let end = part_start + len;
+            if joined_after(text, end) {
                 continue;
             }
-            return Some((end, ids::canonical(kind, &text[digits_start..end])));
+            return Some((end, id));
         }
-        None
+        let (_, len, id) = self.kinds.read_bare(&b[i..])?;
+        (!joined_after(text, i + len)).then_some((i + len, id))
     }
 }
 
@@ -847,7 +852,7 @@ mod tests {
         Config::default_at(Path::new("/p"))
     }
 
-    fn kinds() -> Vec<String> {
+    fn kinds() -> Kinds {
         config().kinds
     }
 
@@ -903,10 +908,34 @@ mod tests {
 
     #[test]
     fn longest_kind_wins() {
-        let kinds = vec!["SP".to_string(), "SPEC".to_string()];
+        let kinds: Kinds = ["SP", "SPEC"].into_iter().collect();
         let found = find_ids_in_text("SPEC-4 SP-5", &kinds);
         let canon: Vec<&str> = found.iter().map(|(_, id)| id.as_str()).collect();
         assert_eq!(canon, ["SPEC-0004", "SP-0005"]);
+    }
+
+    fn grpc_config() -> Config {
+        let text = "[portal]\nkinds = [\"gRFC\", \"EIP\"]\n[portal.kind.gRFC]\nid = \"[AGLP]{n}\"\n[portal.kind.EIP]\nid = \"{n}\"\n";
+        crate::config::from_str(Path::new("/p"), text).unwrap().0
+    }
+
+    #[test]
+    fn kind_patterns_find_letter_ids_with_and_without_the_kind() {
+        let kinds = grpc_config().kinds;
+        let text = "Per gRFC A27, A28 and grfc-l5 (also gRFC-P4), see EIP-20; not a27, A4-paper, gRFC 27 or GRFC 9.";
+        let found = find_ids_in_text(text, &kinds);
+        let written: Vec<&str> = found.iter().map(|(r, _)| &text[r.clone()]).collect();
+        assert_eq!(written, ["gRFC A27", "A28", "grfc-l5", "gRFC-P4", "EIP-20"]);
+        let canon: Vec<&str> = found.iter().map(|(_, id)| id.as_str()).collect();
+        assert_eq!(canon, ["gRFC-A27", "gRFC-A28", "gRFC-L5", "gRFC-P4", "EIP-20"]);
+        assert!(is_loose_spelling("A27") && is_loose_spelling("gRFC A27") && !is_loose_spelling("gRFC-A27"));
+    }
+
+    #[test]
+    fn kind_pattern_ids_in_links_and_code_are_not_prose() {
+        let body = "See [A27](A27-xds.md), `A28`, and [gRFC A29][a29] then A30.\n\n[a29]: A29-x.md\n";
+        let found: Vec<String> = scan(body, &grpc_config()).into_iter().map(|r| r.target).collect();
+        assert_eq!(found, ["A27-xds.md", "A30", "A29-x.md"], "in line order; the definition is on line 3");
     }
 
     #[test]

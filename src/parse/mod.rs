@@ -122,7 +122,7 @@ pub fn parse(file: &SourceFile, config: &Config) -> Doc {
             ids::normalize(raw, kinds).or_else(|| {
                 let digits = raw.trim();
                 let is_number = !digits.is_empty() && digits.len() <= 6 && digits.bytes().all(|b| b.is_ascii_digit());
-                context_kind.as_deref().filter(|_| is_number).map(|k| ids::canonical(k, digits))
+                context_kind.as_deref().filter(|_| is_number).and_then(|k| kinds.number(k, digits))
             })
         })
         .or_else(|| {
@@ -136,7 +136,7 @@ pub fn parse(file: &SourceFile, config: &Config) -> Doc {
                 .or_else(|| title::id_from_path(index_path, config))
                 .or_else(|| {
                     let number = h1.as_ref().and_then(|p| p.number.as_deref())?;
-                    Some(ids::canonical(context_kind.as_deref()?, number))
+                    kinds.number(context_kind.as_deref()?, number)
                 })
         });
     let id = match (&numbered_id, &meta.id) {
@@ -153,7 +153,7 @@ pub fn parse(file: &SourceFile, config: &Config) -> Doc {
     }
     let body = lines.with_blanked(&consumed);
     let mut refs = std::mem::take(&mut meta.refs);
-    qualify_numbers(&mut refs, kind.as_deref());
+    qualify_numbers(&mut refs, kind.as_deref(), kinds);
     refs.extend(body_refs::scan(&body, config));
 
     Doc {
@@ -179,7 +179,7 @@ pub fn parse(file: &SourceFile, config: &Config) -> Doc {
 
 /// The folder a folder doc stands for (`keps/sig-x/1672-name`): a `README.md` or
 /// `index.md` with a sidecar metadata file, or in a folder named by a number or an id.
-fn folder_doc_path(file: &SourceFile, kinds: &[String]) -> Option<String> {
+fn folder_doc_path(file: &SourceFile, kinds: &ids::Kinds) -> Option<String> {
     if !crate::discover::is_folder_doc_file(&file.rel_path) {
         return None;
     }
@@ -190,11 +190,14 @@ fn folder_doc_path(file: &SourceFile, kinds: &[String]) -> Option<String> {
 }
 
 /// Bare numbers in metadata references (`requires: 2718, 2930`) name docs of the doc's
-/// own kind; without a kind they stay as written (and are reported as unresolved).
-fn qualify_numbers(refs: &mut [RawRef], kind: Option<&str>) {
+/// own kind; without a kind (or when the kind's ids need a letter: `[AGLP]{n}`) they
+/// stay as written (and are reported as unresolved).
+fn qualify_numbers(refs: &mut [RawRef], kind: Option<&str>, kinds: &ids::Kinds) {
     let Some(kind) = kind else { return };
     for r in refs.iter_mut().filter(|r| r.field.is_some() && values::is_bare_number(&r.target)) {
-        r.target = ids::canonical(kind, r.target.trim_start_matches('#'));
+        if let Some(id) = kinds.number(kind, r.target.trim_start_matches('#')) {
+            r.target = id;
+        }
     }
 }
 

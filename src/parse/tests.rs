@@ -691,6 +691,24 @@ fn kind_named_fields_give_the_id_and_bare_numbers_their_kind() {
 }
 
 #[test]
+fn kind_patterns_drive_metadata_ids_and_bare_numbers() {
+    let c = config_with("[portal]\nkinds = [\"EIP\"]\n[portal.kind.EIP]\nid = \"EIP-{n}\"\n");
+    let d = doc_with("EIPS/eip-20.md", "---\neip: 0020\ntitle: Token standard\nrequires: 165, EIP-0001\n---\n", &c);
+    assert_eq!((d.id.as_str(), d.kind.as_deref()), ("EIP-20", Some("EIP")));
+    assert_eq!(targets(&d, Relation::Related), ["EIP-165", "EIP-1"]);
+    assert_eq!(doc_with("EIPS/eip-7.md", "# Gas\n", &c).id, "EIP-7", "the file name carries the id");
+
+    let c = config_with("[portal]\nkinds = [\"gRFC\"]\n[portal.kind.gRFC]\nid = \"[AGLP]{n}\"\n");
+    let d = doc_with("notes.md", "---\nid: L5\ntitle: Interceptors\nrelated: gRFC A27, G1\n---\n", &c);
+    assert_eq!((d.id.as_str(), d.kind.as_deref()), ("gRFC-L5", Some("gRFC")));
+    assert_eq!(targets(&d, Relation::Related), ["gRFC-A27", "gRFC-G1"]);
+    let d = doc_with("x.md", "---\ngrfc: 27\ntitle: X\n---\n", &c);
+    assert!(!d.numbered, "a number alone cannot say which letter: {}", d.id);
+    let d = doc_with("A27-xds.md", "A27: xDS\n----\n* Status: Final\n", &c);
+    assert_eq!((d.id.as_str(), d.title.as_str()), ("gRFC-A27", "xDS"));
+}
+
+#[test]
 fn sidecar_fields_merge_first_and_the_folder_gives_the_id() {
     let c = config_with("[portal]\nkinds = [\"KEP\"]\n");
     let file = SourceFile {

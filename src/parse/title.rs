@@ -6,7 +6,7 @@
 //! in `[portal] kinds` are returned; an unconfigured kind's prefix is still removed.
 
 use crate::config::Config;
-use crate::ids;
+use crate::ids::{self, Kinds};
 
 /// What a title line says.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -59,7 +59,7 @@ fn configured(kind: &str, kinds: &[String]) -> Option<String> {
 }
 
 /// Splits a title into its id / kind prefix and the title proper.
-pub fn split_title(raw: &str, kinds: &[String]) -> TitleParts {
+pub fn split_title(raw: &str, kinds: &Kinds) -> TitleParts {
     let text = inline_text(raw);
     let text = text.trim();
     let mut parts = TitleParts::default();
@@ -88,25 +88,16 @@ pub fn split_title(raw: &str, kinds: &[String]) -> TitleParts {
     parts
 }
 
-/// `KIND-NNNN` at the start of `text`, ended by a separator or the end: returns the
-/// canonical id and what follows the separator.
-pub fn leading_id<'a>(text: &'a str, kinds: &[String]) -> Option<(String, &'a str)> {
+/// `KIND-NNNN` (or an id part that stands alone, `A27`) at the start of `text`, ended
+/// by a separator or the end: returns the canonical id and what follows the separator.
+pub fn leading_id<'a>(text: &'a str, kinds: &Kinds) -> Option<(String, &'a str)> {
     let t = text.trim_start();
     let (bracketed, t) = match t.strip_prefix('[') {
         Some(inner) => (true, inner),
         None => (false, t),
     };
-    let kind = kinds
-        .iter()
-        .filter(|k| t.len() > k.len() && t.is_char_boundary(k.len()) && t[..k.len()].eq_ignore_ascii_case(k))
-        .max_by_key(|k| k.len())?;
-    let after_kind = &t[kind.len()..];
-    let after_sep = after_kind.strip_prefix(['-', '_', ' ', '#']).unwrap_or(after_kind);
-    let digits_len = after_sep.bytes().take_while(u8::is_ascii_digit).count();
-    if digits_len == 0 || digits_len > 6 {
-        return None;
-    }
-    let mut rest = &after_sep[digits_len..];
+    let (id, len) = kinds.read_leading(t)?;
+    let mut rest = &t[len..];
     if bracketed {
         rest = rest.strip_prefix(']')?;
     }
@@ -115,7 +106,7 @@ pub fn leading_id<'a>(text: &'a str, kinds: &[String]) -> Option<(String, &'a st
         Some(c) if c.is_alphanumeric() => return None,
         _ => {}
     }
-    Some((ids::canonical(kind, &after_sep[..digits_len]), strip_separator(rest)))
+    Some((id, strip_separator(rest)))
 }
 
 /// `TRD: X`, `Technical Specification: X`, `Technical Design Document (TDD): X`, `ADR - X`.
@@ -216,7 +207,7 @@ pub fn id_from_path(rel_path: &str, config: &Config) -> Option<String> {
         return None;
     }
     let kind = kind_of_folder(dir, config)?;
-    Some(ids::canonical(&kind, &stem[..digits_len]))
+    config.kinds.number(&kind, &stem[..digits_len])
 }
 
 /// The kind a folder stands for: `[portal.folders]`, else its name is a kind or its
@@ -253,7 +244,7 @@ fn file_stem(file: &str) -> &str {
 
 /// A readable title from a file name: `TRD-0101-rate-limiter.md` → `Rate limiter`;
 /// `search/README.md` → `Search`.
-pub fn humanize_path(rel_path: &str, kinds: &[String]) -> String {
+pub fn humanize_path(rel_path: &str, kinds: &Kinds) -> String {
     let mut segments = rel_path.rsplit('/');
     let file = segments.next().unwrap_or(rel_path);
     let mut stem = file_stem(file);
@@ -285,13 +276,29 @@ mod tests {
     use super::*;
     use std::path::Path;
 
-    fn kinds() -> Vec<String> {
-        crate::config::DEFAULT_KINDS.iter().map(|s| s.to_string()).collect()
+    fn kinds() -> Kinds {
+        crate::config::DEFAULT_KINDS.into_iter().collect()
     }
 
     fn split(t: &str) -> (String, Option<String>, Option<String>, Option<String>) {
         let p = split_title(t, &kinds());
         (p.title, p.id, p.kind, p.number)
+    }
+
+    #[test]
+    fn kind_patterns_read_letter_ids_in_titles_and_file_names() {
+        let text = "[portal]\nkinds = [\"gRFC\"]\n[portal.kind.gRFC]\nid = \"[AGLP]{n}\"\n[portal.folders]\ngRFC = \"proposals\"\n";
+        let config = crate::config::from_str(Path::new("/p"), text).unwrap().0;
+        let p = split_title("A27: xDS-Based Global Load Balancing", &config.kinds);
+        assert_eq!((p.id.as_deref(), p.kind.as_deref()), (Some("gRFC-A27"), Some("gRFC")));
+        assert_eq!(p.title, "xDS-Based Global Load Balancing");
+        assert_eq!(split_title("gRFC L5: Node interceptors", &config.kinds).id.as_deref(), Some("gRFC-L5"));
+        assert_eq!(split_title("Aardvark: not an id", &config.kinds).id, None);
+        assert_eq!(id_from_path("A27-xds-global-load-balancing.md", &config).as_deref(), Some("gRFC-A27"));
+        assert_eq!(id_from_path("proposals/G1-true-binary.md", &config).as_deref(), Some("gRFC-G1"));
+        assert_eq!(id_from_path("proposals/0027-x.md", &config), None, "a number alone needs its letter");
+        assert_eq!(id_from_path("a27-lower.md", &config), None);
+        assert_eq!(humanize_path("A27-xds-global-load-balancing.md", &config.kinds), "Xds global load balancing");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! an error, not a nearby date.
 
 use crate::config::Config;
-use crate::ids;
+use crate::ids::{self, Kinds};
 use crate::model::{RawRef, Relation};
 
 /// The canonical statuses, in lifecycle order.
@@ -633,7 +633,7 @@ pub fn references(
     line: u32,
     field: &str,
     relation: Relation,
-    kinds: &[String],
+    kinds: &Kinds,
 ) -> (Vec<RawRef>, Vec<String>) {
     let mut found: Vec<(usize, RawRef)> = Vec::new();
     let mut placeholders = Vec::new();
@@ -763,8 +763,8 @@ mod tests {
     use super::*;
     use std::path::Path;
 
-    fn kinds() -> Vec<String> {
-        crate::config::DEFAULT_KINDS.iter().map(|s| s.to_string()).collect()
+    fn kinds() -> Kinds {
+        crate::config::DEFAULT_KINDS.into_iter().collect()
     }
 
     fn config() -> Config {

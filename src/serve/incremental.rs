@@ -10,8 +10,10 @@
 //! What is cached, and why reuse is safe:
 //! - per source file: its stamp (length, mtime), text and parsed `Doc`. A file is
 //!   re-read when the watcher named it or its stamp moved, and re-parsed only when its
-//!   text changed. `parse` reads nothing but the file and the config, and the config
-//!   is fixed for the life of an [`Incremental`] (book.toml changes build a new one).
+//!   text changed. `parse` reads nothing but the file, a folder doc's sidecar metadata
+//!   file (`kep.yaml` beside `README.md`) and the config: a sidecar is part of its
+//!   doc's stamp and text, and a watcher report naming one names the doc beside it. The
+//!   config is fixed for the life of an [`Incremental`] (book.toml changes build a new one).
 //! - per doc: its `RenderedDoc`, keyed by a hash of everything the renderer can see
 //!   of the portal: the doc itself, its final id, the config, and for every doc it
 //!   references or is referenced by (raw references resolved with `links::resolve`,
@@ -33,11 +35,11 @@ use crate::config::Config;
 use crate::diag::{self, Diagnostic};
 use crate::discover;
 use crate::links::{self, LinkGraph};
-use crate::model::{Doc, RenderedDoc};
+use crate::model::{Doc, RenderedDoc, Sidecar};
 use crate::pipeline;
 use crate::site::{reuse, Site};
 use crate::theme::{self, Theme};
-use crate::{index::Index, parse, render, urls};
+use crate::{git, index::Index, parse, render, urls};
 use rayon::prelude::*;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -52,16 +54,56 @@ use std::time::SystemTime;
 struct Stamp {
     len: u64,
     modified: Option<SystemTime>,
+    /// For a folder doc (`README.md`), a hash of the stamps of the sidecar files that may
+    /// sit beside it (`kep.yaml`, …; absent ones too): a sidecar that changes, appears or
+    /// goes makes the doc stale. 0 for other docs.
+    sidecars: u64,
 }
 
 fn stamp_of(path: &Path) -> Option<Stamp> {
     let meta = std::fs::metadata(path).ok()?;
-    Some(Stamp { len: meta.len(), modified: meta.modified().ok() })
+    let is_folder_doc = path.file_name().is_some_and(|n| discover::is_folder_doc_file(&n.to_string_lossy()));
+    let sidecars = match path.parent() {
+        Some(dir) if is_folder_doc => {
+            let stamps: Vec<Option<(u64, Option<SystemTime>)>> = discover::SIDECAR_NAMES
+                .iter()
+                .map(|name| std::fs::metadata(dir.join(name)).ok().map(|m| (m.len(), m.modified().ok())))
+                .collect();
+            hash_of(&stamps)
+        }
+        _ => 0,
+    };
+    Some(Stamp { len: meta.len(), modified: meta.modified().ok(), sidecars })
+}
+
+/// The watcher's paths with each sidecar file (`kep.yaml` beside a folder doc) replaced
+/// by the folder doc files next to it, which are what a sidecar change re-reads. A
+/// sidecar without a folder doc stays as it is (and so takes the full walk).
+fn doc_hints(hints: &HashSet<PathBuf>) -> HashSet<PathBuf> {
+    let mut out = HashSet::with_capacity(hints.len());
+    for hint in hints {
+        let is_sidecar = hint.file_name().is_some_and(|n| discover::SIDECAR_NAMES.iter().any(|s| n == *s));
+        let docs: Vec<PathBuf> = match hint.parent().filter(|_| is_sidecar).map(std::fs::read_dir) {
+            Some(Ok(entries)) => entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.file_name().is_some_and(|n| discover::is_folder_doc_file(&n.to_string_lossy())))
+                .collect(),
+            _ => Vec::new(),
+        };
+        if docs.is_empty() {
+            out.insert(hint.clone());
+        }
+        out.extend(docs);
+    }
+    out
 }
 
 struct CachedDoc {
     stamp: Option<Stamp>,
     text: String,
+    /// The folder doc's sidecar as read with it: part of what the doc was parsed from.
+    sidecar: Option<Sidecar>,
     file_diagnostics: Vec<Diagnostic>,
     doc: Doc,
     /// Hash of the whole parsed doc (body, metadata, refs, diagnostics).
@@ -132,6 +174,11 @@ pub struct Incremental {
     /// False until the first build succeeds; a build with nothing changed is skipped
     /// only after one.
     built_once: bool,
+    /// The docs folder's git history (dates and authors for docs without them), read
+    /// again only when the repository moves (a commit, a checkout).
+    history: git::HistoryCache,
+    /// The history changed since the last successful build: rebuild even if no doc did.
+    history_moved: bool,
 }
 
 impl Incremental {
@@ -152,6 +199,8 @@ impl Incremental {
             walk: None,
             read_errors: false,
             built_once: false,
+            history: git::HistoryCache::default(),
+            history_moved: false,
         })
     }
 
@@ -181,8 +230,11 @@ impl Incremental {
         complete: bool,
         trace: &mut Trace,
     ) -> Result<Option<Outcome>, Diagnostic> {
+        self.history_moved |= self.history.refresh(&self.config);
+        trace.mark("git state");
+        let hints = &doc_hints(hints);
         // A deleted or renamed doc, a new one, a folder: anything but saves of known
-        // docs takes the full walk.
+        // docs (or of their sidecar files) takes the full walk.
         let walk = self.walk.as_ref().filter(|w| {
             complete
                 && self.built_once
@@ -238,9 +290,9 @@ impl Incremental {
             .par_iter()
             .map(|(abs, rel, stamp)| {
                 let result = discover::read_source(abs, rel).map(|file| {
-                    let unchanged = sources
-                        .get(rel.as_str())
-                        .is_some_and(|c| c.text == file.text && c.file_diagnostics == file.diagnostics);
+                    let unchanged = sources.get(rel.as_str()).is_some_and(|c| {
+                        c.text == file.text && c.sidecar == file.sidecar && c.file_diagnostics == file.diagnostics
+                    });
                     if unchanged {
                         return None;
                     }
@@ -250,6 +302,7 @@ impl Incremental {
                         fingerprint: hash_of(&format!("{doc:?}")),
                         anchors: hash_of(&render::heading_anchors(&doc.body)),
                         text: file.text,
+                        sidecar: file.sidecar,
                         file_diagnostics: file.diagnostics,
                         doc,
                     })
@@ -283,7 +336,7 @@ impl Incremental {
         }
         changed.sort();
         trace.mark("read+parse");
-        if self.built_once && changed.is_empty() && removed.is_empty() {
+        if self.built_once && changed.is_empty() && removed.is_empty() && !self.history_moved {
             return Ok(None);
         }
 
@@ -291,7 +344,13 @@ impl Incremental {
         let sources = &self.sources;
         let docs: Vec<Doc> = paths.par_iter().filter_map(|(_, rel)| sources.get(rel).map(|c| c.doc.clone())).collect();
         trace.mark("clone docs");
-        let checked = pipeline::index_and_link(docs, &self.config, &mut diags);
+        let checked = pipeline::index_and_link_with(
+            docs,
+            &self.config,
+            &mut diags,
+            self.history.history(),
+            self.history.diagnostics(),
+        );
         trace.mark("index+links");
 
         let signatures = self.signatures(&checked.index);
@@ -351,6 +410,7 @@ impl Incremental {
         diagnostics.extend(built.checked.diagnostics);
         diag::sort(&mut diagnostics);
         self.built_once = true;
+        self.history_moved = false;
         trace.mark("finish");
         let on_disk = baseline.then_some(Baseline { unchanged: rebuilt.reused, others: rebuilt.leftover });
         Ok(Some(Outcome {
@@ -679,6 +739,89 @@ An unrelated edit.
             assert_eq!(out.pages, out.docs);
             assert_same_as_clean_build(&out.site, inc.config());
         }
+    }
+
+    #[test]
+    fn a_sidecar_change_alone_rebuilds_its_folder_doc_with_or_without_a_hint() {
+        let (tmp, config) = portal();
+        let folder = tmp.path().join("content/keps/1672-endpoints");
+        fs::create_dir_all(&folder).unwrap();
+        fs::write(folder.join("README.md"), "# Endpoints\n\nBody.\n").unwrap();
+        let kep = folder.join("kep.yaml");
+        fs::write(&kep, "status: provisional\n").unwrap();
+        let mut inc = Incremental::new(config.clone(), vec![]).unwrap();
+        build_written(&mut inc, &[]);
+        let status = |out: &Outcome| String::from_utf8_lossy(&out.site.files["docs.json"]).contains("\"implemented\"");
+
+        // The watcher names only kep.yaml: the fast path re-reads the README beside it.
+        fs::write(&kep, "status: implemented\n").unwrap();
+        let mut trace = Trace::new(true);
+        let out = inc.build(&HashSet::from([kep.clone()]), true, &mut trace).unwrap().unwrap();
+        assert!(trace.summary().contains("hinted files"), "no walk: {}", trace.summary());
+        assert_eq!(out.changed, ["keps/1672-endpoints/README.md"]);
+        assert!(status(&out));
+        assert_same_as_clean_build(&out.site, &config);
+        inc.written(out.site);
+
+        // No hint at all (a lost event, the idle audit): the stamp covers the sidecar, and
+        // a new metadata.json that appears is seen too once kep.yaml goes.
+        fs::remove_file(&kep).unwrap();
+        fs::write(folder.join("metadata.json"), "{\"status\": \"rejected\"}\n").unwrap();
+        let out = inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap().unwrap();
+        assert_eq!(out.changed, ["keps/1672-endpoints/README.md"]);
+        assert!(!status(&out));
+        assert_same_as_clean_build(&out.site, &config);
+    }
+
+    /// Runs git in `dir` as a fixed author at a fixed date; false when git is missing.
+    fn git(dir: &Path, date: &str, args: &[&str]) -> bool {
+        let who = ["-c", "user.name=Ada Park", "-c", "user.email=ada@example.org", "-c", "commit.gpgsign=false"];
+        let dates = [("GIT_AUTHOR_DATE", date), ("GIT_COMMITTER_DATE", date)];
+        let run = std::process::Command::new("git").arg("-C").arg(dir).args(who).args(args).envs(dates).output();
+        run.is_ok_and(|o| o.status.success())
+    }
+
+    #[test]
+    fn git_history_is_read_once_per_repository_state_and_dates_match_a_clean_build() {
+        let (tmp, config) = portal();
+        let root = tmp.path();
+        if !git(root, "2020-01-02T10:00:00Z", &["init", "-q"]) {
+            eprintln!("git is not installed; skipping");
+            return;
+        }
+        assert!(git(root, "2020-01-02T10:00:00Z", &["add", "-A"]));
+        assert!(git(root, "2020-01-02T10:00:00Z", &["commit", "-q", "-m", "first"]));
+        let mut inc = Incremental::new(config.clone(), vec![]).unwrap();
+        build_written(&mut inc, &[]);
+        assert_eq!(inc.history.reads, 1);
+        assert!(page_text(&inc, "docs.json").contains("2020-01-02"));
+
+        // Saves do not touch the history: it is not read again.
+        let notes = root.join("content/notes.md");
+        for text in ["# Notes\n\nOne.\n", "# Notes\n\nTwo.\n"] {
+            fs::write(&notes, text).unwrap();
+            build_written(&mut inc, std::slice::from_ref(&notes));
+        }
+        assert_eq!(inc.history.reads, 1);
+
+        // A commit of what is already saved changes no file, but `updated` moves: the
+        // next build notices the new HEAD, reads the history again and rebuilds.
+        assert!(git(root, "2021-05-06T10:00:00Z", &["commit", "-q", "-am", "second"]));
+        build_written(&mut inc, &[]);
+        assert_eq!(inc.history.reads, 2);
+        assert!(page_text(&inc, "docs.json").contains("2021-05-06"));
+        assert!(inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap().is_none());
+        assert_eq!(inc.history.reads, 2);
+
+        // A branch switch (HEAD moves to another ref) is seen too.
+        assert!(git(root, "2022-07-08T10:00:00Z", &["checkout", "-q", "-b", "other"]));
+        fs::write(&notes, "# Notes\n\nThree.\n").unwrap();
+        assert!(git(root, "2022-07-08T10:00:00Z", &["commit", "-q", "-am", "third"]));
+        assert!(git(root, "2022-07-08T10:00:00Z", &["checkout", "-q", "-"]));
+        fs::write(&notes, "# Notes\n\nFour.\n").unwrap();
+        build_written(&mut inc, std::slice::from_ref(&notes));
+        assert_eq!(inc.history.reads, 3, "checking out back and forth moved HEAD's reflog");
+        assert!(!page_text(&inc, "docs.json").contains("2022-07-08"));
     }
 
     #[test]

@@ -9,6 +9,10 @@
 //! gone, a broken template, a bad book.toml) writes nothing: the last good site stays
 //! up and the error is shown in the browser's overlay until a build succeeds.
 //!
+//! Git dates: the docs folder's history is read once and again only when HEAD moves
+//! (see [`crate::git::HistoryCache`]); the watcher reports such moves, so a commit or a
+//! checkout that changes no file still rebuilds with the new dates.
+//!
 //! Latency: a save of a known doc is built without walking the docs folder (the
 //! watcher's report is trusted when it lost nothing), and a second after the last
 //! such build the folder is walked anyway, so a change the watcher missed is built
@@ -391,6 +395,7 @@ fn describe(change: &watch::Change, config: &Config) -> String {
     let shown: Vec<String> = change.paths.iter().map(|p| display_path(p, &config.root)).collect();
     match shown.as_slice() {
         [] if change.theme => "theme changed".into(),
+        [] if change.git => "git HEAD moved".into(),
         [] => "files changed".into(),
         [one] => format!("{one} changed"),
         [first, rest @ ..] => format!("{first} and {} changed", plural(rest.len(), "other file")),

@@ -12,7 +12,10 @@
 //! `git checkout`) all reach the builder as plain path changes; the builder re-walks
 //! the docs folder anyway, so a rename or a new folder needs nothing special here.
 //! Folders that appear after start (a theme folder created later, a docs folder
-//! deleted and restored) are (re-)watched after every burst.
+//! deleted and restored) are (re-)watched after every burst. In a git repository the
+//! git dir is watched too (not recursively), for the files that move when HEAD does
+//! (`HEAD`, `packed-refs`, `shallow`, the HEAD reflog): a commit or a checkout changes
+//! the dates and authors git gives docs, so it is a change of its own ([`Area::Git`]).
 //!
 //! Debouncing is done here, not by a debouncer crate: a burst ends after [`QUIET`]
 //! without a relevant event, so a save reaches the builder about 10 ms after it lands,
@@ -42,6 +45,8 @@ pub enum Area {
     Content,
     Theme,
     Config,
+    /// The repository's HEAD moved (a commit, a checkout): git dates may have changed.
+    Git,
 }
 
 /// One debounced burst of relevant changes.
@@ -50,6 +55,8 @@ pub struct Change {
     pub content: bool,
     pub theme: bool,
     pub config: bool,
+    /// HEAD moved; the paths of git's files are not listed in `paths`.
+    pub git: bool,
     /// Every relevant path named by an event, absolute.
     pub paths: BTreeSet<PathBuf>,
     /// False when the backend lost events (queue overflow, rescan): `paths` may then
@@ -59,7 +66,7 @@ pub struct Change {
 
 impl Change {
     fn is_empty(&self) -> bool {
-        !(self.content || self.theme || self.config)
+        !(self.content || self.theme || self.config || self.git)
     }
 
     /// Merges a later burst into this one.
@@ -67,6 +74,7 @@ impl Change {
         self.content |= other.content;
         self.theme |= other.theme;
         self.config |= other.config;
+        self.git |= other.git;
         self.lossy |= other.lossy;
         self.paths.extend(other.paths);
     }
@@ -79,7 +87,12 @@ pub struct Targets {
     pub src: PathBuf,
     pub theme: PathBuf,
     pub build: PathBuf,
+    /// The repository's git dir, when the docs are in one.
+    pub git: Option<PathBuf>,
 }
+
+/// Files in the git dir that change when HEAD moves (`logs/HEAD` is matched apart).
+const GIT_HEAD_FILES: [&str; 3] = ["HEAD", "packed-refs", "shallow"];
 
 impl Targets {
     pub fn of(config: &Config) -> Targets {
@@ -88,11 +101,18 @@ impl Targets {
             src: config.src_dir.clone(),
             theme: config.theme_dir.clone(),
             build: config.build_dir.clone(),
+            git: crate::git::git_dirs(&config.src_dir).map(|d| d.git_dir),
         }
     }
 
     /// Where `path` belongs, or `None` when a change there cannot affect the site.
     pub fn classify(&self, path: &Path) -> Option<Area> {
+        if let Some(git) = &self.git {
+            if let Ok(rel) = path.strip_prefix(git) {
+                let head_file = GIT_HEAD_FILES.iter().any(|f| rel == Path::new(f)) || rel == Path::new("logs/HEAD");
+                return head_file.then_some(Area::Git);
+            }
+        }
         if path.starts_with(&self.build) || is_ignored_name(path, &self.root) {
             return None;
         }
@@ -120,6 +140,10 @@ impl Targets {
         }
         if !self.theme.starts_with(&self.src) {
             out.push((self.theme.clone(), RecursiveMode::Recursive));
+        }
+        if let Some(git) = &self.git {
+            out.push((git.clone(), RecursiveMode::NonRecursive));
+            out.push((git.join("logs"), RecursiveMode::NonRecursive));
         }
         out
     }
@@ -291,6 +315,10 @@ impl Watcher {
                 Some(Area::Content) => change.content = true,
                 Some(Area::Theme) => change.theme = true,
                 Some(Area::Config) => change.config = true,
+                Some(Area::Git) => {
+                    change.git = true;
+                    continue;
+                }
                 None => continue,
             }
             change.paths.insert(path.clone());
@@ -309,6 +337,18 @@ mod tests {
             src: PathBuf::from("/p/content"),
             theme: PathBuf::from("/p/theme"),
             build: PathBuf::from("/p/book"),
+            git: Some(PathBuf::from("/p/.git")),
+        }
+    }
+
+    #[test]
+    fn head_movements_in_the_git_dir_are_git_changes_and_the_rest_of_it_is_ignored() {
+        let t = targets();
+        for p in ["/p/.git/HEAD", "/p/.git/logs/HEAD", "/p/.git/packed-refs", "/p/.git/shallow"] {
+            assert_eq!(t.classify(Path::new(p)), Some(Area::Git), "{p}");
+        }
+        for p in ["/p/.git/index", "/p/.git/HEAD.lock", "/p/.git/objects/ab/cdef", "/p/.git/logs/refs/heads/main"] {
+            assert_eq!(t.classify(Path::new(p)), None, "{p}");
         }
     }
 
@@ -317,6 +357,9 @@ mod tests {
         let t = targets();
         assert_eq!(t.classify(Path::new("/p/content/trd/a.md")), Some(Area::Content));
         assert_eq!(t.classify(Path::new("/p/content/new-folder")), Some(Area::Content));
+        // Sidecar metadata beside a folder doc is content too (the builder maps it to the doc).
+        assert_eq!(t.classify(Path::new("/p/content/keps/1672-x/kep.yaml")), Some(Area::Content));
+        assert_eq!(t.classify(Path::new("/p/content/keps/1672-x/metadata.json")), Some(Area::Content));
         assert_eq!(t.classify(Path::new("/p/theme/templates/doc.html")), Some(Area::Theme));
         assert_eq!(t.classify(Path::new("/p/book.toml")), Some(Area::Config));
         assert_eq!(t.classify(Path::new("/p/README.md")), None);
