@@ -30,8 +30,20 @@ pub struct Built {
 /// Reads, parses, indexes and links the portal. `Err` only when the docs folder
 /// itself cannot be read.
 pub fn check(config: &Config) -> Result<Checked, Diagnostic> {
-    let (files, mut diags) = discover::discover(config)?;
-    let docs = parse_all(&files, config);
+    let (paths, mut diags) = discover::find_markdown(config)?;
+    // Each file is read and parsed in one step, so no more than one source text per
+    // thread is held at once ([`discover::discover`] would read them all first).
+    let parsed: Vec<Result<Doc, Diagnostic>> = paths
+        .par_iter()
+        .map(|(abs, rel)| discover::read_source(abs, rel).map(|file| parse::parse(&file, config)))
+        .collect();
+    let mut docs = Vec::with_capacity(parsed.len());
+    for doc in parsed {
+        match doc {
+            Ok(doc) => docs.push(doc),
+            Err(d) => diags.push(d),
+        }
+    }
     Ok(index_and_link(docs, config, &mut diags))
 }
 
@@ -128,6 +140,15 @@ fn stream_from(
     )?;
     cache.prune();
     let mut diagnostics = streamed.diagnostics;
+    if theme.tera().is_ok() {
+        let written =
+            staging.put_with("docs.json", |out| site::docs_json::write(out, index, graph, &diagnostics, config))?;
+        if config.precompress {
+            let bytes =
+                std::fs::read(&written).map_err(|e| write::WriteError { path: written, message: e.to_string() })?;
+            put("docs.json", &bytes)?;
+        }
+    }
     for (path, bytes) in publish::extras(config, index) {
         put(&path, &bytes)?;
     }

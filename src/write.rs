@@ -132,6 +132,29 @@ impl Staging {
         fs::write(&path, bytes).map_err(|e| err(&path, e))
     }
 
+    /// [`Staging::put`] for a file too big to hold in memory: `write` streams it out.
+    /// Returns the file's path in the staging folder, for a caller that reads it back.
+    pub fn put_with(
+        &self,
+        rel: &str,
+        write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+    ) -> Result<PathBuf, WriteError> {
+        self.put(rel, b"")?;
+        let path = safe_join(&self.dir, rel)?;
+        fs::remove_file(&path).map_err(|e| err(&path, e))?;
+        let mut out = io::BufWriter::new(fs::File::create(&path).map_err(|e| err(&path, e))?);
+        write(&mut out).and_then(|()| io::Write::flush(&mut out)).map_err(|e| err(&path, e))?;
+        drop(out);
+        let old = self.previous.as_ref().and_then(|p| safe_join(p, rel).ok());
+        if let Some(old) = old.filter(|old| same_file_content(old, &path)) {
+            let linked = path.with_extension("docportal-link");
+            if fs::hard_link(&old, &linked).is_ok() && fs::rename(&linked, &path).is_err() {
+                let _ = fs::remove_file(&linked);
+            }
+        }
+        Ok(path)
+    }
+
     /// Takes back the file at site path `rel`, if one was put.
     pub fn remove(&self, rel: &str) -> Result<(), WriteError> {
         if lock(&self.written).remove(rel) {
@@ -260,6 +283,30 @@ pub fn update_from(site: &Site, on_disk: OnDisk, dest: &Path, config: &Config) -
         write_manifest(site.files.keys(), dest)?;
     }
     Ok(changed)
+}
+
+/// True when `old` is a regular file (not a link) with the bytes of the file `new`,
+/// compared a block at a time.
+fn same_file_content(old: &Path, new: &Path) -> bool {
+    use std::io::Read;
+    let (Ok(a), Ok(b)) = (fs::symlink_metadata(old), fs::metadata(new)) else { return false };
+    if !a.is_file() || a.len() != b.len() {
+        return false;
+    }
+    let (Ok(mut a), Ok(mut b)) = (fs::File::open(old), fs::File::open(new)) else { return false };
+    let (mut x, mut y) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    loop {
+        let n = match a.read(&mut x) {
+            Ok(n) => n,
+            Err(_) => return false,
+        };
+        if n == 0 {
+            return true;
+        }
+        if b.read_exact(&mut y[..n]).is_err() || x[..n] != y[..n] {
+            return false;
+        }
+    }
 }
 
 /// True when `path` is a regular file (not a link) whose bytes are `bytes`.

@@ -72,6 +72,19 @@ struct Generator {
 
 /// Serialises the index, link graph and diagnostics (pretty-printed, trailing newline).
 pub fn render(index: &Index, graph: &LinkGraph, diagnostics: &[Diagnostic], config: &Config) -> Vec<u8> {
+    let mut out = Vec::new();
+    write(&mut out, index, graph, diagnostics, config).unwrap_or_default();
+    out
+}
+
+/// [`render`] into a writer, so a large portal's file is never held in memory whole.
+pub fn write(
+    out: &mut dyn std::io::Write,
+    index: &Index,
+    graph: &LinkGraph,
+    diagnostics: &[Diagnostic],
+    config: &Config,
+) -> std::io::Result<()> {
     let docs = index
         .docs
         .iter()
@@ -126,8 +139,32 @@ pub fn render(index: &Index, graph: &LinkGraph, diagnostics: &[Diagnostic], conf
         version: env!("CARGO_PKG_VERSION"),
         built_at: crate::clock::now_rfc3339(),
     });
-    let json = serde_json::to_string_pretty(&DocsJson { generator, docs, diagnostics }).unwrap_or_default();
-    let mut out = json.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026").into_bytes();
-    out.push(b'\n');
-    out
+    let mut safe = HtmlSafe(out);
+    serde_json::to_writer_pretty(&mut safe, &DocsJson { generator, docs, diagnostics })?;
+    safe.0.write_all(b"\n")
+}
+
+/// Writes JSON text with `<`, `>` and `&` as `\u003c`, `\u003e`, `\u0026`. JSON has
+/// those characters only inside strings, where the escapes mean the same.
+struct HtmlSafe<'a>(&'a mut dyn std::io::Write);
+
+impl std::io::Write for HtmlSafe<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        while let Some(at) = rest.iter().position(|b| matches!(b, b'<' | b'>' | b'&')) {
+            self.0.write_all(&rest[..at])?;
+            self.0.write_all(match rest[at] {
+                b'<' => b"\\u003c",
+                b'>' => b"\\u003e",
+                _ => b"\\u0026",
+            })?;
+            rest = &rest[at + 1..];
+        }
+        self.0.write_all(rest)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }

@@ -89,7 +89,8 @@ pub struct Streamed {
 /// its page handed to `put` and its article dropped, so no more than a page per thread
 /// is held at once. `put` sees the files of [`build`] in an order where, as there, a
 /// later file at the same path replaces an earlier one. `input.rendered` is not read;
-/// `input.diagnostics` are those known before rendering.
+/// `input.diagnostics` are those known before rendering. `docs.json` is left to the
+/// caller ([`docs_json::write`] streams it; no other file of the site takes its path).
 pub fn build_streaming<E: Send>(
     input: &SiteInput,
     render_doc: impl Fn(usize) -> RenderedDoc + Sync,
@@ -155,7 +156,6 @@ pub fn build_streaming<E: Send>(
     for (path, bytes) in crate::search::build(input.index, &rendered, input.config) {
         put(&path, &bytes)?;
     }
-    put("docs.json", &docs_json::render(input.index, input.graph, &diagnostics, input.config))?;
     Ok(Streamed { rendered, diagnostics, site_diagnostics })
 }
 
