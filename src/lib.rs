@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod diag;
 pub mod discover;
+pub mod fresh;
 pub mod git;
 pub mod ids;
 pub mod index;
