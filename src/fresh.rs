@@ -57,7 +57,7 @@ pub struct Check {
     /// The input fingerprint; `None` when the check is off or an input could not be read.
     inputs: Option<u128>,
     /// Where the destination's record lives, and the key it is sealed with.
-    record: Option<(PathBuf, u128)>,
+    record: (PathBuf, u128),
     /// The last build's record, when the site is up to date.
     fresh: Option<Record>,
 }
@@ -93,24 +93,21 @@ struct Probe {
 type Stamp = [u64; 7];
 
 /// Checks whether a build with `config` would rewrite the site it last wrote there.
-/// When it would, the stale record is deleted (the build is about to replace the site).
+/// When it would, the stale record is deleted (the build is about to replace the site),
+/// with the check off too.
 pub fn check(config: &Config) -> Check {
-    let record = cache::enabled().then(|| record_path(config));
-    let identity = std::env::current_exe().ok().map(|exe| cache::build_identity(&exe));
+    let record = record_path(config);
     // The build time goes into docs.json: such a build never matches the last one.
-    let inputs = match (&record, identity) {
-        (Some(_), Some(identity)) if !config.build_info => fingerprint(config, &identity),
-        _ => None,
-    };
-    let fresh = match (&record, inputs) {
-        (Some((path, key)), Some(inputs)) => read_record(path, *key)
-            .filter(|r| r.inputs == inputs && probes_hold(config, &r.probes) && outputs_hold(config, &r.outputs)),
-        _ => None,
-    };
+    let on = cache::enabled() && !config.build_info;
+    let identity = std::env::current_exe().ok().map(|exe| cache::build_identity(&exe));
+    let inputs = identity.filter(|_| on).and_then(|identity| fingerprint(config, &identity));
+    let (path, key) = &record;
+    let fresh = inputs.and_then(|inputs| {
+        read_record(path, *key)
+            .filter(|r| r.inputs == inputs && probes_hold(config, &r.probes) && outputs_hold(config, &r.outputs))
+    });
     if fresh.is_none() {
-        if let Some((path, _)) = &record {
-            let _ = fs::remove_file(path);
-        }
+        let _ = fs::remove_file(path);
     }
     Check { inputs, record, fresh }
 }
@@ -125,7 +122,7 @@ impl Check {
     /// `graph` its links, `diagnostics` everything it printed. Writes nothing when the
     /// check is off or the site cannot be confirmed on disk.
     pub fn record(&self, config: &Config, docs: usize, graph: &LinkGraph, diagnostics: &[Diagnostic]) {
-        let (Some(inputs), Some((path, key))) = (self.inputs, &self.record) else { return };
+        let (Some(inputs), (path, key)) = (self.inputs, &self.record) else { return };
         let Some(record) = describe(config, inputs, docs, graph, diagnostics) else { return };
         if let Some(dir) = path.parent() {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

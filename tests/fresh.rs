@@ -44,7 +44,11 @@ impl Out {
 }
 
 fn build_env(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_docportal"))
+    build_with(Path::new(env!("CARGO_BIN_EXE_docportal")), root, args, env)
+}
+
+fn build_with(exe: &Path, root: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
+    let out = Command::new(exe)
         .arg("build")
         .arg(root)
         .args(args)
@@ -291,7 +295,26 @@ fn build_info_and_a_disabled_cache_are_never_up_to_date() {
         let out = build_env(&p.root, &[], &[("DOCPORTAL_CACHE", "off")]);
         assert!(!out.fresh(), "DOCPORTAL_CACHE=off:\n{}", out.stderr);
     }
+    assert!(records(&p.root).is_empty(), "the stale record is gone");
     assert!(!build(&p.root, &[]).fresh(), "a build with the cache off leaves no record");
+    assert!(build(&p.root, &[]).fresh());
+}
+
+/// The up-to-date check's record files.
+fn records(root: &Path) -> Vec<PathBuf> {
+    let dir = root.join(docportal::cache::DIR).join("fresh-v1");
+    fs::read_dir(dir).map(|d| d.map(|e| e.unwrap().path()).collect()).unwrap_or_default()
+}
+
+#[test]
+fn a_torn_record_is_not_fresh() {
+    let p = portal();
+    build(&p.root, &[]);
+    let record = records(&p.root).pop().expect("a build leaves a record");
+    let bytes = fs::read(&record).unwrap();
+    fs::write(&record, &bytes[..bytes.len() - 1]).unwrap();
+    let out = build(&p.root, &[]);
+    assert!(!out.fresh(), "{}", out.stderr);
     assert!(build(&p.root, &[]).fresh());
 }
 
@@ -304,4 +327,26 @@ fn each_destination_keeps_its_own_record() {
     assert!(!build(&p.root, &other_args).fresh());
     assert!(build(&p.root, &[]).fresh(), "building elsewhere leaves book/ as it was");
     assert!(build(&p.root, &other_args).fresh());
+}
+
+/// The same code installed elsewhere, or rebuilt: another build of docportal, which may
+/// render differently, so it never trusts this one's record.
+#[test]
+fn another_docportal_build_rebuilds() {
+    let p = portal();
+    build(&p.root, &[]);
+    assert!(build(&p.root, &[]).fresh());
+    let other = p.root.parent().unwrap().join("docportal-other");
+    let mut bytes = fs::read(env!("CARGO_BIN_EXE_docportal")).unwrap();
+    bytes.extend_from_slice(b"another build");
+    fs::write(&other, bytes).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&other, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = build_with(&other, &p.root, &[], &[]);
+    assert!(!out.fresh(), "{}", out.stderr);
+    assert!(build_with(&other, &p.root, &[], &[]).fresh());
+    assert!(!build(&p.root, &[]).fresh(), "and back");
 }
