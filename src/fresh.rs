@@ -5,7 +5,8 @@
 //! and doc count of the last build of the same destination (the caller prints them and
 //! stops: the site is up to date), or nothing, and then, after the caller has built and
 //! written the site, a new record of that build. A record lives in
-//! `.docportal-cache/fresh-v1/<destination hash>.bin` and holds:
+//! `.docportal-cache/fresh-v1/<destination hash>.bin` (the [`KEEP`] most recently
+//! written are kept) and holds:
 //!
 //! - the *input fingerprint*, a 128-bit SipHash of everything a build reads before it
 //!   knows which docs link where: the docportal build ([`cache::build_identity`]: version,
@@ -126,8 +127,29 @@ impl Check {
         let Some(record) = describe(config, inputs, docs, graph, diagnostics) else { return };
         if let Some(dir) = path.parent() {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let _ = fs::create_dir_all(dir).is_ok() && cache::store(dir, &name, &encode(&record, *key));
+            if fs::create_dir_all(dir).is_ok() && cache::store(dir, &name, &encode(&record, *key)) {
+                prune(dir, &name);
+            }
         }
+    }
+}
+
+/// Records kept per project: one per destination, the most recently written first.
+const KEEP: usize = 8;
+
+/// Deletes all but the [`KEEP`] newest records, so building into many destinations
+/// (temporary folders, say) does not grow the folder without end; `keep` is never
+/// deleted. A destination whose record is gone just builds once more.
+fn prune(dir: &Path, keep: &str) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    let mut records: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .filter(|e| e.file_name() != keep)
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    records.sort_by_key(|r| std::cmp::Reverse(r.0));
+    for (_, path) in records.iter().skip(KEEP - 1) {
+        let _ = fs::remove_file(path);
     }
 }
 
@@ -378,6 +400,24 @@ mod tests {
         let last = flipped.len() - 9;
         flipped[last] ^= 1;
         assert!(decode(&flipped, 5).is_none());
+    }
+
+    #[test]
+    fn only_the_newest_records_are_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let base = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        for i in 0..12u64 {
+            let path = dir.join(format!("{i:02}.bin"));
+            fs::write(&path, "r").unwrap();
+            let when = base + std::time::Duration::from_secs(if i == 0 { 0 } else { 100 + i });
+            fs::File::options().write(true).open(&path).unwrap().set_modified(when).unwrap();
+        }
+        prune(dir, "00.bin");
+        let mut left: Vec<String> =
+            fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        left.sort();
+        assert_eq!(left, ["00.bin", "05.bin", "06.bin", "07.bin", "08.bin", "09.bin", "10.bin", "11.bin"]);
     }
 
     #[test]
