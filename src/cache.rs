@@ -75,17 +75,18 @@ impl fmt::Write for HashWriter<'_> {
     }
 }
 
-fn hasher() -> SipHasher13 {
+/// The hasher of every key and checksum (also [`crate::fresh`]'s).
+pub(crate) fn hasher() -> SipHasher13 {
     SipHasher13::new_with_keys(0x646f_6370_6f72_7461, 0x6c2d_7265_6e64_6572)
 }
 
 /// Length-prefixed, so adjacent fields cannot run into each other.
-fn hash_str(h: &mut SipHasher13, s: &str) {
+pub(crate) fn hash_str(h: &mut SipHasher13, s: &str) {
     h.write_u64(s.len() as u64);
     h.write(s.as_bytes());
 }
 
-fn hash_debug(h: &mut SipHasher13, value: &impl fmt::Debug) {
+pub(crate) fn hash_debug(h: &mut SipHasher13, value: &impl fmt::Debug) {
     let _ = write!(HashWriter(h), "{value:?}");
     h.write_u8(0xff);
 }
@@ -120,10 +121,16 @@ pub fn build_identity(exe: &Path) -> String {
     format!("{}:{stamp}", env!("CARGO_PKG_VERSION"))
 }
 
+/// False when `DOCPORTAL_CACHE=off` (or `0`) turns every cache off: the render cache
+/// and the up-to-date check of [`crate::fresh`].
+pub fn enabled() -> bool {
+    !std::env::var("DOCPORTAL_CACHE").is_ok_and(|v| v == "off" || v == "0")
+}
+
 impl RenderCache {
     /// Opens the cache of `config`'s project for a build with `theme`.
     pub fn open(config: &Config, theme: &Theme) -> RenderCache {
-        let off = std::env::var("DOCPORTAL_CACHE").is_ok_and(|v| v == "off" || v == "0");
+        let off = !enabled();
         // Without knowing which binary runs, a stale body could be served: no cache then.
         let identity = std::env::current_exe().ok().map(|exe| build_identity(&exe));
         let dir = identity.as_ref().filter(|_| !off).map(|_| config.root.join(DIR).join(FORMAT));
@@ -147,7 +154,9 @@ impl RenderCache {
     /// The key of the doc at `pos`: every input its rendered body depends on.
     pub fn key(&self, index: &Index, graph: &LinkGraph, pos: usize) -> Key {
         // Destructured in full: a new field of the graph must be considered here.
-        let LinkGraph { outgoing, incoming, missing_anchors, assets } = graph;
+        // `probed` is left out: rendering reads neither it nor the disk (the files
+        // among it are `assets`, hashed below all the same).
+        let LinkGraph { outgoing, incoming, missing_anchors, assets, probed: _ } = graph;
         let mut h = hasher();
         h.write_u128(self.build_context);
         let Some(doc) = index.docs.get(pos) else { return Key(h.finish128().as_u128()) };
@@ -193,11 +202,7 @@ impl RenderCache {
         if fs::create_dir_all(dir).is_err() {
             return;
         }
-        let path = dir.join(key.file_name());
-        let tmp = dir.join(format!(".{}.tmp-{}", key.file_name(), std::process::id()));
-        if fs::write(&tmp, encode_entry(key, rendered)).is_err() || fs::rename(&tmp, &path).is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
+        store(dir, &key.file_name(), &encode_entry(key, rendered));
     }
 
     /// The cached body of the doc at `pos`, or `render()`'s, stored for next time.
@@ -250,11 +255,48 @@ impl RenderCache {
 
 // ---------------------------------------------------------------------------------
 // Entry format: MAGIC, key (16 bytes LE), payload length (u64 LE), payload SipHash
-// (u64 LE), payload. Strings are a u32 LE length and UTF-8 bytes.
+// (u64 LE), payload. Strings are a u32 LE length and UTF-8 bytes. The framing, the
+// atomic store and the diagnostic encoding are shared with `fresh`'s build record.
 
-fn put_str(out: &mut Vec<u8>, s: &str) {
+/// Writes `bytes` to `dir/name` through a temporary file and a rename, so a reader
+/// sees the old file or the whole new one. Failures are ignored (and return false):
+/// a missing entry is only a miss.
+pub(crate) fn store(dir: &Path, name: &str, bytes: &[u8]) -> bool {
+    let path = dir.join(name);
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    if fs::write(&tmp, bytes).is_err() || fs::rename(&tmp, &path).is_err() {
+        let _ = fs::remove_file(&tmp);
+        return false;
+    }
+    true
+}
+
+pub(crate) fn put_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(&(s.len() as u32).to_le_bytes());
     out.extend_from_slice(s.as_bytes());
+}
+
+pub(crate) fn put_diagnostics(out: &mut Vec<u8>, diagnostics: &[Diagnostic]) {
+    out.extend_from_slice(&(diagnostics.len() as u32).to_le_bytes());
+    for Diagnostic { severity, source, base, line, message } in diagnostics {
+        out.push(match severity {
+            Severity::Warning => 0,
+            Severity::Error => 1,
+        });
+        put_str(out, source);
+        out.push(match base {
+            Base::Content => 0,
+            Base::Project => 1,
+        });
+        match line {
+            Some(n) => {
+                out.push(1);
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+            None => out.push(0),
+        }
+        put_str(out, message);
+    }
 }
 
 fn encode_payload(rendered: &RenderedDoc) -> Vec<u8> {
@@ -270,26 +312,7 @@ fn encode_payload(rendered: &RenderedDoc) -> Vec<u8> {
     }
     out.push(u8::from(*has_mermaid) | u8::from(*has_code) << 1);
     put_str(&mut out, text);
-    out.extend_from_slice(&(diagnostics.len() as u32).to_le_bytes());
-    for Diagnostic { severity, source, base, line, message } in diagnostics {
-        out.push(match severity {
-            Severity::Warning => 0,
-            Severity::Error => 1,
-        });
-        put_str(&mut out, source);
-        out.push(match base {
-            Base::Content => 0,
-            Base::Project => 1,
-        });
-        match line {
-            Some(n) => {
-                out.push(1);
-                out.extend_from_slice(&n.to_le_bytes());
-            }
-            None => out.push(0),
-        }
-        put_str(&mut out, message);
-    }
+    put_diagnostics(&mut out, diagnostics);
     out
 }
 
@@ -299,24 +322,50 @@ fn checksum(payload: &[u8]) -> u64 {
     h.finish()
 }
 
-fn encode_entry(key: Key, rendered: &RenderedDoc) -> Vec<u8> {
-    let payload = encode_payload(rendered);
+/// Frames `payload`: magic, key, length and checksum, so [`unseal`] can tell a whole
+/// file written for `key` from a torn, corrupt or foreign one.
+pub(crate) fn seal(magic: &[u8; 8], key: u128, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(payload.len() + 40);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&key.0.to_le_bytes());
+    out.extend_from_slice(magic);
+    out.extend_from_slice(&key.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&checksum(&payload).to_le_bytes());
-    out.extend_from_slice(&payload);
+    out.extend_from_slice(&checksum(payload).to_le_bytes());
+    out.extend_from_slice(payload);
     out
 }
 
+/// The payload [`seal`] framed, or `None` unless `bytes` is exactly one whole, intact
+/// frame with this magic and key.
+pub(crate) fn unseal<'a>(magic: &[u8; 8], key: u128, bytes: &'a [u8]) -> Option<&'a [u8]> {
+    let mut r = Reader::new(bytes);
+    if r.take(magic.len())? != magic || r.u128()? != key {
+        return None;
+    }
+    let len = usize::try_from(r.u64()?).ok()?;
+    let sum = r.u64()?;
+    let payload = r.take(len)?;
+    (r.is_empty() && checksum(payload) == sum).then_some(payload)
+}
+
+fn encode_entry(key: Key, rendered: &RenderedDoc) -> Vec<u8> {
+    seal(MAGIC, key.0, &encode_payload(rendered))
+}
+
 /// A bounds-checked cursor: every read is `None` past the end.
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Reader<'a> {
+        Reader { bytes }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    pub(crate) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         if n > self.bytes.len() {
             return None;
         }
@@ -325,52 +374,50 @@ impl<'a> Reader<'a> {
         Some(head)
     }
 
-    fn u8(&mut self) -> Option<u8> {
+    pub(crate) fn u8(&mut self) -> Option<u8> {
         self.take(1)?.first().copied()
     }
 
-    fn u32(&mut self) -> Option<u32> {
+    pub(crate) fn u32(&mut self) -> Option<u32> {
         Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
     }
 
-    fn u64(&mut self) -> Option<u64> {
+    pub(crate) fn u64(&mut self) -> Option<u64> {
         Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
 
-    fn string(&mut self) -> Option<String> {
+    pub(crate) fn u128(&mut self) -> Option<u128> {
+        Some(u128::from_le_bytes(self.take(16)?.try_into().ok()?))
+    }
+
+    pub(crate) fn string(&mut self) -> Option<String> {
         let len = self.u32()? as usize;
         String::from_utf8(self.take(len)?.to_vec()).ok()
+    }
+
+    pub(crate) fn diagnostics(&mut self) -> Option<Vec<Diagnostic>> {
+        (0..self.u32()?)
+            .map(|_| {
+                let severity = if self.u8()? == 0 { Severity::Warning } else { Severity::Error };
+                let source = self.string()?;
+                let base = if self.u8()? == 0 { Base::Content } else { Base::Project };
+                let line = if self.u8()? == 1 { Some(self.u32()?) } else { None };
+                Some(Diagnostic { severity, source, base, line, message: self.string()? })
+            })
+            .collect()
     }
 }
 
 fn decode_entry(bytes: &[u8], key: Key) -> Option<RenderedDoc> {
-    let mut r = Reader { bytes };
-    if r.take(MAGIC.len())? != MAGIC || u128::from_le_bytes(r.take(16)?.try_into().ok()?) != key.0 {
-        return None;
-    }
-    let len = usize::try_from(r.u64()?).ok()?;
-    let sum = r.u64()?;
-    let payload = r.take(len)?;
-    if !r.bytes.is_empty() || checksum(payload) != sum {
-        return None;
-    }
-    let mut r = Reader { bytes: payload };
+    let mut r = Reader::new(unseal(MAGIC, key.0, bytes)?);
     let html = r.string()?;
     let toc = (0..r.u32()?)
         .map(|_| Some(TocEntry { level: r.u8()?, anchor: r.string()?, text: r.string()? }))
         .collect::<Option<Vec<_>>>()?;
     let flags = r.u8()?;
     let text = r.string()?;
-    let diagnostics = (0..r.u32()?)
-        .map(|_| {
-            let severity = if r.u8()? == 0 { Severity::Warning } else { Severity::Error };
-            let source = r.string()?;
-            let base = if r.u8()? == 0 { Base::Content } else { Base::Project };
-            let line = if r.u8()? == 1 { Some(r.u32()?) } else { None };
-            Some(Diagnostic { severity, source, base, line, message: r.string()? })
-        })
-        .collect::<Option<Vec<_>>>()?;
-    r.bytes.is_empty().then_some(RenderedDoc {
+    let diagnostics = r.diagnostics()?;
+    r.is_empty().then_some(RenderedDoc {
         html,
         toc,
         has_mermaid: flags & 1 != 0,

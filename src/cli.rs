@@ -8,7 +8,7 @@
 
 use crate::config::{self, Config};
 use crate::diag::{self, Diagnostic};
-use crate::{discover, pipeline, scaffold, write};
+use crate::{discover, fresh, pipeline, scaffold, write};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -236,6 +236,16 @@ fn cmd_build(dir: &Path, dest: Option<&Path>, site_url: Option<&str>, strict: bo
         term.error(&e.to_string());
         return 2;
     }
+    let freshness = fresh::check(&config);
+    if let Some(last) = freshness.up_to_date() {
+        for d in last.diagnostics {
+            term.diagnostic(d, &config.src_display);
+        }
+        let summary = summary(last.docs, started, last.diagnostics, &config);
+        term.status("Fresh", &format!("{summary} (up to date: nothing changed since the last build)"));
+        let (warnings, errors) = diag::count(last.diagnostics);
+        return exit_code(errors, warnings, strict);
+    }
     term.status("Building", &format!("{} ({})", config.title, display_relative(&config.src_dir)));
     let staging = match write::Staging::begin(&config.build_dir, &config) {
         Ok(s) => s,
@@ -265,19 +275,23 @@ fn cmd_build(dir: &Path, dest: Option<&Path>, site_url: Option<&str>, strict: bo
         term.error(&format!("cannot write the site: {e}"));
         return 2;
     }
+    freshness.record(&config, checked.index.len(), &checked.graph, &diagnostics);
+    term.status("Finished", &summary(checked.index.len(), started, &diagnostics, &config));
     let (warnings, errors) = diag::count(&diagnostics);
-    term.status(
-        "Finished",
-        &format!(
-            "{} in {:.2}s: {}, {} → {}",
-            plural(checked.index.len(), "doc"),
-            started.elapsed().as_secs_f64(),
-            plural(warnings, "warning"),
-            plural(errors, "error"),
-            display_relative(&config.build_dir)
-        ),
-    );
     exit_code(errors, warnings, strict)
+}
+
+/// `4 docs in 0.12s: 1 warning, 0 errors → book`
+fn summary(docs: usize, started: Instant, diagnostics: &[Diagnostic], config: &Config) -> String {
+    let (warnings, errors) = diag::count(diagnostics);
+    format!(
+        "{} in {:.2}s: {}, {} → {}",
+        plural(docs, "doc"),
+        started.elapsed().as_secs_f64(),
+        plural(warnings, "warning"),
+        plural(errors, "error"),
+        display_relative(&config.build_dir)
+    )
 }
 
 fn cmd_check(dir: &Path, format: Format, strict: bool) -> i32 {

@@ -4,6 +4,8 @@
 //! [`index`] → [`links`] → [`render`] → [`site`] → [`write`], with [`serve`] on top
 //! and [`pipeline`] running them. Every stage is a function from borrowed inputs to a
 //! new value plus diagnostics ([`diag`]); none changes what an earlier stage made.
+//! Between builds, [`cache`] keeps rendered doc bodies and [`fresh`] decides whether a
+//! build has anything to do at all.
 
 pub mod cache;
 pub mod cli;
@@ -11,6 +13,7 @@ pub mod clock;
 pub mod config;
 pub mod diag;
 pub mod discover;
+pub mod fresh;
 pub mod git;
 pub mod ids;
 pub mod index;

@@ -340,7 +340,8 @@ fn safe_join(dir: &Path, rel: &str) -> Result<PathBuf, WriteError> {
     Ok(out)
 }
 
-fn read_manifest(dir: &Path) -> BTreeSet<String> {
+/// The site paths the last write into `dir` recorded (empty when there is no manifest).
+pub fn read_manifest(dir: &Path) -> BTreeSet<String> {
     fs::read_to_string(dir.join(MANIFEST))
         .map(|t| t.lines().filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect())
         .unwrap_or_default()

@@ -49,8 +49,9 @@ fn site(root: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// Render cache entries (the up-to-date check's record lives beside them).
 fn cache_entries(root: &Path) -> usize {
-    walkdir::WalkDir::new(root.join(docportal::cache::DIR))
+    walkdir::WalkDir::new(root.join(docportal::cache::DIR).join("render-v1"))
         .into_iter()
         .flatten()
         .filter(|e| e.file_type().is_file())
@@ -97,6 +98,8 @@ fn no_change_rebuild_equals_cold_build_and_keeps_one_entry_per_doc() {
     build(&root);
     let entries = cache_entries(&root);
     assert_eq!(entries, 4, "one cache entry per doc");
+    // With its site gone the build is not up to date (`fresh`): every body comes from the cache.
+    fs::remove_dir_all(root.join("book")).unwrap();
     build(&root);
     assert_eq!(cache_entries(&root), entries);
     let warm = site(&root);
@@ -178,6 +181,8 @@ fn another_docportal_build_never_reads_this_ones_entries() {
     cache.put(cache.key(&checked.index, &checked.graph, pos), &poison);
     let poisoned = |root: &Path| site(root).values().any(|b| String::from_utf8_lossy(b).contains("POISONED-ENTRY"));
 
+    // Without its site the build is not up to date: it runs, and renders from the cache.
+    fs::remove_dir_all(root.join("book")).unwrap();
     build_with(&exe, &root);
     assert!(poisoned(&root), "the same binary serves its cached body");
 

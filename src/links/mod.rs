@@ -75,6 +75,10 @@ pub struct LinkGraph {
     /// Files that are not docs (images, PDFs) that some doc links to and that exist in
     /// the docs folder: docs-relative paths, copied into the site at the same path.
     pub assets: std::collections::BTreeSet<String>,
+    /// Every docs-relative path a link made the links stage look up on disk, with what
+    /// it found (`None`: nothing there). Creating, deleting or replacing one of these
+    /// changes the build's warnings or its copied files, so `fresh` re-checks them.
+    pub probed: BTreeMap<String, Option<discover::AssetKind>>,
 }
 
 impl LinkGraph {
@@ -107,7 +111,8 @@ pub fn build(index: &Index, config: &Config) -> (LinkGraph, Vec<Diagnostic>) {
         .collect();
     mirror_supersessions(&mut outgoing);
     let incoming = backlinks(&outgoing);
-    let graph = LinkGraph { outgoing, incoming, missing_anchors, assets: files.assets };
+    let probed = files.seen.into_iter().collect();
+    let graph = LinkGraph { outgoing, incoming, missing_anchors, assets: files.assets, probed };
     diags.extend(supersedes_cycles(index, &graph));
     diags.extend(status_mismatches(index, &graph));
     (graph, diags)

@@ -1,0 +1,431 @@
+//! The up-to-date check of `docportal build`: skip the whole pipeline when nothing it
+//! reads has changed and the site is still what the last build wrote.
+//!
+//! In: the effective [`Config`] of a build about to run. Out: either the diagnostics
+//! and doc count of the last build of the same destination (the caller prints them and
+//! stops: the site is up to date), or nothing, and then, after the caller has built and
+//! written the site, a new record of that build. A record lives in
+//! `.docportal-cache/fresh-v1/<destination hash>.bin` (the [`KEEP`] most recently
+//! written are kept) and holds:
+//!
+//! - the *input fingerprint*, a 128-bit SipHash of everything a build reads before it
+//!   knows which docs link where: the docportal build ([`cache::build_identity`]: version,
+//!   binary size and mtime); `book.toml`'s bytes and the whole effective `Config` (so CLI
+//!   overrides such as `--site-url` and `--dest-dir` count); the portal's theme override
+//!   files (names and bytes); the doc walk of [`discover::find_markdown`] (paths, in
+//!   order, and its warnings); each doc's bytes and, for a folder doc, the state and bytes
+//!   of every sidecar name [`discover::SIDECAR_NAMES`]; and the git state
+//!   [`crate::git`]'s history depends on (`git rev-parse --show-toplevel
+//!   --is-shallow-repository HEAD` run in the docs folder, or its failure);
+//! - the *probes*: every path the links stage looked up on disk ([`LinkGraph::probed`])
+//!   with what it found, and for a copied file the hash of the bytes the site holds, so
+//!   creating a linked image or editing one is a change;
+//! - the *outputs*: each file of the destination's manifest ([`write::read_manifest`])
+//!   and the manifest itself, with the size, mtime, ctime, inode and device it had once
+//!   written, so a deleted, edited or replaced file in the site means a real rebuild;
+//! - the build's sorted diagnostics and doc count, printed again by an up-to-date build,
+//!   so its warnings and its exit code (`--strict` included) are those of a real build.
+//!
+//! Invariants: up to date only when the fingerprint, every probe and every output stamp
+//! match; anything unreadable or unexpected means "not up to date", never an error.
+//! The fingerprint is computed *before* the pipeline reads the inputs, so an edit made
+//! during a build leaves a record that no longer matches. A check that fails deletes the
+//! record before the site is rewritten, and a record is written only after the site is
+//! swapped in, through a temporary file, a rename and a checksum: a torn record is not
+//! fresh. `--build-info` (the build time goes into `docs.json`) and
+//! `DOCPORTAL_CACHE=off` turn the check off. Not tracked: git configuration, grafts and
+//! replace refs, which `git log` honours without changing `HEAD`.
+
+use crate::cache::{self, Reader};
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use crate::discover::{self, AssetKind};
+use crate::links::LinkGraph;
+use crate::{theme, write};
+use rayon::prelude::*;
+use siphasher::sip128::Hasher128;
+use std::fs;
+use std::hash::Hasher;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Bump when the record format or the fingerprint's makeup changes.
+const FORMAT: &str = "fresh-v1";
+const MAGIC: &[u8; 8] = b"DPFRESH1";
+
+/// The check of one build, made before it runs.
+pub struct Check {
+    /// The input fingerprint; `None` when the check is off or an input could not be read.
+    inputs: Option<u128>,
+    /// Where the destination's record lives, and the key it is sealed with.
+    record: (PathBuf, u128),
+    /// The last build's record, when the site is up to date.
+    fresh: Option<Record>,
+}
+
+/// What an up-to-date build reports: the last real build's findings.
+pub struct UpToDate<'a> {
+    pub docs: usize,
+    /// Sorted, as the last build printed them.
+    pub diagnostics: &'a [Diagnostic],
+}
+
+/// What a build read and wrote, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Record {
+    inputs: u128,
+    docs: u32,
+    diagnostics: Vec<Diagnostic>,
+    probes: Vec<Probe>,
+    /// The manifest first, then every site file it lists.
+    outputs: Vec<(String, Stamp)>,
+}
+
+/// One path the links stage looked up: what was there, and a copied file's bytes' hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Probe {
+    path: String,
+    kind: Option<AssetKind>,
+    content: u128,
+}
+
+/// A written file's identity on disk: length, mtime (s, ns), ctime (s, ns), inode and
+/// device. ctime cannot be set back by hand, so an edit restoring the mtime still shows.
+type Stamp = [u64; 7];
+
+/// Checks whether a build with `config` would rewrite the site it last wrote there.
+/// When it would, the stale record is deleted (the build is about to replace the site),
+/// with the check off too.
+pub fn check(config: &Config) -> Check {
+    let record = record_path(config);
+    // The build time goes into docs.json: such a build never matches the last one.
+    let on = cache::enabled() && !config.build_info;
+    let identity = std::env::current_exe().ok().map(|exe| cache::build_identity(&exe));
+    let inputs = identity.filter(|_| on).and_then(|identity| fingerprint(config, &identity));
+    let (path, key) = &record;
+    let fresh = inputs.and_then(|inputs| {
+        read_record(path, *key)
+            .filter(|r| r.inputs == inputs && probes_hold(config, &r.probes) && outputs_hold(config, &r.outputs))
+    });
+    if fresh.is_none() {
+        let _ = fs::remove_file(path);
+    }
+    Check { inputs, record, fresh }
+}
+
+impl Check {
+    /// The last build's findings when the site is up to date.
+    pub fn up_to_date(&self) -> Option<UpToDate<'_>> {
+        self.fresh.as_ref().map(|r| UpToDate { docs: r.docs as usize, diagnostics: &r.diagnostics })
+    }
+
+    /// Records the build that just wrote the site to `config.build_dir`: `docs` docs,
+    /// `graph` its links, `diagnostics` everything it printed. Writes nothing when the
+    /// check is off or the site cannot be confirmed on disk.
+    pub fn record(&self, config: &Config, docs: usize, graph: &LinkGraph, diagnostics: &[Diagnostic]) {
+        let (Some(inputs), (path, key)) = (self.inputs, &self.record) else { return };
+        let Some(record) = describe(config, inputs, docs, graph, diagnostics) else { return };
+        if let Some(dir) = path.parent() {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if fs::create_dir_all(dir).is_ok() && cache::store(dir, &name, &encode(&record, *key)) {
+                prune(dir, &name);
+            }
+        }
+    }
+}
+
+/// Records kept per project: one per destination, the most recently written first.
+const KEEP: usize = 8;
+
+/// Deletes all but the [`KEEP`] newest records, so building into many destinations
+/// (temporary folders, say) does not grow the folder without end; `keep` is never
+/// deleted. A destination whose record is gone just builds once more.
+fn prune(dir: &Path, keep: &str) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    let mut records: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .filter(|e| e.file_name() != keep)
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    records.sort_by_key(|r| std::cmp::Reverse(r.0));
+    for (_, path) in records.iter().skip(KEEP - 1) {
+        let _ = fs::remove_file(path);
+    }
+}
+
+/// The record file of `config`'s destination and its key (the destination's hash).
+fn record_path(config: &Config) -> (PathBuf, u128) {
+    let mut h = cache::hasher();
+    cache::hash_str(&mut h, &config.build_dir.to_string_lossy());
+    let key = h.finish128().as_u128();
+    (config.root.join(cache::DIR).join(FORMAT).join(format!("{key:032x}.bin")), key)
+}
+
+fn hash_bytes(bytes: &[u8]) -> u128 {
+    let mut h = cache::hasher();
+    h.write_u64(bytes.len() as u64);
+    h.write(bytes);
+    h.finish128().as_u128()
+}
+
+/// The input fingerprint (see the module notes); `None` when an input cannot be read.
+fn fingerprint(config: &Config, identity: &str) -> Option<u128> {
+    let mut h = cache::hasher();
+    cache::hash_str(&mut h, FORMAT);
+    cache::hash_str(&mut h, identity);
+    match fs::read(config.root.join("book.toml")) {
+        Ok(bytes) => h.write_u128(hash_bytes(&bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => h.write_u8(0),
+        Err(_) => return None,
+    }
+    cache::hash_debug(&mut h, config);
+    let theme = theme::load(config).ok()?;
+    for rel in &theme.overridden {
+        cache::hash_str(&mut h, rel);
+        h.write_u128(hash_bytes(theme.files.get(rel)?));
+    }
+    h.write_u8(0xfe);
+    let (found, walk_diags) = discover::find_markdown(config).ok()?;
+    cache::hash_debug(&mut h, &walk_diags);
+    let docs: Vec<u128> = found.par_iter().map(|(abs, rel)| doc_hash(abs, rel)).collect::<Option<_>>()?;
+    for ((_, rel), doc) in found.iter().zip(docs) {
+        cache::hash_str(&mut h, rel);
+        h.write_u128(doc);
+    }
+    h.write_u8(0xfd);
+    cache::hash_str(&mut h, &git_state(&config.src_dir));
+    Some(h.finish128().as_u128())
+}
+
+/// One doc's bytes and, for a folder doc, every sidecar name's state: what
+/// [`discover::read_source`] reads, and a little more (sidecars after the first found).
+fn doc_hash(abs: &Path, rel: &str) -> Option<u128> {
+    let mut h = cache::hasher();
+    h.write_u128(hash_bytes(&fs::read(abs).ok()?));
+    if discover::is_folder_doc_file(rel) {
+        let dir = abs.parent()?;
+        for name in discover::SIDECAR_NAMES {
+            let path = dir.join(name);
+            if path.is_file() {
+                h.write_u128(hash_bytes(&fs::read(&path).ok()?));
+            } else {
+                h.write_u8(0);
+            }
+        }
+    }
+    Some(h.finish128().as_u128())
+}
+
+/// What `git::read`'s answer depends on: whether the docs are in a repository, which
+/// one, whether it is shallow, and its `HEAD` commit (which fixes the history `git log`
+/// walks). Any failure, git missing included, is a state of its own.
+fn git_state(src_dir: &Path) -> String {
+    let args = ["rev-parse", "--show-toplevel", "--is-shallow-repository", "HEAD"];
+    match Command::new("git").arg("-C").arg(src_dir).args(args).output() {
+        Ok(out) => format!("{}\n{}", out.status.success(), String::from_utf8_lossy(&out.stdout)),
+        Err(_) => "no git".to_string(),
+    }
+}
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let meta = fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let (mtime, ctime) =
+            ((meta.mtime() as u64, meta.mtime_nsec() as u64), (meta.ctime() as u64, meta.ctime_nsec() as u64));
+        Some([meta.len(), mtime.0, mtime.1, ctime.0, ctime.1, meta.ino(), meta.dev()])
+    }
+    #[cfg(not(unix))]
+    {
+        let mtime = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+        Some([meta.len(), mtime.as_secs(), u64::from(mtime.subsec_nanos()), 0, 0, 0, 0])
+    }
+}
+
+/// The record of a build that just wrote `config.build_dir`, read back from disk.
+fn describe(
+    config: &Config,
+    inputs: u128,
+    docs: usize,
+    graph: &LinkGraph,
+    diagnostics: &[Diagnostic],
+) -> Option<Record> {
+    let dest = &config.build_dir;
+    // A copied file is hashed as the site holds it: that is what a later build must match.
+    let probes = graph
+        .probed
+        .iter()
+        .map(|(path, kind)| {
+            let content = match kind {
+                Some(AssetKind::File) => hash_bytes(&fs::read(dest.join(path)).ok()?),
+                _ => 0,
+            };
+            Some(Probe { path: path.clone(), kind: *kind, content })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let manifest = write::read_manifest(dest);
+    if manifest.is_empty() {
+        return None;
+    }
+    let mut outputs = vec![(write::MANIFEST.to_string(), stamp(&dest.join(write::MANIFEST))?)];
+    for rel in manifest {
+        let stamped = stamp(&dest.join(&rel))?;
+        outputs.push((rel, stamped));
+    }
+    let docs = u32::try_from(docs).ok()?;
+    Some(Record { inputs, docs, diagnostics: diagnostics.to_vec(), probes, outputs })
+}
+
+/// True when every looked-up path still holds what the build found there.
+fn probes_hold(config: &Config, probes: &[Probe]) -> bool {
+    probes.par_iter().all(|p| {
+        let kind = discover::asset_at(config, &p.path);
+        kind == p.kind
+            && (kind != Some(AssetKind::File)
+                || fs::read(config.src_dir.join(&p.path)).is_ok_and(|bytes| hash_bytes(&bytes) == p.content))
+    })
+}
+
+/// True when every file the build wrote is still the very file it wrote.
+fn outputs_hold(config: &Config, outputs: &[(String, Stamp)]) -> bool {
+    let dest = &config.build_dir;
+    outputs.par_iter().all(|(rel, stamped)| stamp(&dest.join(rel)).as_ref() == Some(stamped))
+}
+
+// ---------------------------------------------------------------------------------
+// Record format, sealed with `cache::seal`: inputs (u128 LE), docs (u32 LE),
+// diagnostics, probes (count, then path, kind byte 0 none / 1 file / 2 folder, content
+// u128), outputs (count, then path and seven u64 LE).
+
+fn encode(record: &Record, key: u128) -> Vec<u8> {
+    let Record { inputs, docs, diagnostics, probes, outputs } = record;
+    let mut out = Vec::with_capacity(64 + outputs.len() * 96);
+    out.extend_from_slice(&inputs.to_le_bytes());
+    out.extend_from_slice(&docs.to_le_bytes());
+    cache::put_diagnostics(&mut out, diagnostics);
+    out.extend_from_slice(&(probes.len() as u32).to_le_bytes());
+    for Probe { path, kind, content } in probes {
+        cache::put_str(&mut out, path);
+        out.push(match kind {
+            None => 0,
+            Some(AssetKind::File) => 1,
+            Some(AssetKind::Folder) => 2,
+        });
+        out.extend_from_slice(&content.to_le_bytes());
+    }
+    out.extend_from_slice(&(outputs.len() as u32).to_le_bytes());
+    for (path, stamped) in outputs {
+        cache::put_str(&mut out, path);
+        for n in stamped {
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+    }
+    cache::seal(MAGIC, key, &out)
+}
+
+fn decode(bytes: &[u8], key: u128) -> Option<Record> {
+    let mut r = Reader::new(cache::unseal(MAGIC, key, bytes)?);
+    let inputs = r.u128()?;
+    let docs = r.u32()?;
+    let diagnostics = r.diagnostics()?;
+    let probes = (0..r.u32()?)
+        .map(|_| {
+            let path = r.string()?;
+            let kind = match r.u8()? {
+                0 => None,
+                1 => Some(AssetKind::File),
+                2 => Some(AssetKind::Folder),
+                _ => return None,
+            };
+            Some(Probe { path, kind, content: r.u128()? })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let outputs = (0..r.u32()?)
+        .map(|_| {
+            let path = r.string()?;
+            let mut stamped = [0u64; 7];
+            for n in &mut stamped {
+                *n = r.u64()?;
+            }
+            Some((path, stamped))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    r.is_empty().then_some(Record { inputs, docs, diagnostics, probes, outputs })
+}
+
+fn read_record(path: &Path, key: u128) -> Option<Record> {
+    decode(&fs::read(path).ok()?, key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Record {
+        Record {
+            inputs: 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210,
+            docs: 3,
+            diagnostics: vec![
+                Diagnostic::warning("trd/a.md", Some(4), "unresolved reference `TRD-9`"),
+                Diagnostic::error("book.toml", None, "bad").in_project(),
+            ],
+            probes: vec![
+                Probe { path: "img/a.png".into(), kind: Some(AssetKind::File), content: 99 },
+                Probe { path: "code".into(), kind: Some(AssetKind::Folder), content: 0 },
+                Probe { path: "gone.pdf".into(), kind: None, content: 0 },
+            ],
+            outputs: vec![(".docportal-manifest".into(), [1, 2, 3, 4, 5, 6, 7]), ("index.html".into(), [9; 7])],
+        }
+    }
+
+    #[test]
+    fn records_round_trip_every_field() {
+        let decoded = decode(&encode(&sample(), 5), 5).unwrap();
+        assert_eq!(decoded, sample());
+        assert_eq!(decoded.diagnostics[1].base, sample().diagnostics[1].base);
+    }
+
+    #[test]
+    fn torn_corrupt_or_foreign_records_are_not_fresh() {
+        let bytes = encode(&sample(), 5);
+        for cut in [0, 8, 24, 40, bytes.len() / 2, bytes.len() - 1] {
+            assert!(decode(&bytes[..cut], 5).is_none(), "cut at {cut}");
+        }
+        assert!(decode(&bytes, 6).is_none(), "another destination's record");
+        let mut flipped = bytes.clone();
+        let last = flipped.len() - 9;
+        flipped[last] ^= 1;
+        assert!(decode(&flipped, 5).is_none());
+    }
+
+    #[test]
+    fn only_the_newest_records_are_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let base = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        for i in 0..12u64 {
+            let path = dir.join(format!("{i:02}.bin"));
+            fs::write(&path, "r").unwrap();
+            let when = base + std::time::Duration::from_secs(if i == 0 { 0 } else { 100 + i });
+            fs::File::options().write(true).open(&path).unwrap().set_modified(when).unwrap();
+        }
+        prune(dir, "00.bin");
+        let mut left: Vec<String> =
+            fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        left.sort();
+        assert_eq!(left, ["00.bin", "05.bin", "06.bin", "07.bin", "08.bin", "09.bin", "10.bin", "11.bin"]);
+    }
+
+    #[test]
+    fn destinations_have_records_of_their_own() {
+        let tmp = tempfile::tempdir().unwrap();
+        let config = Config::default_at(tmp.path());
+        let other = config.clone().with_build_dir(&tmp.path().join("elsewhere"));
+        assert_ne!(record_path(&config), record_path(&other));
+        assert!(record_path(&config).0.starts_with(tmp.path().join(cache::DIR)));
+    }
+}
