@@ -94,10 +94,13 @@ pub(crate) fn hash_debug(h: &mut SipHasher13, value: &impl fmt::Debug) {
 /// The whole parsed doc. The body is hashed as bytes (its `{:?}` escapes every
 /// character, which was a fifth of a no-change rebuild); every other field, present
 /// or added later, through `{:?}` of a copy without the body.
-fn hash_doc(h: &mut SipHasher13, doc: &Doc) {
-    hash_str(h, &doc.body);
-    let without_body = Doc { body: String::new(), ..doc.clone() };
-    hash_debug(h, &without_body);
+fn hash_doc(h: &mut SipHasher13, doc: &Doc, body: &str) {
+    hash_str(h, body);
+    if doc.body.is_empty() {
+        hash_debug(h, doc);
+    } else {
+        hash_debug(h, &Doc { body: String::new(), ..doc.clone() });
+    }
 }
 
 /// What identifies a linked doc on this doc's page.
@@ -153,6 +156,13 @@ impl RenderCache {
 
     /// The key of the doc at `pos`: every input its rendered body depends on.
     pub fn key(&self, index: &Index, graph: &LinkGraph, pos: usize) -> Key {
+        let body = index.docs.get(pos).map_or("", |d| d.body.as_str());
+        self.key_for_body(index, graph, pos, body)
+    }
+
+    /// [`RenderCache::key`] of a doc whose Markdown is `body` rather than its `Doc::body`
+    /// (a streaming build moves the bodies out of the index).
+    pub fn key_for_body(&self, index: &Index, graph: &LinkGraph, pos: usize, body: &str) -> Key {
         // Destructured in full: a new field of the graph must be considered here.
         // `probed` is left out: rendering reads neither it nor the disk (the files
         // among it are `assets`, hashed below all the same).
@@ -160,7 +170,7 @@ impl RenderCache {
         let mut h = hasher();
         h.write_u128(self.build_context);
         let Some(doc) = index.docs.get(pos) else { return Key(h.finish128().as_u128()) };
-        hash_doc(&mut h, doc);
+        hash_doc(&mut h, doc, body);
         for link in outgoing.get(pos).map(Vec::as_slice).unwrap_or_default() {
             let Link { relation, written, target, anchor, line, declared } = link;
             hash_debug(&mut h, &(relation, written, anchor, line, declared));
@@ -213,10 +223,24 @@ impl RenderCache {
         pos: usize,
         render: impl FnOnce() -> RenderedDoc,
     ) -> RenderedDoc {
+        let body = index.docs.get(pos).map_or("", |d| d.body.as_str());
+        self.render_body_with(index, graph, pos, body, render)
+    }
+
+    /// [`RenderCache::render_with`] for a doc whose Markdown is `body` (see
+    /// [`RenderCache::key_for_body`]).
+    pub fn render_body_with(
+        &self,
+        index: &Index,
+        graph: &LinkGraph,
+        pos: usize,
+        body: &str,
+        render: impl FnOnce() -> RenderedDoc,
+    ) -> RenderedDoc {
         if self.dir.is_none() {
             return render();
         }
-        let key = self.key(index, graph, pos);
+        let key = self.key_for_body(index, graph, pos, body);
         if let Some(hit) = self.get(key) {
             return hit;
         }

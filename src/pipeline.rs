@@ -104,8 +104,9 @@ pub fn build_from(checked: Checked, theme: &theme::Theme, config: &Config) -> Bu
 /// is written and its article dropped as soon as it is rendered, so peak memory holds
 /// the index, the link graph and search's text rather than the whole site. The files
 /// are those [`build`] makes, byte for byte. The caller commits `staging` (or drops it,
-/// which leaves the destination as it was). Returns the checked docs with every
-/// diagnostic of the build.
+/// which leaves the destination as it was). Returns the checked docs (without their
+/// Markdown bodies, which are freed as they are rendered) with every diagnostic of
+/// the build.
 pub fn build_into(config: &Config, staging: &write::Staging) -> Result<Result<Checked, write::WriteError>, Diagnostic> {
     let theme = theme::load(config)?;
     theme.tera()?;
@@ -114,11 +115,16 @@ pub fn build_into(config: &Config, staging: &write::Staging) -> Result<Result<Ch
 }
 
 fn stream_from(
-    checked: Checked,
+    mut checked: Checked,
     theme: &theme::Theme,
     config: &Config,
     staging: &write::Staging,
 ) -> Result<Checked, write::WriteError> {
+    // The Markdown bodies leave the index (nothing after rendering reads them), so
+    // each is freed as soon as its doc is rendered.
+    let bodies: Vec<std::sync::Mutex<String>> =
+        checked.index.docs.iter_mut().map(|d| std::sync::Mutex::new(std::mem::take(&mut d.body))).collect();
+    let take_body = |i: usize| bodies.get(i).map(|b| std::mem::take(&mut *b.lock().unwrap_or_else(|e| e.into_inner())));
     let put = |path: &str, bytes: &[u8]| -> Result<(), write::WriteError> {
         staging.put(path, bytes)?;
         if config.precompress {
@@ -135,7 +141,10 @@ fn stream_from(
     let input = site_input(&checked, &[], theme, config, &checked.diagnostics);
     let streamed = site::build_streaming(
         &input,
-        |i| cache.render_with(index, graph, i, || render::render(index, graph, i, config)),
+        |i| {
+            let body = take_body(i).unwrap_or_default();
+            cache.render_body_with(index, graph, i, &body, || render::render_body(index, graph, i, &body, config))
+        },
         put,
     )?;
     cache.prune();

@@ -29,9 +29,16 @@ pub const MERMAID_VERSION: &str = "11.17.2";
 /// Renders the doc at `doc_pos` of the index.
 pub fn render(index: &Index, graph: &LinkGraph, doc_pos: usize, config: &Config) -> RenderedDoc {
     let Some(doc) = index.docs.get(doc_pos) else { return RenderedDoc::default() };
+    render_body(index, graph, doc_pos, &doc.body, config)
+}
+
+/// [`render`] with the doc's Markdown given apart (a streaming build moves the bodies
+/// out of the index, to free each once it is rendered).
+pub fn render_body(index: &Index, graph: &LinkGraph, doc_pos: usize, body: &str, config: &Config) -> RenderedDoc {
+    let Some(doc) = index.docs.get(doc_pos) else { return RenderedDoc::default() };
     let xrefs = DocXrefs { index, graph: Some(graph), doc_pos, page: urls::page_path(&doc.source) };
     let options = MarkdownOptions { allow_html: config.allow_html, line_numbers: config.line_numbers };
-    let out = markdown::render(&doc.body, options, &xrefs);
+    let out = markdown::render(body, options, &xrefs);
     let diagnostics = out
         .notes
         .into_iter()
