@@ -254,7 +254,8 @@ fn cmd_build(dir: &Path, dest: Option<&Path>, site_url: Option<&str>, strict: bo
             return 2;
         }
     };
-    let checked = match pipeline::build_into(&config, &staging) {
+    let mut trace = crate::serve::trace::Trace::from_env();
+    let checked = match pipeline::build_into(&config, &staging, &mut trace) {
         Ok(Ok(checked)) => checked,
         Ok(Err(e)) => {
             term.error(&format!("cannot write the site: {e}"));
@@ -275,7 +276,11 @@ fn cmd_build(dir: &Path, dest: Option<&Path>, site_url: Option<&str>, strict: bo
         term.error(&format!("cannot write the site: {e}"));
         return 2;
     }
+    trace.mark("commit");
     freshness.record(&config, checked.index.len(), &checked.graph, &diagnostics);
+    if trace.enabled() {
+        term.status("Trace", &trace.summary());
+    }
     term.status("Finished", &summary(checked.index.len(), started, &diagnostics, &config));
     let (warnings, errors) = diag::count(&diagnostics);
     exit_code(errors, warnings, strict)

@@ -8,6 +8,7 @@ use crate::diag::{self, Diagnostic};
 use crate::index::{self, Index};
 use crate::links::{self, LinkGraph};
 use crate::model::{Doc, RenderedDoc, SourceFile};
+use crate::serve::trace::Trace;
 use crate::site::{self, Site, SiteInput};
 use crate::{cache, discover, git, parse, publish, render, theme, write};
 use rayon::prelude::*;
@@ -31,8 +32,13 @@ pub struct Built {
 /// itself cannot be read.
 pub fn check(config: &Config) -> Result<Checked, Diagnostic> {
     let (paths, mut diags) = discover::find_markdown(config)?;
-    // Each file is read and parsed in one step, so no more than one source text per
-    // thread is held at once ([`discover::discover`] would read them all first).
+    let docs = read_and_parse(&paths, config, &mut diags);
+    Ok(index_and_link(docs, config, &mut diags))
+}
+
+/// Each file is read and parsed in one step, so no more than one source text per
+/// thread is held at once ([`discover::discover`] would read them all first).
+fn read_and_parse(paths: &[discover::FoundFile], config: &Config, diags: &mut Vec<Diagnostic>) -> Vec<Doc> {
     let parsed: Vec<Result<Doc, Diagnostic>> = paths
         .par_iter()
         .map(|(abs, rel)| discover::read_source(abs, rel).map(|file| parse::parse(&file, config)))
@@ -44,7 +50,7 @@ pub fn check(config: &Config) -> Result<Checked, Diagnostic> {
             Err(d) => diags.push(d),
         }
     }
-    Ok(index_and_link(docs, config, &mut diags))
+    docs
 }
 
 pub fn parse_all(files: &[SourceFile], config: &Config) -> Vec<Doc> {
@@ -107,11 +113,21 @@ pub fn build_from(checked: Checked, theme: &theme::Theme, config: &Config) -> Bu
 /// which leaves the destination as it was). Returns the checked docs (without their
 /// Markdown bodies, which are freed as they are rendered) with every diagnostic of
 /// the build.
-pub fn build_into(config: &Config, staging: &write::Staging) -> Result<Result<Checked, write::WriteError>, Diagnostic> {
+/// `trace` gets a span per stage.
+pub fn build_into(
+    config: &Config,
+    staging: &write::Staging,
+    trace: &mut Trace,
+) -> Result<Result<Checked, write::WriteError>, Diagnostic> {
     let theme = theme::load(config)?;
     theme.tera()?;
-    let checked = check(config)?;
-    Ok(stream_from(checked, &theme, config, staging))
+    trace.mark("theme");
+    let (paths, mut diags) = discover::find_markdown(config)?;
+    let docs = read_and_parse(&paths, config, &mut diags);
+    trace.mark("discover+parse");
+    let checked = index_and_link(docs, config, &mut diags);
+    trace.mark("git+index+links");
+    Ok(stream_from(checked, &theme, config, staging, trace))
 }
 
 fn stream_from(
@@ -119,6 +135,7 @@ fn stream_from(
     theme: &theme::Theme,
     config: &Config,
     staging: &write::Staging,
+    trace: &mut Trace,
 ) -> Result<Checked, write::WriteError> {
     // The Markdown bodies leave the index (nothing after rendering reads them), so
     // each is freed as soon as its doc is rendered.
@@ -146,6 +163,7 @@ fn stream_from(
             cache.render_body_with(index, graph, i, &body, || render::render_body(index, graph, i, &body, config))
         },
         put,
+        trace,
     )?;
     cache.prune();
     let mut diagnostics = streamed.diagnostics;
@@ -169,6 +187,7 @@ fn stream_from(
     }
     diagnostics.extend(asset_diags);
     diagnostics.extend(streamed.site_diagnostics);
+    trace.mark("docs.json+extras");
     diag::sort(&mut diagnostics);
     diagnostics.dedup();
     Ok(Checked { diagnostics, ..checked })
@@ -311,7 +330,7 @@ mod tests {
 
         let in_memory = build(&config).unwrap();
         let staging = write::Staging::begin(&config.build_dir, &config).unwrap();
-        let streamed = build_into(&config, &staging).unwrap().unwrap();
+        let streamed = build_into(&config, &staging, &mut Trace::new(false)).unwrap().unwrap();
         staging.commit().unwrap();
 
         assert_eq!(streamed.diagnostics, in_memory.checked.diagnostics);

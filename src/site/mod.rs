@@ -95,6 +95,7 @@ pub fn build_streaming<E: Send>(
     input: &SiteInput,
     render_doc: impl Fn(usize) -> RenderedDoc + Sync,
     put: impl Fn(&str, &[u8]) -> Result<(), E> + Sync,
+    trace: &mut crate::serve::trace::Trace,
 ) -> Result<Streamed, E> {
     let tera = input.theme.tera();
     let (assets, asset_files) = asset_files(input.theme);
@@ -130,6 +131,7 @@ pub fn build_streaming<E: Send>(
             Ok((RenderedDoc { html: String::new(), ..rendered }, page_error))
         })
         .collect::<Result<_, E>>()?;
+    trace.mark("render+doc pages");
     let mut site_diagnostics = Vec::new();
     let mut rendered = Vec::with_capacity(per_doc.len());
     for (doc, page_error) in per_doc {
@@ -153,9 +155,11 @@ pub fn build_streaming<E: Send>(
             Err(d) => site_diagnostics.push(d),
         }
     }
+    trace.mark("portal pages");
     for (path, bytes) in crate::search::build(input.index, &rendered, input.config) {
         put(&path, &bytes)?;
     }
+    trace.mark("search");
     Ok(Streamed { rendered, diagnostics, site_diagnostics })
 }
 
