@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(!out.html.contains("<script"), "user text became a live script element");
         rendered.push(out);
     }
-    let json = site::docs_json::render(&index, &graph, &[]);
+    let json = site::docs_json::render(&index, &graph, &[], config);
     assert!(serde_json::from_slice::<serde_json::Value>(&json).is_ok(), "docs.json is not JSON");
     assert!(!json.windows(2).any(|w| w == b"</"), "docs.json can close an inline script");
     for (name, bytes) in search::build(&index, &rendered, config) {
