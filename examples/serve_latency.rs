@@ -10,7 +10,9 @@
 //! Options: doc counts as arguments (default 1000); `EDITS=40`; `DOCPORTAL_BIN` to
 //! measure another binary (default: `target/release/docportal` if built, else debug);
 //! `DOCPORTAL_TRACE=1` (passed on to the server) adds the median time of each rebuild
-//! phase.
+//! phase; `CORPUS=DIR` serves a copy of an existing portal instead (for instance one
+//! from `gen_corpus`, whose docs are 15–25 KB each) and edits its first doc, adding a
+//! line at its end (the doc count argument is then only a label).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -77,9 +79,40 @@ impl Drop for Guard {
     }
 }
 
+/// Copies the portal at `from` into `root`; returns its first doc (by path).
+fn copy_corpus(from: &Path, root: &Path) -> PathBuf {
+    let mut docs = Vec::new();
+    let mut stack = vec![from.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().map(Result::unwrap) {
+            let path = entry.path();
+            let rel = path.strip_prefix(from).unwrap();
+            if rel.starts_with("book") || rel.starts_with(".docportal-cache") {
+                continue;
+            }
+            let target = root.join(rel);
+            if path.is_dir() {
+                std::fs::create_dir_all(&target).unwrap();
+                stack.push(path);
+            } else {
+                std::fs::copy(&path, &target).unwrap();
+                if rel.starts_with("content") && rel.extension().is_some_and(|e| e == "md") {
+                    docs.push(target);
+                }
+            }
+        }
+    }
+    docs.sort();
+    docs.into_iter().next().expect("the corpus has a doc")
+}
+
 fn run(bin: &Path, n: usize, edits: usize) {
     let tmp = tempfile::tempdir().unwrap();
-    let doc = generate(tmp.path(), n);
+    let corpus = std::env::var_os("CORPUS").map(PathBuf::from);
+    let doc = match &corpus {
+        Some(from) => copy_corpus(from, tmp.path()),
+        None => generate(tmp.path(), n),
+    };
     let page = format!("/{}", doc.strip_prefix(tmp.path().join("content")).unwrap().with_extension("html").display());
     let started = Instant::now();
     let mut child = Command::new(bin)
@@ -109,7 +142,10 @@ fn run(bin: &Path, n: usize, edits: usize) {
     });
     println!("{n} docs: initial build + start {} ms", started.elapsed().as_millis());
 
-    let original = std::fs::read_to_string(&doc).unwrap();
+    let mut original = std::fs::read_to_string(&doc).unwrap();
+    if corpus.is_some() {
+        original.push_str("\n\nEDIT-MARKER-0\n");
+    }
     let mut samples = Vec::new();
     for k in 1..=edits {
         let build = current_build(&addr);

@@ -3,7 +3,7 @@
 //! In: the inputs of one `render::render` call — the doc, its link context, the
 //! configuration, the theme and the docportal build. Out: the [`RenderedDoc`] a
 //! previous build made from exactly those inputs, or a miss. Each entry is one file,
-//! `.docportal-cache/render-v1/<key>.bin` in the project folder, named by a 128-bit
+//! `.docportal-cache/render-v2/<key>.bin` in the project folder, named by a 128-bit
 //! SipHash of everything that can change the rendered body:
 //!
 //! - the docportal build: its version and the running binary's size and modification
@@ -30,6 +30,7 @@ use crate::diag::{Base, Diagnostic, Severity};
 use crate::index::Index;
 use crate::links::{Backlink, Link, LinkGraph};
 use crate::model::{Doc, RenderedDoc, TocEntry};
+use crate::search::{DocAnalysis, ExcerptSection};
 use crate::theme::Theme;
 use siphasher::sip128::{Hasher128, SipHasher13};
 use std::collections::HashSet;
@@ -41,8 +42,8 @@ use std::sync::Mutex;
 
 /// The cache folder, relative to the project root.
 pub const DIR: &str = ".docportal-cache";
-/// Bump when the entry format or the key's makeup changes.
-const FORMAT: &str = "render-v1";
+/// Bump when the entry format or the key's makeup changes (v2: the search analysis).
+pub const FORMAT: &str = "render-v2";
 const MAGIC: &[u8; 8] = b"DPRCACHE";
 
 /// A 128-bit content key.
@@ -325,7 +326,7 @@ pub(crate) fn put_diagnostics(out: &mut Vec<u8>, diagnostics: &[Diagnostic]) {
 
 fn encode_payload(rendered: &RenderedDoc) -> Vec<u8> {
     // Destructured in full so a new field cannot be silently left out of the cache.
-    let RenderedDoc { html, toc, has_mermaid, has_code, text, diagnostics } = rendered;
+    let RenderedDoc { html, toc, has_mermaid, has_code, text, diagnostics, search } = rendered;
     let mut out = Vec::with_capacity(html.len() + text.len() + 256);
     put_str(&mut out, html);
     out.extend_from_slice(&(toc.len() as u32).to_le_bytes());
@@ -337,7 +338,54 @@ fn encode_payload(rendered: &RenderedDoc) -> Vec<u8> {
     out.push(u8::from(*has_mermaid) | u8::from(*has_code) << 1);
     put_str(&mut out, text);
     put_diagnostics(&mut out, diagnostics);
+    match search {
+        Some(analysis) => {
+            out.push(1);
+            encode_analysis(&mut out, analysis);
+        }
+        None => out.push(0),
+    }
     out
+}
+
+fn put_u32(out: &mut Vec<u8>, n: u32) {
+    out.extend_from_slice(&n.to_le_bytes());
+}
+
+fn encode_analysis(out: &mut Vec<u8>, analysis: &DocAnalysis) {
+    let DocAnalysis { terms, counts, length, intro, sections } = analysis;
+    put_str(out, terms);
+    put_u32(out, counts.len() as u32);
+    for &(tf, flags) in counts {
+        put_u32(out, tf);
+        out.push(flags);
+    }
+    put_u32(out, *length);
+    put_str(out, intro);
+    put_u32(out, sections.len() as u32);
+    for ExcerptSection { heading, anchor, text } in sections {
+        put_str(out, heading);
+        put_str(out, anchor);
+        put_str(out, text);
+    }
+}
+
+fn decode_analysis(r: &mut Reader) -> Option<DocAnalysis> {
+    let terms = r.string()?;
+    let counts = (0..r.u32()?).map(|_| Some((r.u32()?, r.u8()?))).collect::<Option<Vec<_>>>()?;
+    let length = r.u32()?;
+    let intro = r.string()?;
+    let sections = (0..r.u32()?)
+        .map(|_| Some(ExcerptSection { heading: r.string()?, anchor: r.string()?, text: r.string()? }))
+        .collect::<Option<Vec<_>>>()?;
+    // One count per term, or the entry is not one this code wrote.
+    (terms.split_terminator('\n').count() == counts.len()).then_some(DocAnalysis {
+        terms,
+        counts,
+        length,
+        intro,
+        sections,
+    })
 }
 
 fn checksum(payload: &[u8]) -> u64 {
@@ -441,6 +489,10 @@ fn decode_entry(bytes: &[u8], key: Key) -> Option<RenderedDoc> {
     let flags = r.u8()?;
     let text = r.string()?;
     let diagnostics = r.diagnostics()?;
+    let search = match r.u8()? {
+        0 => None,
+        _ => Some(decode_analysis(&mut r)?),
+    };
     r.is_empty().then_some(RenderedDoc {
         html,
         toc,
@@ -448,6 +500,7 @@ fn decode_entry(bytes: &[u8], key: Key) -> Option<RenderedDoc> {
         has_code: flags & 2 != 0,
         text,
         diagnostics,
+        search,
     })
 }
 
@@ -466,6 +519,15 @@ mod tests {
                 Diagnostic::warning("trd/a.md", Some(12), "unknown language `foo`"),
                 Diagnostic::error("trd/a.md", None, "bad").in_project(),
             ],
+            search: Some(DocAnalysis {
+                terms: "goal\nx\n".into(),
+                counts: vec![(0, 2), (70_000, 0)],
+                length: 2,
+                intro: "".into(),
+                sections: vec![ExcerptSection {
+                    heading: "Goals ✓".into(), anchor: "goals".into(), text: "x".into()
+                }],
+            }),
         }
     }
 
@@ -477,6 +539,7 @@ mod tests {
             && a.text == b.text
             && a.diagnostics == b.diagnostics
             && a.diagnostics.iter().zip(&b.diagnostics).all(|(x, y)| x.base == y.base)
+            && a.search == b.search
     }
 
     #[test]
@@ -484,6 +547,8 @@ mod tests {
         let key = Key(0x1234_5678_9abc_def0_1122_3344_5566_7788);
         let decoded = decode_entry(&encode_entry(key, &sample()), key).unwrap();
         assert!(same(&decoded, &sample()));
+        let without_search = RenderedDoc { search: None, ..sample() };
+        assert!(same(&decode_entry(&encode_entry(key, &without_search), key).unwrap(), &without_search));
     }
 
     #[test]

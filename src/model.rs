@@ -149,4 +149,8 @@ pub struct RenderedDoc {
     /// Visible text of the body, whitespace-folded, for search and excerpts.
     pub text: String,
     pub diagnostics: Vec<Diagnostic>,
+    /// What the search index keeps of `text` and `toc`, worked out by the renderer so
+    /// that it is cached with the body. `None` in a render made some other way: the
+    /// search stage then works it out itself.
+    pub search: Option<crate::search::DocAnalysis>,
 }

@@ -1,5 +1,6 @@
 //! The persistent render cache, through the real binary: after every kind of change a
-//! build that reuses the cache writes exactly the bytes a cold build writes.
+//! build that reuses the cache (rendered bodies and their search analyses) writes
+//! exactly the bytes a cold build writes, search files included.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -51,7 +52,7 @@ fn site(root: &Path) -> BTreeMap<String, Vec<u8>> {
 
 /// Render cache entries (the up-to-date check's record lives beside them).
 fn cache_entries(root: &Path) -> usize {
-    walkdir::WalkDir::new(root.join(docportal::cache::DIR).join("render-v1"))
+    walkdir::WalkDir::new(root.join(docportal::cache::DIR).join(docportal::cache::FORMAT))
         .into_iter()
         .flatten()
         .filter(|e| e.file_type().is_file())
@@ -173,18 +174,31 @@ fn another_docportal_build_never_reads_this_ones_entries() {
     let (config, _) = docportal::config::load(&root).unwrap();
     let theme = docportal::theme::load(&config).unwrap();
     let checked = docportal::pipeline::check(&config).unwrap();
-    let dir = root.join(docportal::cache::DIR).join("render-v1");
+    let dir = root.join(docportal::cache::DIR).join(docportal::cache::FORMAT);
     let identity = docportal::cache::build_identity(&exe);
     let cache = docportal::cache::RenderCache::with_identity(Some(dir), &identity, &config, &theme);
     let pos = (0..checked.index.len()).find(|&i| checked.index.docs[i].source.starts_with("prd/")).unwrap();
-    let poison = docportal::model::RenderedDoc { html: "<p>POISONED-ENTRY</p>".into(), ..Default::default() };
+    // The search analysis is cached with the body: its excerpt text shows in the
+    // search files only if the build took it from the entry.
+    let analysis = docportal::search::DocAnalysis { intro: "POISONED-INTRO".into(), ..Default::default() };
+    let poison = docportal::model::RenderedDoc {
+        html: "<p>POISONED-ENTRY</p>".into(),
+        search: Some(analysis),
+        ..Default::default()
+    };
     cache.put(cache.key(&checked.index, &checked.graph, pos), &poison);
     let poisoned = |root: &Path| site(root).values().any(|b| String::from_utf8_lossy(b).contains("POISONED-ENTRY"));
+    let poisoned_search = |root: &Path| {
+        site(root)
+            .iter()
+            .any(|(p, b)| p.starts_with("search/") && String::from_utf8_lossy(b).contains("POISONED-INTRO"))
+    };
 
     // Without its site the build is not up to date: it runs, and renders from the cache.
     fs::remove_dir_all(root.join("book")).unwrap();
     build_with(&exe, &root);
     assert!(poisoned(&root), "the same binary serves its cached body");
+    assert!(poisoned_search(&root), "the same binary indexes its cached search analysis");
 
     // The same code, installed elsewhere later: a different build of docportal.
     let other = tmp.path().join("docportal-other");
@@ -199,4 +213,5 @@ fn another_docportal_build_never_reads_this_ones_entries() {
     }
     build_with(&other, &root);
     assert!(!poisoned(&root), "another build re-renders instead of reading the entry");
+    assert!(!poisoned_search(&root), "and analyses the doc afresh");
 }

@@ -1,7 +1,9 @@
-//! Property tests (proptest) for the two places every page depends on: id normalisation
-//! (`src/ids.rs`) and site paths / hrefs (`src/urls.rs`). Each property holds for all
+//! Property tests (proptest) for the places every page depends on: id normalisation
+//! (`src/ids.rs`), site paths / hrefs (`src/urls.rs`) and the search tokenizer
+//! (`src/search/text.rs`, which the browser's query tokenizer must match). Each property holds for all
 //! inputs, so proptest searches for a counterexample and shrinks it when it finds one.
 
+use docportal::search::text;
 use docportal::{ids, urls};
 use proptest::prelude::*;
 
@@ -185,5 +187,73 @@ proptest! {
             rest.into_iter().filter(|s| !s.contains(['?', '#', '\\', ':']) && !dot_like(s)).collect();
         let link = format!("{}{}", "../".repeat(ups), rest.join("/"));
         prop_assert_eq!(urls::climbs_out(&from, &link), ups > depth, "{:?} from {:?}", link, from);
+    }
+}
+
+/// Text mixing what the tokenizer treats differently: ASCII letters of both cases,
+/// digits, punctuation and spaces, letters outside ASCII (one with a word-final
+/// lower-case form), and symbols outside ASCII that are not letters. Long enough to
+/// cross the tokenizer's 64-byte blocks.
+fn mixed_text() -> impl Strategy<Value = String> {
+    let pieces = prop::sample::select(vec![
+        "a",
+        "Z",
+        "q",
+        "7",
+        "0",
+        " ",
+        "  ",
+        "-",
+        ".",
+        "\n",
+        "_",
+        "é",
+        "É",
+        "ß",
+        "Σ",
+        "ς",
+        "日",
+        "—",
+        "€",
+        "\u{a0}",
+        "İ",
+        "abcdefghijklmnop",
+        "ABCDEFGHIJKLMNOPQ",
+    ]);
+    proptest::collection::vec(pieces, 0..120).prop_map(|v| v.concat())
+}
+
+/// The tokenizer as its documentation states it, char by char.
+fn reference_words(text: &str) -> Vec<(usize, usize, String, text::Packed)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    let bounds = text.char_indices().map(|(i, c)| (i, Some(c))).chain([(text.len(), None)]);
+    for (i, c) in bounds {
+        match (start, c.is_some_and(char::is_alphanumeric)) {
+            (None, true) => start = Some(i),
+            (Some(s), false) => {
+                let word = &text[s..i];
+                let ascii = word.is_ascii();
+                let lower = if ascii { word.to_ascii_lowercase() } else { word.to_lowercase() };
+                let key = if ascii { text::packed(lower.as_bytes(), 0, lower.len()) } else { text::Packed::NONE };
+                out.push((s, i, lower, key));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+proptest! {
+    /// The block-at-a-time tokenizer finds exactly the words, offsets, lower-case forms
+    /// and keys of the char-by-char definition.
+    #[test]
+    fn tokenizer_matches_its_char_by_char_definition(prefix in 0usize..64, body in mixed_text()) {
+        // A varying prefix moves every word across the 64-byte block boundaries.
+        let text = format!("{}{body}", " ".repeat(prefix));
+        let mut got = Vec::new();
+        text::for_each_word(&text, &mut String::new(), |s, e, lower, key| got.push((s, e, lower.to_string(), key)));
+        prop_assert_eq!(got, reference_words(&text));
     }
 }

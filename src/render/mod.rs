@@ -7,7 +7,9 @@
 //! (`theme/assets/mermaid/`). References in the body become links to the other docs'
 //! pages through [`links::resolve`] and [`Index::find_id`]; what resolves to nothing is
 //! marked unresolved on the page (the links stage reports it). The output depends only
-//! on the inputs, so docs render in parallel and identically on every run.
+//! on the inputs, so docs render in parallel and identically on every run. Each
+//! render also carries its doc's search analysis ([`search::analyse`]), worked out
+//! from the visible text here so that every cache of renders keeps it too.
 
 pub mod highlight;
 pub mod markdown;
@@ -18,7 +20,7 @@ use crate::index::Index;
 use crate::links::{self, LinkGraph};
 use crate::model::RenderedDoc;
 use crate::parse::body_refs;
-use crate::urls;
+use crate::{search, urls};
 use markdown::{DocLink, MarkdownOptions, Xref, Xrefs};
 use std::ops::Range;
 
@@ -44,14 +46,18 @@ pub fn render_body(index: &Index, graph: &LinkGraph, doc_pos: usize, body: &str,
         .into_iter()
         .map(|note| Diagnostic::warning(doc.source.clone(), Some(note.line).filter(|&l| l > 0), note.message))
         .collect();
-    RenderedDoc {
+    let mut rendered = RenderedDoc {
         html: out.html,
         toc: out.toc,
         has_mermaid: out.has_mermaid,
         has_code: out.has_code,
         text: out.text,
         diagnostics,
-    }
+        search: None,
+    };
+    // Done here, once per render, so the render caches keep it with the body.
+    rendered.search = Some(search::analyse::analyse(&rendered, &search::kinds_of(config)));
+    rendered
 }
 
 /// Anchor ids of every heading of a Markdown body, in document order, exactly as the
@@ -186,6 +192,17 @@ mod tests {
         let diag = &rendered.diagnostics[0];
         assert_eq!((diag.source.as_str(), diag.line), ("trd/TRD-0101-limiter.md", Some(5)));
         assert!(!rendered.html.contains("javascript"), "{}", rendered.html);
+    }
+
+    /// The search analysis is made with the render, so the render caches keep it.
+    #[test]
+    fn a_render_carries_the_search_analysis_of_its_text() {
+        let (index, config) = portal("\n\n## Design\n\nSharded counters.\n");
+        let pos = index.find_id("TRD-0101").expect("indexed");
+        let rendered = render(&index, &LinkGraph::default(), pos, &config);
+        let analysis = rendered.search.as_ref().expect("analysed");
+        assert_eq!(analysis, &crate::search::analyse::analyse(&rendered, &crate::search::kinds_of(&config)));
+        assert!(analysis.terms().any(|(term, tf, _)| term == "shard" && tf == 1), "{:?}", analysis.terms);
     }
 
     #[test]

@@ -339,7 +339,7 @@
     highlightPage();
     if (!form) return;
     var input = form.querySelector("input"), panel = form.querySelector(".dp-search-panel"), list = el("ul", "dp-results"),
-      status = el("p", "dp-search-status"), bar = el("div", "dp-facets"), filters = {}, timer, active = -1, shown = [], run = 0, hits = [], lastMarks;
+      status = el("p", "dp-search-status"), bar = el("div", "dp-facets"), filters = {}, timer = null, active = -1, shown = [], run = 0, hits = [], lastMarks, current = null;
     api.root = form.getAttribute("data-root") || "";
     list.id = "dp-results";
     list.setAttribute("role", "listbox");
@@ -368,6 +368,11 @@
         bar.append(label);
       });
     }
+    /* A result's link: its page (and section), with the query's words to mark there. */
+    function hrefOf(r) {
+      var hl = api.terms(input.value).filter(function (t) { return !t.id; }).map(function (t) { return t.w; }).join(" ");
+      return api.root + r.href + (hl ? "?hl=" + encodeURIComponent(hl) : "") + (r.anchor ? "#" + encodeURIComponent(r.anchor) : "");
+    }
     function item(d, n) {
       var li = el("li", "dp-result"), a = el("a");
       li.id = "dp-r" + n;
@@ -375,8 +380,8 @@
       a.href = "#";
       li.append(a);
       api.details(d, lastMarks).then(function (r) {
-        var hl = api.terms(input.value).filter(function (t) { return !t.id; }).map(function (t) { return t.w; }).join(" "), top = el("span", "dp-result-head");
-        a.href = api.root + r.href + (hl ? "?hl=" + encodeURIComponent(hl) : "") + (r.anchor ? "#" + encodeURIComponent(r.anchor) : "");
+        var top = el("span", "dp-result-head");
+        a.href = hrefOf(r);
         top.append(el("span", "dp-id", r.id), el("span", "dp-title", r.title));
         if (r.status) top.append(el("span", "dp-badge dp-status-" + r.status.replace(/[^a-z0-9-]/g, ""), r.status));
         if (r.kind) top.append(el("span", "dp-kind", r.kind));
@@ -399,9 +404,12 @@
         list.append(b);
       }
     }
+    /* Searches for what is typed now; the promise settles once the list shows the answer. */
     function go() {
+      clearTimeout(timer);
+      timer = null;
       var mine = ++run;
-      api.search(input.value, filters).then(function (r) {
+      return (current = api.search(input.value, filters).then(function (r) {
         if (mine !== run) return;
         hits = r.hits;
         lastMarks = r.marks;
@@ -413,7 +421,12 @@
         status.textContent = hits.length ? hits.length + " result" + (hits.length > 1 ? "s" : "") : input.value.trim() ? "No results" : "Type to search, or pick a filter";
         more();
         open(true);
-      }, function (e) { status.textContent = "Search is unavailable: " + e.message; open(true); });
+      }, function (e) { status.textContent = "Search is unavailable: " + e.message; open(true); }));
+    }
+    /* Settles when the newest search has answered: one still debounced runs now. */
+    function settled() {
+      var p = timer || !current ? go() : current;
+      return p.then(function () { return p === current ? null : settled(); });
     }
     input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(go, 120); });
     input.addEventListener("focus", function () { if (!M || input.value) go(); });
@@ -421,8 +434,12 @@
       if (e.key === "ArrowDown" || e.key === "ArrowUp") { e.preventDefault(); setActive(active + (e.key === "ArrowDown" ? 1 : -1)); }
       else if (e.key === "Enter") {
         e.preventDefault();
-        var li = list.children[active < 0 ? 0 : active], a = li && li.querySelector("a");
-        if (a && a.getAttribute("href") !== "#") W.location.href = a.href;
+        /* Enter may come before the debounced search has run or answered: the chosen
+           result is taken from the answer for what is typed, not from the list on screen. */
+        settled().then(function () {
+          var d = shown[active < 0 ? 0 : active], marks = lastMarks;
+          if (d !== undefined) api.details(d, marks).then(function (r) { W.location.href = hrefOf(r); });
+        });
       } else if (e.key === "Escape") { if (panel.hidden) input.blur(); open(false); }
     });
     form.addEventListener("submit", function (e) { e.preventDefault(); });

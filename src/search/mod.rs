@@ -24,7 +24,9 @@
 //!   of consecutive docs (their headings listed once per file), fetched only for the
 //!   results on screen.
 //!
-//! The terms come from [`analyse`], which does the per-word work once per build.
+//! The terms come from [`analyse`]: each doc is analysed once, when it is rendered
+//! (the analysis is kept with the render, in the persistent render cache and in
+//! `serve`'s memory), and [`build`] only merges the analyses into the files.
 //! Sizes are bounded by construction: at most [`MAX_SHARDS`] shards and [`MAX_GROUPS`]
 //! groups whatever the portal size. The output depends only on the input (sorted
 //! everywhere), and every user string goes through [`encode::js_safe_json`].
@@ -39,8 +41,9 @@ use crate::config::Config;
 use crate::index::Index;
 use crate::model::{Doc, RenderedDoc};
 use crate::urls;
-use analyse::DocFacts;
+pub use analyse::{DocAnalysis, ExcerptSection};
 use rayon::prelude::*;
+use sections::Section;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -72,11 +75,31 @@ const MAX_SECTIONS: usize = 8;
 /// is small, and every posting is kept.
 pub const PRUNE_MIN_DOCS: usize = 500;
 
-/// Every search file, by site path.
+/// The configured kinds as the index uses them (lower-cased).
+pub fn kinds_of(config: &Config) -> Vec<String> {
+    config.kinds.iter().map(|k| k.to_lowercase()).collect()
+}
+
+/// Every search file, by site path. Each doc's [`DocAnalysis`] is taken from its
+/// render (`rendered` in the positions of `index.docs`) when the renderer made one, and
+/// worked out here otherwise.
 pub fn build(index: &Index, rendered: &[RenderedDoc], config: &Config) -> BTreeMap<String, Vec<u8>> {
-    let kinds: Vec<String> = config.kinds.iter().map(|k| k.to_lowercase()).collect();
-    let inverted = analyse::invert(index, rendered, &kinds);
-    let doc_count = inverted.docs.len();
+    let kinds = kinds_of(config);
+    let missing: Vec<Option<DocAnalysis>> = (0..index.docs.len())
+        .into_par_iter()
+        .map(|i| match rendered.get(i) {
+            Some(RenderedDoc { search: Some(_), .. }) => None,
+            Some(r) => Some(analyse::analyse(r, &kinds)),
+            None => Some(DocAnalysis::default()),
+        })
+        .collect();
+    let analyses: Vec<&DocAnalysis> = missing
+        .iter()
+        .enumerate()
+        .filter_map(|(i, own)| own.as_ref().or_else(|| rendered.get(i).and_then(|r| r.search.as_ref())))
+        .collect();
+    let inverted = analyse::invert(index, &analyses, &kinds);
+    let doc_count = analyses.len();
 
     let mut files = BTreeMap::new();
     let (shard_firsts, shard_bodies) = cut_shards(&inverted.terms, doc_count);
@@ -90,7 +113,7 @@ pub fn build(index: &Index, rendered: &[RenderedDoc], config: &Config) -> BTreeM
         .collect();
 
     let excerpts: Vec<Excerpt> =
-        index.docs.par_iter().zip(&inverted.docs).map(|(doc, facts)| Excerpt::of(doc, facts)).collect();
+        index.docs.par_iter().zip(&analyses).map(|(doc, analysis)| Excerpt::of(doc, analysis)).collect();
     let group_size = group_size(&excerpts);
     let group_files: Vec<(String, Vec<u8>)> = excerpts
         .par_chunks(group_size)
@@ -101,9 +124,9 @@ pub fn build(index: &Index, rendered: &[RenderedDoc], config: &Config) -> BTreeM
         })
         .collect();
 
-    let table = table_script(&index.docs, &inverted.docs).into_bytes();
+    let table = table_script(&index.docs, &analyses).into_bytes();
     let table_name = crate::site::hashed_name("table.js", &table);
-    let total_length: usize = inverted.docs.iter().map(|a| a.length).sum();
+    let total_length: usize = analyses.iter().map(|a| a.length as usize).sum();
     let manifest = json!({
         "v": 2,
         "n": doc_count,
@@ -129,40 +152,45 @@ pub fn build(index: &Index, rendered: &[RenderedDoc], config: &Config) -> BTreeM
     files
 }
 
-/// What a result shows of a doc, trimmed: id, title, page href, the text before the
-/// first heading, and the first words of some sections.
+/// The excerpt facts of a doc's sections: the text before the first heading, and the
+/// first words of some sections after it, trimmed.
+pub(crate) fn excerpt_of(sections: &[Section]) -> (String, Vec<ExcerptSection>) {
+    let intro = sections.first().filter(|s| s.heading.is_empty()).map_or("", |s| s.text);
+    let mut budget = EXCERPT_CHARS;
+    let mut out = Vec::new();
+    for s in sections.iter().filter(|s| !s.heading.is_empty()).take(MAX_SECTIONS) {
+        let text = trim_to_word(s.text, SECTION_CHARS.min(budget));
+        budget = budget.saturating_sub(text.chars().count());
+        let anchor = if s.anchor == crate::ids::heading_anchor(s.heading) { "" } else { s.anchor };
+        out.push(ExcerptSection { heading: s.heading.to_string(), anchor: anchor.to_string(), text });
+    }
+    (trim_to_word(intro, INTRO_CHARS), out)
+}
+
+/// What a result shows of a doc: id, title, page href, and its excerpt facts.
 struct Excerpt<'a> {
     id: &'a str,
     title: &'a str,
     href: String,
-    intro: String,
-    /// (heading, anchor when it is not the heading's plain one, text).
-    sections: Vec<(&'a str, &'a str, String)>,
+    intro: &'a str,
+    sections: &'a [ExcerptSection],
 }
 
 impl<'a> Excerpt<'a> {
-    fn of(doc: &'a Doc, facts: &DocFacts<'a>) -> Self {
-        let intro = facts.sections.first().filter(|s| s.heading.is_empty()).map_or("", |s| s.text);
-        let mut budget = EXCERPT_CHARS;
-        let mut sections = Vec::new();
-        for s in facts.sections.iter().filter(|s| !s.heading.is_empty()).take(MAX_SECTIONS) {
-            let text = trim_to_word(s.text, SECTION_CHARS.min(budget));
-            budget = budget.saturating_sub(text.chars().count());
-            let anchor = if s.anchor == crate::ids::heading_anchor(s.heading) { "" } else { s.anchor };
-            sections.push((s.heading, anchor, text));
-        }
+    fn of(doc: &'a Doc, analysis: &'a DocAnalysis) -> Self {
         Excerpt {
             id: &doc.id,
             title: &doc.title,
             href: urls::href("index.html", &urls::page_path(&doc.source)),
-            intro: trim_to_word(intro, INTRO_CHARS),
-            sections,
+            intro: &analysis.intro,
+            sections: &analysis.sections,
         }
     }
 
     /// Roughly its bytes in a group file.
     fn size(&self) -> usize {
-        let sections: usize = self.sections.iter().map(|(h, a, t)| h.len() / 2 + a.len() + t.len() + 8).sum();
+        let sections: usize =
+            self.sections.iter().map(|s| s.heading.len() / 2 + s.anchor.len() + s.text.len() + 8).sum();
         self.id.len() + self.title.len() + self.href.len() + self.intro.len() + sections + 16
     }
 }
@@ -180,7 +208,7 @@ fn group_script(n: usize, docs: &[Excerpt]) -> String {
             let sections: Vec<serde_json::Value> = e
                 .sections
                 .iter()
-                .map(|(heading, anchor, text)| {
+                .map(|ExcerptSection { heading, anchor, text }| {
                     let h = *numbers.entry(heading).or_insert_with(|| {
                         headings.push(heading);
                         headings.len() - 1
@@ -329,7 +357,7 @@ fn group_size(excerpts: &[Excerpt]) -> usize {
 /// The per-doc table: `len` (one length code per doc), `status` and `kind` (fixed-width
 /// codes, 0 = none, else 1 + position in the value list), `authors` (fixed-width
 /// codes per doc, docs separated by spaces).
-fn table_script(docs: &[Doc], analysed: &[DocFacts]) -> String {
+fn table_script(docs: &[Doc], analysed: &[&DocAnalysis]) -> String {
     let statuses: BTreeSet<&str> = docs.iter().filter_map(|d| d.status.as_deref()).collect();
     let kinds: BTreeSet<&str> = docs.iter().filter_map(|d| d.kind.as_deref()).collect();
     let authors: BTreeSet<&str> =
@@ -343,7 +371,7 @@ fn table_script(docs: &[Doc], analysed: &[DocFacts]) -> String {
     let mut kind = String::new();
     let mut author = String::new();
     for (doc, a) in docs.iter().zip(analysed) {
-        len.push(encode::small(length_code(a.length)));
+        len.push(encode::small(length_code(a.length as usize)));
         let pos = |list: &[&str], v: Option<&str>| v.and_then(|v| list.binary_search(&v).ok()).map_or(0, |p| p + 1);
         push_fixed(&mut status, pos(&statuses, doc.status.as_deref()), sw);
         push_fixed(&mut kind, pos(&kinds, doc.kind.as_deref()), kw);

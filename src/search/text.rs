@@ -39,79 +39,220 @@ pub struct Word {
 /// Every word of `text`, in order.
 pub fn words(text: &str) -> Vec<Word> {
     let mut out = Vec::new();
-    for_each_word(text, &mut String::new(), |start, end, lower| {
+    for_each_word(text, &mut String::new(), |start, end, lower, _| {
         out.push(Word { start, end, lower: lower.to_string() })
     });
     out
 }
 
-/// Calls `f(start, end, lower)` for every word of `text`, in order; `lower` borrows
-/// `text` when the word is already lower case, else `scratch`. Allocates only for
-/// words outside ASCII that have upper-case letters.
-pub fn for_each_word(text: &str, scratch: &mut String, mut f: impl FnMut(usize, usize, &str)) {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        // Skip to the next word.
-        let Some(start) = next_word_char(text, i) else { return };
-        let (mut end, mut ascii, mut upper) = (start, true, false);
-        while let Some(&b) = bytes.get(end) {
-            if b.is_ascii() {
-                if !b.is_ascii_alphanumeric() {
-                    break;
-                }
-                upper |= b.is_ascii_uppercase();
-                end += 1;
-            } else {
-                let Some(c) = text.get(end..).and_then(|rest| rest.chars().next()) else { break };
-                if !c.is_alphanumeric() {
-                    break;
-                }
-                ascii = false;
-                end += c.len_utf8();
-            }
-        }
-        let word = &text[start..end];
-        if !upper && ascii {
-            f(start, end, word);
-        } else if ascii {
-            scratch.clear();
-            scratch.extend(word.bytes().map(|b| b.to_ascii_lowercase() as char));
-            f(start, end, scratch);
-        } else {
-            // str::to_lowercase, not per char: it knows a word-final sigma, as JS does.
-            f(start, end, &word.to_lowercase());
-        }
-        i = end;
+/// A word or term of at most 16 bytes packed into two machine words (see [`packed`]),
+/// or [`Packed::NONE`]. Passed by value in registers, where an `Option` of it would go
+/// through memory on every word.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Packed(u64, u64);
+
+impl Packed {
+    /// No key: the text is longer than 16 bytes (or not ASCII, for a word). No word or
+    /// term is empty, so no key is all zeros.
+    pub const NONE: Packed = Packed(0, 0);
+
+    pub fn is_none(self) -> bool {
+        self == Packed::NONE
     }
 }
 
-/// Byte offset of the first letter or digit at or after `from`.
-fn next_word_char(text: &str, from: usize) -> Option<usize> {
+/// `bytes[start..start + len]` packed little-endian and zero-padded into a [`Packed`]
+/// when `len` is at most 16 (else [`Packed::NONE`]): a key that hashes and compares as
+/// two machine words. Text holds no zero byte inside a word or term, so keys of
+/// different lengths differ.
+pub fn packed(bytes: &[u8], start: usize, len: usize) -> Packed {
+    if len > 16 || len == 0 {
+        return Packed::NONE;
+    }
+    let (lo_mask, hi_mask) = masks(len);
+    // Loaded straight from the text when 16 bytes are there (copying a short slice
+    // into a buffer first stalls the loads that follow).
+    if let Some(chunk) = bytes.get(start..start + 16) {
+        let word = |at: usize| chunk.get(at..at + 8).and_then(|b| b.try_into().ok()).map_or(0, u64::from_le_bytes);
+        return Packed(word(0) & lo_mask, word(8) & hi_mask);
+    }
+    let mut buf = [0u8; 16];
+    let Some(text) = bytes.get(start..start + len) else { return Packed::NONE };
+    buf[..len].copy_from_slice(text);
+    let (lo, hi) = buf.split_at(8);
+    let word = |b: &[u8]| b.try_into().map_or(0, u64::from_le_bytes);
+    Packed(word(lo), word(hi))
+}
+
+/// The masks keeping the first `len` bytes (at most 16) of a [`Packed`].
+fn masks(len: usize) -> (u64, u64) {
+    let keep = |n: usize| if n >= 8 { u64::MAX } else { (1u64 << (8 * n)) - 1 };
+    (keep(len), keep(len.saturating_sub(8)))
+}
+
+impl Packed {
+    /// Setting bit 0x20 of each byte lower-cases an ASCII letter and leaves a digit as
+    /// it is: the key of an ASCII word's lower-case form.
+    fn lower_alnum(self, len: usize) -> Packed {
+        let (lo_mask, hi_mask) = masks(len);
+        const BIT: u64 = u64::from_le_bytes([0x20; 8]);
+        Packed(self.0 | (BIT & lo_mask), self.1 | (BIT & hi_mask))
+    }
+}
+
+/// Calls `f(start, end, lower, key)` for every word of `text`, in order; `lower`
+/// borrows `text` when the word is already lower case, else `scratch`, and `key` is
+/// [`packed`] `lower` for an ASCII word of at most 16 bytes, else [`Packed::NONE`]. Allocates only for words
+/// outside ASCII that have upper-case letters.
+///
+/// Word boundaries are found in bitmaps of 64 bytes at a time ([`Blocks`]) rather than
+/// by testing byte after byte: a branch per byte mispredicts at every word's end, and
+/// that was most of the tokenizer's time.
+#[inline(always)]
+pub fn for_each_word(text: &str, scratch: &mut String, mut f: impl FnMut(usize, usize, &str, Packed)) {
     let bytes = text.as_bytes();
-    let mut i = from;
-    while let Some(&b) = bytes.get(i) {
-        if b.is_ascii() {
-            if b.is_ascii_alphanumeric() {
-                return Some(i);
+    let mut blocks = Blocks::new(bytes);
+    let mut i = 0;
+    while let Some(start) = blocks.next_start(i) {
+        let mut end = blocks.run_end(start);
+        let mut ascii = true;
+        // The ASCII run stopped at a byte outside ASCII: the word goes on while the
+        // chars there are letters or digits.
+        while bytes.get(end).is_some_and(|&b| !b.is_ascii()) {
+            let Some(c) = text.get(end..).and_then(|rest| rest.chars().next()) else { break };
+            if !c.is_alphanumeric() {
+                break;
             }
-            i += 1;
+            ascii = false;
+            end = blocks.run_end(end + c.len_utf8());
+        }
+        if end == start {
+            // A char outside ASCII that is neither letter nor digit.
+            i = start + text.get(start..).and_then(|rest| rest.chars().next()).map_or(1, char::len_utf8);
+            continue;
+        }
+        i = end;
+        let word = &text[start..end];
+        if !ascii {
+            // str::to_lowercase, not per char: it knows a word-final sigma, as JS does.
+            f(start, end, &word.to_lowercase(), Packed::NONE);
+            continue;
+        }
+        let key = packed(bytes, start, end - start);
+        let (upper, key) = if key.is_none() {
+            (word.bytes().any(|b| b.is_ascii_uppercase()), key)
         } else {
-            let c = text.get(i..)?.chars().next()?;
-            if c.is_alphanumeric() {
-                return Some(i);
-            }
-            i += c.len_utf8();
+            // Only an upper-case letter lacks bit 0x20 among ASCII letters and digits.
+            let lower = key.lower_alnum(end - start);
+            (key != lower, lower)
+        };
+        if upper {
+            scratch.clear();
+            scratch.push_str(word);
+            scratch.make_ascii_lowercase();
+            f(start, end, scratch, key);
+        } else {
+            f(start, end, word, key);
         }
     }
-    None
+}
+
+/// Bitmaps of a text, 64 bytes at a time: which bytes are ASCII letters or digits,
+/// and which are outside ASCII. One block is kept; words rarely span two.
+struct Blocks<'a> {
+    bytes: &'a [u8],
+    /// The block in `alnum` and `high` (`usize::MAX`: none yet).
+    index: usize,
+    alnum: u64,
+    high: u64,
+}
+
+/// Eight bytes at once (SWAR): bit `i` of the first mask is set when byte `i` is an
+/// ASCII letter or digit, of the second when it is outside ASCII.
+fn classify_eight(x: u64) -> (u64, u64) {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    // With the high bits cleared, `y + (0x80 - lo)` per byte cannot carry into the next
+    // byte, and its high bit says `y >= lo`.
+    let low7 = x & !HIGH;
+    let at_least = |y: u64, lo: u8| y + ONES * u64::from(0x80 - lo);
+    let in_range = |y: u64, lo: u8, hi: u8| at_least(y, lo) & !at_least(y, hi + 1);
+    let folded = low7 | (ONES * 0x20);
+    let alnum = (in_range(low7, b'0', b'9') | in_range(folded, b'a', b'z')) & !x & HIGH;
+    // Gathers the high bit of each byte into the top byte, byte 0 first.
+    let gather = |m: u64| ((m >> 7) & ONES).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+    (gather(alnum), gather(x & HIGH))
+}
+
+impl<'a> Blocks<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Blocks { bytes, index: usize::MAX, alnum: 0, high: 0 }
+    }
+
+    /// Makes block `k` current. Bytes past the end count as neither.
+    fn load(&mut self, k: usize) {
+        if k == self.index {
+            return;
+        }
+        let from = k.saturating_mul(64).min(self.bytes.len());
+        // The last block is padded with zeros, which are neither.
+        let mut tail = [0u8; 64];
+        let block = match self.bytes.get(from..from + 64) {
+            Some(full) => full,
+            None => {
+                let rest = self.bytes.get(from..).unwrap_or_default();
+                tail[..rest.len()].copy_from_slice(rest);
+                &tail[..]
+            }
+        };
+        let (mut alnum, mut high) = (0u64, 0u64);
+        for (n, eight) in block.chunks_exact(8).enumerate() {
+            let (a, h) = classify_eight(u64::from_le_bytes(eight.try_into().unwrap_or_default()));
+            alnum |= a << (8 * n);
+            high |= h << (8 * n);
+        }
+        (self.index, self.alnum, self.high) = (k, alnum, high);
+    }
+
+    /// The first byte at or after `from` that is an ASCII letter or digit or outside
+    /// ASCII (where a word may start), if any.
+    #[inline(always)]
+    fn next_start(&mut self, from: usize) -> Option<usize> {
+        let (mut k, mut bit) = (from / 64, from % 64);
+        while k.saturating_mul(64) < self.bytes.len() {
+            self.load(k);
+            let found = (self.alnum | self.high) >> bit;
+            if found != 0 {
+                return Some(k * 64 + bit + found.trailing_zeros() as usize);
+            }
+            (k, bit) = (k + 1, 0);
+        }
+        None
+    }
+
+    /// The first byte at or after `from` that is not an ASCII letter or digit (the
+    /// text's length when there is none).
+    #[inline(always)]
+    fn run_end(&mut self, from: usize) -> usize {
+        let (mut k, mut bit) = (from / 64, from % 64);
+        while k.saturating_mul(64) < self.bytes.len() {
+            self.load(k);
+            let found = !self.alnum >> bit;
+            if found != 0 {
+                return (k * 64 + bit + found.trailing_zeros() as usize).min(self.bytes.len());
+            }
+            (k, bit) = (k + 1, 0);
+        }
+        self.bytes.len()
+    }
 }
 
 /// A piece of text as the index sees it, before per-word rules.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Token<'a> {
-    /// A lower-cased word: [`classify`] says what it becomes.
-    Word(&'a str),
+    /// A lower-cased word ([`classify`] says what it becomes) and its [`packed`] key
+    /// when it has one.
+    Word(&'a str, Packed),
     /// A kind and a number written apart (`ADR 7`, `adr-0007`): the id term, then the
     /// kind word; neither is stemmed.
     Id { id: String, kind: &'a str },
@@ -146,27 +287,32 @@ pub fn classify(lower: &str, kinds: &[String]) -> WordTerms {
 /// Cuts `text` into [`Token`]s, in order, pairing a kind word with a number after it.
 /// `kinds` are the configured kinds, lower-cased. A caller can cache [`classify`] per
 /// distinct word, which is what makes indexing fast.
+#[inline(always)]
 pub fn scan(text: &str, kinds: &[String], scratch: &mut String, mut emit: impl FnMut(Token)) {
     // A kind word waiting to see whether a number follows: (its index in kinds, its end).
     let mut pending: Option<(usize, usize)> = None;
-    for_each_word(text, scratch, |start, end, lower| {
+    let kind = |k: usize| kinds.get(k).map_or("", String::as_str);
+    let kind_word = |k: usize| {
+        let kind = kind(k);
+        Token::Word(kind, packed(kind.as_bytes(), 0, kind.len()))
+    };
+    for_each_word(text, scratch, |start, end, lower, key| {
         if let Some((k, kind_end)) = pending.take() {
-            let kind = kinds.get(k).map_or("", String::as_str);
             if is_id_number(lower) && text.get(kind_end..start).is_some_and(is_id_gap) {
-                emit(Token::Id { id: id_term(kind, lower), kind });
+                emit(Token::Id { id: id_term(kind(k), lower), kind: kind(k) });
                 return;
             }
-            emit(Token::Word(kind));
+            emit(kind_word(k));
         }
         // Most words are not kinds: compare lengths and first bytes before the bytes.
         let first = lower.as_bytes().first();
         match kinds.iter().position(|k| k.len() == lower.len() && k.as_bytes().first() == first && k == lower) {
             Some(k) => pending = Some((k, end)),
-            None => emit(Token::Word(lower)),
+            None => emit(Token::Word(lower, key)),
         }
     });
     if let Some((k, _)) = pending {
-        emit(Token::Word(kinds.get(k).map_or("", String::as_str)));
+        emit(kind_word(k));
     }
 }
 
@@ -176,7 +322,7 @@ pub fn terms(text: &str, kinds: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     scan(text, kinds, &mut String::new(), |token| match token {
         Token::Id { id, kind } => out.extend([id, kind.to_string()]),
-        Token::Word(w) => match classify(w, kinds) {
+        Token::Word(w, _) => match classify(w, kinds) {
             WordTerms::Dropped => {}
             WordTerms::GluedId(id, kind) => out.extend([id, kind]),
             WordTerms::Stem(s) => out.push(s),

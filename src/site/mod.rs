@@ -77,7 +77,8 @@ pub fn build(input: &SiteInput) -> (Site, Vec<Diagnostic>) {
 
 /// What [`build_streaming`] keeps once every page is written.
 pub struct Streamed {
-    /// Every doc's render with its article HTML dropped: what search reads.
+    /// Every doc's render with its article HTML (and, when it carries its search
+    /// analysis, its text and contents) dropped: what search reads.
     pub rendered: Vec<RenderedDoc>,
     /// The diagnostics of `input` and of every render, sorted: what [`build`] is given.
     pub diagnostics: Vec<Diagnostic>,
@@ -128,7 +129,12 @@ pub fn build_streaming<E: Send>(
                     _ => {}
                 }
             }
-            Ok((RenderedDoc { html: String::new(), ..rendered }, page_error))
+            // Search needs only the analysis when the render made one; else the text.
+            let kept = match rendered.search {
+                Some(_) => RenderedDoc { html: String::new(), text: String::new(), toc: Vec::new(), ..rendered },
+                None => RenderedDoc { html: String::new(), ..rendered },
+            };
+            Ok((kept, page_error))
         })
         .collect::<Result<_, E>>()?;
     trace.mark("render+doc pages");
