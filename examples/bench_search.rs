@@ -167,9 +167,89 @@ fn generate(root: &Path, docs: usize) -> std::io::Result<u64> {
     Ok(total)
 }
 
-/// CPU time (user + system, all threads) this process has used, from `/proc/self/stat`;
-/// on a shared machine it tells a stage's cost better than wall time. 0 where unknown.
+/// One cold build of the portal at `root` (as `docportal build` runs it: every stage,
+/// then writing the site; the render cache off), then its search work timed again on
+/// its own. Prints the
+/// figures; returns the build and the search share of its (wall, CPU) time.
+fn measure(root: &Path, run: usize) -> (docportal::pipeline::Built, docportal::config::Config, (f64, f64)) {
+    let _ = std::fs::remove_dir_all(root.join("book"));
+    let (t, cpu) = (Instant::now(), cpu_seconds());
+    let (config, _) = docportal::config::load(root).expect("config");
+    let built = docportal::pipeline::build(&config).expect("build");
+    let (memory_time, memory_cpu) = (t.elapsed(), cpu_seconds() - cpu);
+    docportal::write::write_swap(&built.site, &config.build_dir, &config).expect("write the site");
+    let (build_time, build_cpu) = (t.elapsed(), cpu_seconds() - cpu);
+    // The search work of a build is in two places: each doc is analysed when it is
+    // rendered (cached with the render after that), and `search::build` merges the
+    // analyses into the index files. Both are timed again here: the analyses on fresh
+    // threads, so their word caches start cold as in a cold build.
+    let kinds = docportal::search::kinds_of(&config);
+    let threads = std::thread::available_parallelism().map_or(2, usize::from);
+    let chunk = built.rendered.len().div_ceil(threads).max(1);
+    let t = Instant::now();
+    let analyse_cpu: f64 = std::thread::scope(|scope| {
+        let workers: Vec<_> = built
+            .rendered
+            .chunks(chunk)
+            .map(|docs| {
+                let kinds = &kinds;
+                scope.spawn(move || {
+                    let cpu = thread_cpu_seconds();
+                    for r in docs {
+                        std::hint::black_box(docportal::search::analyse::analyse(r, kinds));
+                    }
+                    thread_cpu_seconds() - cpu
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("analysis thread")).sum()
+    });
+    let analyse_time = t.elapsed();
+    let (t, cpu) = (Instant::now(), cpu_seconds());
+    std::hint::black_box(docportal::search::build(&built.checked.index, &built.rendered, &config));
+    let (merge_time, merge_cpu) = (t.elapsed(), cpu_seconds() - cpu);
+    let (search_time, search_cpu) = (analyse_time + merge_time, analyse_cpu + merge_cpu);
+    // The whole build already contains this work once; the share is of that whole.
+    let share = |part: f64, whole: f64| 100.0 * part / whole.max(1e-9);
+    let (wall_share, cpu_share) =
+        (share(search_time.as_secs_f64(), build_time.as_secs_f64()), share(search_cpu, build_cpu));
+    println!(
+        "run {run}: whole build {build_time:.2?} wall, {build_cpu:.2}s CPU (before writing the site: \
+         {memory_time:.2?}, {memory_cpu:.2}s CPU); search {search_time:.2?} wall, {search_cpu:.3}s CPU (analysing \
+         docs {analyse_time:.2?}, {analyse_cpu:.3}s CPU; index files {merge_time:.2?}, {merge_cpu:.3}s CPU) = \
+         {wall_share:.1}% of the wall time, {cpu_share:.1}% of the CPU time ({:.1}% and {:.1}% before writing)",
+        share(search_time.as_secs_f64(), memory_time.as_secs_f64()),
+        share(search_cpu, memory_cpu)
+    );
+    (built, config, (wall_share, cpu_share))
+}
+
+/// CPU time this process has used, all threads: the sum of each thread's time on a
+/// CPU from `/proc/self/task/*/schedstat` (nanoseconds; exited threads are gone from
+/// it, so threads that come and go measure themselves with [`thread_cpu_seconds`]),
+/// else `/proc/self/stat` in ticks. On a shared machine it tells a stage's cost better
+/// than wall time. 0 where unknown.
 fn cpu_seconds() -> f64 {
+    let tasks = std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten();
+    let ns: Option<Vec<f64>> = tasks.map(|t| schedstat_seconds(&t.path().join("schedstat"))).collect();
+    match ns {
+        Some(threads) if !threads.is_empty() => threads.iter().sum(),
+        _ => stat_seconds(),
+    }
+}
+
+/// This thread's time on a CPU.
+fn thread_cpu_seconds() -> f64 {
+    schedstat_seconds(Path::new("/proc/thread-self/schedstat")).unwrap_or(0.0)
+}
+
+fn schedstat_seconds(path: &Path) -> Option<f64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    Some(text.split_whitespace().next()?.parse::<f64>().ok()? / 1e9)
+}
+
+/// User + system time of the whole process from `/proc/self/stat`, in 10 ms ticks.
+fn stat_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     // Fields after the command name (which may hold spaces) start at its closing paren.
     let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
@@ -187,41 +267,24 @@ fn main() {
     let markdown = generate(&root, docs).expect("generate the portal");
     println!("generated {docs} docs, {:.1} MB of Markdown, in {:.1?}", markdown as f64 / 1e6, t.elapsed());
 
-    let (config, _) = docportal::config::load(&root).expect("config");
-    let (t, cpu) = (Instant::now(), cpu_seconds());
-    let built = docportal::pipeline::build(&config).expect("build");
-    let (build_time, build_cpu) = (t.elapsed(), cpu_seconds() - cpu);
-    // The search work of a build is in two places: each doc is analysed when it is
-    // rendered (cached with the render after that), and `search::build` merges the
-    // analyses into the index files. Both are timed again here: the analyses on fresh
-    // threads, so their word caches start cold as in a cold build.
-    let kinds = docportal::search::kinds_of(&config);
-    let threads = std::thread::available_parallelism().map_or(2, usize::from);
-    let chunk = built.rendered.len().div_ceil(threads).max(1);
-    let (t, cpu) = (Instant::now(), cpu_seconds());
-    std::thread::scope(|scope| {
-        for docs in built.rendered.chunks(chunk) {
-            let kinds = &kinds;
-            scope.spawn(move || {
-                for r in docs {
-                    std::hint::black_box(docportal::search::analyse::analyse(r, kinds));
-                }
-            });
-        }
-    });
-    let (analyse_time, analyse_cpu) = (t.elapsed(), cpu_seconds() - cpu);
-    let (t, cpu) = (Instant::now(), cpu_seconds());
+    // Cold builds, each followed by the search work timed on its own; the share is the
+    // median of the runs (a shared machine's load moves both figures from run to run).
+    // The render cache is off: writing its entries (one file per doc) would add to the
+    // build's time and make the share look smaller than the work it measures.
+    std::env::set_var("DOCPORTAL_CACHE", "off");
+    let runs: usize = std::env::var("RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3).max(1);
+    let mut shares = Vec::new();
+    let mut last = None;
+    for run in 1..=runs {
+        let (built, config, share) = measure(&root, run);
+        shares.push(share);
+        last = Some((built, config));
+    }
+    let Some((built, config)) = last else { return };
+    shares.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let (wall, cpu) = shares[shares.len() / 2];
+    println!("search share, median of {runs} cold builds: {wall:.1}% of the wall time, {cpu:.1}% of the CPU time");
     let files = docportal::search::build(&built.checked.index, &built.rendered, &config);
-    let (merge_time, merge_cpu) = (t.elapsed(), cpu_seconds() - cpu);
-    let (search_time, search_cpu) = (analyse_time + merge_time, analyse_cpu + merge_cpu);
-    // The whole build already contains this work once; the share is of that whole.
-    println!(
-        "whole build {build_time:.2?} wall, {build_cpu:.2}s CPU; search {search_time:.2?} wall, {search_cpu:.2}s CPU \
-         (analysing docs {analyse_time:.2?}, {analyse_cpu:.2}s CPU; index files {merge_time:.2?}, {merge_cpu:.2}s CPU) \
-         = {:.1}% of the build's wall time, {:.1}% of its CPU time",
-        100.0 * search_time.as_secs_f64() / build_time.as_secs_f64(),
-        100.0 * search_cpu / build_cpu.max(1e-9)
-    );
 
     // `search/t3.<hash>.js` is a shard, `search/table.<hash>.js` is not.
     let size = |prefix: &str| -> (usize, usize, usize) {

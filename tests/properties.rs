@@ -1,6 +1,7 @@
 //! Property tests (proptest) for the places every page depends on: id normalisation
 //! (`src/ids.rs`), site paths / hrefs (`src/urls.rs`) and the search tokenizer
-//! (`src/search/text.rs`, which the browser's query tokenizer must match). Each property holds for all
+//! (`src/search/text.rs`, which the browser's query tokenizer must match) and the
+//! search files' string writer (`src/search/encode.rs`). Each property holds for all
 //! inputs, so proptest searches for a counterexample and shrinks it when it finds one.
 
 use docportal::search::text;
@@ -255,5 +256,17 @@ proptest! {
         let mut got = Vec::new();
         text::for_each_word(&text, &mut String::new(), |s, e, lower, key| got.push((s, e, lower.to_string(), key)));
         prop_assert_eq!(got, reference_words(&text));
+    }
+}
+
+proptest! {
+    /// Strings written straight into the search files read exactly as the JSON
+    /// serializer plus the script-safety pass would have written them.
+    #[test]
+    fn search_strings_are_written_as_safe_json_writes_them(s in any::<String>(), extra in "[<>&\"\\\\\u{2028}\u{2029}\u{0}-\u{1f}\u{7f}é]{0,8}") {
+        let s = format!("{s}{extra}");
+        let mut written = String::new();
+        docportal::search::encode::push_js_string(&mut written, &s);
+        prop_assert_eq!(written, docportal::search::encode::js_safe_json(&serde_json::json!(s)));
     }
 }

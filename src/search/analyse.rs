@@ -7,30 +7,28 @@
 //!    the doc is rendered, and kept with the render: in the persistent render cache of
 //!    `docportal build` and in the render memo of `serve`. An unchanged doc is never
 //!    analysed again.
-//! 2. [`invert`] (per build): every doc's analysis plus its id, title and authors
+//! 2. [`Merger`] (per build): every doc's analysis plus its id, title and authors
 //!    (read here, not in step 1: git history can fill in authors after parsing) →
-//!    every term, sorted as the client compares strings (by UTF-16 units), with its
-//!    postings (doc number, payload).
+//!    numbered terms per doc → every term, sorted as the client compares strings (by
+//!    UTF-16 units), with its postings (doc number, payload).
 //!
 //! Built for speed. Step 1 runs on every rendering thread with a word cache of its
 //! own that outlives the doc (a thread-local [`Worker`]): each distinct lower-cased
 //! word is classified and stemmed once per thread, and within a doc terms are tallied
 //! by number, with no string work per occurrence. Step 2 interns each doc's distinct
-//! terms (short ones keyed by their packed bytes) and inverts flat arrays. Nothing
+//! terms (short ones keyed by their packed bytes) and inverts flat arrays; `serve`
+//! keeps its merger, so only changed docs are interned again. Nothing
 //! that leaves either step depends on thread timing: a doc's terms are listed in the
 //! order they first occur, and the index is ordered by term text and doc number.
 
 use super::sections;
 use super::text::{self, Packed, Token, WordTerms};
 use super::{IN_HEADING, IN_ID, IN_TITLE};
-use crate::index::Index;
-use crate::model::RenderedDoc;
+use crate::model::{Doc, RenderedDoc};
+use rayon::slice::ParallelSliceMut;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-
-/// Postings of one term: (doc number, payload), doc numbers ascending.
-pub type Postings = Vec<(u32, u8)>;
 
 /// What the index keeps of one rendered doc: a pure function of the `RenderedDoc`
 /// (its `text` and `toc`) and the configured kinds.
@@ -132,38 +130,60 @@ impl Worker {
             length += self.add(section.heading, 0, IN_HEADING);
             length += self.add(section.text, 1, 0);
         }
-        let mut terms = String::new();
-        let mut counts = Vec::with_capacity(self.tally.touched.len());
+        let mut terms = Vec::with_capacity(self.tally.touched() * 10);
+        let mut counts = Vec::with_capacity(self.tally.touched());
+        let Dictionary { terms: names, keys, .. } = &self.dictionary;
         for (term, tf, flags) in self.tally.drain() {
-            if let Some(t) = self.dictionary.terms.get(term as usize) {
-                terms.push_str(t);
-                terms.push('\n');
-                counts.push((tf, flags));
+            let (Some(name), Some(key)) = (names.get(term as usize), keys.get(term as usize)) else { continue };
+            // A short term is copied as its 16 packed bytes and cut back: a copy of
+            // fixed size, where one of the term's size would branch on it.
+            if key.is_none() {
+                terms.extend_from_slice(name.as_bytes());
+            } else {
+                let end = terms.len() + name.len();
+                terms.extend_from_slice(&key.to_bytes());
+                terms.truncate(end);
             }
+            terms.push(b'\n');
+            counts.push((tf, flags));
         }
+        // Whole terms, each valid UTF-8: this cannot fail.
+        let terms = String::from_utf8(terms).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         let (intro, sections) = super::excerpt_of(&sections);
         DocAnalysis { terms, counts, length: length as u32, intro, sections }
     }
 }
 
-/// The inverted index of a portal.
-pub struct Inverted {
-    /// Terms in client order, each with its postings: doc numbers ascending, one
-    /// payload each (quantised body frequency × 8 + flags).
-    pub terms: Vec<(Box<str>, Postings)>,
+/// The merge step's state: every term numbered so far, and a tally. A clean build
+/// makes a fresh one; `serve` keeps one from build to build (in [`super::Memo`]), so a
+/// doc whose analysis and listing did not change keeps its numbered terms and is not
+/// looked up again. Numbers are private to the merger and never leave it.
+#[derive(Default)]
+pub struct Merger {
+    dictionary: Dictionary,
+    /// Term numbers in client order (all of them, once [`Merger::sort`] has run).
+    order: Vec<u32>,
+    tally: Tally,
+    scratch: String,
 }
 
-/// Inverts the analyses of every doc of `index` (`analyses` in the same positions),
-/// adding each doc's id, title and authors.
-pub fn invert(index: &Index, analyses: &[&DocAnalysis], kinds: &[String]) -> Inverted {
-    let mut dictionary = Dictionary::default();
-    let mut tally = Tally::default();
-    let mut analysed: Vec<Vec<(u32, u8)>> = Vec::with_capacity(index.docs.len());
-    let mut scratch = String::new();
-    for (doc, analysis) in index.docs.iter().zip(analyses) {
-        let mut add = |text: &str, tf: u32, flag: u8| {
-            tally_text(text, tf, flag, kinds, &mut dictionary, &mut tally, &mut scratch)
-        };
+/// One doc's terms as (term number in its [`Merger`], payload), one entry per term.
+pub type NumberedTerms = Vec<(u32, u8)>;
+
+impl Merger {
+    /// Terms numbered so far (those of earlier builds included).
+    pub fn len(&self) -> usize {
+        self.dictionary.terms.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.dictionary.terms.is_empty()
+    }
+
+    /// The terms of `doc`: its analysis plus its id (when numbered), title and authors.
+    pub fn number(&mut self, doc: &Doc, analysis: &DocAnalysis, kinds: &[String]) -> NumberedTerms {
+        let Merger { dictionary, tally, scratch, .. } = self;
+        let mut add = |text: &str, tf: u32, flag: u8| tally_text(text, tf, flag, kinds, dictionary, tally, scratch);
         if doc.numbered {
             add(&doc.id, 0, IN_ID);
         }
@@ -173,37 +193,106 @@ pub fn invert(index: &Index, analyses: &[&DocAnalysis], kinds: &[String]) -> Inv
         }
         for (at, term, tf, flags) in analysis.terms_at() {
             // Packed straight from the doc's term list (see `text::packed`).
-            tally.add(
-                dictionary.number_keyed(text::packed(analysis.terms.as_bytes(), at, term.len()), term),
-                tf,
-                flags,
-            );
+            let key = text::packed(analysis.terms.as_bytes(), at, term.len());
+            tally.add(dictionary.number_keyed(key, term), tf, flags);
         }
-        analysed.push(tally.drain().map(|(term, tf, flags)| (term, payload(tf, flags))).collect());
+        tally.drain().map(|(term, tf, flags)| (term, payload(tf, flags))).collect()
     }
 
-    // Inversion: count, then fill in doc order, so every postings list comes out sorted.
-    let mut counts = vec![0usize; dictionary.terms.len()];
-    for terms in &analysed {
-        for &(term, _) in terms {
-            if let Some(c) = counts.get_mut(term as usize) {
-                *c += 1;
+    /// The inverted index of docs numbered by this merger (`docs` in doc order): every
+    /// term some doc has, in client order, with its postings (doc numbers ascending),
+    /// all of them slices of one array.
+    pub fn invert(&mut self, docs: &[&[(u32, u8)]]) -> Inverted<'_> {
+        // Count, then fill in doc order, so every postings list comes out sorted.
+        let mut starts = vec![0usize; self.dictionary.terms.len() + 1];
+        for terms in docs {
+            for &(term, _) in terms.iter() {
+                if let Some(c) = starts.get_mut(term as usize + 1) {
+                    *c += 1;
+                }
             }
         }
-    }
-    let mut postings: Vec<Postings> = counts.iter().map(|&c| Vec::with_capacity(c)).collect();
-    for (doc, terms) in analysed.into_iter().enumerate() {
-        for (term, payload) in terms {
-            if let Some(list) = postings.get_mut(term as usize) {
-                list.push((doc as u32, payload));
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let mut postings = vec![(0u32, 0u8); starts.last().copied().unwrap_or(0)];
+        for (doc, terms) in docs.iter().enumerate() {
+            for &(term, payload) in terms.iter() {
+                if let Some(at) = next.get_mut(term as usize) {
+                    if let Some(slot) = postings.get_mut(*at) {
+                        *slot = (doc as u32, payload);
+                    }
+                    *at += 1;
+                }
             }
         }
+        self.sort();
+        let terms = self
+            .order
+            .iter()
+            .filter_map(|&term| {
+                let (from, to) = (*starts.get(term as usize)?, *starts.get(term as usize + 1)?);
+                Some((&*self.dictionary.terms[term as usize], from..to)).filter(|_| to > from)
+            })
+            .collect();
+        Inverted { terms, postings }
     }
-    let mut terms: Vec<(Box<str>, Postings)> =
-        dictionary.terms.into_iter().zip(postings).filter(|(_, p)| !p.is_empty()).collect();
-    use rayon::slice::ParallelSliceMut;
-    terms.par_sort_unstable_by(|a, b| client_order(&a.0, &b.0));
-    Inverted { terms }
+
+    /// Every term numbered so far, in client order. The order is kept and new terms are
+    /// merged into it, so a `serve` rebuild sorts only the terms it added.
+    fn sort(&mut self) {
+        let terms = &self.dictionary.terms;
+        let done = self.order.len();
+        if done < terms.len() {
+            let mut added: Vec<u32> = (done as u32..terms.len() as u32).collect();
+            sort_terms(&mut added, terms);
+            let old = std::mem::take(&mut self.order);
+            let term = |n: u32| terms.get(n as usize).map_or("", |t| &**t);
+            let (mut a, mut b) = (old.into_iter().peekable(), added.into_iter().peekable());
+            let mut merged = Vec::with_capacity(terms.len());
+            loop {
+                let next = match (a.peek(), b.peek()) {
+                    (Some(&x), Some(&y)) if client_order(term(x), term(y)).is_le() => a.next(),
+                    (Some(_), Some(_)) | (None, Some(_)) => b.next(),
+                    (Some(_), None) => a.next(),
+                    (None, None) => break,
+                };
+                merged.extend(next);
+            }
+            self.order = merged;
+        }
+    }
+}
+
+/// Sorts term numbers by their terms in client order. UTF-8 byte order is code point
+/// order, which differs from UTF-16 order only for chars beyond U+FFFF (four-byte
+/// sequences): without those, a plain byte comparison does.
+fn sort_terms(numbers: &mut [u32], terms: &[Box<str>]) {
+    let mut keyed: Vec<(&str, u32)> =
+        numbers.iter().map(|&n| (terms.get(n as usize).map_or("", |t| &**t), n)).collect();
+    if keyed.iter().any(|(t, _)| t.bytes().any(|b| b >= 0xF0)) {
+        keyed.par_sort_unstable_by(|a, b| client_order(a.0, b.0));
+    } else {
+        keyed.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+    }
+    for (slot, (_, n)) in numbers.iter_mut().zip(keyed) {
+        *slot = n;
+    }
+}
+
+/// An inverted index: terms in client order, each with the range of its postings.
+pub struct Inverted<'a> {
+    pub terms: Vec<(&'a str, std::ops::Range<usize>)>,
+    /// (doc number, payload), term after term.
+    pub postings: Vec<(u32, u8)>,
+}
+
+impl Inverted<'_> {
+    /// Each term with its postings, in client order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[(u32, u8)])> {
+        self.terms.iter().map(|(t, range)| (*t, self.postings.get(range.clone()).unwrap_or_default()))
+    }
 }
 
 /// String order of the client (JS compares UTF-16 code units); for ASCII it is byte order.
@@ -215,18 +304,32 @@ pub fn client_order(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
-/// A term number, or none.
-const NO_TERM: u32 = u32::MAX;
+/// No term: number 0, which every [`Dictionary`] keeps for it (a [`Tally`] adds to
+/// its slot without a branch and never reports it).
+const NO_TERM: u32 = 0;
 
 /// The terms one lower-cased word adds wherever it stands alone: up to two numbers.
 type WordIds = [u32; 2];
 
 /// Words and terms, numbered: those of one build, or one worker's.
-#[derive(Default)]
 struct Dictionary {
     words: ShortKeyMap<WordIds>,
     numbers: ShortKeyMap<u32>,
+    /// By number; [`NO_TERM`] has an empty placeholder.
     terms: Vec<Box<str>>,
+    /// Each term's [`text::packed`] key, by number.
+    keys: Vec<Packed>,
+}
+
+impl Default for Dictionary {
+    fn default() -> Self {
+        Dictionary {
+            words: ShortKeyMap::default(),
+            numbers: ShortKeyMap::default(),
+            terms: vec![Box::from("")],
+            keys: vec![Packed::NONE],
+        }
+    }
 }
 
 impl Dictionary {
@@ -241,6 +344,7 @@ impl Dictionary {
         }
         let n = self.terms.len() as u32;
         self.terms.push(term.into());
+        self.keys.push(key);
         self.numbers.insert(key, term, n);
         n
     }
@@ -277,10 +381,14 @@ fn tally_text(
             Token::Word(lower, key) => dictionary.word(lower, key, kinds),
             Token::Id { id, kind } => [dictionary.number(&id), dictionary.number(kind)],
         };
-        for term in ids.into_iter().filter(|&t| t != NO_TERM) {
-            tally.add(term, tf, flag);
-            count += 1;
+        // The first number is added even when it is none (a stop word): a branch there
+        // would mispredict on every stop word. A second number is rare.
+        let [first, second] = ids;
+        tally.add(first, tf, flag);
+        if second != NO_TERM {
+            tally.add(second, tf, flag);
         }
+        count += usize::from(first != NO_TERM) + usize::from(second != NO_TERM);
     });
     count
 }
@@ -288,11 +396,19 @@ fn tally_text(
 /// Per term number: (body frequency, flags) in the doc being tallied. Four bytes a
 /// slot, so more of them stay in the cache: frequencies stop at 65,535, far past the
 /// highest level [`quantise_tf`] tells apart.
-#[derive(Default)]
 struct Tally {
+    /// The slot of [`NO_TERM`] is marked touched for good, so it is never reported.
     slots: Vec<(u16, u8)>,
-    /// Term numbers the doc has touched, in order of first touch.
+    /// Term numbers the doc has touched, in order of first touch: the first `len`
+    /// entries. One entry per slot, so a term can always be written.
     touched: Vec<u32>,
+    len: usize,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Tally { slots: vec![(0, TOUCHED)], touched: vec![0], len: 0 }
+    }
 }
 
 /// Tally flag: the term occurred in the doc (apart from the posting flags).
@@ -303,25 +419,35 @@ impl Tally {
         let i = term as usize;
         if i >= self.slots.len() {
             self.slots.resize(i + 1024, (0, 0));
+            self.touched.resize(self.slots.len(), 0);
         }
-        if let Some(slot) = self.slots.get_mut(i) {
-            if slot.1 & TOUCHED == 0 {
-                self.touched.push(term);
-            }
-            // Title and heading words carry tf 0: the flag marks them as touched.
-            let tf = u16::try_from(tf).unwrap_or(u16::MAX);
-            *slot = (slot.0.saturating_add(tf), slot.1 | flag | TOUCHED);
+        let Some(slot) = self.slots.get_mut(i) else { return };
+        let first = slot.1 & TOUCHED == 0;
+        // Title and heading words carry tf 0: the flag marks them as touched.
+        let tf = u16::try_from(tf).unwrap_or(u16::MAX);
+        *slot = (slot.0.saturating_add(tf), slot.1 | flag | TOUCHED);
+        // Written every time, kept only on a first touch: no branch to mispredict.
+        if let Some(entry) = self.touched.get_mut(self.len) {
+            *entry = term;
         }
+        self.len += usize::from(first);
     }
 
     /// The tallied (term, frequency, flags), in order of first touch; clears the tally.
     fn drain(&mut self) -> impl Iterator<Item = (u32, u32, u8)> + '_ {
         let slots = &mut self.slots;
-        self.touched.drain(..).filter_map(move |term| {
+        let touched = self.touched.get(..self.len).unwrap_or_default();
+        self.len = 0;
+        touched.iter().filter_map(move |&term| {
             let slot = slots.get_mut(term as usize)?;
             let (tf, flags) = std::mem::take(slot);
             Some((term, u32::from(tf), flags & !TOUCHED))
         })
+    }
+
+    /// Terms touched so far in this doc.
+    fn touched(&self) -> usize {
+        self.len
     }
 }
 

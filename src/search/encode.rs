@@ -17,12 +17,15 @@ pub const MORE_BASE: u32 = 28;
 pub fn push_number(out: &mut String, n: u32) {
     let alphabet = ALPHABET.as_bytes();
     let mut high = n / LAST_BASE;
-    let mut digits = Vec::new();
+    // High digits, lowest first: a u32 needs at most six (60 × 28⁶ > 2³²).
+    let mut digits = [0u8; 8];
+    let mut count = 0;
     while high > 0 {
-        digits.push(alphabet[(LAST_BASE + high % MORE_BASE) as usize] as char);
+        digits[count] = alphabet[(LAST_BASE + high % MORE_BASE) as usize];
+        count += 1;
         high /= MORE_BASE;
     }
-    out.extend(digits.iter().rev());
+    out.extend(digits[..count].iter().rev().map(|&b| b as char));
     out.push(alphabet[(n % LAST_BASE) as usize] as char);
 }
 
@@ -48,6 +51,44 @@ pub fn js_safe_json(value: &serde_json::Value) -> String {
         }
     }
     out
+}
+
+/// Appends `s` as a JSON string literal, written as `serde_json` writes it and made
+/// inert as [`js_safe_json`] makes it: the text of `js_safe_json(&json!(s))`.
+pub fn push_js_string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let mut plain = 0;
+    for (i, c) in s.char_indices() {
+        let named = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            '\u{8}' => "\\b",
+            '\u{c}' => "\\f",
+            '<' => "\\u003c",
+            '>' => "\\u003e",
+            '&' => "\\u0026",
+            '\u{2028}' => "\\u2028",
+            '\u{2029}' => "\\u2029",
+            _ => "",
+        };
+        if named.is_empty() && c >= ' ' {
+            continue;
+        }
+        out.push_str(&s[plain..i]);
+        if named.is_empty() {
+            // Other control characters, as serde_json writes them.
+            let _ = std::fmt::Write::write_fmt(out, format_args!("\\u{:04x}", c as u32));
+        } else {
+            out.push_str(named);
+        }
+        plain = i + c.len_utf8();
+    }
+    out.push_str(&s[plain..]);
+    out.push('"');
 }
 
 #[cfg(test)]

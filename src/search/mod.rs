@@ -45,7 +45,9 @@ pub use analyse::{DocAnalysis, ExcerptSection};
 use rayon::prelude::*;
 use sections::Section;
 use serde_json::json;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
+use std::hash::{Hash, Hasher};
 
 /// Posting flag: the term is in the doc's title.
 pub const IN_TITLE: u8 = 1;
@@ -80,10 +82,40 @@ pub fn kinds_of(config: &Config) -> Vec<String> {
     config.kinds.iter().map(|k| k.to_lowercase()).collect()
 }
 
+/// What `serve` keeps of one build's search index for the next ([`build_reusing`]):
+/// the merger, with every term numbered so far, and each doc's numbered terms with
+/// the key of what they were made from.
+#[derive(Default)]
+pub struct Memo {
+    merger: analyse::Merger,
+    /// Source path → (key of the doc's render and listing, its numbered terms).
+    docs: HashMap<String, (u64, analyse::NumberedTerms)>,
+    /// Terms in the last index built.
+    live: usize,
+}
+
+/// Terms a [`Memo`]'s merger may hold beyond twice those in use before it starts
+/// afresh: edits leave old terms behind.
+const STALE_TERMS: usize = 100_000;
+
 /// Every search file, by site path. Each doc's [`DocAnalysis`] is taken from its
 /// render (`rendered` in the positions of `index.docs`) when the renderer made one, and
 /// worked out here otherwise.
 pub fn build(index: &Index, rendered: &[RenderedDoc], config: &Config) -> BTreeMap<String, Vec<u8>> {
+    build_reusing(index, rendered, config, &mut Memo::default(), &[])
+}
+
+/// [`build`], byte for byte, reusing what `memo` kept of the previous build: a doc
+/// whose render key (`render_keys`, positions of `index.docs`; equal only when the
+/// renders are), id, title and authors are unchanged keeps its numbered terms.
+/// Without a render key a doc is numbered afresh.
+pub fn build_reusing(
+    index: &Index,
+    rendered: &[RenderedDoc],
+    config: &Config,
+    memo: &mut Memo,
+    render_keys: &[u64],
+) -> BTreeMap<String, Vec<u8>> {
     let kinds = kinds_of(config);
     let missing: Vec<Option<DocAnalysis>> = (0..index.docs.len())
         .into_par_iter()
@@ -98,11 +130,32 @@ pub fn build(index: &Index, rendered: &[RenderedDoc], config: &Config) -> BTreeM
         .enumerate()
         .filter_map(|(i, own)| own.as_ref().or_else(|| rendered.get(i).and_then(|r| r.search.as_ref())))
         .collect();
-    let inverted = analyse::invert(index, &analyses, &kinds);
     let doc_count = analyses.len();
 
+    if memo.merger.len() > 2 * memo.live + STALE_TERMS {
+        *memo = Memo::default();
+    }
+    let Memo { merger, docs: numbered, live } = memo;
+    let present: HashSet<&str> = index.docs.iter().map(|d| d.source.as_str()).collect();
+    numbered.retain(|source, _| present.contains(source.as_str()));
+    for (pos, (doc, analysis)) in index.docs.iter().zip(&analyses).enumerate() {
+        let key = render_keys.get(pos).map(|render| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (render, &doc.id, doc.numbered, &doc.title, &doc.authors).hash(&mut h);
+            h.finish()
+        });
+        if key.is_none() || numbered.get(&doc.source).map(|(k, _)| *k) != key {
+            let terms = merger.number(doc, analysis, &kinds);
+            numbered.insert(doc.source.clone(), (key.unwrap_or(0), terms));
+        }
+    }
+    let lists: Vec<&[(u32, u8)]> =
+        index.docs.iter().map(|d| numbered.get(&d.source).map_or(&[][..], |(_, t)| t.as_slice())).collect();
+    let inverted = merger.invert(&lists);
+    *live = inverted.terms.len();
+
     let mut files = BTreeMap::new();
-    let (shard_firsts, shard_bodies) = cut_shards(&inverted.terms, doc_count);
+    let (shard_firsts, shard_bodies) = cut_shards(&inverted, doc_count);
     let shard_files: Vec<(String, Vec<u8>)> = shard_bodies
         .par_iter()
         .enumerate()
@@ -199,35 +252,53 @@ impl<'a> Excerpt<'a> {
 /// each (docs of one portal share many: "Context", "Decision"…), and per doc
 /// `[id, title, href, intro, [[heading number, text, anchor?], …]]`, the anchor present
 /// only when it is not the heading's plain anchor (the client derives that one).
+///
+/// Written straight into the string (no JSON value tree): the same text as
+/// [`encode::js_safe_json`] of those values, strings through [`encode::push_js_string`].
 fn group_script(n: usize, docs: &[Excerpt]) -> String {
     let mut headings: Vec<&str> = Vec::new();
     let mut numbers: HashMap<&str, usize> = HashMap::new();
-    let entries: Vec<serde_json::Value> = docs
-        .iter()
-        .map(|e| {
-            let sections: Vec<serde_json::Value> = e
-                .sections
-                .iter()
-                .map(|ExcerptSection { heading, anchor, text }| {
-                    let h = *numbers.entry(heading).or_insert_with(|| {
-                        headings.push(heading);
-                        headings.len() - 1
-                    });
-                    if anchor.is_empty() {
-                        json!([h, text])
-                    } else {
-                        json!([h, text, anchor])
-                    }
-                })
-                .collect();
-            json!([e.id, e.title, e.href, e.intro, sections])
-        })
-        .collect();
-    format!(
-        "docportalSearch.group({n},{},{});\n",
-        encode::js_safe_json(&json!(headings)),
-        encode::js_safe_json(&serde_json::Value::Array(entries))
-    )
+    let size: usize = docs.iter().map(Excerpt::size).sum();
+    let mut entries = String::with_capacity(size + 64);
+    entries.push('[');
+    for (i, e) in docs.iter().enumerate() {
+        if i > 0 {
+            entries.push(',');
+        }
+        entries.push('[');
+        for field in [e.id, e.title, &e.href, e.intro] {
+            encode::push_js_string(&mut entries, field);
+            entries.push(',');
+        }
+        entries.push('[');
+        for (k, ExcerptSection { heading, anchor, text }) in e.sections.iter().enumerate() {
+            let h = *numbers.entry(heading).or_insert_with(|| {
+                headings.push(heading);
+                headings.len() - 1
+            });
+            if k > 0 {
+                entries.push(',');
+            }
+            let _ = write!(entries, "[{h},");
+            encode::push_js_string(&mut entries, text);
+            if !anchor.is_empty() {
+                entries.push(',');
+                encode::push_js_string(&mut entries, anchor);
+            }
+            entries.push(']');
+        }
+        entries.push_str("]]");
+    }
+    entries.push(']');
+    let mut out = format!("docportalSearch.group({n},[");
+    for (i, heading) in headings.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        encode::push_js_string(&mut out, heading);
+    }
+    let _ = writeln!(out, "],{entries});");
+    out
 }
 
 /// At most `max_chars` characters of `s`, cut after a whole word, with `…` when cut.
@@ -284,9 +355,9 @@ fn encode_postings(postings: &[(u32, u8)], doc_count: usize) -> String {
 /// Splits the sorted terms into contiguous shards of roughly equal size. Returns each
 /// shard's first term and its (term, encoded postings) list.
 #[allow(clippy::type_complexity)]
-fn cut_shards(terms: &[(Box<str>, analyse::Postings)], doc_count: usize) -> (Vec<&str>, Vec<Vec<(&str, String)>>) {
+fn cut_shards<'a>(inverted: &'a analyse::Inverted, doc_count: usize) -> (Vec<&'a str>, Vec<Vec<(&'a str, String)>>) {
     let encoded: Vec<(&str, String)> =
-        terms.par_iter().map(|(t, p)| (t.as_ref(), encode_postings(p, doc_count))).collect();
+        inverted.iter().collect::<Vec<_>>().into_par_iter().map(|(t, p)| (t, encode_postings(p, doc_count))).collect();
     let total: usize = encoded.iter().map(|(t, p)| t.len() + p.len() + 2).sum();
     let target = (total / MAX_SHARDS + 1).max(MIN_SHARD_BYTES);
     let mut firsts = Vec::new();

@@ -48,8 +48,23 @@ pub fn words(text: &str) -> Vec<Word> {
 /// A word or term of at most 16 bytes packed into two machine words (see [`packed`]),
 /// or [`Packed::NONE`]. Passed by value in registers, where an `Option` of it would go
 /// through memory on every word.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Default, Eq)]
 pub struct Packed(u64, u64);
+
+/// Both words compared without short-circuit: which of them differs is too varied to
+/// predict. Equal exactly when both words are, as derived equality would be.
+impl PartialEq for Packed {
+    fn eq(&self, other: &Self) -> bool {
+        (self.0 == other.0) & (self.1 == other.1)
+    }
+}
+
+impl std::hash::Hash for Packed {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.0);
+        state.write_u64(self.1);
+    }
+}
 
 impl Packed {
     /// No key: the text is longer than 16 bytes (or not ASCII, for a word). No word or
@@ -58,6 +73,19 @@ impl Packed {
 
     pub fn is_none(self) -> bool {
         self == Packed::NONE
+    }
+
+    /// The packed bytes, zero-padded to 16.
+    pub fn to_bytes(self) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        out[..8].copy_from_slice(&self.0.to_le_bytes());
+        out[8..].copy_from_slice(&self.1.to_le_bytes());
+        out
+    }
+
+    /// The two words: the first eight bytes, the next eight.
+    fn words(self) -> (u64, u64) {
+        (self.0, self.1)
     }
 }
 
@@ -146,7 +174,14 @@ pub fn for_each_word(text: &str, scratch: &mut String, mut f: impl FnMut(usize, 
             let lower = key.lower_alnum(end - start);
             (key != lower, lower)
         };
-        if upper {
+        if upper && !key.is_none() {
+            // The lower-case bytes are in the key: copied as all 16 and cut back, a copy
+            // of fixed size (one of the word's size branches on it).
+            scratch.clear();
+            scratch.push_str(std::str::from_utf8(&key.to_bytes()).unwrap_or_default());
+            scratch.truncate(end - start);
+            f(start, end, scratch, key);
+        } else if upper {
             scratch.clear();
             scratch.push_str(word);
             scratch.make_ascii_lowercase();
@@ -165,6 +200,19 @@ struct Blocks<'a> {
     index: usize,
     alnum: u64,
     high: u64,
+}
+
+/// [`classify_eight`] over a block: bit `i` of each mask for byte `i`.
+fn classify_block(block: &[u8; 64]) -> (u64, u64) {
+    let (mut alnum, mut high) = (0u64, 0u64);
+    for (n, eight) in block.chunks_exact(8).enumerate() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(eight);
+        let (a, h) = classify_eight(u64::from_le_bytes(word));
+        alnum |= a << (8 * n);
+        high |= h << (8 * n);
+    }
+    (alnum, high)
 }
 
 /// Eight bytes at once (SWAR): bit `i` of the first mask is set when byte `i` is an
@@ -195,22 +243,16 @@ impl<'a> Blocks<'a> {
             return;
         }
         let from = k.saturating_mul(64).min(self.bytes.len());
-        // The last block is padded with zeros, which are neither.
-        let mut tail = [0u8; 64];
-        let block = match self.bytes.get(from..from + 64) {
-            Some(full) => full,
+        let (alnum, high) = match self.bytes.get(from..from + 64).and_then(|b| <&[u8; 64]>::try_from(b).ok()) {
+            Some(full) => classify_block(full),
             None => {
+                // The last block, padded with zeros, which are neither.
+                let mut tail = [0u8; 64];
                 let rest = self.bytes.get(from..).unwrap_or_default();
                 tail[..rest.len()].copy_from_slice(rest);
-                &tail[..]
+                classify_block(&tail)
             }
         };
-        let (mut alnum, mut high) = (0u64, 0u64);
-        for (n, eight) in block.chunks_exact(8).enumerate() {
-            let (a, h) = classify_eight(u64::from_le_bytes(eight.try_into().unwrap_or_default()));
-            alnum |= a << (8 * n);
-            high |= h << (8 * n);
-        }
         (self.index, self.alnum, self.high) = (k, alnum, high);
     }
 
@@ -296,6 +338,15 @@ pub fn scan(text: &str, kinds: &[String], scratch: &mut String, mut emit: impl F
         let kind = kind(k);
         Token::Word(kind, packed(kind.as_bytes(), 0, kind.len()))
     };
+    // Up to eight kinds of at most eight ASCII bytes (the usual case): their keys.
+    let mut kind_keys = [0u64; 8];
+    let mut short_kinds = kinds.len() <= kind_keys.len();
+    for (slot, k) in kind_keys.iter_mut().zip(kinds) {
+        match packed(k.as_bytes(), 0, k.len()).words() {
+            (lo, 0) if lo != 0 && k.is_ascii() => *slot = lo,
+            _ => short_kinds = false,
+        }
+    }
     for_each_word(text, scratch, |start, end, lower, key| {
         if let Some((k, kind_end)) = pending.take() {
             if is_id_number(lower) && text.get(kind_end..start).is_some_and(is_id_gap) {
@@ -304,9 +355,14 @@ pub fn scan(text: &str, kinds: &[String], scratch: &mut String, mut emit: impl F
             }
             emit(kind_word(k));
         }
-        // Most words are not kinds: compare lengths and first bytes before the bytes.
-        let first = lower.as_bytes().first();
-        match kinds.iter().position(|k| k.len() == lower.len() && k.as_bytes().first() == first && k == lower) {
+        // Most words are not kinds: with short ASCII kinds, a word's key is compared
+        // with all of theirs at once (no branch per kind) before any string is.
+        // Bitwise, not short-circuit: word lengths vary too much to predict a branch.
+        let (lo, hi) = key.words();
+        let maybe_kind =
+            !short_kinds | key.is_none() | ((hi == 0) & kind_keys.iter().fold(false, |hit, &k| hit | (k == lo)));
+        let is_kind = if maybe_kind { kinds.iter().position(|k| k == lower) } else { None };
+        match is_kind {
             Some(k) => pending = Some((k, end)),
             None => emit(Token::Word(lower, key)),
         }

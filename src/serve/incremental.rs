@@ -638,6 +638,56 @@ An unrelated edit.
         assert_same_as_clean_build(&out.site, &config);
     }
 
+    /// The search memo keeps each doc's numbered terms and every term it ever numbered:
+    /// a word that is gone must leave the index, and shifted positions must not mix
+    /// docs up.
+    #[test]
+    fn search_files_follow_added_and_removed_words_and_shifted_docs() {
+        let (tmp, config) = portal();
+        let mut inc = Incremental::new(config, vec![]).unwrap();
+        let notes = tmp.path().join("content/notes.md");
+        let search_text = |inc: &Incremental| -> String {
+            let site = inc.written.as_ref().expect("a written site");
+            site.files
+                .iter()
+                .filter(|(p, _)| p.starts_with("search/"))
+                .map(|(_, b)| String::from_utf8_lossy(b))
+                .collect()
+        };
+        build_written(&mut inc, &[]);
+        fs::write(
+            &notes,
+            "# Notes
+
+A zebracorn grazes.
+",
+        )
+        .unwrap();
+        build_written(&mut inc, std::slice::from_ref(&notes));
+        assert!(search_text(&inc).contains("zebracorn"));
+        fs::write(
+            &notes,
+            "# Notes
+
+Nothing grazes.
+",
+        )
+        .unwrap();
+        build_written(&mut inc, std::slice::from_ref(&notes));
+        assert!(!search_text(&inc).contains("zebracorn"), "a removed word leaves the index");
+        fs::remove_file(tmp.path().join("content/adr/ADR-0001-first.md")).unwrap();
+        build_written(&mut inc, &[]);
+        fs::write(
+            &notes,
+            "# Notes
+
+Nothing grazes here.
+",
+        )
+        .unwrap();
+        build_written(&mut inc, std::slice::from_ref(&notes));
+    }
+
     /// Builds, checks the site against a clean build, and hands it back as written,
     /// the way `serve` does. Returns how many doc pages went through the templates.
     fn build_written(inc: &mut Incremental, hints: &[PathBuf]) -> usize {

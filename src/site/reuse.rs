@@ -13,7 +13,9 @@
 //! from. The portal-wide pages (dashboard, docs table, status pages, graph, 404) and
 //! `docs.json` share one key over what they read of every doc (metadata, links and
 //! diagnostics, not bodies), so a body edit leaves them alone. The search files are
-//! always rebuilt, in one parallel pass over every doc. A doc page is reused only when its key is equal, the previous site has its file,
+//! always rewritten, from each doc's analysis (made with its render) and, for a doc
+//! whose render key, id, title and authors are unchanged, the numbered terms the memo
+//! kept. A doc page is reused only when its key is equal, the previous site has its file,
 //! and no other doc or other part of the site writes to the same path (a later part
 //! overwrites an earlier one in a clean build, and must here too).
 //!
@@ -45,6 +47,8 @@ pub struct Memo {
     /// (`publish::extras`), so they can be carried over with the portal pages. The
     /// caller fills it when it makes them; it is kept while the portal pages are.
     pub extras: Vec<String>,
+    /// Each doc's numbered search terms, by render key ([`search::build_reusing`]).
+    search: search::Memo,
 }
 
 /// The build before this one, exactly as it was written to disk.
@@ -167,9 +171,10 @@ pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
         }
     };
     mark("site: portal pages");
-    // Search: rebuilt from every doc on each build (its inverted index is built in one
-    // parallel pass; per-doc term caching would have to mirror that pass).
-    let search = search::build(input.index, input.rendered, input.config);
+    // Search: each doc's analysis comes with its render; the memo keeps each doc's
+    // numbered terms, so only changed docs are merged afresh.
+    let mut search_memo = memo.search;
+    let search = search::build_reusing(input.index, input.rendered, input.config, &mut search_memo, render_keys);
     mark("site: search");
     let mut taken: HashSet<&str> = site.files.keys().map(String::as_str).collect();
     taken.extend(portal_files.iter().map(|(p, _)| p.as_str()));
@@ -258,6 +263,7 @@ pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
             doc_pages,
             portal: portal_memo,
             extras: if portal_carried { memo.extras } else { Vec::new() },
+            search: search_memo,
         },
         reused,
         leftover: old,
