@@ -39,7 +39,7 @@ pub struct DocAnalysis {
     pub terms: String,
     /// Per term, in the same order: occurrences in the text (headings count 0; counting
     /// stops at 65,535) and flags ([`IN_HEADING`]).
-    pub counts: Vec<(u32, u8)>,
+    pub counts: Vec<(u16, u8)>,
     /// Terms in the headings and text, repeats included (the BM25 length).
     pub length: u32,
     /// The text before the first heading, trimmed for a result's excerpt.
@@ -69,6 +69,7 @@ impl DocAnalysis {
         let bytes = self.terms.as_bytes();
         let mut at = 0;
         self.counts.iter().map_while(move |&(tf, flags)| {
+            let tf = u32::from(tf);
             let len = bytes.get(at..)?.iter().position(|&b| b == b'\n')?;
             let term = self.terms.get(at..at + len)?;
             let start = at;
@@ -145,7 +146,7 @@ impl Worker {
                 terms.truncate(end);
             }
             terms.push(b'\n');
-            counts.push((tf, flags));
+            counts.push((u16::try_from(tf).unwrap_or(u16::MAX), flags));
         }
         // Whole terms, each valid UTF-8: this cannot fail.
         let terms = String::from_utf8(terms).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
