@@ -357,7 +357,7 @@ fn encode_analysis(out: &mut Vec<u8>, analysis: &DocAnalysis) {
     put_str(out, terms);
     put_u32(out, counts.len() as u32);
     for &(tf, flags) in counts {
-        put_u32(out, tf);
+        out.extend_from_slice(&tf.to_le_bytes());
         out.push(flags);
     }
     put_u32(out, *length);
@@ -372,7 +372,7 @@ fn encode_analysis(out: &mut Vec<u8>, analysis: &DocAnalysis) {
 
 fn decode_analysis(r: &mut Reader) -> Option<DocAnalysis> {
     let terms = r.string()?;
-    let counts = (0..r.u32()?).map(|_| Some((r.u32()?, r.u8()?))).collect::<Option<Vec<_>>>()?;
+    let counts = (0..r.u32()?).map(|_| Some((r.u16()?, r.u8()?))).collect::<Option<Vec<_>>>()?;
     let length = r.u32()?;
     let intro = r.string()?;
     let sections = (0..r.u32()?)
@@ -450,6 +450,10 @@ impl<'a> Reader<'a> {
         self.take(1)?.first().copied()
     }
 
+    fn u16(&mut self) -> Option<u16> {
+        Some(u16::from_le_bytes(self.take(2)?.try_into().ok()?))
+    }
+
     pub(crate) fn u32(&mut self) -> Option<u32> {
         Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
     }
@@ -521,7 +525,7 @@ mod tests {
             ],
             search: Some(DocAnalysis {
                 terms: "goal\nx\n".into(),
-                counts: vec![(0, 2), (70_000, 0)],
+                counts: vec![(0, 2), (65_535, 0)],
                 length: 2,
                 intro: "".into(),
                 sections: vec![ExcerptSection {

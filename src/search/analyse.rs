@@ -25,7 +25,7 @@ use super::sections;
 use super::text::{self, Packed, Token, WordTerms};
 use super::{IN_HEADING, IN_ID, IN_TITLE};
 use crate::model::{Doc, RenderedDoc};
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -39,7 +39,7 @@ pub struct DocAnalysis {
     pub terms: String,
     /// Per term, in the same order: occurrences in the text (headings count 0; counting
     /// stops at 65,535) and flags ([`IN_HEADING`]).
-    pub counts: Vec<(u32, u8)>,
+    pub counts: Vec<(u16, u8)>,
     /// Terms in the headings and text, repeats included (the BM25 length).
     pub length: u32,
     /// The text before the first heading, trimmed for a result's excerpt.
@@ -69,6 +69,7 @@ impl DocAnalysis {
         let bytes = self.terms.as_bytes();
         let mut at = 0;
         self.counts.iter().map_while(move |&(tf, flags)| {
+            let tf = u32::from(tf);
             let len = bytes.get(at..)?.iter().position(|&b| b == b'\n')?;
             let term = self.terms.get(at..at + len)?;
             let start = at;
@@ -145,7 +146,7 @@ impl Worker {
                 terms.truncate(end);
             }
             terms.push(b'\n');
-            counts.push((tf, flags));
+            counts.push((u16::try_from(tf).unwrap_or(u16::MAX), flags));
         }
         // Whole terms, each valid UTF-8: this cannot fail.
         let terms = String::from_utf8(terms).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
@@ -166,6 +167,9 @@ pub struct Merger {
     tally: Tally,
     scratch: String,
 }
+
+/// Docs a parallel run of [`Merger::number_all`] takes at least.
+const PARALLEL_MIN_DOCS: usize = 64;
 
 /// One doc's terms as (term number in its [`Merger`], payload), one entry per term.
 pub type NumberedTerms = Vec<(u32, u8)>;
@@ -197,6 +201,39 @@ impl Merger {
             tally.add(dictionary.number_keyed(key, term), tf, flags);
         }
         tally.drain().map(|(term, tf, flags)| (term, payload(tf, flags))).collect()
+    }
+
+    /// [`Merger::number`] for each doc, in order. Many docs (a clean build) are
+    /// numbered in parallel, each run by a merger of its own, whose terms are then
+    /// numbered here once each rather than once per doc.
+    pub fn number_all(&mut self, docs: &[(&Doc, &DocAnalysis)], kinds: &[String]) -> Vec<NumberedTerms> {
+        let chunk = docs.len().div_ceil(rayon::current_num_threads() * 2).max(PARALLEL_MIN_DOCS);
+        if docs.len() <= chunk {
+            return docs.iter().map(|(doc, analysis)| self.number(doc, analysis, kinds)).collect();
+        }
+        let runs: Vec<(Merger, Vec<NumberedTerms>)> = docs
+            .par_chunks(chunk)
+            .map(|run| {
+                let mut local = Merger::default();
+                let lists = run.iter().map(|(doc, analysis)| local.number(doc, analysis, kinds)).collect();
+                (local, lists)
+            })
+            .collect();
+        let mut out = Vec::with_capacity(docs.len());
+        for (local, mut lists) in runs {
+            let Dictionary { terms, keys, .. } = &local.dictionary;
+            // Local number → this merger's ([`NO_TERM`] stays itself).
+            let own: Vec<u32> = std::iter::once(NO_TERM)
+                .chain(terms.iter().zip(keys).skip(1).map(|(term, &key)| self.dictionary.number_keyed(key, term)))
+                .collect();
+            lists.par_iter_mut().for_each(|list| {
+                for entry in list.iter_mut() {
+                    entry.0 = own.get(entry.0 as usize).copied().unwrap_or(NO_TERM);
+                }
+            });
+            out.extend(lists);
+        }
+        out
     }
 
     /// The inverted index of docs numbered by this merger (`docs` in doc order): every
@@ -609,6 +646,42 @@ mod tests {
         let no_kinds = analyse(&doc, &[]);
         assert!(no_kinds.terms().all(|(t, _, _)| t != "adr-0007"), "{:?}", no_kinds.terms);
         assert_eq!(analyse(&doc, &kinds()), fresh);
+    }
+
+    /// Doc `n` of a portal, parsed from front-matter: numbered or not, with a title and
+    /// an author.
+    fn doc(n: usize, title: &str) -> Doc {
+        let numbered = if n % 2 == 0 { format!("id: ADR-{n:04}\n") } else { String::new() };
+        let text = format!("---\n{numbered}title: {title}\nauthors: [Author {}]\n---\n", n % 3);
+        let file = crate::discover::decode(format!("/p/{n}.md").into(), format!("{n}.md"), text.into_bytes());
+        crate::parse::parse(&file, &crate::config::Config::default_at(std::path::Path::new("/p")))
+    }
+
+    /// A clean build numbers its docs in parallel runs, each with a merger of its own:
+    /// the index must be the one a single merger makes.
+    #[test]
+    fn numbering_docs_in_parallel_runs_gives_the_index_one_merger_gives() {
+        let words = ["alpha", "Beta", "gammas", "delta", "ADR", "7", "epsilon", "zeta", "Übersicht", "theta"];
+        let docs: Vec<(Doc, DocAnalysis)> = (0..300)
+            .map(|n| {
+                let mut text: Vec<String> = (0..40).map(|k| words[(n * 7 + k * 3) % words.len()].to_string()).collect();
+                text.push(format!("unique{n}"));
+                let title = format!("Title {n} {}", words[n % words.len()]);
+                (doc(n, &title), analyse(&rendered(&text.join(" "), &[]), &kinds()))
+            })
+            .collect();
+        let pairs: Vec<(&Doc, &DocAnalysis)> = docs.iter().map(|(d, a)| (d, a)).collect();
+        let index = |merger: &mut Merger, lists: &[NumberedTerms]| -> Vec<(String, Vec<(u32, u8)>)> {
+            let lists: Vec<&[(u32, u8)]> = lists.iter().map(Vec::as_slice).collect();
+            merger.invert(&lists).iter().map(|(t, p)| (t.to_string(), p.to_vec())).collect()
+        };
+        let mut parallel = Merger::default();
+        let runs = parallel.number_all(&pairs, &kinds());
+        let mut single = Merger::default();
+        let one: Vec<NumberedTerms> = pairs.iter().map(|(d, a)| single.number(d, a, &kinds())).collect();
+        let expected = index(&mut single, &one);
+        assert!(expected.iter().any(|(t, p)| t == "unique299" && p == &[(299, 8)]), "{expected:?}");
+        assert_eq!(index(&mut parallel, &runs), expected);
     }
 
     #[test]

@@ -138,6 +138,7 @@ pub fn build_reusing(
     let Memo { merger, docs: numbered, live } = memo;
     let present: HashSet<&str> = index.docs.iter().map(|d| d.source.as_str()).collect();
     numbered.retain(|source, _| present.contains(source.as_str()));
+    let mut todo: Vec<(u64, &Doc, &DocAnalysis)> = Vec::new();
     for (pos, (doc, analysis)) in index.docs.iter().zip(&analyses).enumerate() {
         let key = render_keys.get(pos).map(|render| {
             let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -145,9 +146,12 @@ pub fn build_reusing(
             h.finish()
         });
         if key.is_none() || numbered.get(&doc.source).map(|(k, _)| *k) != key {
-            let terms = merger.number(doc, analysis, &kinds);
-            numbered.insert(doc.source.clone(), (key.unwrap_or(0), terms));
+            todo.push((key.unwrap_or(0), doc, analysis));
         }
+    }
+    let pairs: Vec<(&Doc, &DocAnalysis)> = todo.iter().map(|&(_, doc, analysis)| (doc, analysis)).collect();
+    for ((key, doc, _), terms) in todo.iter().zip(merger.number_all(&pairs, &kinds)) {
+        numbered.insert(doc.source.clone(), (*key, terms));
     }
     let lists: Vec<&[(u32, u8)]> =
         index.docs.iter().map(|d| numbered.get(&d.source).map_or(&[][..], |(_, t)| t.as_slice())).collect();
