@@ -197,36 +197,86 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// [`edit_distance`] when it is at most `limit`, else `None`; stops as soon as every
+/// alignment costs more, so comparing a name with a thousand others stays cheap.
+pub(crate) fn edit_distance_within(a: &str, b: &str, limit: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > limit * 4 {
+        // More bytes apart than `limit` edits of 4-byte characters can make up.
+        return None;
+    }
+    if a.is_ascii() && b.is_ascii() {
+        osa_within(a.as_bytes(), b.as_bytes(), limit)
+    } else {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        osa_within(&a, &b, limit)
+    }
+}
+
+fn osa_within<T: PartialEq>(a: &[T], b: &[T], limit: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
+    let width = b.len() + 1;
+    let mut rows = vec![0usize; 3 * width];
+    let (before, rest) = rows.split_at_mut(width);
+    let (prev, cur) = rest.split_at_mut(width);
+    let (mut before, mut prev, mut cur) = (before, prev, cur);
+    for (j, cell) in prev.iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        cur[0] = i;
+        let mut row_min = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (prev[j - 1] + cost).min(prev[j] + 1).min(cur[j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(before[j - 2] + 1);
+            }
+            cur[j] = best;
+            row_min = row_min.min(best);
+        }
+        if row_min > limit {
+            return None;
+        }
+        std::mem::swap(&mut before, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    Some(prev[b.len()]).filter(|&d| d <= limit)
+}
+
 /// The part of a canonical id after its first `-` (`0007` of `ADR-0007`); empty when
 /// there is none.
 fn number_part(id: &str) -> &str {
     id.split_once('-').map_or("", |(_, n)| n)
 }
 
-/// Every string one edit from `s` ([`edit_distance`]'s edits: delete, insert or
-/// substitute a character from `alphabet`, or swap two neighbours), possibly repeated.
-fn one_edit_variants(s: &str, alphabet: &[char]) -> Vec<String> {
+/// Calls `f` with every string one edit from `s` ([`edit_distance`]'s edits: delete,
+/// insert or substitute a character from `alphabet`, or swap two neighbours), some
+/// more than once; one buffer serves them all.
+fn for_each_one_edit_variant(s: &str, alphabet: &[char], mut f: impl FnMut(&str)) {
     let chars: Vec<char> = s.chars().collect();
-    let spliced = |head: &[char], mid: Option<char>, rest: &[char]| -> String {
-        head.iter().copied().chain(mid).chain(rest.iter().copied()).collect()
+    let mut buf = String::with_capacity(s.len() + 4);
+    let mut emit = |head: &[char], mid: &[char], rest: &[char]| {
+        buf.clear();
+        buf.extend(head.iter().chain(mid).chain(rest));
+        f(&buf);
     };
-    let mut out = Vec::with_capacity((chars.len() + 1) * (2 * alphabet.len() + 2));
     for i in 0..=chars.len() {
         let (head, tail) = chars.split_at(i);
         for &c in alphabet {
-            out.push(spliced(head, Some(c), tail));
+            emit(head, &[c], tail);
             if tail.first().is_some_and(|&t| t != c) {
-                out.push(spliced(head, Some(c), &tail[1..]));
+                emit(head, &[c], &tail[1..]);
             }
         }
         if !tail.is_empty() {
-            out.push(spliced(head, None, &tail[1..]));
+            emit(head, &[], &tail[1..]);
         }
         if tail.len() >= 2 && tail[0] != tail[1] {
-            out.push(spliced(head, None, &[tail[1], tail[0]]).chars().chain(tail[2..].iter().copied()).collect());
+            emit(head, &[tail[1], tail[0]], &tail[2..]);
         }
     }
-    out
 }
 
 /// "Did you mean" hints for misses, built once per links run. A portal with thousands
@@ -279,10 +329,8 @@ impl<'a> Hints<'a> {
         if let Some(hit) = self.id_cache.get(&canonical) {
             return hit.clone();
         }
-        let close = one_edit_variants(&canonical, &self.id_alphabet)
-            .into_iter()
-            .chain(std::iter::once(canonical.clone()))
-            .filter_map(|v| self.numbered_ids.get(v.as_str()).copied());
+        let mut close: Vec<&str> = self.numbered_ids.get(canonical.as_str()).copied().into_iter().collect();
+        for_each_one_edit_variant(&canonical, &self.id_alphabet, |v| close.extend(self.numbered_ids.get(v).copied()));
         let same_number = self
             .by_number
             .get(number_part(&canonical))
@@ -290,8 +338,12 @@ impl<'a> Hints<'a> {
             .flatten()
             .copied()
             .filter(|id| id.len().abs_diff(canonical.len()) <= 1);
-        let hint =
-            close.chain(same_number).map(|id| (edit_distance(&canonical, id), id)).min().map(|(_, id)| id.to_string());
+        let hint = close
+            .into_iter()
+            .chain(same_number)
+            .map(|id| (edit_distance(&canonical, id), id))
+            .min()
+            .map(|(_, id)| id.to_string());
         self.id_cache.insert(canonical, hint.clone());
         hint
     }
@@ -316,8 +368,8 @@ impl<'a> Hints<'a> {
                 .iter()
                 .filter(|(n, _)| n.len().abs_diff(name.len()) <= 2)
                 .filter_map(|(n, sources)| {
-                    let distance = edit_distance(name, n);
-                    (distance <= 2).then(|| (distance, sources.first().copied().unwrap_or_default()))
+                    let distance = edit_distance_within(name, n, 2)?;
+                    Some((distance, sources.first().copied().unwrap_or_default()))
                 })
                 .min()
                 .map(|(_, s)| s),
@@ -338,8 +390,13 @@ pub(crate) fn nearby_anchors<'a>(anchors: &'a [String], wanted: &str) -> (bool, 
     let limit = (wanted.chars().count() / 3).max(2);
     let mut near: Vec<(usize, &str)> = anchors
         .iter()
-        .map(|a| (edit_distance(&wanted, a), a.as_str()))
-        .filter(|(d, a)| *d <= limit || a.contains(wanted.as_str()) || wanted.contains(*a))
+        .filter_map(|a| {
+            let distance = edit_distance_within(&wanted, a, limit).or_else(|| {
+                let contained = a.contains(wanted.as_str()) || wanted.contains(a.as_str());
+                contained.then(|| edit_distance(&wanted, a))
+            })?;
+            Some((distance, a.as_str()))
+        })
         .collect();
     near.sort();
     if near.is_empty() {
@@ -385,10 +442,26 @@ mod tests {
         all.sort();
         all.dedup();
         for word in ["A0-", "00", "A-01"] {
-            let variants: HashSet<String> = one_edit_variants(word, &alphabet).into_iter().collect();
+            let mut variants = HashSet::new();
+            for_each_one_edit_variant(word, &alphabet, |v| {
+                variants.insert(v.to_string());
+            });
             for other in &all {
                 let one_away = edit_distance(word, other) == 1;
                 assert_eq!(variants.contains(other), one_away, "{word} → {other}");
+            }
+        }
+    }
+
+    #[test]
+    fn bounded_edit_distance_agrees_with_the_full_one() {
+        let words = ["goals", "goal", "gaols", "ADR-0070", "ADR-0007", "", "abc", "ünïcode", "unicode", "x-goals-y"];
+        for a in words {
+            for b in words {
+                for limit in 0..4 {
+                    let full = edit_distance(a, b);
+                    assert_eq!(edit_distance_within(a, b, limit), (full <= limit).then_some(full), "{a} {b} {limit}");
+                }
             }
         }
     }
