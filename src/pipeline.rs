@@ -1,7 +1,9 @@
 //! The whole build, stage after stage: config → discover → parse → index → links →
 //! render → site. Returns every intermediate value, so `check` can stop after the
 //! links stage and `serve` can keep what it needs for an incremental rebuild.
-//! Writing to disk is the caller's choice.
+//! Writing to disk is the caller's choice: [`build`] returns the whole site in memory
+//! (`serve`), [`build_into`] streams it into a `write::Staging` (`docportal build`);
+//! both make the same bytes.
 
 use crate::config::Config;
 use crate::diag::{self, Diagnostic};
@@ -108,12 +110,11 @@ pub fn build_from(checked: Checked, theme: &theme::Theme, config: &Config) -> Bu
 
 /// [`build`], written to `staging` as it goes ([`site::build_streaming`]): a doc's page
 /// is written and its article dropped as soon as it is rendered, so peak memory holds
-/// the index, the link graph and search's text rather than the whole site. The files
-/// are those [`build`] makes, byte for byte. The caller commits `staging` (or drops it,
-/// which leaves the destination as it was). Returns the checked docs (without their
-/// Markdown bodies, which are freed as they are rendered) with every diagnostic of
-/// the build.
-/// `trace` gets a span per stage.
+/// the index, the link graph and each doc's search analysis rather than the whole
+/// site. The files are those [`build`] makes, byte for byte. The caller commits
+/// `staging` (or drops it, which leaves the destination as it was). Returns the
+/// checked docs (without their Markdown bodies, which are freed as they are rendered)
+/// with every diagnostic of the build; `trace` gets a span per stage.
 pub fn build_into(
     config: &Config,
     staging: &write::Staging,

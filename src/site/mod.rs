@@ -4,6 +4,9 @@
 //! assets are copied under content-hashed names; `docs.json` is the machine-readable
 //! index; the search helper adds its files. Nothing is written to disk here: the
 //! `write` stage does that, so a failed build never touches the previous site.
+//! [`build`] returns every file; [`build_streaming`] hands each to a callback as soon
+//! as it is made (in an order where a later file at a path wins, as in [`build`]), so
+//! `docportal build` never holds the whole site.
 //!
 //! The pages: `index.html` (status dashboard), `docs.html` (every doc in a sortable,
 //! filterable table), one page per doc at [`urls::page_path`], `status/<status>.html`
