@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::git;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -240,21 +241,6 @@ fn editing_a_file_of_the_built_site_rebuilds_even_with_its_size_and_mtime_kept()
         fs::File::options().write(true).open(&path).unwrap().set_modified(mtime).unwrap();
         assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), mtime);
     });
-}
-
-fn git(dir: &Path, args: &[&str], date: &str) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .env("GIT_AUTHOR_NAME", "Ines Duarte")
-        .env("GIT_AUTHOR_EMAIL", "ines@example.com")
-        .env("GIT_COMMITTER_NAME", "Ines Duarte")
-        .env("GIT_COMMITTER_EMAIL", "ines@example.com")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// Committing an edit changes no file on disk, but the doc's git dates: the build runs.

@@ -2,6 +2,9 @@
 //! swapped in safely, and takes dates from git. Runs the real binary on the sample
 //! portal and on small temp portals.
 
+mod common;
+
+use common::git;
 use scraper::{Html, Selector};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -244,21 +247,6 @@ fn precompress_writes_gzip_beside_text_files() {
     assert!(site.contains_key(Path::new("index.html.gz")));
     assert!(site.contains_key(Path::new("docs.json.gz")));
     assert!(!site.keys().any(|p| p.to_string_lossy().ends_with(".gz.gz")));
-}
-
-fn git(dir: &Path, args: &[&str], date: &str) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .env("GIT_AUTHOR_NAME", "Ines Duarte")
-        .env("GIT_AUTHOR_EMAIL", "ines@example.com")
-        .env("GIT_COMMITTER_NAME", "Ines Duarte")
-        .env("GIT_COMMITTER_EMAIL", "ines@example.com")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", text(&out));
 }
 
 fn doc_field(site: &Path, id: &str, field: &str) -> serde_json::Value {

@@ -175,26 +175,8 @@ pub(crate) fn relative_link(from_dir: &str, to: &str) -> String {
 /// Edit distance counting a swap of two neighbours as one edit (optimal string
 /// alignment), over chars; used only for "did you mean" hints.
 pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    // Three rolling rows: i-2, i-1, i.
-    let mut before: Vec<usize> = vec![0; b.len() + 1];
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur: Vec<usize> = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (prev[j - 1] + cost).min(prev[j] + 1).min(cur[j - 1] + 1);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(before[j - 2] + 1);
-            }
-            cur[j] = best;
-        }
-        std::mem::swap(&mut before, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    osa_within(&a, &b, usize::MAX).unwrap_or(usize::MAX)
 }
 
 /// [`edit_distance`] when it is at most `limit`, else `None`; stops as soon as every
@@ -212,6 +194,8 @@ pub(crate) fn edit_distance_within(a: &str, b: &str, limit: usize) -> Option<usi
     }
 }
 
+/// Optimal string alignment distance (adjacent swaps count one edit) over three
+/// rolling rows: i-2, i-1, i.
 fn osa_within<T: PartialEq>(a: &[T], b: &[T], limit: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > limit {
         return None;

@@ -221,3 +221,20 @@ pub fn texts(page: &scraper::Html, selector: &str) -> Vec<String> {
     let sel = scraper::Selector::parse(selector).unwrap_or_else(|e| panic!("selector {selector}: {e:?}"));
     page.select(&sel).map(|e| e.text().collect::<String>()).collect()
 }
+
+/// Runs `git` in `dir` as a fixed author at the fixed `date`, so commits (and the dates
+/// the portal reads from them) are reproducible; a failure fails the test.
+pub fn git(dir: &Path, args: &[&str], date: &str) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .env("GIT_AUTHOR_NAME", "Ines Duarte")
+        .env("GIT_AUTHOR_EMAIL", "ines@example.com")
+        .env("GIT_COMMITTER_NAME", "Ines Duarte")
+        .env("GIT_COMMITTER_EMAIL", "ines@example.com")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
