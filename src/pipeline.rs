@@ -33,9 +33,17 @@ pub struct Built {
 /// Reads, parses, indexes and links the portal. `Err` only when the docs folder
 /// itself cannot be read.
 pub fn check(config: &Config) -> Result<Checked, Diagnostic> {
+    check_traced(config, &mut Trace::new(false))
+}
+
+/// [`check`], with a span per stage in `trace`.
+fn check_traced(config: &Config, trace: &mut Trace) -> Result<Checked, Diagnostic> {
     let (paths, mut diags) = discover::find_markdown(config)?;
     let docs = read_and_parse(&paths, config, &mut diags);
-    Ok(index_and_link(docs, config, &mut diags))
+    trace.mark("discover+parse");
+    let checked = index_and_link(docs, config, &mut diags);
+    trace.mark("git+index+links");
+    Ok(checked)
 }
 
 /// Each file is read and parsed in one step, so no more than one source text per
@@ -121,19 +129,16 @@ pub fn build_into(
     trace: &mut Trace,
 ) -> Result<Result<Checked, write::WriteError>, Diagnostic> {
     let theme = theme::load(config)?;
-    theme.tera()?;
+    // A template that does not compile stops the build before anything is written.
+    let tera = theme.tera()?;
     trace.mark("theme");
-    let (paths, mut diags) = discover::find_markdown(config)?;
-    let docs = read_and_parse(&paths, config, &mut diags);
-    trace.mark("discover+parse");
-    let checked = index_and_link(docs, config, &mut diags);
-    trace.mark("git+index+links");
-    Ok(stream_from(checked, &theme, config, staging, trace))
+    let checked = check_traced(config, trace)?;
+    Ok(stream_from(checked, (&theme, &tera), config, staging, trace))
 }
 
 fn stream_from(
     mut checked: Checked,
-    theme: &theme::Theme,
+    (theme, tera): (&theme::Theme, &tera::Tera),
     config: &Config,
     staging: &write::Staging,
     trace: &mut Trace,
@@ -159,6 +164,7 @@ fn stream_from(
     let input = site_input(&checked, &[], theme, config, &checked.diagnostics);
     let streamed = site::build_streaming(
         &input,
+        tera,
         |i| {
             let body = take_body(i).unwrap_or_default();
             cache.render_body_with(index, graph, i, &body, || render::render_body(index, graph, i, &body, config))
@@ -168,14 +174,11 @@ fn stream_from(
     )?;
     cache.prune();
     let mut diagnostics = streamed.diagnostics;
-    if theme.tera().is_ok() {
-        let written =
-            staging.put_with("docs.json", |out| site::docs_json::write(out, index, graph, &diagnostics, config))?;
-        if config.precompress {
-            let bytes =
-                std::fs::read(&written).map_err(|e| write::WriteError { path: written, message: e.to_string() })?;
-            put("docs.json", &bytes)?;
-        }
+    let written =
+        staging.put_with("docs.json", |out| site::docs_json::write(out, index, graph, &diagnostics, config))?;
+    if config.precompress {
+        let bytes = std::fs::read(&written).map_err(|e| write::WriteError { path: written, message: e.to_string() })?;
+        put("docs.json", &bytes)?;
     }
     for (path, bytes) in publish::extras(config, index) {
         put(&path, &bytes)?;

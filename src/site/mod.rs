@@ -93,22 +93,21 @@ pub struct Streamed {
 /// its page handed to `put` and its article dropped, so no more than a page per thread
 /// is held at once. `put` sees the files of [`build`] in an order where, as there, a
 /// later file at the same path replaces an earlier one. `input.rendered` is not read;
-/// `input.diagnostics` are those known before rendering. `docs.json` is left to the
+/// `input.diagnostics` are those known before rendering; `tera` is the theme's compiled
+/// templates (the caller stops on a template that does not compile). `docs.json` is left to the
 /// caller ([`docs_json::write`] streams it; no other file of the site takes its path).
 pub fn build_streaming<E: Send>(
     input: &SiteInput,
+    tera: &tera::Tera,
     render_doc: impl Fn(usize) -> RenderedDoc + Sync,
     put: impl Fn(&str, &[u8]) -> Result<(), E> + Sync,
     trace: &mut crate::serve::trace::Trace,
 ) -> Result<Streamed, E> {
-    let tera = input.theme.tera();
     let (assets, asset_files) = asset_files(input.theme);
-    if tera.is_ok() {
-        for (path, bytes) in &asset_files {
-            put(path, bytes)?;
-        }
+    for (path, bytes) in &asset_files {
+        put(path, bytes)?;
     }
-    let builder = tera.as_ref().ok().map(|tera| Builder::new(input, tera, assets.clone()));
+    let builder = Builder::new(input, tera, assets.clone());
     // Where two docs share a page path, the later one's page is the one kept.
     let mut owner: HashMap<String, usize> = HashMap::new();
     for (pos, doc) in input.index.docs.iter().enumerate() {
@@ -119,14 +118,14 @@ pub fn build_streaming<E: Send>(
         .map(|pos| {
             let rendered = render_doc(pos);
             let mut page_error = None;
-            if let (Some(builder), Some(doc)) = (&builder, input.index.docs.get(pos)) {
+            if let Some(doc) = input.index.docs.get(pos) {
                 let mut own: Vec<Diagnostic> =
                     builder.portal.diagnostics_of(doc).iter().map(|d| (*d).clone()).collect();
                 own.extend(rendered.diagnostics.iter().cloned());
                 crate::diag::sort(&mut own);
                 own.dedup();
                 let own: Vec<&Diagnostic> = own.iter().collect();
-                match doc_page::render_with(builder, pos, &rendered, &own) {
+                match doc_page::render_with(&builder, pos, &rendered, &own) {
                     Some((path, Ok(html))) if owner.get(&path) == Some(&pos) => put(&path, html.as_bytes())?,
                     Some((_, Err(d))) => page_error = Some(d),
                     _ => {}
@@ -152,10 +151,6 @@ pub fn build_streaming<E: Send>(
     crate::diag::sort(&mut diagnostics);
     diagnostics.dedup();
 
-    let Ok(tera) = &tera else {
-        site_diagnostics.extend(tera.err());
-        return Ok(Streamed { rendered, diagnostics, site_diagnostics });
-    };
     let whole = SiteInput { rendered: &rendered, diagnostics: &diagnostics, ..*input };
     let builder = Builder::new(&whole, tera, assets);
     for (path, page) in pages::render_all(&builder) {
