@@ -297,12 +297,12 @@ pub(crate) fn store(dir: &Path, name: &str, bytes: &[u8]) -> bool {
 }
 
 pub(crate) fn put_str(out: &mut Vec<u8>, s: &str) {
-    out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    put_u32(out, s.len() as u32);
     out.extend_from_slice(s.as_bytes());
 }
 
 pub(crate) fn put_diagnostics(out: &mut Vec<u8>, diagnostics: &[Diagnostic]) {
-    out.extend_from_slice(&(diagnostics.len() as u32).to_le_bytes());
+    put_u32(out, diagnostics.len() as u32);
     for Diagnostic { severity, source, base, line, message } in diagnostics {
         out.push(match severity {
             Severity::Warning => 0,
@@ -316,7 +316,7 @@ pub(crate) fn put_diagnostics(out: &mut Vec<u8>, diagnostics: &[Diagnostic]) {
         match line {
             Some(n) => {
                 out.push(1);
-                out.extend_from_slice(&n.to_le_bytes());
+                put_u32(out, *n);
             }
             None => out.push(0),
         }
@@ -329,7 +329,7 @@ fn encode_payload(rendered: &RenderedDoc) -> Vec<u8> {
     let RenderedDoc { html, toc, has_mermaid, has_code, text, diagnostics, search } = rendered;
     let mut out = Vec::with_capacity(html.len() + text.len() + 256);
     put_str(&mut out, html);
-    out.extend_from_slice(&(toc.len() as u32).to_le_bytes());
+    put_u32(&mut out, toc.len() as u32);
     for TocEntry { level, anchor, text } in toc {
         out.push(*level);
         put_str(&mut out, anchor);

@@ -111,6 +111,20 @@ impl Staging {
 
     /// Writes (or replaces) the file at site path `rel`.
     pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<(), WriteError> {
+        let path = self.claim(rel)?;
+        let unchanged =
+            self.previous.as_ref().and_then(|p| safe_join(p, rel).ok()).filter(|old| holds_exactly(old, bytes));
+        if let Some(old) = unchanged {
+            if fs::hard_link(&old, &path).is_ok() {
+                return Ok(());
+            }
+        }
+        fs::write(&path, bytes).map_err(|e| err(&path, e))
+    }
+
+    /// The staging path of site path `rel`, ready to be created: its folder exists and
+    /// a file put there before is gone.
+    fn claim(&self, rel: &str) -> Result<PathBuf, WriteError> {
         let path = safe_join(&self.dir, rel)?;
         let again = !lock(&self.written).insert(rel.to_string());
         if again {
@@ -122,14 +136,7 @@ impl Staging {
                 lock(&self.folders).insert(folder.to_path_buf());
             }
         }
-        let unchanged =
-            self.previous.as_ref().and_then(|p| safe_join(p, rel).ok()).filter(|old| holds_exactly(old, bytes));
-        if let Some(old) = unchanged {
-            if fs::hard_link(&old, &path).is_ok() {
-                return Ok(());
-            }
-        }
-        fs::write(&path, bytes).map_err(|e| err(&path, e))
+        Ok(path)
     }
 
     /// [`Staging::put`] for a file too big to hold in memory: `write` streams it out.
@@ -139,9 +146,7 @@ impl Staging {
         rel: &str,
         write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
     ) -> Result<PathBuf, WriteError> {
-        self.put(rel, b"")?;
-        let path = safe_join(&self.dir, rel)?;
-        fs::remove_file(&path).map_err(|e| err(&path, e))?;
+        let path = self.claim(rel)?;
         let mut out = io::BufWriter::new(fs::File::create(&path).map_err(|e| err(&path, e))?);
         write(&mut out).and_then(|()| io::Write::flush(&mut out)).map_err(|e| err(&path, e))?;
         drop(out);
