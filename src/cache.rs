@@ -1,10 +1,12 @@
 //! The persistent render cache: rendered doc bodies kept between builds, content-addressed.
 //!
 //! In: the inputs of one `render::render` call — the doc, its link context, the
-//! configuration, the theme and the docportal build. Out: the [`RenderedDoc`] a
-//! previous build made from exactly those inputs, or a miss. Each entry is one file,
-//! `.docportal-cache/render-v2/<key>.bin` in the project folder, named by a 128-bit
-//! SipHash of everything that can change the rendered body:
+//! configuration, the theme and the docportal build. Entries live in pack files under
+//! `.docportal-cache/render-v3/` in the project folder: each build appends the bodies
+//! it renders to one new `pack-*.bin`, and `index.bin` maps every entry the last build
+//! used to its pack and place. One file per build, not one per doc, since creating
+//! thousands of small files was a tenth of a cold build's CPU. An entry's key is a
+//! 128-bit SipHash of everything that can change the rendered body:
 //!
 //! - the docportal build: its version and the running binary's size and modification
 //!   time, so a rebuilt or upgraded docportal never reads a stale body;
@@ -19,11 +21,13 @@
 //! Invariants: a hit is byte-identical to what rendering would return now, provided
 //! `render::render` reads only the inputs above (it is given the index, the link graph
 //! and the config; if it starts reading more, that must join [`RenderCache::key`]).
-//! Entries are written through a temporary file and a rename and carry a checksum, so
-//! a torn or corrupt entry is a miss, never wrong output. The cache is an optimisation
-//! only: any read or write failure is a miss, and a build never fails because of it.
-//! After a build, entries that build did not use are deleted, so the folder holds one
-//! build's worth. `DOCPORTAL_CACHE=off` in the environment turns it off.
+//! Every entry carries its key and a checksum and the index is replaced through a
+//! rename, so a torn, corrupt or missing entry is a miss, never wrong output. The cache
+//! is an optimisation only: any read or write failure is a miss, and a build never fails
+//! because of it. [`RenderCache::finish`] indexes only what the build used and deletes
+//! packs nothing points into; a pack less than half alive has its live entries copied
+//! into the new pack first, so the folder stays under about twice one build's worth.
+//! `DOCPORTAL_CACHE=off` in the environment turns it off.
 
 use crate::config::Config;
 use crate::diag::{Base, Diagnostic, Severity};
@@ -33,27 +37,50 @@ use crate::model::{Doc, RenderedDoc, TocEntry};
 use crate::search::{DocAnalysis, ExcerptSection};
 use crate::theme::Theme;
 use siphasher::sip128::{Hasher128, SipHasher13};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::fs;
 use std::hash::Hasher;
+use std::io::{Read, Seek, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// The cache folder, relative to the project root.
 pub const DIR: &str = ".docportal-cache";
-/// Bump when the entry format or the key's makeup changes (v2: the search analysis).
-pub const FORMAT: &str = "render-v2";
+/// Bump when the entry format or the key's makeup changes (v2: the search analysis;
+/// v3: pack files and an index instead of a file per entry).
+pub const FORMAT: &str = "render-v3";
 const MAGIC: &[u8; 8] = b"DPRCACHE";
+const INDEX_MAGIC: &[u8; 8] = b"DPRINDEX";
+const INDEX: &str = "index.bin";
 
 /// A 128-bit content key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Key(u128);
 
-impl Key {
-    fn file_name(self) -> String {
-        format!("{:032x}.bin", self.0)
-    }
+/// Where an entry is: pack (a position in [`Packs::names`]), offset and length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Place {
+    pack: u32,
+    offset: u64,
+    len: u64,
+}
+
+/// What the index of the previous build said.
+#[derive(Debug, Default)]
+struct Stored {
+    /// Pack file names, by [`Place::pack`].
+    packs: Vec<String>,
+    entries: HashMap<Key, Place>,
+}
+
+/// The pack this build appends to, created at its first entry.
+struct NewPack {
+    name: String,
+    file: fs::File,
+    len: u64,
+    /// A write failed: nothing this pack holds is indexed.
+    failed: bool,
 }
 
 /// An open render cache for one build.
@@ -62,7 +89,11 @@ pub struct RenderCache {
     dir: Option<PathBuf>,
     /// Hash of what every entry of this build shares: build identity, config, theme.
     build_context: u128,
-    used: Mutex<HashSet<Key>>,
+    stored: Stored,
+    /// Entries this build read or wrote, and where: the next index. New entries point
+    /// at pack number `stored.packs.len()`, this build's own.
+    used: Mutex<HashMap<Key, Place>>,
+    new_pack: Mutex<Option<NewPack>>,
 }
 
 /// Feeds formatted text straight into a hasher, so `{:?}` of a large value hashes
@@ -152,7 +183,14 @@ impl RenderCache {
             h.write_u64(bytes.len() as u64);
             h.write(bytes);
         }
-        RenderCache { dir, build_context: h.finish128().as_u128(), used: Mutex::new(HashSet::new()) }
+        let stored = dir.as_deref().map(read_index).unwrap_or_default();
+        RenderCache {
+            dir,
+            build_context: h.finish128().as_u128(),
+            stored,
+            used: Mutex::new(HashMap::new()),
+            new_pack: Mutex::new(None),
+        }
     }
 
     /// The key of the doc at `pos`: every input its rendered body depends on.
@@ -201,19 +239,31 @@ impl RenderCache {
     /// The cached body for `key`, if a valid entry exists. Marks the key used.
     pub fn get(&self, key: Key) -> Option<RenderedDoc> {
         let dir = self.dir.as_ref()?;
-        self.mark_used(key);
-        let bytes = fs::read(dir.join(key.file_name())).ok()?;
-        decode_entry(&bytes, key)
+        let place = *self.stored.entries.get(&key)?;
+        let name = self.stored.packs.get(place.pack as usize)?;
+        let rendered = decode_entry(&read_at(&dir.join(name), place)?, key)?;
+        self.mark_used(key, place);
+        Some(rendered)
     }
 
-    /// Stores `rendered` under `key`. Failures are ignored: the next build misses.
+    /// Stores `rendered` under `key` in this build's pack. Failures are ignored: the
+    /// next build misses.
     pub fn put(&self, key: Key, rendered: &RenderedDoc) {
         let Some(dir) = &self.dir else { return };
-        self.mark_used(key);
-        if fs::create_dir_all(dir).is_err() {
+        let entry = encode_entry(key, rendered);
+        let Ok(mut slot) = self.new_pack.lock() else { return };
+        if slot.is_none() {
+            *slot = create_pack(dir);
+        }
+        let Some(pack) = slot.as_mut().filter(|p| !p.failed) else { return };
+        if pack.file.write_all(&entry).is_err() {
+            pack.failed = true;
             return;
         }
-        store(dir, &key.file_name(), &encode_entry(key, rendered));
+        let place = Place { pack: self.stored.packs.len() as u32, offset: pack.len, len: entry.len() as u64 };
+        pack.len += entry.len() as u64;
+        drop(slot);
+        self.mark_used(key, place);
     }
 
     /// The cached body of the doc at `pos`, or `render()`'s, stored for next time.
@@ -250,26 +300,78 @@ impl RenderCache {
         rendered
     }
 
-    /// Deletes entries this build did not use (and stray temporary files).
-    pub fn prune(&self) {
+    /// Ends the build's use of the cache: writes the index of the entries it used and
+    /// deletes every pack (and stray file) the index does not point into. Live entries
+    /// of a pack that is mostly dead are first copied into this build's pack.
+    pub fn finish(&self) {
         let Some(dir) = &self.dir else { return };
-        let Ok(entries) = fs::read_dir(dir) else { return };
-        let used: HashSet<String> = match self.used.lock() {
-            Ok(used) => used.iter().map(|k| k.file_name()).collect(),
-            Err(_) => return,
-        };
-        for entry in entries.flatten() {
+        let (Ok(mut used), Ok(mut slot)) = (self.used.lock(), self.new_pack.lock()) else { return };
+        let own = self.stored.packs.len() as u32;
+        self.compact(dir, &mut used, &mut slot, own);
+        let mut names: Vec<String> = self.stored.packs.clone();
+        match slot.take() {
+            Some(pack) if !pack.failed => names.push(pack.name),
+            _ => used.retain(|_, place| place.pack != own),
+        }
+        // Only the packs still pointed into are named, renumbered in order.
+        let mut live: Vec<u32> = used.values().map(|p| p.pack).collect();
+        live.sort_unstable();
+        live.dedup();
+        let renumber: HashMap<u32, u32> = live.iter().enumerate().map(|(i, &p)| (p, i as u32)).collect();
+        let packs: Vec<&str> = live.iter().filter_map(|&p| names.get(p as usize).map(String::as_str)).collect();
+        let entries: Vec<(Key, Place)> =
+            used.iter().map(|(k, p)| (*k, Place { pack: renumber[&p.pack], ..*p })).collect();
+        // Unwritten, the old index still holds: it and its packs stay as they are.
+        if !store(dir, INDEX, &encode_index(&packs, &entries)) {
+            return;
+        }
+        let Ok(listing) = fs::read_dir(dir) else { return };
+        for entry in listing.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if !used.contains(&name) {
+            if name != INDEX && !packs.contains(&name.as_str()) {
                 let _ = fs::remove_file(entry.path());
             }
         }
     }
 
-    fn mark_used(&self, key: Key) {
-        if let Ok(mut used) = self.used.lock() {
-            used.insert(key);
+    /// Copies the used entries of every previous pack that is less than half used into
+    /// this build's pack, so dead bytes cannot pile up build after build.
+    fn compact(&self, dir: &Path, used: &mut HashMap<Key, Place>, slot: &mut Option<NewPack>, own: u32) {
+        let mut live_bytes: HashMap<u32, u64> = HashMap::new();
+        for place in used.values().filter(|p| p.pack != own) {
+            *live_bytes.entry(place.pack).or_default() += place.len;
         }
+        for (pack, live) in live_bytes {
+            let Some(name) = self.stored.packs.get(pack as usize) else { continue };
+            let size = fs::metadata(dir.join(name)).map(|m| m.len()).unwrap_or(0);
+            if live.saturating_mul(2) >= size {
+                continue;
+            }
+            if slot.is_none() {
+                *slot = create_pack(dir);
+            }
+            let Some(new) = slot.as_mut().filter(|p| !p.failed) else { return };
+            for place in used.values_mut().filter(|p| p.pack == pack) {
+                let Some(bytes) = read_at(&dir.join(name), *place) else { continue };
+                if new.file.write_all(&bytes).is_err() {
+                    new.failed = true;
+                    return;
+                }
+                *place = Place { pack: own, offset: new.len, len: bytes.len() as u64 };
+                new.len += bytes.len() as u64;
+            }
+        }
+    }
+
+    fn mark_used(&self, key: Key, place: Place) {
+        if let Ok(mut used) = self.used.lock() {
+            used.insert(key, place);
+        }
+    }
+
+    /// How many entries the index of the cache in `dir` names (0 when there is none).
+    pub fn indexed_entries(dir: &Path) -> usize {
+        read_index(dir).entries.len()
     }
 
     /// Where entries live (`None` when the cache is off).
@@ -294,6 +396,67 @@ pub(crate) fn store(dir: &Path, name: &str, bytes: &[u8]) -> bool {
         return false;
     }
     true
+}
+
+/// A new, empty pack in `dir`, named so that no other build (nor process) picks the
+/// same name; `None` when it cannot be created.
+fn create_pack(dir: &Path) -> Option<NewPack> {
+    fs::create_dir_all(dir).ok()?;
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let name = format!("pack-{nanos:x}-{}.bin", std::process::id());
+    let file = fs::OpenOptions::new().write(true).create_new(true).open(dir.join(&name)).ok()?;
+    Some(NewPack { name, file, len: 0, failed: false })
+}
+
+/// The bytes of the entry at `place` in the pack at `path`.
+fn read_at(path: &Path, place: Place) -> Option<Vec<u8>> {
+    let mut file = fs::File::open(path).ok()?;
+    file.seek(SeekFrom::Start(place.offset)).ok()?;
+    let mut bytes = vec![0; usize::try_from(place.len).ok()?];
+    file.read_exact(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+// Index format, sealed with key 0: packs (u32 LE) then each name; entries (u32 LE) then
+// each key (u128 LE), pack (u32 LE), offset (u64 LE), length (u64 LE).
+
+fn encode_index(packs: &[&str], entries: &[(Key, Place)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(entries.len() * 36 + 64);
+    put_u32(&mut out, packs.len() as u32);
+    for name in packs {
+        put_str(&mut out, name);
+    }
+    put_u32(&mut out, entries.len() as u32);
+    for (key, Place { pack, offset, len }) in entries {
+        out.extend_from_slice(&key.0.to_le_bytes());
+        put_u32(&mut out, *pack);
+        out.extend_from_slice(&offset.to_le_bytes());
+        out.extend_from_slice(&len.to_le_bytes());
+    }
+    seal(INDEX_MAGIC, 0, &out)
+}
+
+/// The index in `dir`; empty when it is missing, torn or names a pack out of range.
+fn read_index(dir: &Path) -> Stored {
+    let decode = |bytes: &[u8]| -> Option<Stored> {
+        let mut r = Reader::new(unseal(INDEX_MAGIC, 0, bytes)?);
+        let packs = (0..r.u32()?).map(|_| r.string()).collect::<Option<Vec<_>>>()?;
+        // Only names this code gives packs: the index never leads a read out of `dir`.
+        if !packs.iter().all(|n| n.starts_with("pack-") && !n.contains(['/', '\\'])) {
+            return None;
+        }
+        let mut entries = HashMap::new();
+        for _ in 0..r.u32()? {
+            let key = Key(r.u128()?);
+            let place = Place { pack: r.u32()?, offset: r.u64()?, len: r.u64()? };
+            if place.pack as usize >= packs.len() {
+                return None;
+            }
+            entries.insert(key, place);
+        }
+        r.is_empty().then_some(Stored { packs, entries })
+    };
+    fs::read(dir.join(INDEX)).ok().and_then(|b| decode(&b)).unwrap_or_default()
 }
 
 pub(crate) fn put_str(out: &mut Vec<u8>, s: &str) {
@@ -569,19 +732,103 @@ mod tests {
         assert!(decode_entry(&flipped, key).is_none());
     }
 
-    #[test]
-    fn a_stored_body_is_served_until_pruned() {
-        let tmp = tempfile::tempdir().unwrap();
-        let config = Config::default_at(tmp.path());
+    fn open(dir: &Path) -> RenderCache {
+        let config = Config::default_at(dir);
         let theme = Theme { files: Default::default(), overridden: vec![] };
+        RenderCache::with_identity(Some(dir.to_path_buf()), "test", &config, &theme)
+    }
+
+    fn files_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> =
+            fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    }
+
+    fn numbered(n: u8) -> RenderedDoc {
+        RenderedDoc { html: format!("<p>body {n}</p>").repeat(50), ..sample() }
+    }
+
+    #[test]
+    fn a_stored_body_is_served_by_later_builds_until_one_does_not_use_it() {
+        let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join(DIR).join(FORMAT);
-        let cache = RenderCache::with_identity(Some(dir.clone()), "test", &config, &theme);
-        cache.put(Key(7), &sample());
-        assert!(same(&cache.get(Key(7)).unwrap(), &sample()));
-        let next = RenderCache::with_identity(Some(dir.clone()), "test", &config, &theme);
-        next.prune();
-        assert!(next.get(Key(7)).is_none());
-        assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
+        let first = open(&dir);
+        first.put(Key(7), &sample());
+        first.put(Key(8), &numbered(8));
+        first.finish();
+        assert_eq!(RenderCache::indexed_entries(&dir), 2);
+        assert_eq!(files_in(&dir).len(), 2, "one pack and the index: {:?}", files_in(&dir));
+
+        let second = open(&dir);
+        assert!(same(&second.get(Key(7)).unwrap(), &sample()));
+        assert!(same(&second.get(Key(8)).unwrap(), &numbered(8)));
+        assert!(second.get(Key(9)).is_none());
+        second.finish();
+        assert_eq!(files_in(&dir).len(), 2, "a build that only reads adds no pack");
+
+        let third = open(&dir);
+        third.finish();
+        assert!(open(&dir).get(Key(7)).is_none(), "unused by the third build, so gone");
+        assert_eq!(files_in(&dir), [INDEX], "the pack nothing points into is deleted");
+    }
+
+    #[test]
+    fn a_mostly_dead_pack_is_compacted_into_the_new_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join(FORMAT);
+        let first = open(&dir);
+        for n in 0..4 {
+            first.put(Key(u128::from(n)), &numbered(n));
+        }
+        first.finish();
+        let old_pack = files_in(&dir).into_iter().find(|n| n.starts_with("pack-")).unwrap();
+
+        // One of four entries used and one new: the old pack is three quarters dead.
+        let second = open(&dir);
+        assert!(second.get(Key(2)).is_some());
+        second.put(Key(10), &numbered(10));
+        second.finish();
+        let files = files_in(&dir);
+        assert_eq!(files.len(), 2, "{files:?}");
+        assert!(!files.contains(&old_pack), "the old pack is gone once its live entry moved");
+
+        let third = open(&dir);
+        assert!(same(&third.get(Key(2)).unwrap(), &numbered(2)));
+        assert!(same(&third.get(Key(10)).unwrap(), &numbered(10)));
+        assert!(third.get(Key(1)).is_none());
+    }
+
+    #[test]
+    fn a_torn_index_or_pack_is_a_miss() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join(FORMAT);
+        let first = open(&dir);
+        first.put(Key(1), &numbered(1));
+        first.put(Key(2), &numbered(2));
+        first.finish();
+        let pack = dir.join(files_in(&dir).into_iter().find(|n| n.starts_with("pack-")).unwrap());
+        let bytes = fs::read(&pack).unwrap();
+        fs::write(&pack, &bytes[..bytes.len() - 10]).unwrap();
+        let torn = open(&dir);
+        assert!(torn.get(Key(1)).is_some(), "the whole entry before the tear is served");
+        assert!(torn.get(Key(2)).is_none(), "the torn one is a miss");
+
+        let index = fs::read(dir.join(INDEX)).unwrap();
+        fs::write(dir.join(INDEX), &index[..index.len() / 2]).unwrap();
+        assert!(open(&dir).get(Key(1)).is_none());
+        assert_eq!(RenderCache::indexed_entries(&dir), 0);
+    }
+
+    #[test]
+    fn an_index_naming_a_file_outside_the_cache_is_ignored() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join(FORMAT);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(tmp.path().join("secret"), encode_entry(Key(1), &sample())).unwrap();
+        let place = Place { pack: 0, offset: 0, len: fs::metadata(tmp.path().join("secret")).unwrap().len() };
+        fs::write(dir.join(INDEX), encode_index(&["../secret"], &[(Key(1), place)])).unwrap();
+        assert!(open(&dir).get(Key(1)).is_none());
     }
 
     #[test]

@@ -146,7 +146,8 @@ pub struct RenderedDoc {
     pub toc: Vec<TocEntry>,
     pub has_mermaid: bool,
     pub has_code: bool,
-    /// Visible text of the body, whitespace-folded, for search and excerpts.
+    /// Visible text of the body, whitespace-folded, for search and excerpts. Emptied
+    /// once `search` is worked out from it (`render::render_body`).
     pub text: String,
     pub diagnostics: Vec<Diagnostic>,
     /// What the search index keeps of `text` and `toc`, worked out by the renderer so

@@ -112,7 +112,7 @@ pub fn build_from(checked: Checked, theme: &theme::Theme, config: &Config) -> Bu
         .into_par_iter()
         .map(|i| cache.render_with(index, graph, i, || render::render(index, graph, i, config)))
         .collect();
-    cache.prune();
+    cache.finish();
     assemble(checked, rendered, theme, config)
 }
 
@@ -172,7 +172,7 @@ fn stream_from(
         put,
         trace,
     )?;
-    cache.prune();
+    cache.finish();
     let mut diagnostics = streamed.diagnostics;
     let written =
         staging.put_with("docs.json", |out| site::docs_json::write(out, index, graph, &diagnostics, config))?;

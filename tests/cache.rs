@@ -50,13 +50,9 @@ fn site(root: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-/// Render cache entries (the up-to-date check's record lives beside them).
+/// Render cache entries the last build indexed.
 fn cache_entries(root: &Path) -> usize {
-    walkdir::WalkDir::new(root.join(docportal::cache::DIR).join(docportal::cache::FORMAT))
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-        .count()
+    docportal::cache::RenderCache::indexed_entries(&root.join(docportal::cache::DIR).join(docportal::cache::FORMAT))
 }
 
 /// The site a build with no cache and no previous output writes.
@@ -187,6 +183,7 @@ fn another_docportal_build_never_reads_this_ones_entries() {
         ..Default::default()
     };
     cache.put(cache.key(&checked.index, &checked.graph, pos), &poison);
+    cache.finish();
     let poisoned = |root: &Path| site(root).values().any(|b| String::from_utf8_lossy(b).contains("POISONED-ENTRY"));
     let poisoned_search = |root: &Path| {
         site(root)

@@ -57,6 +57,9 @@ pub fn render_body(index: &Index, graph: &LinkGraph, doc_pos: usize, body: &str,
     };
     // Done here, once per render, so the render caches keep it with the body.
     rendered.search = Some(search::analyse::analyse(&rendered, &search::kinds_of(config)));
+    // The analysis is all search reads of the text from here on; not keeping the text
+    // spares a copy of every doc's words in memory and in the render cache.
+    rendered.text = String::new();
     rendered
 }
 
@@ -201,8 +204,13 @@ mod tests {
         let pos = index.find_id("TRD-0101").expect("indexed");
         let rendered = render(&index, &LinkGraph::default(), pos, &config);
         let analysis = rendered.search.as_ref().expect("analysed");
-        assert_eq!(analysis, &crate::search::analyse::analyse(&rendered, &crate::search::kinds_of(&config)));
+        let body = &index.docs[pos].body;
+        let options = MarkdownOptions { allow_html: config.allow_html, line_numbers: config.line_numbers };
+        let text = markdown::render(body, options, &markdown::NoXrefs).text;
+        let with_text = RenderedDoc { text, ..rendered.clone() };
+        assert_eq!(analysis, &crate::search::analyse::analyse(&with_text, &crate::search::kinds_of(&config)));
         assert!(analysis.terms().any(|(term, tf, _)| term == "shard" && tf == 1), "{:?}", analysis.terms);
+        assert!(rendered.text.is_empty(), "the text is not kept once analysed");
     }
 
     #[test]
