@@ -58,6 +58,17 @@ const INDEX: &str = "index.bin";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Key(u128);
 
+impl Key {
+    /// The key folded to 64 bits, for hashes that carry it on.
+    pub fn short(self) -> u64 {
+        fold(self.0)
+    }
+}
+
+fn fold(n: u128) -> u64 {
+    (n as u64) ^ ((n >> 64) as u64)
+}
+
 /// Where an entry is: pack (a position in [`Packs::names`]), offset and length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Place {
@@ -275,11 +286,12 @@ impl RenderCache {
         render: impl FnOnce() -> RenderedDoc,
     ) -> RenderedDoc {
         let body = index.docs.get(pos).map_or("", |d| d.body.as_str());
-        self.render_body_with(index, graph, pos, body, render)
+        self.render_body_with(index, graph, pos, body, render).0
     }
 
     /// [`RenderCache::render_with`] for a doc whose Markdown is `body` (see
-    /// [`RenderCache::key_for_body`]).
+    /// [`RenderCache::key_for_body`]), with the key it is cached under (`None` when the
+    /// cache is off: the key is not worked out then).
     pub fn render_body_with(
         &self,
         index: &Index,
@@ -287,17 +299,23 @@ impl RenderCache {
         pos: usize,
         body: &str,
         render: impl FnOnce() -> RenderedDoc,
-    ) -> RenderedDoc {
+    ) -> (RenderedDoc, Option<Key>) {
         if self.dir.is_none() {
-            return render();
+            return (render(), None);
         }
         let key = self.key_for_body(index, graph, pos, body);
         if let Some(hit) = self.get(key) {
-            return hit;
+            return (hit, Some(key));
         }
         let rendered = render();
         self.put(key, &rendered);
-        rendered
+        (rendered, Some(key))
+    }
+
+    /// What every key of this build shares (build identity, config, theme), folded to
+    /// 64 bits; `None` when the cache is off.
+    pub fn context(&self) -> Option<u64> {
+        self.dir.as_ref().map(|_| fold(self.build_context))
     }
 
     /// Ends the build's use of the cache: writes the index of the entries it used and

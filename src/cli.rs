@@ -255,8 +255,9 @@ fn cmd_build(dir: &Path, dest: Option<&Path>, site_url: Option<&str>, strict: bo
         }
     };
     let mut trace = crate::serve::trace::Trace::from_env();
-    let checked = match pipeline::build_into(&config, &staging, &mut trace) {
-        Ok(Ok(checked)) => checked,
+    let previous = freshness.previous_pages(&config);
+    let (checked, page_keys) = match pipeline::build_into(&config, &staging, &previous, &mut trace) {
+        Ok(Ok(built)) => built,
         Ok(Err(e)) => {
             term.error(&format!("cannot write the site: {e}"));
             return 2;
@@ -277,7 +278,7 @@ fn cmd_build(dir: &Path, dest: Option<&Path>, site_url: Option<&str>, strict: bo
         return 2;
     }
     trace.mark("commit");
-    freshness.record(&config, checked.index.len(), &checked.graph, &diagnostics);
+    freshness.record(&config, (checked.index.len(), &checked.graph), &diagnostics, page_keys);
     if trace.enabled() {
         term.status("Trace", &trace.summary());
     }

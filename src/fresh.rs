@@ -5,7 +5,7 @@
 //! and doc count of the last build of the same destination (the caller prints them and
 //! stops: the site is up to date), or nothing, and then, after the caller has built and
 //! written the site, a new record of that build. A record lives in
-//! `.docportal-cache/fresh-v1/<destination hash>.bin` (the [`KEEP`] most recently
+//! `.docportal-cache/fresh-v2/<destination hash>.bin` (the [`KEEP`] most recently
 //! written are kept) and holds:
 //!
 //! - the *input fingerprint*, a 128-bit SipHash of everything a build reads before it
@@ -24,7 +24,11 @@
 //!   and the manifest itself, with the size, mtime, ctime, inode and device it had once
 //!   written, so a deleted, edited or replaced file in the site means a real rebuild;
 //! - the build's sorted diagnostics and doc count, printed again by an up-to-date build,
-//!   so its warnings and its exit code (`--strict` included) are those of a real build.
+//!   so its warnings and its exit code (`--strict` included) are those of a real build;
+//! - the *page keys*: each doc page's path with the hash of everything its template
+//!   context was made of ([`crate::site::doc_page::input_key`]), so a build that is not
+//!   up to date still hard-links every doc page whose key is unchanged and whose file
+//!   is still the one written, instead of rendering it again ([`PreviousPages`]).
 //!
 //! Invariants: up to date only when the fingerprint, every probe and every output stamp
 //! match; anything unreadable or unexpected means "not up to date", never an error.
@@ -49,9 +53,9 @@ use std::hash::Hasher;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Bump when the record format or the fingerprint's makeup changes.
-const FORMAT: &str = "fresh-v1";
-const MAGIC: &[u8; 8] = b"DPFRESH1";
+/// Bump when the record format or the fingerprint's makeup changes (v2: page keys).
+pub const FORMAT: &str = "fresh-v2";
+const MAGIC: &[u8; 8] = b"DPFRESH2";
 
 /// The check of one build, made before it runs.
 pub struct Check {
@@ -61,6 +65,32 @@ pub struct Check {
     record: (PathBuf, u128),
     /// The last build's record, when the site is up to date.
     fresh: Option<Record>,
+    /// The last build's record, up to date or not, for the pages it can still lend.
+    previous: Option<Record>,
+}
+
+/// The doc pages the last build of a destination wrote: path → (page key, stamp).
+#[derive(Default)]
+pub struct PreviousPages {
+    dest: PathBuf,
+    pages: std::collections::HashMap<String, (u64, Stamp)>,
+}
+
+impl PreviousPages {
+    /// True when the last build wrote the page at site path `rel` from inputs with this
+    /// `key`, and the file there is still the very one it wrote.
+    pub fn holds(&self, rel: &str, key: u64) -> bool {
+        self.pages
+            .get(rel)
+            .is_some_and(|(k, stamped)| *k == key && stamp(&self.dest.join(rel)).as_ref() == Some(stamped))
+    }
+
+    /// Pages of `dest` as they are on disk now, with the keys given.
+    #[cfg(test)]
+    pub(crate) fn as_on_disk(dest: &Path, keys: &[(String, u64)]) -> PreviousPages {
+        let pages = keys.iter().filter_map(|(rel, key)| Some((rel.clone(), (*key, stamp(&dest.join(rel))?)))).collect();
+        PreviousPages { dest: dest.to_path_buf(), pages }
+    }
 }
 
 /// What an up-to-date build reports: the last real build's findings.
@@ -79,6 +109,8 @@ struct Record {
     probes: Vec<Probe>,
     /// The manifest first, then every site file it lists.
     outputs: Vec<(String, Stamp)>,
+    /// Each doc page's site path and key.
+    pages: crate::site::PageKeys,
 }
 
 /// One path the links stage looked up: what was there, and a copied file's bytes' hash.
@@ -103,14 +135,15 @@ pub fn check(config: &Config) -> Check {
     let identity = std::env::current_exe().ok().map(|exe| cache::build_identity(&exe));
     let inputs = identity.filter(|_| on).and_then(|identity| fingerprint(config, &identity));
     let (path, key) = &record;
-    let fresh = inputs.and_then(|inputs| {
-        read_record(path, *key)
-            .filter(|r| r.inputs == inputs && probes_hold(config, &r.probes) && outputs_hold(config, &r.outputs))
+    let previous = inputs.and_then(|_| read_record(path, *key));
+    let fresh = previous.as_ref().zip(inputs).is_some_and(|(r, inputs)| {
+        r.inputs == inputs && probes_hold(config, &r.probes) && outputs_hold(config, &r.outputs)
     });
-    if fresh.is_none() {
+    if !fresh {
         let _ = fs::remove_file(path);
     }
-    Check { inputs, record, fresh }
+    let (fresh, previous) = if fresh { (previous, None) } else { (None, previous) };
+    Check { inputs, record, fresh, previous }
 }
 
 impl Check {
@@ -119,12 +152,34 @@ impl Check {
         self.fresh.as_ref().map(|r| UpToDate { docs: r.docs as usize, diagnostics: &r.diagnostics })
     }
 
+    /// The doc pages the last build of this destination wrote, for a build that is not
+    /// up to date (empty when the check is off or there is no readable record).
+    pub fn previous_pages(&self, config: &Config) -> PreviousPages {
+        let Some(record) = &self.previous else { return PreviousPages::default() };
+        let stamps: std::collections::HashMap<&str, &Stamp> =
+            record.outputs.iter().map(|(rel, stamped)| (rel.as_str(), stamped)).collect();
+        let pages = record
+            .pages
+            .iter()
+            .filter_map(|(rel, key)| Some((rel.clone(), (*key, **stamps.get(rel.as_str())?))))
+            .collect();
+        PreviousPages { dest: config.build_dir.clone(), pages }
+    }
+
     /// Records the build that just wrote the site to `config.build_dir`: `docs` docs,
-    /// `graph` its links, `diagnostics` everything it printed. Writes nothing when the
-    /// check is off or the site cannot be confirmed on disk.
-    pub fn record(&self, config: &Config, docs: usize, graph: &LinkGraph, diagnostics: &[Diagnostic]) {
+    /// `graph` its links, `diagnostics` everything it printed, `pages` the key of each
+    /// doc page it wrote. Writes nothing when the check is off or the site cannot be
+    /// confirmed on disk.
+    pub fn record(
+        &self,
+        config: &Config,
+        (docs, graph): (usize, &LinkGraph),
+        diagnostics: &[Diagnostic],
+        pages: crate::site::PageKeys,
+    ) {
         let (Some(inputs), (path, key)) = (self.inputs, &self.record) else { return };
-        let Some(record) = describe(config, inputs, docs, graph, diagnostics) else { return };
+        let Some(mut record) = describe(config, inputs, docs, graph, diagnostics) else { return };
+        record.pages = pages;
         if let Some(dir) = path.parent() {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             if fs::create_dir_all(dir).is_ok() && cache::store(dir, &name, &encode(&record, *key)) {
@@ -277,7 +332,7 @@ fn describe(
         outputs.push((rel, stamped));
     }
     let docs = u32::try_from(docs).ok()?;
-    Some(Record { inputs, docs, diagnostics: diagnostics.to_vec(), probes, outputs })
+    Some(Record { inputs, docs, diagnostics: diagnostics.to_vec(), probes, outputs, pages: Vec::new() })
 }
 
 /// True when every looked-up path still holds what the build found there.
@@ -299,10 +354,11 @@ fn outputs_hold(config: &Config, outputs: &[(String, Stamp)]) -> bool {
 // ---------------------------------------------------------------------------------
 // Record format, sealed with `cache::seal`: inputs (u128 LE), docs (u32 LE),
 // diagnostics, probes (count, then path, kind byte 0 none / 1 file / 2 folder, content
-// u128), outputs (count, then path and seven u64 LE).
+// u128), outputs (count, then path and seven u64 LE), pages (count, then path and key
+// u64 LE).
 
 fn encode(record: &Record, key: u128) -> Vec<u8> {
-    let Record { inputs, docs, diagnostics, probes, outputs } = record;
+    let Record { inputs, docs, diagnostics, probes, outputs, pages } = record;
     let mut out = Vec::with_capacity(64 + outputs.len() * 96);
     out.extend_from_slice(&inputs.to_le_bytes());
     out.extend_from_slice(&docs.to_le_bytes());
@@ -323,6 +379,11 @@ fn encode(record: &Record, key: u128) -> Vec<u8> {
         for n in stamped {
             out.extend_from_slice(&n.to_le_bytes());
         }
+    }
+    out.extend_from_slice(&(pages.len() as u32).to_le_bytes());
+    for (path, page_key) in pages {
+        cache::put_str(&mut out, path);
+        out.extend_from_slice(&page_key.to_le_bytes());
     }
     cache::seal(MAGIC, key, &out)
 }
@@ -354,7 +415,8 @@ fn decode(bytes: &[u8], key: u128) -> Option<Record> {
             Some((path, stamped))
         })
         .collect::<Option<Vec<_>>>()?;
-    r.is_empty().then_some(Record { inputs, docs, diagnostics, probes, outputs })
+    let pages = (0..r.u32()?).map(|_| Some((r.string()?, r.u64()?))).collect::<Option<Vec<_>>>()?;
+    r.is_empty().then_some(Record { inputs, docs, diagnostics, probes, outputs, pages })
 }
 
 fn read_record(path: &Path, key: u128) -> Option<Record> {
@@ -379,6 +441,7 @@ mod tests {
                 Probe { path: "gone.pdf".into(), kind: None, content: 0 },
             ],
             outputs: vec![(".docportal-manifest".into(), [1, 2, 3, 4, 5, 6, 7]), ("index.html".into(), [9; 7])],
+            pages: vec![("trd/a.html".into(), 0xfeed_beef), ("trd/b.html".into(), 1)],
         }
     }
 

@@ -7,6 +7,7 @@
 
 use crate::config::Config;
 use crate::diag::{self, Diagnostic};
+use crate::fresh::PreviousPages;
 use crate::index::{self, Index};
 use crate::links::{self, LinkGraph};
 use crate::model::{Doc, RenderedDoc, SourceFile};
@@ -123,26 +124,31 @@ pub fn build_from(checked: Checked, theme: &theme::Theme, config: &Config) -> Bu
 /// `staging` (or drops it, which leaves the destination as it was). Returns the
 /// checked docs (without their Markdown bodies, which are freed as they are rendered)
 /// with every diagnostic of the build; `trace` gets a span per stage.
+///
+/// A doc page the last build of the destination wrote from the same inputs (`previous`,
+/// from [`crate::fresh`]) is hard-linked from there instead of rendered again; the key
+/// of every doc page written comes back with the checked docs, for the next build.
 pub fn build_into(
     config: &Config,
     staging: &write::Staging,
+    previous: &PreviousPages,
     trace: &mut Trace,
-) -> Result<Result<Checked, write::WriteError>, Diagnostic> {
+) -> Result<Result<(Checked, site::PageKeys), write::WriteError>, Diagnostic> {
     let theme = theme::load(config)?;
     // A template that does not compile stops the build before anything is written.
     let tera = theme.tera()?;
     trace.mark("theme");
     let checked = check_traced(config, trace)?;
-    Ok(stream_from(checked, (&theme, &tera), config, staging, trace))
+    Ok(stream_from(checked, (&theme, &tera), config, (staging, previous), trace))
 }
 
 fn stream_from(
     mut checked: Checked,
     (theme, tera): (&theme::Theme, &tera::Tera),
     config: &Config,
-    staging: &write::Staging,
+    (staging, previous): (&write::Staging, &PreviousPages),
     trace: &mut Trace,
-) -> Result<Checked, write::WriteError> {
+) -> Result<(Checked, site::PageKeys), write::WriteError> {
     // The Markdown bodies leave the index (nothing after rendering reads them), so
     // each is freed as soon as its doc is rendered.
     let bodies: Vec<std::sync::Mutex<String>> =
@@ -159,6 +165,10 @@ fn stream_from(
         }
         Ok(())
     };
+    // Not with `precompress`: the carried-over page's `.gz` would have to come too.
+    let keep = |path: &str, key: u64| -> Result<bool, write::WriteError> {
+        Ok(!config.precompress && previous.holds(path, key) && staging.keep_previous(path)?)
+    };
     let (index, graph) = (&checked.index, &checked.graph);
     let cache = cache::RenderCache::open(config, theme);
     let input = site_input(&checked, &[], theme, config, &checked.diagnostics);
@@ -167,9 +177,12 @@ fn stream_from(
         tera,
         |i| {
             let body = take_body(i).unwrap_or_default();
-            cache.render_body_with(index, graph, i, &body, || render::render_body(index, graph, i, &body, config))
+            let (rendered, key) =
+                cache.render_body_with(index, graph, i, &body, || render::render_body(index, graph, i, &body, config));
+            (rendered, key.map(cache::Key::short))
         },
         put,
+        cache.context().map(|salt| site::CarryOver { salt, keep: &keep }),
         trace,
     )?;
     cache.finish();
@@ -194,7 +207,7 @@ fn stream_from(
     trace.mark("docs.json+extras");
     diag::sort(&mut diagnostics);
     diagnostics.dedup();
-    Ok(Checked { diagnostics, ..checked })
+    Ok((Checked { diagnostics, ..checked }, streamed.page_keys))
 }
 
 /// The site stage on already-rendered docs (`rendered` has the positions of
@@ -310,6 +323,48 @@ mod tests {
             .collect()
     }
 
+    fn build_and_commit(config: &Config, previous: &PreviousPages) -> site::PageKeys {
+        let staging = write::Staging::begin(&config.build_dir, config).unwrap();
+        let (_, keys) = build_into(config, &staging, previous, &mut Trace::new(false)).unwrap().unwrap();
+        staging.commit().unwrap();
+        keys
+    }
+
+    /// A page is carried over only when its key matches and its file is the one the
+    /// last build wrote: a page whose doc changed, or whose file changed on disk, is
+    /// rendered again.
+    #[test]
+    fn doc_pages_are_carried_over_only_with_their_key_and_their_file_unchanged() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        fs::write(root.join("book.toml"), "[book]\ntitle = \"T\"\n").unwrap();
+        fs::create_dir_all(root.join("content/adr")).unwrap();
+        fs::write(root.join("content/adr/a.md"), "# ADR-0001: A\n\nFirst.\n").unwrap();
+        fs::write(root.join("content/adr/b.md"), "# ADR-0002: B\n\nSecond.\n").unwrap();
+        let (config, _) = crate::config::load(root).unwrap();
+        let keys = build_and_commit(&config, &PreviousPages::default());
+        let paths: Vec<&str> = keys.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(paths, ["adr/a.html", "adr/b.html"]);
+
+        // Marked pages, recorded as they are now: carried over as they are.
+        let (a, b) = (config.build_dir.join("adr/a.html"), config.build_dir.join("adr/b.html"));
+        fs::write(&a, "CARRIED A").unwrap();
+        fs::write(&b, "CARRIED B").unwrap();
+        let previous = PreviousPages::as_on_disk(&config.build_dir, &keys);
+        fs::write(root.join("content/adr/b.md"), "# ADR-0002: B\n\nSecond, edited.\n").unwrap();
+        let next = build_and_commit(&config, &previous);
+        assert_eq!(fs::read_to_string(&a).unwrap(), "CARRIED A", "same key, same file: linked, not rendered");
+        assert!(fs::read_to_string(&b).unwrap().contains("Second, edited."), "its doc changed: rendered");
+        assert_eq!(next[0], keys[0]);
+        assert_ne!(next[1], keys[1]);
+
+        // The same key, but the file was changed after the record was made.
+        let previous = PreviousPages::as_on_disk(&config.build_dir, &next);
+        fs::write(&a, "CHANGED BY HAND").unwrap();
+        build_and_commit(&config, &previous);
+        assert!(fs::read_to_string(&a).unwrap().contains("First."), "a changed file is rendered again");
+    }
+
     /// The streamed build and the in-memory one (`serve`'s) must agree to the byte, also
     /// where files collide: a doc whose page is the dashboard's path, two docs with one
     /// page path, a linked image, precompressed copies.
@@ -334,7 +389,8 @@ mod tests {
 
         let in_memory = build(&config).unwrap();
         let staging = write::Staging::begin(&config.build_dir, &config).unwrap();
-        let streamed = build_into(&config, &staging, &mut Trace::new(false)).unwrap().unwrap();
+        let streamed =
+            build_into(&config, &staging, &PreviousPages::default(), &mut Trace::new(false)).unwrap().unwrap().0;
         staging.commit().unwrap();
 
         assert_eq!(streamed.diagnostics, in_memory.checked.diagnostics);

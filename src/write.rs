@@ -122,14 +122,30 @@ impl Staging {
         fs::write(&path, bytes).map_err(|e| err(&path, e))
     }
 
+    /// Carries the file at site path `rel` over from the current destination without
+    /// reading it (a hard link), for a caller that knows it would write the same bytes.
+    /// False when there is no such file or it cannot be linked: the caller writes it.
+    pub fn keep_previous(&self, rel: &str) -> Result<bool, WriteError> {
+        let Some(old) = self.previous.as_ref().and_then(|p| safe_join(p, rel).ok()) else { return Ok(false) };
+        if !fs::symlink_metadata(&old).is_ok_and(|m| m.is_file()) {
+            return Ok(false);
+        }
+        let path = self.claim(rel)?;
+        Ok(fs::hard_link(&old, &path).is_ok())
+    }
+
     /// The staging path of site path `rel`, ready to be created: its folder exists and
     /// a file put there before is gone.
     fn claim(&self, rel: &str) -> Result<PathBuf, WriteError> {
         let path = safe_join(&self.dir, rel)?;
         let again = !lock(&self.written).insert(rel.to_string());
         if again {
-            // It may be a hard link into the old site: replace the link, never write through it.
-            fs::remove_file(&path).map_err(|e| err(&path, e))?;
+            // It may be a hard link into the old site: replace the link, never write
+            // through it. Missing, it was claimed by a link that failed.
+            match fs::remove_file(&path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(err(&path, e)),
+                _ => {}
+            }
         } else if let Some(folder) = path.parent() {
             if !lock(&self.folders).contains(folder) {
                 fs::create_dir_all(folder).map_err(|e| err(folder, e))?;

@@ -243,6 +243,19 @@ fn editing_a_file_of_the_built_site_rebuilds_even_with_its_size_and_mtime_kept()
     });
 }
 
+/// A doc page's inputs did not change, but its file did: the build must not carry the
+/// edited file over as the page's own.
+#[test]
+fn a_doc_page_edited_in_the_built_site_is_rendered_again_though_its_doc_did_not_change() {
+    check_change("doc page edited in place", &[], |root| {
+        let path = root.join("book/trd/TRD-0001-rate-limiter.html");
+        let mtime = fs::metadata(&path).unwrap().modified().unwrap();
+        let bytes = fs::read_to_string(&path).unwrap().replacen("<title>", "<title>X", 1);
+        fs::write(&path, bytes.replacen("</title>", "</titl>", 1)).unwrap();
+        fs::File::options().write(true).open(&path).unwrap().set_modified(mtime).unwrap();
+    });
+}
+
 /// Committing an edit changes no file on disk, but the doc's git dates: the build runs.
 #[test]
 fn a_new_git_commit_rebuilds() {
@@ -288,7 +301,7 @@ fn build_info_and_a_disabled_cache_are_never_up_to_date() {
 
 /// The up-to-date check's record files.
 fn records(root: &Path) -> Vec<PathBuf> {
-    let dir = root.join(docportal::cache::DIR).join("fresh-v1");
+    let dir = root.join(docportal::cache::DIR).join(docportal::fresh::FORMAT);
     fs::read_dir(dir).map(|d| d.map(|e| e.unwrap().path()).collect()).unwrap_or_default()
 }
 

@@ -177,8 +177,17 @@ pub fn listing_signature(doc: &Doc) -> u64 {
     h.finish()
 }
 
+/// The part of every doc page's key ([`input_key`]) that all pages share: `salt` (which
+/// changes whenever docportal, the config or the theme does), the status pages and the
+/// asset names.
+pub fn common_key(builder: &Builder, salt: u64) -> u64 {
+    let mut h = DefaultHasher::new();
+    (salt, &builder.portal.status_pages, &builder.assets).hash(&mut h);
+    h.finish()
+}
+
 /// Hash of everything [`render`] reads for the doc at `pos`, given `common` (the hash of
-/// what every page shares: config, theme, asset names, status pages), `signatures`
+/// what every page shares: [`common_key`]), `signatures`
 /// ([`listing_signature`] of every doc, by position) and `render_key` (equal only when
 /// the doc's `RenderedDoc` is). Equal keys, equal page bytes: keep it in step with
 /// [`render`]. The position itself is part of it, since the neighbourhood graph names

@@ -87,20 +87,38 @@ pub struct Streamed {
     pub diagnostics: Vec<Diagnostic>,
     /// The site stage's own diagnostics (template errors), as [`build`] returns them.
     pub site_diagnostics: Vec<Diagnostic>,
+    /// With a [`CarryOver`]: each doc page written (or carried over) and its key.
+    pub page_keys: PageKeys,
 }
 
-/// [`build`] for a build that writes as it goes: each doc is rendered by `render_doc`,
+/// Doc pages by site path, each with its [`doc_page::input_key`].
+pub type PageKeys = Vec<(String, u64)>;
+
+/// How a streaming build carries over the doc pages an earlier build wrote from the
+/// same inputs, instead of rendering them again.
+pub struct CarryOver<'a, E> {
+    /// Changes whenever docportal, the config or the theme does.
+    pub salt: u64,
+    /// Carries over the page at a site path if the earlier build made it from inputs
+    /// with this key ([`doc_page::input_key`]) and it is still as written; true when done.
+    pub keep: &'a (dyn Fn(&str, u64) -> Result<bool, E> + Sync),
+}
+
+/// [`build`] for a build that writes as it goes: each doc is rendered by `render_doc`
+/// (which also gives its render key when it has one: equal only for equal renders),
 /// its page handed to `put` and its article dropped, so no more than a page per thread
 /// is held at once. `put` sees the files of [`build`] in an order where, as there, a
-/// later file at the same path replaces an earlier one. `input.rendered` is not read;
+/// later file at the same path replaces an earlier one. With `carry_over`, a doc page
+/// whose key is unchanged is carried over instead. `input.rendered` is not read;
 /// `input.diagnostics` are those known before rendering; `tera` is the theme's compiled
 /// templates (the caller stops on a template that does not compile). `docs.json` is left to the
 /// caller ([`docs_json::write`] streams it; no other file of the site takes its path).
 pub fn build_streaming<E: Send>(
     input: &SiteInput,
     tera: &tera::Tera,
-    render_doc: impl Fn(usize) -> RenderedDoc + Sync,
+    render_doc: impl Fn(usize) -> (RenderedDoc, Option<u64>) + Sync,
     put: impl Fn(&str, &[u8]) -> Result<(), E> + Sync,
+    carry_over: Option<CarryOver<E>>,
     trace: &mut crate::serve::trace::Trace,
 ) -> Result<Streamed, E> {
     let (assets, asset_files) = asset_files(input.theme);
@@ -113,38 +131,61 @@ pub fn build_streaming<E: Send>(
     for (pos, doc) in input.index.docs.iter().enumerate() {
         owner.insert(urls::page_path(&doc.source), pos);
     }
-    let per_doc: Vec<(RenderedDoc, Option<Diagnostic>)> = (0..input.index.len())
+    let signatures: Vec<u64> = match &carry_over {
+        Some(_) => input.index.docs.par_iter().map(doc_page::listing_signature).collect(),
+        None => Vec::new(),
+    };
+    let common = carry_over.as_ref().map(|c| doc_page::common_key(&builder, c.salt));
+    type Outcome = (RenderedDoc, Option<Diagnostic>, Option<(String, u64)>);
+    let per_doc: Vec<Outcome> = (0..input.index.len())
         .into_par_iter()
         .map(|pos| {
-            let rendered = render_doc(pos);
+            let (rendered, render_key) = render_doc(pos);
             let mut page_error = None;
+            let mut page_key = None;
             if let Some(doc) = input.index.docs.get(pos) {
-                let mut own: Vec<Diagnostic> =
-                    builder.portal.diagnostics_of(doc).iter().map(|d| (*d).clone()).collect();
-                own.extend(rendered.diagnostics.iter().cloned());
-                crate::diag::sort(&mut own);
-                own.dedup();
-                let own: Vec<&Diagnostic> = own.iter().collect();
-                match doc_page::render_with(&builder, pos, &rendered, &own) {
-                    Some((path, Ok(html))) if owner.get(&path) == Some(&pos) => put(&path, html.as_bytes())?,
-                    Some((_, Err(d))) => page_error = Some(d),
-                    _ => {}
+                let path = urls::page_path(&doc.source);
+                let owned = owner.get(&path) == Some(&pos);
+                let key = common
+                    .zip(render_key)
+                    .filter(|_| owned)
+                    .map(|(common, render_key)| doc_page::input_key(&builder, pos, &signatures, render_key, common));
+                let carried = match (&carry_over, key) {
+                    (Some(carry_over), Some(key)) => (carry_over.keep)(&path, key)?,
+                    _ => false,
+                };
+                if !carried {
+                    let mut own: Vec<Diagnostic> =
+                        builder.portal.diagnostics_of(doc).iter().map(|d| (*d).clone()).collect();
+                    own.extend(rendered.diagnostics.iter().cloned());
+                    crate::diag::sort(&mut own);
+                    own.dedup();
+                    let own: Vec<&Diagnostic> = own.iter().collect();
+                    match doc_page::render_with(&builder, pos, &rendered, &own) {
+                        Some((path, Ok(html))) if owned => put(&path, html.as_bytes())?,
+                        Some((_, Err(d))) => page_error = Some(d),
+                        _ => {}
+                    }
                 }
+                // A page that did not render is not remembered: its error must show again.
+                page_key = key.filter(|_| page_error.is_none()).map(|key| (path, key));
             }
             // Search needs only the analysis when the render made one; else the text.
             let kept = match rendered.search {
                 Some(_) => RenderedDoc { html: String::new(), text: String::new(), toc: Vec::new(), ..rendered },
                 None => RenderedDoc { html: String::new(), ..rendered },
             };
-            Ok((kept, page_error))
+            Ok((kept, page_error, page_key))
         })
         .collect::<Result<_, E>>()?;
     trace.mark("render+doc pages");
     let mut site_diagnostics = Vec::new();
     let mut rendered = Vec::with_capacity(per_doc.len());
-    for (doc, page_error) in per_doc {
+    let mut page_keys = Vec::new();
+    for (doc, page_error, page_key) in per_doc {
         site_diagnostics.extend(page_error);
         rendered.push(doc);
+        page_keys.extend(page_key);
     }
     let mut diagnostics = input.diagnostics.to_vec();
     diagnostics.extend(rendered.iter().flat_map(|r| r.diagnostics.iter().cloned()));
@@ -164,7 +205,7 @@ pub fn build_streaming<E: Send>(
         put(&path, &bytes)?;
     }
     trace.mark("search");
-    Ok(Streamed { rendered, diagnostics, site_diagnostics })
+    Ok(Streamed { rendered, diagnostics, site_diagnostics, page_keys })
 }
 
 /// Logical asset path (relative to `assets/`) → site path of its content-hashed copy.

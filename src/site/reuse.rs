@@ -139,7 +139,7 @@ pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
 
     let docs = &input.index.docs;
     let signatures: Vec<u64> = docs.par_iter().map(doc_page::listing_signature).collect();
-    let common = hash_of(&(salt, &builder.portal.status_pages, &builder.assets));
+    let common = doc_page::common_key(&builder, salt);
 
     // The portal-wide pages and docs.json: all carried over, or all made afresh. Made
     // before the doc pages so their paths are known.
