@@ -194,17 +194,26 @@ pub fn build_streaming<E: Send>(
 
     let whole = SiteInput { rendered: &rendered, diagnostics: &diagnostics, ..*input };
     let builder = Builder::new(&whole, tera, assets);
-    for (path, page) in pages::render_all(&builder) {
-        match page {
-            Ok(html) => put(&path, html.as_bytes())?,
-            Err(d) => site_diagnostics.push(d),
-        }
-    }
-    trace.mark("portal pages");
-    for (path, bytes) in crate::search::build(input.index, &rendered, input.config) {
+    // The search index is built while the portal pages are made and written; its files
+    // are put after them, as in `build`.
+    let (pages, search) = rayon::join(
+        || -> Result<Vec<Diagnostic>, E> {
+            let mut errors = Vec::new();
+            for (path, page) in pages::render_all(&builder) {
+                match page {
+                    Ok(html) => put(&path, html.as_bytes())?,
+                    Err(d) => errors.push(d),
+                }
+            }
+            Ok(errors)
+        },
+        || crate::search::build(input.index, &rendered, input.config),
+    );
+    site_diagnostics.extend(pages?);
+    for (path, bytes) in search {
         put(&path, &bytes)?;
     }
-    trace.mark("search");
+    trace.mark("portal pages+search");
     Ok(Streamed { rendered, diagnostics, site_diagnostics, page_keys })
 }
 
