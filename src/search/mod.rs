@@ -48,6 +48,7 @@ use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
+use std::sync::{Mutex, OnceLock};
 
 /// Posting flag: the term is in the doc's title.
 pub const IN_TITLE: u8 = 1;
@@ -130,7 +131,6 @@ pub fn build_reusing(
         .enumerate()
         .filter_map(|(i, own)| own.as_ref().or_else(|| rendered.get(i).and_then(|r| r.search.as_ref())))
         .collect();
-    let doc_count = analyses.len();
 
     if memo.merger.len() > 2 * memo.live + STALE_TERMS {
         *memo = Memo::default();
@@ -157,9 +157,77 @@ pub fn build_reusing(
         index.docs.iter().map(|d| numbered.get(&d.source).map_or(&[][..], |(_, t)| t.as_slice())).collect();
     let inverted = merger.invert(&lists);
     *live = inverted.terms.len();
+    files_of(index, &analyses, &inverted, &kinds)
+}
 
+/// [`build`] for a build that renders its docs one at a time and keeps none of them
+/// (`docportal build`): [`Collector::add`] numbers a doc's terms as soon as it is
+/// rendered and keeps only those numbers with its length and excerpt, not its whole
+/// analysis; [`Collector::files`] then makes the files [`build`] makes, byte for byte
+/// (the index does not depend on the order docs were numbered in).
+pub struct Collector<'a> {
+    index: &'a Index,
+    kinds: Vec<String>,
+    merger: Mutex<analyse::Merger>,
+    /// By doc position: its numbered terms, and its analysis without its terms.
+    docs: Vec<OnceLock<(analyse::NumberedTerms, DocAnalysis)>>,
+}
+
+impl<'a> Collector<'a> {
+    pub fn new(index: &'a Index, config: &Config) -> Self {
+        let docs = (0..index.docs.len()).map(|_| OnceLock::new()).collect();
+        Collector { index, kinds: kinds_of(config), merger: Mutex::default(), docs }
+    }
+
+    /// Adds the doc at `pos` of the index, as rendered. A doc added twice keeps its
+    /// first render.
+    pub fn add(&self, pos: usize, rendered: RenderedDoc) {
+        let (Some(doc), Some(slot)) = (self.index.docs.get(pos), self.docs.get(pos)) else { return };
+        let analysis = match rendered.search {
+            Some(analysis) => analysis,
+            None => analyse::analyse(&rendered, &self.kinds),
+        };
+        let mut terms = self.merger.lock().unwrap_or_else(|e| e.into_inner()).number(doc, &analysis, &self.kinds);
+        terms.shrink_to_fit();
+        let DocAnalysis { length, intro, sections, .. } = analysis;
+        let _ = slot.set((terms, DocAnalysis { length, intro, sections, ..DocAnalysis::default() }));
+    }
+
+    /// Every search file, by site path. A doc never added counts as one with no text.
+    pub fn files(self) -> BTreeMap<String, Vec<u8>> {
+        let Collector { index, kinds, merger, docs } = self;
+        let mut merger = merger.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut lists = Vec::with_capacity(docs.len());
+        let mut analyses = Vec::with_capacity(docs.len());
+        for (doc, slot) in index.docs.iter().zip(docs) {
+            let (terms, analysis) = slot.into_inner().unwrap_or_else(|| {
+                let analysis = DocAnalysis::default();
+                (merger.number(doc, &analysis, &kinds), analysis)
+            });
+            lists.push(terms);
+            analyses.push(analysis);
+        }
+        let inverted = {
+            let lists: Vec<&[(u32, u8)]> = lists.iter().map(Vec::as_slice).collect();
+            merger.invert(&lists)
+        };
+        drop(lists);
+        let analyses: Vec<&DocAnalysis> = analyses.iter().collect();
+        files_of(index, &analyses, &inverted, &kinds)
+    }
+}
+
+/// The search files of `index`, from each doc's analysis (only its length and excerpt
+/// are read: its terms are in `inverted`) in the positions of `index.docs`.
+fn files_of(
+    index: &Index,
+    analyses: &[&DocAnalysis],
+    inverted: &analyse::Inverted,
+    kinds: &[String],
+) -> BTreeMap<String, Vec<u8>> {
+    let doc_count = analyses.len();
     let mut files = BTreeMap::new();
-    let (shard_firsts, shard_bodies) = cut_shards(&inverted, doc_count);
+    let (shard_firsts, shard_bodies) = cut_shards(inverted, doc_count);
     let shard_files: Vec<(String, Vec<u8>)> = shard_bodies
         .par_iter()
         .enumerate()
@@ -170,7 +238,7 @@ pub fn build_reusing(
         .collect();
 
     let excerpts: Vec<Excerpt> =
-        index.docs.par_iter().zip(&analyses).map(|(doc, analysis)| Excerpt::of(doc, analysis)).collect();
+        index.docs.par_iter().zip(analyses).map(|(doc, analysis)| Excerpt::of(doc, analysis)).collect();
     let group_size = group_size(&excerpts);
     let group_files: Vec<(String, Vec<u8>)> = excerpts
         .par_chunks(group_size)
@@ -181,7 +249,7 @@ pub fn build_reusing(
         })
         .collect();
 
-    let table = table_script(&index.docs, &analyses).into_bytes();
+    let table = table_script(&index.docs, analyses).into_bytes();
     let table_name = crate::site::hashed_name("table.js", &table);
     let total_length: usize = analyses.iter().map(|a| a.length as usize).sum();
     let manifest = json!({
@@ -493,6 +561,55 @@ fn length_code(length: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A portal of `n` docs (numbered or not, several authors) and a render of each:
+    /// words shared by many docs and words of one doc, headings, and half of the
+    /// renders carrying their analysis.
+    fn portal(n: usize) -> (Config, Index, Vec<RenderedDoc>) {
+        let config = Config::default_at(std::path::Path::new("/p"));
+        let docs = (0..n)
+            .map(|i| {
+                let id = if i % 3 == 0 { format!("id: ADR-{i:04}\n") } else { String::new() };
+                let text = format!("---\n{id}title: Doc {i} on caching\nauthors: [Author {}]\n---\n", i % 4);
+                let file = crate::discover::decode(format!("/p/{i}.md").into(), format!("d/{i}.md"), text.into_bytes());
+                crate::parse::parse(&file, &config)
+            })
+            .collect();
+        let (index, _) = crate::index::build(docs, &config);
+        let kinds = kinds_of(&config);
+        let rendered = (0..n)
+            .map(|i| {
+                let toc = vec![crate::model::TocEntry { level: 2, anchor: "goals".into(), text: "Goals".into() }];
+                let text = format!("Intro {i} of rollouts, see ADR-{:04}. Goals Cache warming unique{i} words.", i / 2);
+                let mut r = RenderedDoc { text, toc, ..RenderedDoc::default() };
+                if i % 2 == 0 {
+                    r.search = Some(analyse::analyse(&r, &kinds));
+                }
+                r
+            })
+            .collect();
+        (config, index, rendered)
+    }
+
+    /// The streaming build adds docs as threads finish them: in any order, the files
+    /// are those of [`build`]; a doc never added is one with no text, as in [`build`].
+    #[test]
+    fn a_collector_makes_the_files_build_makes_whatever_the_order_docs_come_in() {
+        let (config, index, rendered) = portal(150);
+        let expected = build(&index, &rendered[..149], &config);
+        let collector = Collector::new(&index, &config);
+        for pos in (0..149).rev() {
+            collector.add(pos, rendered[pos].clone());
+        }
+        collector.add(3, RenderedDoc::default());
+        let files = collector.files();
+        assert_eq!(files.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>());
+        for (path, bytes) in &expected {
+            assert!(files[path] == *bytes, "{path} differs");
+        }
+        let all = String::from_utf8_lossy(&files.values().flatten().copied().collect::<Vec<u8>>()).into_owned();
+        assert!(all.contains("unique148") && !all.contains("unique149"), "the last doc was never added");
+    }
 
     #[test]
     fn shard_of_finds_the_covering_range() {

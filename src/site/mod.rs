@@ -80,9 +80,6 @@ pub fn build(input: &SiteInput) -> (Site, Vec<Diagnostic>) {
 
 /// What [`build_streaming`] keeps once every page is written.
 pub struct Streamed {
-    /// Every doc's render with its article HTML (and, when it carries its search
-    /// analysis, its text and contents) dropped: what search reads.
-    pub rendered: Vec<RenderedDoc>,
     /// The diagnostics of `input` and of every render, sorted: what [`build`] is given.
     pub diagnostics: Vec<Diagnostic>,
     /// The site stage's own diagnostics (template errors), as [`build`] returns them.
@@ -90,12 +87,14 @@ pub struct Streamed {
 }
 
 /// [`build`] for a build that writes as it goes: each doc is rendered by `render_doc`,
-/// its page handed to `put` and its article dropped, so no more than a page per thread
-/// is held at once. `put` sees the files of [`build`] in an order where, as there, a
-/// later file at the same path replaces an earlier one. `input.rendered` is not read;
-/// `input.diagnostics` are those known before rendering; `tera` is the theme's compiled
-/// templates (the caller stops on a template that does not compile). `docs.json` is left to the
-/// caller ([`docs_json::write`] streams it; no other file of the site takes its path).
+/// its page handed to `put` and its render handed to the search index
+/// ([`crate::search::Collector`], which keeps only what the index needs), so no more
+/// than a page per thread is held at once. `put` sees the files of [`build`] in an order
+/// where, as there, a later file at the same path replaces an earlier one.
+/// `input.rendered` is not read; `input.diagnostics` are those known before rendering;
+/// `tera` is the theme's compiled templates (the caller stops on a template that does
+/// not compile). `docs.json` is left to the caller ([`docs_json::write`] streams it; no
+/// other file of the site takes its path).
 pub fn build_streaming<E: Send>(
     input: &SiteInput,
     tera: &tera::Tera,
@@ -113,10 +112,11 @@ pub fn build_streaming<E: Send>(
     for (pos, doc) in input.index.docs.iter().enumerate() {
         owner.insert(urls::page_path(&doc.source), pos);
     }
-    let per_doc: Vec<(RenderedDoc, Option<Diagnostic>)> = (0..input.index.len())
+    let search = crate::search::Collector::new(input.index, input.config);
+    let per_doc: Vec<(Vec<Diagnostic>, Option<Diagnostic>)> = (0..input.index.len())
         .into_par_iter()
         .map(|pos| {
-            let rendered = render_doc(pos);
+            let mut rendered = render_doc(pos);
             let mut page_error = None;
             if let Some(doc) = input.index.docs.get(pos) {
                 let mut own: Vec<Diagnostic> =
@@ -131,27 +131,22 @@ pub fn build_streaming<E: Send>(
                     _ => {}
                 }
             }
-            // Search needs only the analysis when the render made one; else the text.
-            let kept = match rendered.search {
-                Some(_) => RenderedDoc { html: String::new(), text: String::new(), toc: Vec::new(), ..rendered },
-                None => RenderedDoc { html: String::new(), ..rendered },
-            };
-            Ok((kept, page_error))
+            let diagnostics = std::mem::take(&mut rendered.diagnostics);
+            search.add(pos, rendered);
+            Ok((diagnostics, page_error))
         })
         .collect::<Result<_, E>>()?;
     trace.mark("render+doc pages");
     let mut site_diagnostics = Vec::new();
-    let mut rendered = Vec::with_capacity(per_doc.len());
-    for (doc, page_error) in per_doc {
-        site_diagnostics.extend(page_error);
-        rendered.push(doc);
-    }
     let mut diagnostics = input.diagnostics.to_vec();
-    diagnostics.extend(rendered.iter().flat_map(|r| r.diagnostics.iter().cloned()));
+    for (doc_diagnostics, page_error) in per_doc {
+        site_diagnostics.extend(page_error);
+        diagnostics.extend(doc_diagnostics);
+    }
     crate::diag::sort(&mut diagnostics);
     diagnostics.dedup();
 
-    let whole = SiteInput { rendered: &rendered, diagnostics: &diagnostics, ..*input };
+    let whole = SiteInput { diagnostics: &diagnostics, ..*input };
     let builder = Builder::new(&whole, tera, assets);
     for (path, page) in pages::render_all(&builder) {
         match page {
@@ -160,11 +155,11 @@ pub fn build_streaming<E: Send>(
         }
     }
     trace.mark("portal pages");
-    for (path, bytes) in crate::search::build(input.index, &rendered, input.config) {
+    for (path, bytes) in search.files() {
         put(&path, &bytes)?;
     }
     trace.mark("search");
-    Ok(Streamed { rendered, diagnostics, site_diagnostics })
+    Ok(Streamed { diagnostics, site_diagnostics })
 }
 
 /// Logical asset path (relative to `assets/`) → site path of its content-hashed copy.
