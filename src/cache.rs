@@ -136,14 +136,13 @@ pub(crate) fn hash_debug(h: &mut SipHasher13, value: &impl fmt::Debug) {
 
 /// The whole parsed doc. The body is hashed as bytes (its `{:?}` escapes every
 /// character, which was a fifth of a no-change rebuild); every other field, present
-/// or added later, through `{:?}` of a copy without the body.
+/// or added later, through `{:?}` of a copy without the body, and without the raw
+/// references: rendering reads them only as the links stage resolved them (hashed with
+/// the link context), and a streaming build drops them once linked, so with them the
+/// same doc would have two keys.
 fn hash_doc(h: &mut SipHasher13, doc: &Doc, body: &str) {
     hash_str(h, body);
-    if doc.body.is_empty() {
-        hash_debug(h, doc);
-    } else {
-        hash_debug(h, &Doc { body: String::new(), ..doc.clone() });
-    }
+    hash_debug(h, &Doc { body: String::new(), refs: Vec::new(), ..doc.clone() });
 }
 
 /// What identifies a linked doc on this doc's page.

@@ -4,9 +4,11 @@
 //! [`index`] → [`links`] → [`render`] → [`site`] → [`write`], with [`serve`] on top
 //! and [`pipeline`] running them. Every stage is a function from borrowed inputs to a
 //! new value plus diagnostics ([`diag`]); none changes what an earlier stage made.
-//! Between builds, [`cache`] keeps rendered doc bodies and [`fresh`] decides whether a
+//! [`bodies`] gives the stages after parse each doc's Markdown, held or read back from
+//! its file. Between builds, [`cache`] keeps rendered doc bodies and [`fresh`] decides whether a
 //! build has anything to do at all.
 
+pub mod bodies;
 pub mod cache;
 pub mod cli;
 pub mod clock;

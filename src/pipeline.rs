@@ -5,6 +5,7 @@
 //! (`serve`), [`build_into`] streams it into a `write::Staging` (`docportal build`);
 //! both make the same bytes.
 
+use crate::bodies::{Bodies, Recipe};
 use crate::config::Config;
 use crate::diag::{self, Diagnostic};
 use crate::fresh::PreviousPages;
@@ -15,6 +16,7 @@ use crate::serve::trace::Trace;
 use crate::site::{self, Site, SiteInput};
 use crate::{cache, discover, git, parse, publish, render, theme, write};
 use rayon::prelude::*;
+use std::collections::HashMap;
 
 /// The result of the checking stages (no HTML).
 pub struct Checked {
@@ -34,34 +36,56 @@ pub struct Built {
 /// Reads, parses, indexes and links the portal. `Err` only when the docs folder
 /// itself cannot be read.
 pub fn check(config: &Config) -> Result<Checked, Diagnostic> {
-    check_traced(config, &mut Trace::new(false))
+    Ok(check_traced(config, false, &mut Trace::new(false))?.0)
 }
 
-/// [`check`], with a span per stage in `trace`.
-fn check_traced(config: &Config, trace: &mut Trace) -> Result<Checked, Diagnostic> {
+/// [`check`], with a span per stage in `trace`. With `leave_bodies`, each doc's body is
+/// dropped once parsed and its [`Recipe`] kept instead (the bodies are then read back
+/// from the files: [`Bodies::OnDisk`]); else the docs keep them ([`Bodies::Held`]).
+fn check_traced(config: &Config, leave_bodies: bool, trace: &mut Trace) -> Result<(Checked, Bodies), Diagnostic> {
     let (paths, mut diags) = discover::find_markdown(config)?;
-    let docs = read_and_parse(&paths, config, &mut diags);
+    let (docs, bodies) = read_and_parse(&paths, config, leave_bodies, &mut diags);
     trace.mark("discover+parse");
-    let checked = index_and_link(docs, config, &mut diags);
+    let (history, git_diags) = git::read(config);
+    let checked = index_and_link_with(docs, config, &mut diags, &history, &git_diags, &bodies);
     trace.mark("git+index+links");
-    Ok(checked)
+    Ok((checked, bodies))
 }
 
 /// Each file is read and parsed in one step, so no more than one source text per
 /// thread is held at once ([`discover::discover`] would read them all first).
-fn read_and_parse(paths: &[discover::FoundFile], config: &Config, diags: &mut Vec<Diagnostic>) -> Vec<Doc> {
-    let parsed: Vec<Result<Doc, Diagnostic>> = paths
+fn read_and_parse(
+    paths: &[discover::FoundFile],
+    config: &Config,
+    leave_bodies: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<Doc>, Bodies) {
+    let parsed: Vec<Result<(Doc, Option<Recipe>), Diagnostic>> = paths
         .par_iter()
-        .map(|(abs, rel)| discover::read_source(abs, rel).map(|file| parse::parse(&file, config)))
+        .map(|(abs, rel)| {
+            let file = discover::read_source(abs, rel)?;
+            if !leave_bodies {
+                return Ok((parse::parse(&file, config), None));
+            }
+            let (mut doc, blank) = parse::parse_blanking(&file, config);
+            doc.body = String::new();
+            Ok((doc, Some(Recipe::new(&file, blank))))
+        })
         .collect();
     let mut docs = Vec::with_capacity(parsed.len());
+    let mut recipes = HashMap::new();
     for doc in parsed {
         match doc {
-            Ok(doc) => docs.push(doc),
+            Ok((doc, recipe)) => {
+                if let Some(recipe) = recipe {
+                    recipes.insert(doc.source.clone(), recipe);
+                }
+                docs.push(doc);
+            }
             Err(d) => diags.push(d),
         }
     }
-    docs
+    (docs, if leave_bodies { Bodies::OnDisk(recipes) } else { Bodies::Held })
 }
 
 pub fn parse_all(files: &[SourceFile], config: &Config) -> Vec<Doc> {
@@ -71,16 +95,18 @@ pub fn parse_all(files: &[SourceFile], config: &Config) -> Vec<Doc> {
 /// Indexes and links parsed docs, collecting every diagnostic into `diags`.
 pub fn index_and_link(docs: Vec<Doc>, config: &Config, diags: &mut Vec<Diagnostic>) -> Checked {
     let (history, git_diags) = git::read(config);
-    index_and_link_with(docs, config, diags, &history, &git_diags)
+    index_and_link_with(docs, config, diags, &history, &git_diags, &Bodies::Held)
 }
 
-/// [`index_and_link`] with the git history already read (`serve` keeps it between builds).
+/// [`index_and_link`] with the git history already read (`serve` keeps it between
+/// builds); the links stage reads the bodies it needs from `bodies`.
 pub fn index_and_link_with(
     docs: Vec<Doc>,
     config: &Config,
     diags: &mut Vec<Diagnostic>,
     history: &git::GitHistory,
     git_diags: &[Diagnostic],
+    bodies: &Bodies,
 ) -> Checked {
     diags.extend(docs.iter().flat_map(|d| d.diagnostics.iter().cloned()));
     diags.extend(parse::portal_diagnostics(&docs, config));
@@ -88,7 +114,7 @@ pub fn index_and_link_with(
     let docs = git::apply(docs, history);
     let (index, index_diags) = index::build(docs, config);
     diags.extend(index_diags);
-    let (graph, link_diags) = links::build(&index, config);
+    let (graph, link_diags) = links::build_reading(&index, config, bodies);
     diags.extend(link_diags);
     let mut diagnostics = std::mem::take(diags);
     diag::sort(&mut diagnostics);
@@ -118,12 +144,14 @@ pub fn build_from(checked: Checked, theme: &theme::Theme, config: &Config) -> Bu
 }
 
 /// [`build`], written to `staging` as it goes ([`site::build_streaming`]): a doc's page
-/// is written and its article dropped as soon as it is rendered, so peak memory holds
-/// the index, the link graph and each doc's search analysis rather than the whole
-/// site. The files are those [`build`] makes, byte for byte. The caller commits
+/// is written and its article dropped as soon as it is rendered, and no Markdown body is
+/// held from parse to render (each is read back from its file: [`Bodies::OnDisk`]), so
+/// peak memory holds the index, the link graph and each doc's search analysis rather
+/// than the whole site. The files are those [`build`] makes, byte for byte (unless a
+/// doc's file changes during the build: see [`crate::bodies`]). The caller commits
 /// `staging` (or drops it, which leaves the destination as it was). Returns the
-/// checked docs (without their Markdown bodies, which are freed as they are rendered)
-/// with every diagnostic of the build; `trace` gets a span per stage.
+/// checked docs (without their Markdown bodies and raw references) with every
+/// diagnostic of the build; `trace` gets a span per stage.
 ///
 /// A doc page the last build of the destination wrote from the same inputs (`previous`,
 /// from [`crate::fresh`]) is hard-linked from there instead of rendered again; the key
@@ -138,22 +166,23 @@ pub fn build_into(
     // A template that does not compile stops the build before anything is written.
     let tera = theme.tera()?;
     trace.mark("theme");
-    let checked = check_traced(config, trace)?;
-    Ok(stream_from(checked, (&theme, &tera), config, (staging, previous), trace))
+    let (mut checked, bodies) = check_traced(config, true, trace)?;
+    // Resolved into the link graph, the raw references are read by nothing after the
+    // links stage (at 10,000 docs they were 50 MB).
+    for doc in &mut checked.index.docs {
+        doc.refs = Vec::new();
+    }
+    Ok(stream_from(checked, &bodies, (&theme, &tera), config, (staging, previous), trace))
 }
 
 fn stream_from(
-    mut checked: Checked,
+    checked: Checked,
+    bodies: &Bodies,
     (theme, tera): (&theme::Theme, &tera::Tera),
     config: &Config,
     (staging, previous): (&write::Staging, &PreviousPages),
     trace: &mut Trace,
 ) -> Result<(Checked, site::PageKeys), write::WriteError> {
-    // The Markdown bodies leave the index (nothing after rendering reads them), so
-    // each is freed as soon as its doc is rendered.
-    let bodies: Vec<std::sync::Mutex<String>> =
-        checked.index.docs.iter_mut().map(|d| std::sync::Mutex::new(std::mem::take(&mut d.body))).collect();
-    let take_body = |i: usize| bodies.get(i).map(|b| std::mem::take(&mut *b.lock().unwrap_or_else(|e| e.into_inner())));
     let put = |path: &str, bytes: &[u8]| -> Result<(), write::WriteError> {
         staging.put(path, bytes)?;
         if config.precompress {
@@ -176,10 +205,14 @@ fn stream_from(
         &input,
         tera,
         |i| {
-            let body = take_body(i).unwrap_or_default();
-            let (rendered, key) =
-                cache.render_body_with(index, graph, i, &body, || render::render_body(index, graph, i, &body, config));
-            (rendered, key.map(cache::Key::short))
+            let body = bodies.get(index, i, config);
+            let text = &body.text;
+            let (mut rendered, key) =
+                cache.render_body_with(index, graph, i, text, || render::render_body(index, graph, i, text, config));
+            // A doc whose file changed during the build warns on its page: never carried over.
+            let key = key.filter(|_| body.warning.is_none()).map(cache::Key::short);
+            rendered.diagnostics.extend(body.warning);
+            (rendered, key)
         },
         put,
         cache.context().map(|salt| site::CarryOver { salt, keep: &keep }),
@@ -365,27 +398,38 @@ mod tests {
         assert!(fs::read_to_string(&a).unwrap().contains("First."), "a changed file is rendered again");
     }
 
+    /// A project with `book_toml` and, under `content/`, `files` (path, text).
+    fn project(book_toml: &str, files: &[(&str, String)]) -> (tempfile::TempDir, Config) {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("book.toml"), book_toml).unwrap();
+        for (rel, text) in files {
+            let path = tmp.path().join("content").join(rel);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        }
+        let (config, _) = crate::config::load(tmp.path()).unwrap();
+        (tmp, config)
+    }
+
     /// The streamed build and the in-memory one (`serve`'s) must agree to the byte, also
     /// where files collide: a doc whose page is the dashboard's path, two docs with one
-    /// page path, a linked image, precompressed copies.
+    /// page path, a linked image, precompressed copies; and where the links stage reads
+    /// a target's headings (bodies read back from the files there).
     #[test]
     fn streamed_build_writes_exactly_the_in_memory_site() {
-        let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path();
-        fs::write(root.join("book.toml"), "[book]\ntitle = \"T\"\n[output.html]\nprecompress = true\n").unwrap();
-        let content = root.join("content");
-        fs::create_dir_all(content.join("adr")).unwrap();
         let long = "Enough prose to be worth compressing. ".repeat(20);
-        fs::write(content.join("index.md"), format!("# Home page doc\n\n{long}\n")).unwrap();
-        fs::write(content.join("adr/a.md"), format!("# ADR-0001: A\n\nSee [pic](pic.svg) and ADR-0002.\n\n{long}\n"))
-            .unwrap();
-        fs::write(content.join("adr/a.markdown"), "# ADR-0002: Same page path\n\nShort.\n").unwrap();
-        fs::write(
-            content.join("adr/pic.svg"),
-            format!("<svg xmlns=\"http://www.w3.org/2000/svg\"><!-- {long} --></svg>"),
-        )
-        .unwrap();
-        let (config, _) = crate::config::load(root).unwrap();
+        let (_tmp, config) = project(
+            "[book]\ntitle = \"T\"\n[output.html]\nprecompress = true\n",
+            &[
+                ("index.md", format!("# Home page doc\n\n[Goals](adr/a.md#goals), [none](adr/a.md#nope).\n\n{long}\n")),
+                (
+                    "adr/a.md",
+                    format!("---\nstatus: accepted\n---\n# ADR-0001: A\n\nSee [pic](pic.svg) and ADR-0002.\n\n## Goals\n\n{long}\n"),
+                ),
+                ("adr/a.markdown", "# ADR-0002: Same page path\n\nShort.\n".into()),
+                ("adr/pic.svg", format!("<svg xmlns=\"http://www.w3.org/2000/svg\"><!-- {long} --></svg>")),
+            ],
+        );
 
         let in_memory = build(&config).unwrap();
         let staging = write::Staging::begin(&config.build_dir, &config).unwrap();
@@ -394,6 +438,9 @@ mod tests {
         staging.commit().unwrap();
 
         assert_eq!(streamed.diagnostics, in_memory.checked.diagnostics);
+        let anchor_warnings: Vec<&str> =
+            streamed.diagnostics.iter().filter(|d| d.message.contains("#nope")).map(|d| d.source.as_str()).collect();
+        assert_eq!(anchor_warnings, ["index.md"]);
         let on_disk = files_under(&config.build_dir);
         let expected = &in_memory.site.files;
         assert!(
@@ -405,5 +452,40 @@ mod tests {
         for (path, bytes) in expected {
             assert!(on_disk[path] == *bytes, "{path} differs");
         }
+    }
+
+    /// A doc edited after it was parsed, before its page is rendered: the page shows the
+    /// file as it is now (its new header blanked as a parse of it would), and a warning
+    /// names the file; the other pages are untouched.
+    #[test]
+    fn a_doc_edited_during_the_build_is_rendered_from_its_new_text_with_a_warning() {
+        let (tmp, config) = project(
+            "[book]\ntitle = \"T\"\n",
+            &[("a.md", "# A\n\nOld words.\n".into()), ("b.md", "# B\n\nSee [A](a.md).\n".into())],
+        );
+        let theme = theme::load(&config).unwrap();
+        let tera = theme.tera().unwrap();
+        let mut trace = Trace::new(false);
+        let (checked, bodies) = check_traced(&config, true, &mut trace).unwrap();
+        assert!(checked.index.docs.iter().all(|d| d.body.is_empty()), "no body is held");
+
+        fs::write(tmp.path().join("content/a.md"), "---\nstatus: draft\n---\n# A\n\nNew words.\n").unwrap();
+        let staging = write::Staging::begin(&config.build_dir, &config).unwrap();
+        let previous = PreviousPages::default();
+        let (built, _) =
+            stream_from(checked, &bodies, (&theme, &tera), &config, (&staging, &previous), &mut trace).unwrap();
+        staging.commit().unwrap();
+
+        let page = fs::read_to_string(config.build_dir.join("a.html")).unwrap();
+        assert!(page.contains("New words.") && !page.contains("Old words."));
+        assert!(!page.contains("status: draft"), "the new front-matter is not shown as text");
+        let changed: Vec<(&str, Option<u32>)> = built
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.starts_with("changed while the site was being built"))
+            .map(|d| (d.source.as_str(), d.line))
+            .collect();
+        assert_eq!(changed, [("a.md", None)]);
+        assert!(fs::read_to_string(config.build_dir.join("b.html")).unwrap().contains("a.html"));
     }
 }

@@ -30,6 +30,7 @@ mod resolve;
 
 pub use mermaid::{graph_mermaid, FULL_GRAPH_MAX_DOCS};
 
+use crate::bodies::Bodies;
 use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::ids;
@@ -99,8 +100,13 @@ pub struct Supersession {
 
 /// Resolves every doc's raw references.
 pub fn build(index: &Index, config: &Config) -> (LinkGraph, Vec<Diagnostic>) {
+    build_reading(index, config, &Bodies::Held)
+}
+
+/// [`build`], reading the bodies of `#anchor` targets from `bodies`.
+pub fn build_reading(index: &Index, config: &Config, bodies: &Bodies) -> (LinkGraph, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let mut anchors = AnchorCache::new(index.len());
+    let mut anchors = AnchorCache::new(index.len(), bodies, config);
     let mut hints = resolve::Hints::new(index);
     let mut missing_anchors = vec![std::collections::BTreeSet::new(); index.len()];
     let mut files = Files { config, assets: Default::default(), seen: HashMap::new() };
@@ -201,19 +207,25 @@ fn title_anchors(id: &str, title: &str) -> Vec<String> {
 }
 
 /// Page anchors of target docs, computed once per doc that an `#anchor` points at.
-struct AnchorCache {
+struct AnchorCache<'a> {
     anchors: Vec<Option<PageAnchors>>,
+    bodies: &'a Bodies,
+    config: &'a Config,
 }
 
-impl AnchorCache {
-    fn new(len: usize) -> Self {
-        AnchorCache { anchors: (0..len).map(|_| None).collect() }
+impl<'a> AnchorCache<'a> {
+    fn new(len: usize, bodies: &'a Bodies, config: &'a Config) -> Self {
+        AnchorCache { anchors: (0..len).map(|_| None).collect(), bodies, config }
     }
 
-    fn of(&mut self, index: &Index, pos: usize) -> &PageAnchors {
+    /// The anchors of the doc at `pos`; a warning about reading its body goes to `diags`.
+    fn of(&mut self, index: &Index, pos: usize, diags: &mut Vec<Diagnostic>) -> &PageAnchors {
+        let (bodies, config) = (self.bodies, self.config);
         self.anchors[pos].get_or_insert_with(|| {
             let doc = &index.docs[pos];
-            PageAnchors::new(render::heading_anchors(&doc.body), title_anchors(&doc.id, &doc.title))
+            let body = bodies.get(index, pos, config);
+            diags.extend(body.warning);
+            PageAnchors::new(render::heading_anchors(&body.text), title_anchors(&doc.id, &doc.title))
         })
     }
 }
@@ -394,7 +406,7 @@ fn check_anchor(
     anchor: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> bool {
-    let page = anchors.of(index, target);
+    let page = anchors.of(index, target, diags);
     if page.contains(anchor) {
         return true;
     }

@@ -37,26 +37,38 @@ impl<'a> Lines<'a> {
         self.split.get(i).copied()
     }
 
-    /// The text again, with the lines marked in `blank` emptied: same number of lines,
-    /// so line numbers in the result are the file's line numbers.
+    /// The text again, with the lines marked in `blank` emptied ([`blank_lines`]).
     pub fn with_blanked(&self, blank: &[bool]) -> String {
-        let mut out = String::with_capacity(self.text.len());
-        for (i, line) in self.split.iter().enumerate() {
-            if i > 0 {
-                out.push('\n');
-            }
-            if !blank.get(i).copied().unwrap_or(false) {
-                out.push_str(line);
-            }
-        }
-        if !self.done {
-            if !self.split.is_empty() {
-                out.push('\n');
-            }
-            out.push_str(&self.text[self.next..]);
-        }
-        out
+        blank_lines(self.text, blank)
     }
+}
+
+/// `text` with the lines marked in `blank` emptied: same number of lines, so line
+/// numbers in the result are the file's line numbers. Lines past the last marked one
+/// are copied in one piece. The body of a doc is its text through this, so a later
+/// stage can make it again from the file and the marks ([`crate::bodies`]).
+pub fn blank_lines(text: &str, blank: &[bool]) -> String {
+    let marked = blank.iter().rposition(|&b| b).map_or(0, |last| last + 1);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    for &b in blank.iter().take(marked) {
+        let (line, next) = match rest.find('\n') {
+            Some(n) => (&rest[..n], Some(&rest[n + 1..])),
+            None => (rest, None),
+        };
+        if !b {
+            out.push_str(line);
+        }
+        match next {
+            Some(next) => {
+                out.push('\n');
+                rest = next;
+            }
+            None => return out,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -83,6 +95,6 @@ mod tests {
         let mut lines = Lines::new("# T\n**Status:** x\nbody\nmore\n");
         assert_eq!(lines.get(1), Some("**Status:** x"));
         assert_eq!(lines.with_blanked(&[true, true]), "\n\nbody\nmore\n");
-        assert_eq!(Lines::new("a\nb").with_blanked(&[true]), "a\nb", "nothing split, nothing blanked");
+        assert_eq!(blank_lines("a\nb", &[false, true, true]), "a\n", "marks past the end change nothing");
     }
 }

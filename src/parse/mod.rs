@@ -39,10 +39,18 @@ use std::collections::HashSet;
 use title::TitleParts;
 use values::{DateError, StatusValue};
 
+pub use lines::blank_lines;
 pub use values::CANONICAL_STATUSES;
 
 /// Parses one source file.
 pub fn parse(file: &SourceFile, config: &Config) -> Doc {
+    parse_blanking(file, config).0
+}
+
+/// [`parse`], with the lines of the file that `Doc::body` blanked: the body is
+/// `blank_lines(&file.text, &blanked)`, so a build may drop it and make it again from
+/// the file ([`crate::bodies`]).
+pub fn parse_blanking(file: &SourceFile, config: &Config) -> (Doc, Vec<bool>) {
     let mut lines = lines::Lines::new(&file.text);
     let mut consumed: Vec<bool> = Vec::new();
     let kinds = &config.kinds;
@@ -156,7 +164,7 @@ pub fn parse(file: &SourceFile, config: &Config) -> Doc {
     qualify_numbers(&mut refs, kind.as_deref(), kinds);
     refs.extend(body_refs::scan(&body, config));
 
-    Doc {
+    let doc = Doc {
         source: file.rel_path.clone(),
         numbered: numbered_id.is_some(),
         listed,
@@ -174,7 +182,8 @@ pub fn parse(file: &SourceFile, config: &Config) -> Doc {
         refs,
         body,
         diagnostics: meta.diagnostics,
-    }
+    };
+    (doc, consumed)
 }
 
 /// The folder a folder doc stands for (`keps/sig-x/1672-name`): a `README.md` or

@@ -26,7 +26,9 @@
 //!
 //! The terms come from [`analyse`]: each doc is analysed once, when it is rendered
 //! (the analysis is kept with the render, in the persistent render cache and in
-//! `serve`'s memory), and [`build`] only merges the analyses into the files.
+//! `serve`'s memory), and [`build`] only merges the analyses into the files;
+//! `docportal build` merges each as soon as its doc is rendered ([`Collector`]), so
+//! it never holds every analysis.
 //! Sizes are bounded by construction: at most [`MAX_SHARDS`] shards and [`MAX_GROUPS`]
 //! groups whatever the portal size. The output depends only on the input (sorted
 //! everywhere), and every user string goes through [`encode::js_safe_json`].
@@ -48,6 +50,7 @@ use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
+use std::sync::{Mutex, OnceLock};
 
 /// Posting flag: the term is in the doc's title.
 pub const IN_TITLE: u8 = 1;
@@ -130,7 +133,6 @@ pub fn build_reusing(
         .enumerate()
         .filter_map(|(i, own)| own.as_ref().or_else(|| rendered.get(i).and_then(|r| r.search.as_ref())))
         .collect();
-    let doc_count = analyses.len();
 
     if memo.merger.len() > 2 * memo.live + STALE_TERMS {
         *memo = Memo::default();
@@ -157,9 +159,76 @@ pub fn build_reusing(
         index.docs.iter().map(|d| numbered.get(&d.source).map_or(&[][..], |(_, t)| t.as_slice())).collect();
     let inverted = merger.invert(&lists);
     *live = inverted.terms.len();
+    files_of(index, &analyses, &inverted, &kinds)
+}
 
+/// [`build`] for a build that renders its docs one at a time and keeps none of them
+/// (`docportal build`): [`Collector::add`] numbers a doc's terms as soon as it is
+/// rendered and keeps only those numbers with its length and excerpt, not its whole
+/// analysis; [`Collector::files`] then makes the files [`build`] makes, byte for byte
+/// (the index does not depend on the order docs were numbered in).
+pub struct Collector<'a> {
+    index: &'a Index,
+    kinds: Vec<String>,
+    merger: Mutex<analyse::Merger>,
+    /// By doc position: its numbered terms, and its analysis without its terms.
+    docs: Vec<OnceLock<(analyse::PackedTerms, DocAnalysis)>>,
+}
+
+impl<'a> Collector<'a> {
+    pub fn new(index: &'a Index, config: &Config) -> Self {
+        let docs = (0..index.docs.len()).map(|_| OnceLock::new()).collect();
+        Collector { index, kinds: kinds_of(config), merger: Mutex::default(), docs }
+    }
+
+    /// Adds the doc at `pos` of the index, as rendered. A doc added twice keeps its
+    /// first render.
+    pub fn add(&self, pos: usize, rendered: RenderedDoc) {
+        let (Some(doc), Some(slot)) = (self.index.docs.get(pos), self.docs.get(pos)) else { return };
+        let analysis = match rendered.search {
+            Some(analysis) => analysis,
+            None => analyse::analyse(&rendered, &self.kinds),
+        };
+        let terms = self.merger.lock().unwrap_or_else(|e| e.into_inner()).number(doc, &analysis, &self.kinds);
+        let DocAnalysis { length, intro, sections, .. } = analysis;
+        let _ = slot.set((
+            analyse::PackedTerms::new(&terms),
+            DocAnalysis { length, intro, sections, ..DocAnalysis::default() },
+        ));
+    }
+
+    /// Every search file, by site path. A doc never added counts as one with no text.
+    pub fn files(self) -> BTreeMap<String, Vec<u8>> {
+        let Collector { index, kinds, merger, docs } = self;
+        let mut merger = merger.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut lists = Vec::with_capacity(docs.len());
+        let mut analyses = Vec::with_capacity(docs.len());
+        for (doc, slot) in index.docs.iter().zip(docs) {
+            let (terms, analysis) = slot.into_inner().unwrap_or_else(|| {
+                let analysis = DocAnalysis::default();
+                (analyse::PackedTerms::new(&merger.number(doc, &analysis, &kinds)), analysis)
+            });
+            lists.push(terms);
+            analyses.push(analysis);
+        }
+        let inverted = merger.invert(&lists);
+        drop(lists);
+        let analyses: Vec<&DocAnalysis> = analyses.iter().collect();
+        files_of(index, &analyses, &inverted, &kinds)
+    }
+}
+
+/// The search files of `index`, from each doc's analysis (only its length and excerpt
+/// are read: its terms are in `inverted`) in the positions of `index.docs`.
+fn files_of(
+    index: &Index,
+    analyses: &[&DocAnalysis],
+    inverted: &analyse::Inverted,
+    kinds: &[String],
+) -> BTreeMap<String, Vec<u8>> {
+    let doc_count = analyses.len();
     let mut files = BTreeMap::new();
-    let (shard_firsts, shard_bodies) = cut_shards(&inverted, doc_count);
+    let (shard_firsts, shard_bodies) = cut_shards(inverted, doc_count);
     let shard_files: Vec<(String, Vec<u8>)> = shard_bodies
         .par_iter()
         .enumerate()
@@ -170,7 +239,7 @@ pub fn build_reusing(
         .collect();
 
     let excerpts: Vec<Excerpt> =
-        index.docs.par_iter().zip(&analyses).map(|(doc, analysis)| Excerpt::of(doc, analysis)).collect();
+        index.docs.par_iter().zip(analyses).map(|(doc, analysis)| Excerpt::of(doc, analysis)).collect();
     let group_size = group_size(&excerpts);
     let group_files: Vec<(String, Vec<u8>)> = excerpts
         .par_chunks(group_size)
@@ -181,7 +250,7 @@ pub fn build_reusing(
         })
         .collect();
 
-    let table = table_script(&index.docs, &analyses).into_bytes();
+    let table = table_script(&index.docs, analyses).into_bytes();
     let table_name = crate::site::hashed_name("table.js", &table);
     let total_length: usize = analyses.iter().map(|a| a.length as usize).sum();
     let manifest = json!({
@@ -325,7 +394,7 @@ const PLAIN_PAYLOAD: u8 = 8;
 /// term in their title, a heading or the id — or, when that is still more than half
 /// (a heading every template has), in their title or id. The header is then
 /// `2 × listed + 1` followed by the true doc count (for the idf).
-fn encode_postings(postings: &[(u32, u8)], doc_count: usize) -> String {
+fn encode_postings(postings: analyse::Postings, doc_count: usize) -> String {
     let common = |n: usize| doc_count >= PRUNE_MIN_DOCS && n * 2 > doc_count;
     let keep = if !common(postings.len()) {
         None
@@ -334,7 +403,7 @@ fn encode_postings(postings: &[(u32, u8)], doc_count: usize) -> String {
     } else {
         Some(IN_TITLE | IN_HEADING | IN_ID)
     };
-    let listed = |&&(_, payload): &&(u32, u8)| keep.is_none_or(|flags| payload & flags != 0);
+    let listed = |&(_, payload): &(u32, u8)| keep.is_none_or(|flags| payload & flags != 0);
     let mut out = String::with_capacity(postings.len() * 2);
     if keep.is_some() {
         encode::push_number(&mut out, postings.iter().filter(listed).count() as u32 * 2 + 1);
@@ -343,7 +412,7 @@ fn encode_postings(postings: &[(u32, u8)], doc_count: usize) -> String {
         encode::push_number(&mut out, postings.len() as u32 * 2);
     }
     let mut next = 0;
-    for &(doc, payload) in postings.iter().filter(listed) {
+    for (doc, payload) in postings.iter().filter(listed) {
         let gap = doc - next;
         if payload == PLAIN_PAYLOAD {
             encode::push_number(&mut out, gap * 2);
@@ -494,6 +563,55 @@ fn length_code(length: usize) -> usize {
 mod tests {
     use super::*;
 
+    /// A portal of `n` docs (numbered or not, several authors) and a render of each:
+    /// words shared by many docs and words of one doc, headings, and half of the
+    /// renders carrying their analysis.
+    fn portal(n: usize) -> (Config, Index, Vec<RenderedDoc>) {
+        let config = Config::default_at(std::path::Path::new("/p"));
+        let docs = (0..n)
+            .map(|i| {
+                let id = if i % 3 == 0 { format!("id: ADR-{i:04}\n") } else { String::new() };
+                let text = format!("---\n{id}title: Doc {i} on caching\nauthors: [Author {}]\n---\n", i % 4);
+                let file = crate::discover::decode(format!("/p/{i}.md").into(), format!("d/{i}.md"), text.into_bytes());
+                crate::parse::parse(&file, &config)
+            })
+            .collect();
+        let (index, _) = crate::index::build(docs, &config);
+        let kinds = kinds_of(&config);
+        let rendered = (0..n)
+            .map(|i| {
+                let toc = vec![crate::model::TocEntry { level: 2, anchor: "goals".into(), text: "Goals".into() }];
+                let text = format!("Intro {i} of rollouts, see ADR-{:04}. Goals Cache warming unique{i} words.", i / 2);
+                let mut r = RenderedDoc { text, toc, ..RenderedDoc::default() };
+                if i % 2 == 0 {
+                    r.search = Some(analyse::analyse(&r, &kinds));
+                }
+                r
+            })
+            .collect();
+        (config, index, rendered)
+    }
+
+    /// The streaming build adds docs as threads finish them: in any order, the files
+    /// are those of [`build`]; a doc never added is one with no text, as in [`build`].
+    #[test]
+    fn a_collector_makes_the_files_build_makes_whatever_the_order_docs_come_in() {
+        let (config, index, rendered) = portal(150);
+        let expected = build(&index, &rendered[..149], &config);
+        let collector = Collector::new(&index, &config);
+        for pos in (0..149).rev() {
+            collector.add(pos, rendered[pos].clone());
+        }
+        collector.add(3, RenderedDoc::default());
+        let files = collector.files();
+        assert_eq!(files.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>());
+        for (path, bytes) in &expected {
+            assert!(files[path] == *bytes, "{path} differs");
+        }
+        let all = String::from_utf8_lossy(&files.values().flatten().copied().collect::<Vec<u8>>()).into_owned();
+        assert!(all.contains("unique148") && !all.contains("unique149"), "the last doc was never added");
+    }
+
     #[test]
     fn shard_of_finds_the_covering_range() {
         let firsts = ["a", "cach", "m", "zz"];
@@ -539,6 +657,11 @@ mod tests {
         }
         assert!(it.next().is_none(), "nothing after the postings");
         (out, df)
+    }
+
+    fn encode_postings(postings: &[(u32, u8)], doc_count: usize) -> String {
+        let (docs, payloads): (Vec<u32>, Vec<u8>) = postings.iter().copied().unzip();
+        super::encode_postings(analyse::Postings::new(&docs, &payloads), doc_count)
     }
 
     #[test]

@@ -350,6 +350,7 @@ impl Incremental {
             &mut diags,
             self.history.history(),
             self.history.diagnostics(),
+            &crate::bodies::Bodies::Held,
         );
         trace.mark("index+links");
 

@@ -80,9 +80,6 @@ pub fn build(input: &SiteInput) -> (Site, Vec<Diagnostic>) {
 
 /// What [`build_streaming`] keeps once every page is written.
 pub struct Streamed {
-    /// Every doc's render with its article HTML (and, when it carries its search
-    /// analysis, its text and contents) dropped: what search reads.
-    pub rendered: Vec<RenderedDoc>,
     /// The diagnostics of `input` and of every render, sorted: what [`build`] is given.
     pub diagnostics: Vec<Diagnostic>,
     /// The site stage's own diagnostics (template errors), as [`build`] returns them.
@@ -106,8 +103,9 @@ pub struct CarryOver<'a, E> {
 
 /// [`build`] for a build that writes as it goes: each doc is rendered by `render_doc`
 /// (which also gives its render key when it has one: equal only for equal renders),
-/// its page handed to `put` and its article dropped, so no more than a page per thread
-/// is held at once. `put` sees the files of [`build`] in an order where, as there, a
+/// its page handed to `put` and its render handed to the search index
+/// ([`crate::search::Collector`], which keeps only what the index needs), so no more
+/// than a page per thread is held at once. `put` sees the files of [`build`] in an order where, as there, a
 /// later file at the same path replaces an earlier one. With `carry_over`, a doc page
 /// whose key is unchanged is carried over instead. `input.rendered` is not read;
 /// `input.diagnostics` are those known before rendering; `tera` is the theme's compiled
@@ -136,11 +134,12 @@ pub fn build_streaming<E: Send>(
         None => Vec::new(),
     };
     let common = carry_over.as_ref().map(|c| doc_page::common_key(&builder, c.salt));
-    type Outcome = (RenderedDoc, Option<Diagnostic>, Option<(String, u64)>);
+    let search = crate::search::Collector::new(input.index, input.config);
+    type Outcome = (Vec<Diagnostic>, Option<Diagnostic>, Option<(String, u64)>);
     let per_doc: Vec<Outcome> = (0..input.index.len())
         .into_par_iter()
         .map(|pos| {
-            let (rendered, render_key) = render_doc(pos);
+            let (mut rendered, render_key) = render_doc(pos);
             let mut page_error = None;
             let mut page_key = None;
             if let Some(doc) = input.index.docs.get(pos) {
@@ -170,51 +169,39 @@ pub fn build_streaming<E: Send>(
                 // A page that did not render is not remembered: its error must show again.
                 page_key = key.filter(|_| page_error.is_none()).map(|key| (path, key));
             }
-            // Search needs only the analysis when the render made one; else the text.
-            let kept = match rendered.search {
-                Some(_) => RenderedDoc { html: String::new(), text: String::new(), toc: Vec::new(), ..rendered },
-                None => RenderedDoc { html: String::new(), ..rendered },
-            };
-            Ok((kept, page_error, page_key))
+            let diagnostics = std::mem::take(&mut rendered.diagnostics);
+            search.add(pos, rendered);
+            Ok((diagnostics, page_error, page_key))
         })
         .collect::<Result<_, E>>()?;
     trace.mark("render+doc pages");
     let mut site_diagnostics = Vec::new();
-    let mut rendered = Vec::with_capacity(per_doc.len());
     let mut page_keys = Vec::new();
-    for (doc, page_error, page_key) in per_doc {
+    let mut diagnostics = input.diagnostics.to_vec();
+    for (doc_diagnostics, page_error, page_key) in per_doc {
         site_diagnostics.extend(page_error);
-        rendered.push(doc);
+        diagnostics.extend(doc_diagnostics);
         page_keys.extend(page_key);
     }
-    let mut diagnostics = input.diagnostics.to_vec();
-    diagnostics.extend(rendered.iter().flat_map(|r| r.diagnostics.iter().cloned()));
     crate::diag::sort(&mut diagnostics);
     diagnostics.dedup();
 
-    let whole = SiteInput { rendered: &rendered, diagnostics: &diagnostics, ..*input };
-    let builder = Builder::new(&whole, tera, assets);
-    // The search index is built while the portal pages are made and written; its files
-    // are put after them, as in `build`.
-    let (pages, search) = rayon::join(
-        || -> Result<Vec<Diagnostic>, E> {
-            let mut errors = Vec::new();
-            for (path, page) in pages::render_all(&builder) {
-                match page {
-                    Ok(html) => put(&path, html.as_bytes())?,
-                    Err(d) => errors.push(d),
-                }
-            }
-            Ok(errors)
-        },
-        || crate::search::build(input.index, &rendered, input.config),
-    );
-    site_diagnostics.extend(pages?);
-    for (path, bytes) in search {
+    // Before the portal pages (no search file shares a path with a page), so what the
+    // index kept of every doc is freed before they are made.
+    for (path, bytes) in search.files() {
         put(&path, &bytes)?;
     }
-    trace.mark("portal pages+search");
-    Ok(Streamed { rendered, diagnostics, site_diagnostics, page_keys })
+    trace.mark("search");
+    let whole = SiteInput { diagnostics: &diagnostics, ..*input };
+    let builder = Builder::new(&whole, tera, assets);
+    for (path, page) in pages::render_all(&builder) {
+        match page {
+            Ok(html) => put(&path, html.as_bytes())?,
+            Err(d) => site_diagnostics.push(d),
+        }
+    }
+    trace.mark("portal pages");
+    Ok(Streamed { diagnostics, site_diagnostics, page_keys })
 }
 
 /// Logical asset path (relative to `assets/`) → site path of its content-hashed copy.
