@@ -174,6 +174,39 @@ const PARALLEL_MIN_DOCS: usize = 64;
 /// One doc's terms as (term number in its [`Merger`], payload), one entry per term.
 pub type NumberedTerms = Vec<(u32, u8)>;
 
+/// One doc's numbered terms as [`Merger::invert`] reads them.
+pub trait TermList {
+    /// (term number, payload), one per term.
+    fn each(&self) -> impl Iterator<Item = (u32, u8)> + '_;
+}
+
+impl TermList for &[(u32, u8)] {
+    fn each(&self) -> impl Iterator<Item = (u32, u8)> + '_ {
+        self.iter().copied()
+    }
+}
+
+/// [`NumberedTerms`] to keep until the index is built: numbers and payloads side by
+/// side, 5 bytes a term where a `(u32, u8)` takes 8 (a streaming build keeps every
+/// doc's until all are rendered).
+#[derive(Debug, Clone, Default)]
+pub struct PackedTerms {
+    terms: Box<[u32]>,
+    payloads: Box<[u8]>,
+}
+
+impl PackedTerms {
+    pub fn new(list: &[(u32, u8)]) -> Self {
+        PackedTerms { terms: list.iter().map(|t| t.0).collect(), payloads: list.iter().map(|t| t.1).collect() }
+    }
+}
+
+impl TermList for PackedTerms {
+    fn each(&self) -> impl Iterator<Item = (u32, u8)> + '_ {
+        self.terms.iter().copied().zip(self.payloads.iter().copied())
+    }
+}
+
 impl Merger {
     /// Terms numbered so far (those of earlier builds included).
     pub fn len(&self) -> usize {
@@ -238,12 +271,12 @@ impl Merger {
 
     /// The inverted index of docs numbered by this merger (`docs` in doc order): every
     /// term some doc has, in client order, with its postings (doc numbers ascending),
-    /// all of them slices of one array.
-    pub fn invert(&mut self, docs: &[&[(u32, u8)]]) -> Inverted<'_> {
+    /// all of them slices of two arrays.
+    pub fn invert(&mut self, docs: &[impl TermList]) -> Inverted<'_> {
         // Count, then fill in doc order, so every postings list comes out sorted.
         let mut starts = vec![0usize; self.dictionary.terms.len() + 1];
         for terms in docs {
-            for &(term, _) in terms.iter() {
+            for (term, _) in terms.each() {
                 if let Some(c) = starts.get_mut(term as usize + 1) {
                     *c += 1;
                 }
@@ -253,12 +286,13 @@ impl Merger {
             starts[i] += starts[i - 1];
         }
         let mut next = starts.clone();
-        let mut postings = vec![(0u32, 0u8); starts.last().copied().unwrap_or(0)];
+        let total = starts.last().copied().unwrap_or(0);
+        let (mut doc_numbers, mut payloads) = (vec![0u32; total], vec![0u8; total]);
         for (doc, terms) in docs.iter().enumerate() {
-            for &(term, payload) in terms.iter() {
+            for (term, payload) in terms.each() {
                 if let Some(at) = next.get_mut(term as usize) {
-                    if let Some(slot) = postings.get_mut(*at) {
-                        *slot = (doc as u32, payload);
+                    if let (Some(d), Some(p)) = (doc_numbers.get_mut(*at), payloads.get_mut(*at)) {
+                        (*d, *p) = (doc as u32, payload);
                     }
                     *at += 1;
                 }
@@ -273,7 +307,7 @@ impl Merger {
                 Some((&*self.dictionary.terms[term as usize], from..to)).filter(|_| to > from)
             })
             .collect();
-        Inverted { terms, postings }
+        Inverted { terms, docs: doc_numbers, payloads }
     }
 
     /// Every term numbered so far, in client order. The order is kept and new terms are
@@ -321,14 +355,47 @@ fn sort_terms(numbers: &mut [u32], terms: &[Box<str>]) {
 /// An inverted index: terms in client order, each with the range of its postings.
 pub struct Inverted<'a> {
     pub terms: Vec<(&'a str, std::ops::Range<usize>)>,
-    /// (doc number, payload), term after term.
-    pub postings: Vec<(u32, u8)>,
+    /// Doc numbers and their payloads, term after term: apart, 5 bytes a posting where
+    /// a `(u32, u8)` takes 8 (millions of them in a large portal).
+    docs: Vec<u32>,
+    payloads: Vec<u8>,
 }
 
 impl Inverted<'_> {
     /// Each term with its postings, in client order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &[(u32, u8)])> {
-        self.terms.iter().map(|(t, range)| (*t, self.postings.get(range.clone()).unwrap_or_default()))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Postings<'_>)> {
+        self.terms.iter().map(|(t, range)| {
+            let docs = self.docs.get(range.clone()).unwrap_or_default();
+            (*t, Postings { docs, payloads: self.payloads.get(range.clone()).unwrap_or_default() })
+        })
+    }
+}
+
+/// One term's postings: doc numbers ascending, each with its payload.
+#[derive(Debug, Clone, Copy)]
+pub struct Postings<'a> {
+    docs: &'a [u32],
+    payloads: &'a [u8],
+}
+
+impl<'a> Postings<'a> {
+    /// `docs[i]` with `payloads[i]`; the longer of the two is cut to the other.
+    pub fn new(docs: &'a [u32], payloads: &'a [u8]) -> Self {
+        let n = docs.len().min(payloads.len());
+        Postings { docs: &docs[..n], payloads: &payloads[..n] }
+    }
+
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// (doc number, payload), doc numbers ascending.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, u8)> + Clone + 'a {
+        self.docs.iter().copied().zip(self.payloads.iter().copied())
     }
 }
 
@@ -673,7 +740,7 @@ mod tests {
         let pairs: Vec<(&Doc, &DocAnalysis)> = docs.iter().map(|(d, a)| (d, a)).collect();
         let index = |merger: &mut Merger, lists: &[NumberedTerms]| -> Vec<(String, Vec<(u32, u8)>)> {
             let lists: Vec<&[(u32, u8)]> = lists.iter().map(Vec::as_slice).collect();
-            merger.invert(&lists).iter().map(|(t, p)| (t.to_string(), p.to_vec())).collect()
+            merger.invert(&lists).iter().map(|(t, p)| (t.to_string(), p.iter().collect())).collect()
         };
         let mut parallel = Merger::default();
         let runs = parallel.number_all(&pairs, &kinds());

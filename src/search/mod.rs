@@ -26,7 +26,9 @@
 //!
 //! The terms come from [`analyse`]: each doc is analysed once, when it is rendered
 //! (the analysis is kept with the render, in the persistent render cache and in
-//! `serve`'s memory), and [`build`] only merges the analyses into the files.
+//! `serve`'s memory), and [`build`] only merges the analyses into the files;
+//! `docportal build` merges each as soon as its doc is rendered ([`Collector`]), so
+//! it never holds every analysis.
 //! Sizes are bounded by construction: at most [`MAX_SHARDS`] shards and [`MAX_GROUPS`]
 //! groups whatever the portal size. The output depends only on the input (sorted
 //! everywhere), and every user string goes through [`encode::js_safe_json`].
@@ -170,7 +172,7 @@ pub struct Collector<'a> {
     kinds: Vec<String>,
     merger: Mutex<analyse::Merger>,
     /// By doc position: its numbered terms, and its analysis without its terms.
-    docs: Vec<OnceLock<(analyse::NumberedTerms, DocAnalysis)>>,
+    docs: Vec<OnceLock<(analyse::PackedTerms, DocAnalysis)>>,
 }
 
 impl<'a> Collector<'a> {
@@ -187,10 +189,12 @@ impl<'a> Collector<'a> {
             Some(analysis) => analysis,
             None => analyse::analyse(&rendered, &self.kinds),
         };
-        let mut terms = self.merger.lock().unwrap_or_else(|e| e.into_inner()).number(doc, &analysis, &self.kinds);
-        terms.shrink_to_fit();
+        let terms = self.merger.lock().unwrap_or_else(|e| e.into_inner()).number(doc, &analysis, &self.kinds);
         let DocAnalysis { length, intro, sections, .. } = analysis;
-        let _ = slot.set((terms, DocAnalysis { length, intro, sections, ..DocAnalysis::default() }));
+        let _ = slot.set((
+            analyse::PackedTerms::new(&terms),
+            DocAnalysis { length, intro, sections, ..DocAnalysis::default() },
+        ));
     }
 
     /// Every search file, by site path. A doc never added counts as one with no text.
@@ -202,15 +206,12 @@ impl<'a> Collector<'a> {
         for (doc, slot) in index.docs.iter().zip(docs) {
             let (terms, analysis) = slot.into_inner().unwrap_or_else(|| {
                 let analysis = DocAnalysis::default();
-                (merger.number(doc, &analysis, &kinds), analysis)
+                (analyse::PackedTerms::new(&merger.number(doc, &analysis, &kinds)), analysis)
             });
             lists.push(terms);
             analyses.push(analysis);
         }
-        let inverted = {
-            let lists: Vec<&[(u32, u8)]> = lists.iter().map(Vec::as_slice).collect();
-            merger.invert(&lists)
-        };
+        let inverted = merger.invert(&lists);
         drop(lists);
         let analyses: Vec<&DocAnalysis> = analyses.iter().collect();
         files_of(index, &analyses, &inverted, &kinds)
@@ -393,7 +394,7 @@ const PLAIN_PAYLOAD: u8 = 8;
 /// term in their title, a heading or the id — or, when that is still more than half
 /// (a heading every template has), in their title or id. The header is then
 /// `2 × listed + 1` followed by the true doc count (for the idf).
-fn encode_postings(postings: &[(u32, u8)], doc_count: usize) -> String {
+fn encode_postings(postings: analyse::Postings, doc_count: usize) -> String {
     let common = |n: usize| doc_count >= PRUNE_MIN_DOCS && n * 2 > doc_count;
     let keep = if !common(postings.len()) {
         None
@@ -402,7 +403,7 @@ fn encode_postings(postings: &[(u32, u8)], doc_count: usize) -> String {
     } else {
         Some(IN_TITLE | IN_HEADING | IN_ID)
     };
-    let listed = |&&(_, payload): &&(u32, u8)| keep.is_none_or(|flags| payload & flags != 0);
+    let listed = |&(_, payload): &(u32, u8)| keep.is_none_or(|flags| payload & flags != 0);
     let mut out = String::with_capacity(postings.len() * 2);
     if keep.is_some() {
         encode::push_number(&mut out, postings.iter().filter(listed).count() as u32 * 2 + 1);
@@ -411,7 +412,7 @@ fn encode_postings(postings: &[(u32, u8)], doc_count: usize) -> String {
         encode::push_number(&mut out, postings.len() as u32 * 2);
     }
     let mut next = 0;
-    for &(doc, payload) in postings.iter().filter(listed) {
+    for (doc, payload) in postings.iter().filter(listed) {
         let gap = doc - next;
         if payload == PLAIN_PAYLOAD {
             encode::push_number(&mut out, gap * 2);
@@ -656,6 +657,11 @@ mod tests {
         }
         assert!(it.next().is_none(), "nothing after the postings");
         (out, df)
+    }
+
+    fn encode_postings(postings: &[(u32, u8)], doc_count: usize) -> String {
+        let (docs, payloads): (Vec<u32>, Vec<u8>) = postings.iter().copied().unzip();
+        super::encode_postings(analyse::Postings::new(&docs, &payloads), doc_count)
     }
 
     #[test]

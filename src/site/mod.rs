@@ -146,6 +146,12 @@ pub fn build_streaming<E: Send>(
     crate::diag::sort(&mut diagnostics);
     diagnostics.dedup();
 
+    // Before the portal pages (no search file shares a path with a page), so what the
+    // index kept of every doc is freed before they are made.
+    for (path, bytes) in search.files() {
+        put(&path, &bytes)?;
+    }
+    trace.mark("search");
     let whole = SiteInput { diagnostics: &diagnostics, ..*input };
     let builder = Builder::new(&whole, tera, assets);
     for (path, page) in pages::render_all(&builder) {
@@ -155,10 +161,6 @@ pub fn build_streaming<E: Send>(
         }
     }
     trace.mark("portal pages");
-    for (path, bytes) in search.files() {
-        put(&path, &bytes)?;
-    }
-    trace.mark("search");
     Ok(Streamed { diagnostics, site_diagnostics })
 }
 
