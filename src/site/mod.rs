@@ -105,12 +105,13 @@ pub struct CarryOver<'a, E> {
 /// (which also gives its render key when it has one: equal only for equal renders),
 /// its page handed to `put` and its render handed to the search index
 /// ([`crate::search::Collector`], which keeps only what the index needs), so no more
-/// than a page per thread is held at once. `put` sees the files of [`build`] in an order where, as there, a
-/// later file at the same path replaces an earlier one. With `carry_over`, a doc page
-/// whose key is unchanged is carried over instead. `input.rendered` is not read;
-/// `input.diagnostics` are those known before rendering; `tera` is the theme's compiled
-/// templates (the caller stops on a template that does not compile). `docs.json` is left to the
-/// caller ([`docs_json::write`] streams it; no other file of the site takes its path).
+/// than a page per thread is held at once. `put` sees the files of [`build`] in an
+/// order where, as there, a later file at the same path replaces an earlier one. With
+/// `carry_over`, a doc page whose key is unchanged is carried over instead.
+/// `input.rendered` is not read; `input.diagnostics` are those known before rendering;
+/// `tera` is the theme's compiled templates (the caller stops on a template that does
+/// not compile). `docs.json` is left to the caller ([`docs_json::write`] streams it; no
+/// other file of the site takes its path).
 pub fn build_streaming<E: Send>(
     input: &SiteInput,
     tera: &tera::Tera,
@@ -134,41 +135,15 @@ pub fn build_streaming<E: Send>(
         None => Vec::new(),
     };
     let common = carry_over.as_ref().map(|c| doc_page::common_key(&builder, c.salt));
+    let doc_pages =
+        DocPages { builder: &builder, owner: &owner, signatures: &signatures, common, put: &put, carry_over };
     let search = crate::search::Collector::new(input.index, input.config);
     type Outcome = (Vec<Diagnostic>, Option<Diagnostic>, Option<(String, u64)>);
     let per_doc: Vec<Outcome> = (0..input.index.len())
         .into_par_iter()
         .map(|pos| {
             let (mut rendered, render_key) = render_doc(pos);
-            let mut page_error = None;
-            let mut page_key = None;
-            if let Some(doc) = input.index.docs.get(pos) {
-                let path = urls::page_path(&doc.source);
-                let owned = owner.get(&path) == Some(&pos);
-                let key = common
-                    .zip(render_key)
-                    .filter(|_| owned)
-                    .map(|(common, render_key)| doc_page::input_key(&builder, pos, &signatures, render_key, common));
-                let carried = match (&carry_over, key) {
-                    (Some(carry_over), Some(key)) => (carry_over.keep)(&path, key)?,
-                    _ => false,
-                };
-                if !carried {
-                    let mut own: Vec<Diagnostic> =
-                        builder.portal.diagnostics_of(doc).iter().map(|d| (*d).clone()).collect();
-                    own.extend(rendered.diagnostics.iter().cloned());
-                    crate::diag::sort(&mut own);
-                    own.dedup();
-                    let own: Vec<&Diagnostic> = own.iter().collect();
-                    match doc_page::render_with(&builder, pos, &rendered, &own) {
-                        Some((path, Ok(html))) if owned => put(&path, html.as_bytes())?,
-                        Some((_, Err(d))) => page_error = Some(d),
-                        _ => {}
-                    }
-                }
-                // A page that did not render is not remembered: its error must show again.
-                page_key = key.filter(|_| page_error.is_none()).map(|key| (path, key));
-            }
+            let (page_error, page_key) = doc_pages.write(pos, &rendered, render_key)?;
             let diagnostics = std::mem::take(&mut rendered.diagnostics);
             search.add(pos, rendered);
             Ok((diagnostics, page_error, page_key))
@@ -202,6 +177,57 @@ pub fn build_streaming<E: Send>(
     }
     trace.mark("portal pages");
     Ok(Streamed { diagnostics, site_diagnostics, page_keys })
+}
+
+/// A doc page's template error, if any, and its path and key when it is remembered.
+type PageOutcome = (Option<Diagnostic>, Option<(String, u64)>);
+
+/// What a streaming build needs to write (or carry over) each doc page.
+struct DocPages<'a, E, P> {
+    builder: &'a Builder<'a>,
+    /// Page path → the doc whose page it is (the last of several sharing it).
+    owner: &'a HashMap<String, usize>,
+    /// [`doc_page::listing_signature`] of every doc, with a carry-over.
+    signatures: &'a [u64],
+    /// [`doc_page::common_key`], with a carry-over.
+    common: Option<u64>,
+    put: &'a P,
+    carry_over: Option<CarryOver<'a, E>>,
+}
+
+impl<E, P: Fn(&str, &[u8]) -> Result<(), E>> DocPages<'_, E, P> {
+    /// Writes the page of the doc at `pos` where no later doc takes its path, or
+    /// carries it over when its key allows.
+    fn write(&self, pos: usize, rendered: &RenderedDoc, render_key: Option<u64>) -> Result<PageOutcome, E> {
+        let builder = self.builder;
+        let Some(doc) = builder.portal.doc(pos) else { return Ok((None, None)) };
+        let path = urls::page_path(&doc.source);
+        let owned = self.owner.get(&path) == Some(&pos);
+        let key = render_key
+            .filter(|_| owned)
+            .zip(self.common)
+            .map(|(render_key, common)| doc_page::input_key(builder, pos, self.signatures, render_key, common));
+        let carried = match (&self.carry_over, key) {
+            (Some(carry_over), Some(key)) => (carry_over.keep)(&path, key)?,
+            _ => false,
+        };
+        let mut page_error = None;
+        if !carried {
+            let mut own: Vec<Diagnostic> = builder.portal.diagnostics_of(doc).iter().map(|d| (*d).clone()).collect();
+            own.extend(rendered.diagnostics.iter().cloned());
+            crate::diag::sort(&mut own);
+            own.dedup();
+            let own: Vec<&Diagnostic> = own.iter().collect();
+            match doc_page::render_with(builder, pos, rendered, &own) {
+                Some((_, Ok(html))) if owned => (self.put)(&path, html.as_bytes())?,
+                Some((_, Err(d))) => page_error = Some(d),
+                _ => {}
+            }
+        }
+        // A page that did not render is not remembered: its error must show again.
+        let page_key = key.filter(|_| page_error.is_none()).map(|key| (path, key));
+        Ok((page_error, page_key))
+    }
 }
 
 /// Logical asset path (relative to `assets/`) → site path of its content-hashed copy.
