@@ -69,7 +69,7 @@ fn fold(n: u128) -> u64 {
     (n as u64) ^ ((n >> 64) as u64)
 }
 
-/// Where an entry is: pack (a position in [`Packs::names`]), offset and length.
+/// Where an entry is: pack (a position in [`Stored::packs`]), offset and length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Place {
     pack: u32,
@@ -428,6 +428,10 @@ fn create_pack(dir: &Path) -> Option<NewPack> {
 /// The bytes of the entry at `place` in the pack at `path`.
 fn read_at(path: &Path, place: Place) -> Option<Vec<u8>> {
     let mut file = fs::File::open(path).ok()?;
+    // A pack cut short (or an index from elsewhere) must not size the read.
+    if place.offset.checked_add(place.len)? > file.metadata().ok()?.len() {
+        return None;
+    }
     file.seek(SeekFrom::Start(place.offset)).ok()?;
     let mut bytes = vec![0; usize::try_from(place.len).ok()?];
     file.read_exact(&mut bytes).ok()?;
@@ -835,6 +839,19 @@ mod tests {
         fs::write(dir.join(INDEX), &index[..index.len() / 2]).unwrap();
         assert!(open(&dir).get(Key(1)).is_none());
         assert_eq!(RenderCache::indexed_entries(&dir), 0);
+    }
+
+    #[test]
+    fn an_index_claiming_more_bytes_than_its_pack_holds_is_a_miss() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join(FORMAT);
+        let first = open(&dir);
+        first.put(Key(1), &numbered(1));
+        first.finish();
+        let pack = files_in(&dir).into_iter().find(|n| n.starts_with("pack-")).unwrap();
+        let huge = Place { pack: 0, offset: 8, len: u64::MAX / 2 };
+        fs::write(dir.join(INDEX), encode_index(&[pack.as_str()], &[(Key(1), huge)])).unwrap();
+        assert!(open(&dir).get(Key(1)).is_none());
     }
 
     #[test]
