@@ -820,15 +820,23 @@ mod tests {
         assert!(third.get(Key(1)).is_none());
     }
 
-    #[test]
-    fn a_torn_index_or_pack_is_a_miss() {
+    /// A cache folder after one build that stored entries `1..=n`, and its pack's name.
+    fn one_pack(n: u8) -> (tempfile::TempDir, PathBuf, String) {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join(FORMAT);
         let first = open(&dir);
-        first.put(Key(1), &numbered(1));
-        first.put(Key(2), &numbered(2));
+        for i in 1..=n {
+            first.put(Key(u128::from(i)), &numbered(i));
+        }
         first.finish();
-        let pack = dir.join(files_in(&dir).into_iter().find(|n| n.starts_with("pack-")).unwrap());
+        let pack = files_in(&dir).into_iter().find(|name| name.starts_with("pack-")).unwrap();
+        (tmp, dir, pack)
+    }
+
+    #[test]
+    fn a_torn_index_or_pack_is_a_miss() {
+        let (_tmp, dir, pack) = one_pack(2);
+        let pack = dir.join(pack);
         let bytes = fs::read(&pack).unwrap();
         fs::write(&pack, &bytes[..bytes.len() - 10]).unwrap();
         let torn = open(&dir);
@@ -843,12 +851,7 @@ mod tests {
 
     #[test]
     fn an_index_claiming_more_bytes_than_its_pack_holds_is_a_miss() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join(FORMAT);
-        let first = open(&dir);
-        first.put(Key(1), &numbered(1));
-        first.finish();
-        let pack = files_in(&dir).into_iter().find(|n| n.starts_with("pack-")).unwrap();
+        let (_tmp, dir, pack) = one_pack(1);
         let huge = Place { pack: 0, offset: 8, len: u64::MAX / 2 };
         fs::write(dir.join(INDEX), encode_index(&[pack.as_str()], &[(Key(1), huge)])).unwrap();
         assert!(open(&dir).get(Key(1)).is_none());
