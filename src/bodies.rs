@@ -21,7 +21,6 @@ use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::SourceFile;
 use crate::{cache, discover, parse};
-use siphasher::sip128::Hasher128;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -40,7 +39,7 @@ pub struct Recipe {
     abs_path: PathBuf,
     /// The lines the parse stage blanked ([`parse::parse_blanking`]).
     blank: Box<[bool]>,
-    /// [`text_hash`] of the text parsed.
+    /// [`cache::content_hash`] of the text parsed.
     hash: u128,
 }
 
@@ -54,7 +53,7 @@ pub struct Body<'a> {
 impl Recipe {
     /// The recipe of the body parsed from `file` with `blank` lines blanked.
     pub fn new(file: &SourceFile, blank: Vec<bool>) -> Recipe {
-        Recipe { abs_path: file.abs_path.clone(), blank: blank.into(), hash: text_hash(&file.text) }
+        Recipe { abs_path: file.abs_path.clone(), blank: blank.into(), hash: cache::content_hash(file.text.as_bytes()) }
     }
 
     /// The body of the doc at `rel` (its source path), read back from its file.
@@ -63,7 +62,7 @@ impl Recipe {
             Ok(bytes) => discover::decode(self.abs_path.clone(), rel.to_string(), bytes),
             Err(e) => return gone(rel, &e.to_string()),
         };
-        if text_hash(&current.text) == self.hash {
+        if cache::content_hash(current.text.as_bytes()) == self.hash {
             return Body { text: Cow::Owned(parse::blank_lines(&current.text, &self.blank)), warning: None };
         }
         // Its sidecar too: the blanked lines can depend on the title found there.
@@ -87,13 +86,6 @@ fn gone(rel: &str, why: &str) -> Body<'static> {
     let message =
         format!("could not be read again while the site was being built ({why}): its page has no text; build again");
     Body { text: Cow::Borrowed(""), warning: Some(Diagnostic::warning(rel, None, message)) }
-}
-
-/// What tells a file's text from an edited one: SipHash, 128 bits.
-fn text_hash(text: &str) -> u128 {
-    let mut h = cache::hasher();
-    cache::hash_str(&mut h, text);
-    h.finish128().as_u128()
 }
 
 impl Bodies {

@@ -129,6 +129,15 @@ pub(crate) fn hash_str(h: &mut SipHasher13, s: &str) {
     h.write(s.as_bytes());
 }
 
+/// A 128-bit hash of some bytes: what tells a file's content from an edited one
+/// ([`crate::fresh`]'s inputs, [`crate::bodies`]' re-read files).
+pub(crate) fn content_hash(bytes: &[u8]) -> u128 {
+    let mut h = hasher();
+    h.write_u64(bytes.len() as u64);
+    h.write(bytes);
+    h.finish128().as_u128()
+}
+
 pub(crate) fn hash_debug(h: &mut SipHasher13, value: &impl fmt::Debug) {
     let _ = write!(HashWriter(h), "{value:?}");
     h.write_u8(0xff);

@@ -216,20 +216,13 @@ fn record_path(config: &Config) -> (PathBuf, u128) {
     (config.root.join(cache::DIR).join(FORMAT).join(format!("{key:032x}.bin")), key)
 }
 
-fn hash_bytes(bytes: &[u8]) -> u128 {
-    let mut h = cache::hasher();
-    h.write_u64(bytes.len() as u64);
-    h.write(bytes);
-    h.finish128().as_u128()
-}
-
 /// The input fingerprint (see the module notes); `None` when an input cannot be read.
 fn fingerprint(config: &Config, identity: &str) -> Option<u128> {
     let mut h = cache::hasher();
     cache::hash_str(&mut h, FORMAT);
     cache::hash_str(&mut h, identity);
     match fs::read(config.root.join("book.toml")) {
-        Ok(bytes) => h.write_u128(hash_bytes(&bytes)),
+        Ok(bytes) => h.write_u128(cache::content_hash(&bytes)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => h.write_u8(0),
         Err(_) => return None,
     }
@@ -237,7 +230,7 @@ fn fingerprint(config: &Config, identity: &str) -> Option<u128> {
     let theme = theme::load(config).ok()?;
     for rel in &theme.overridden {
         cache::hash_str(&mut h, rel);
-        h.write_u128(hash_bytes(theme.files.get(rel)?));
+        h.write_u128(cache::content_hash(theme.files.get(rel)?));
     }
     h.write_u8(0xfe);
     let (found, walk_diags) = discover::find_markdown(config).ok()?;
@@ -256,13 +249,13 @@ fn fingerprint(config: &Config, identity: &str) -> Option<u128> {
 /// [`discover::read_source`] reads, and a little more (sidecars after the first found).
 fn doc_hash(abs: &Path, rel: &str) -> Option<u128> {
     let mut h = cache::hasher();
-    h.write_u128(hash_bytes(&fs::read(abs).ok()?));
+    h.write_u128(cache::content_hash(&fs::read(abs).ok()?));
     if discover::is_folder_doc_file(rel) {
         let dir = abs.parent()?;
         for name in discover::SIDECAR_NAMES {
             let path = dir.join(name);
             if path.is_file() {
-                h.write_u128(hash_bytes(&fs::read(&path).ok()?));
+                h.write_u128(cache::content_hash(&fs::read(&path).ok()?));
             } else {
                 h.write_u8(0);
             }
@@ -316,7 +309,7 @@ fn describe(
         .iter()
         .map(|(path, kind)| {
             let content = match kind {
-                Some(AssetKind::File) => hash_bytes(&fs::read(dest.join(path)).ok()?),
+                Some(AssetKind::File) => cache::content_hash(&fs::read(dest.join(path)).ok()?),
                 _ => 0,
             };
             Some(Probe { path: path.clone(), kind: *kind, content })
@@ -341,7 +334,7 @@ fn probes_hold(config: &Config, probes: &[Probe]) -> bool {
         let kind = discover::asset_at(config, &p.path);
         kind == p.kind
             && (kind != Some(AssetKind::File)
-                || fs::read(config.src_dir.join(&p.path)).is_ok_and(|bytes| hash_bytes(&bytes) == p.content))
+                || fs::read(config.src_dir.join(&p.path)).is_ok_and(|bytes| cache::content_hash(&bytes) == p.content))
     })
 }
 
