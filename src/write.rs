@@ -112,12 +112,13 @@ impl Staging {
     /// Writes (or replaces) the file at site path `rel`.
     pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<(), WriteError> {
         let path = self.claim(rel)?;
-        let unchanged =
-            self.previous.as_ref().and_then(|p| safe_join(p, rel).ok()).filter(|old| holds_exactly(old, bytes));
-        if let Some(old) = unchanged {
-            if fs::hard_link(&old, &path).is_ok() {
-                return Ok(());
-            }
+        let linked = self.previous_file(rel).is_some_and(|(old, len)| {
+            len == bytes.len() as u64
+                && fs::read(&old).is_ok_and(|held| held == bytes)
+                && fs::hard_link(&old, &path).is_ok()
+        });
+        if linked {
+            return Ok(());
         }
         fs::write(&path, bytes).map_err(|e| err(&path, e))
     }
@@ -126,12 +127,17 @@ impl Staging {
     /// reading it (a hard link), for a caller that knows it would write the same bytes.
     /// False when there is no such file or it cannot be linked: the caller writes it.
     pub fn keep_previous(&self, rel: &str) -> Result<bool, WriteError> {
-        let Some(old) = self.previous.as_ref().and_then(|p| safe_join(p, rel).ok()) else { return Ok(false) };
-        if !fs::symlink_metadata(&old).is_ok_and(|m| m.is_file()) {
-            return Ok(false);
-        }
+        let Some((old, _)) = self.previous_file(rel) else { return Ok(false) };
         let path = self.claim(rel)?;
         Ok(fs::hard_link(&old, &path).is_ok())
+    }
+
+    /// The regular file at site path `rel` in the current destination, if any, and its
+    /// length: what an unchanged file is hard-linked from.
+    fn previous_file(&self, rel: &str) -> Option<(PathBuf, u64)> {
+        let old = safe_join(self.previous.as_ref()?, rel).ok()?;
+        let meta = fs::symlink_metadata(&old).ok().filter(fs::Metadata::is_file)?;
+        Some((old, meta.len()))
     }
 
     /// The staging path of site path `rel`, ready to be created: its folder exists and
@@ -328,12 +334,6 @@ fn same_file_content(old: &Path, new: &Path) -> bool {
             return false;
         }
     }
-}
-
-/// True when `path` is a regular file (not a link) whose bytes are `bytes`.
-fn holds_exactly(path: &Path, bytes: &[u8]) -> bool {
-    let Ok(meta) = fs::symlink_metadata(path) else { return false };
-    meta.is_file() && meta.len() == bytes.len() as u64 && fs::read(path).is_ok_and(|old| old == bytes)
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
