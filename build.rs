@@ -9,6 +9,7 @@ fn main() {
     println!("cargo:rerun-if-changed=theme");
     let mut files = Vec::new();
     collect(&theme, &theme, &mut files);
+    assert!(!files.is_empty(), "no theme files under {}", theme.display());
     files.sort();
     let mut out = String::from("&[\n");
     for rel in &files {
@@ -22,7 +23,9 @@ fn main() {
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    // An unreadable theme folder must stop the build: a binary without its theme
+    // would build every portal into template errors.
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
