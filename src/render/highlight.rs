@@ -6,16 +6,19 @@
 //! light and a dark theme. The grammar set is syntect's defaults plus the extra
 //! grammars packaged by `two-face` (TypeScript, TOML, Dockerfile, Terraform/HCL, …),
 //! loaded once per process from its packed dump and shared read-only by every render
-//! thread. Each block is parsed with one parse state, line by line.
+//! thread. Each block is parsed with one parse state, line by line; a line already
+//! parsed on this thread from an equal state reuses that parse (see [`LineMemo`]).
 //!
 //! Invariants: the text of the output, with tags removed and entities decoded, is
 //! exactly the input; an unknown language or a grammar failure never loses content
 //! (the caller falls back to plain escaped text).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::LazyLock;
-use syntect::html::{ClassStyle, ClassedHTMLGenerator};
-use syntect::parsing::{SyntaxReference, SyntaxSet};
+use syntect::html::{line_tokens_to_classed_spans, ClassStyle};
+use syntect::parsing::{ParseState, Scope, ScopeStack, ScopeStackOp, SyntaxReference, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
 /// Class prefix of every token span; the stylesheet uses the same prefix.
@@ -96,11 +99,161 @@ pub fn syntax_for(lang: &str) -> Option<&'static SyntaxReference> {
 /// `Err` carries the grammar's message when syntect fails on this input.
 pub fn highlight(syntax: &SyntaxReference, code: &str) -> Result<String, String> {
     let set = syntax_set();
-    let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, set, CLASS_STYLE);
-    for line in LinesWithEndings::from(code) {
-        generator.parse_html_for_line_which_includes_newline(line).map_err(|e| e.to_string())?;
+    let mut state = ParseState::new(syntax);
+    let mut scopes = ScopeStack::new();
+    let mut html = String::with_capacity(code.len() * 3);
+    let mut open_spans: isize = 0;
+    LINE_MEMO.with_borrow_mut(|memo| {
+        for line in LinesWithEndings::from(code) {
+            open_spans += memo.highlight_line(&mut state, &mut scopes, line, set, &mut html)?;
+        }
+        Ok::<(), String>(())
+    })?;
+    for _ in 0..open_spans {
+        html.push_str("</span>");
     }
-    Ok(generator.finalize())
+    Ok(html)
+}
+
+thread_local! {
+    /// Each render thread's memo; threads never share one, so there is no lock.
+    static LINE_MEMO: RefCell<LineMemo> = RefCell::new(LineMemo::default());
+}
+
+/// Highlighted lines recently seen on this thread, keyed by the line's text and the
+/// parse state before it. A line's parse is a pure function of the two (syntect's
+/// `ParseState` holds the grammar, the context stack and any captured text), and its
+/// spans a pure function of the parse, so a hit appends exactly what highlighting again
+/// would: the output never depends on what the memo holds. Code in design docs repeats
+/// lines (closing braces, imports, YAML keys, `FROM`/`RUN` boilerplate) and a parse
+/// costs tens of microseconds, mostly regex searches.
+///
+/// Memory is bounded: two generations of at most [`LineMemo::GENERATION`] lines each;
+/// when the current one fills up it becomes the previous one and the oldest is
+/// dropped, so a line used again soon stays. Long lines rarely repeat and are not kept,
+/// nor are lines whose grammar clears scopes (their spans depend on more than the line).
+#[derive(Default)]
+struct LineMemo {
+    current: HashMap<Box<str>, Vec<HighlightedLine>>,
+    previous: HashMap<Box<str>, Vec<HighlightedLine>>,
+    /// Lines held in `current` (a text can have several, one per state before it).
+    current_len: usize,
+}
+
+/// One highlighted line: the parse states around it, its spans, and what it does to
+/// the scope stack (pops below the line's start, then pushes left open at its end).
+#[derive(Clone)]
+struct HighlightedLine {
+    before: ParseState,
+    /// `None` when the line leaves the parse state as it found it (most lines do).
+    after: Option<ParseState>,
+    spans: Box<str>,
+    popped: usize,
+    pushed: Box<[Scope]>,
+}
+
+impl LineMemo {
+    /// Lines held per generation before it is retired.
+    const GENERATION: usize = 1024;
+    /// Longer lines are highlighted every time rather than kept.
+    const LONGEST_KEPT: usize = 256;
+    /// States kept per line text; a line seen in more states than this is common text
+    /// inside strings or comments, and a few states already catch the repeats.
+    const STATES_PER_LINE: usize = 4;
+
+    /// Appends `line`'s spans to `html`, advancing `state` and `scopes` over it, and
+    /// returns how many spans it leaves open (negative when it closes earlier ones).
+    fn highlight_line(
+        &mut self,
+        state: &mut ParseState,
+        scopes: &mut ScopeStack,
+        line: &str,
+        set: &SyntaxSet,
+        html: &mut String,
+    ) -> Result<isize, String> {
+        if let Some(held) = find_held(&self.current, line, state, scopes) {
+            return Ok(held.replay(state, scopes, html));
+        }
+        if let Some(held) = find_held(&self.previous, line, state, scopes).cloned() {
+            let open = held.replay(state, scopes, html);
+            self.keep(line, held);
+            return Ok(open);
+        }
+        let before = state.clone();
+        let ops = state.parse_line(line, set).map_err(|e| e.to_string())?;
+        let (spans, open) = line_tokens_to_classed_spans(line, &ops, CLASS_STYLE, scopes).map_err(|e| e.to_string())?;
+        html.push_str(&spans);
+        if line.len() <= Self::LONGEST_KEPT {
+            if let Some((popped, pushed)) = stack_effect(&ops) {
+                let after = (*state != before).then(|| state.clone());
+                self.keep(line, HighlightedLine { before, after, spans: spans.into(), popped, pushed: pushed.into() });
+            }
+        }
+        Ok(open)
+    }
+
+    fn keep(&mut self, line: &str, held: HighlightedLine) {
+        if self.current_len >= Self::GENERATION {
+            self.previous = std::mem::take(&mut self.current);
+            self.current_len = 0;
+        }
+        let states = self.current.entry(line.into()).or_default();
+        if states.len() >= Self::STATES_PER_LINE {
+            states.remove(0);
+        } else {
+            self.current_len += 1;
+        }
+        states.push(held);
+    }
+}
+
+/// The line `line` held in `lines` for parse state `state`, if any.
+fn find_held<'a>(
+    lines: &'a HashMap<Box<str>, Vec<HighlightedLine>>,
+    line: &str,
+    state: &ParseState,
+    scopes: &ScopeStack,
+) -> Option<&'a HighlightedLine> {
+    lines.get(line)?.iter().find(|held| held.before == *state && scopes.len() >= held.popped)
+}
+
+impl HighlightedLine {
+    fn replay(&self, state: &mut ParseState, scopes: &mut ScopeStack, html: &mut String) -> isize {
+        if let Some(after) = &self.after {
+            state.clone_from(after);
+        }
+        for _ in 0..self.popped {
+            scopes.pop();
+        }
+        for scope in &self.pushed {
+            scopes.push(*scope);
+        }
+        html.push_str(&self.spans);
+        self.pushed.len() as isize - self.popped as isize
+    }
+}
+
+/// What a line's operations do to the scope stack, as (scopes popped from below the
+/// line's start, scopes pushed and still open at its end); `None` when they clear or
+/// restore scopes, whose effect depends on the stack itself.
+fn stack_effect(ops: &[(usize, ScopeStackOp)]) -> Option<(usize, Vec<Scope>)> {
+    let mut popped = 0;
+    let mut pushed = Vec::new();
+    for (_, op) in ops {
+        match op {
+            ScopeStackOp::Push(scope) => pushed.push(*scope),
+            ScopeStackOp::Pop(n) => {
+                for _ in 0..*n {
+                    if pushed.pop().is_none() {
+                        popped += 1;
+                    }
+                }
+            }
+            ScopeStackOp::Noop => {}
+            ScopeStackOp::Clear(_) | ScopeStackOp::Restore => return None,
+        }
+    }
+    Some((popped, pushed))
 }
 
 /// Light theme of the stylesheet (a two-face theme).
@@ -249,6 +402,75 @@ mod tests {
             assert!(html.contains("class=\"hl-"), "{lang}: no token classes in {html}");
             assert!(!html.contains("style="), "{lang}: inline styles in {html}");
             assert_eq!(visible_text(&html), *code, "{lang}: text changed");
+        }
+    }
+
+    /// syntect's own generator, which parses every line afresh: the memo must match it.
+    fn without_memo(lang: &str, code: &str) -> String {
+        let syntax = syntax_for(lang).expect("grammar");
+        let mut generator =
+            syntect::html::ClassedHTMLGenerator::new_with_class_style(syntax, syntax_set(), CLASS_STYLE);
+        for line in LinesWithEndings::from(code) {
+            generator.parse_html_for_line_which_includes_newline(line).expect("parses");
+        }
+        generator.finalize()
+    }
+
+    #[test]
+    fn remembered_lines_highlight_exactly_as_a_fresh_parse() {
+        for (lang, code) in SAMPLES {
+            let expected = without_memo(lang, code);
+            let syntax = syntax_for(lang).expect("grammar");
+            assert_eq!(highlight(syntax, code).expect("first"), expected, "{lang}, first time");
+            assert_eq!(highlight(syntax, code).expect("again"), expected, "{lang}, from the memo");
+        }
+    }
+
+    #[test]
+    fn a_remembered_line_is_not_reused_in_another_parse_state() {
+        // The same text as code, inside a block comment, inside a string, then as code.
+        let code = "use a;\nlet x = 1;\n/*\nlet x = 1;\n*/\nlet s = \"\nlet x = 1;\n\";\nlet x = 1;\n";
+        let rust = syntax_for("rust").expect("grammar");
+        let html = highlight(rust, code).expect("highlights");
+        assert_eq!(html, without_memo("rust", code));
+        let lines: Vec<&str> = html.split_inclusive('\n').collect();
+        assert!(lines[1].contains("hl-storage"), "{}", lines[1]);
+        assert_ne!(lines[1], lines[3], "a line inside a comment took the code line's spans");
+        assert_ne!(lines[1], lines[6], "a line inside a string took the code line's spans");
+        assert_eq!(lines[1], lines[8], "the same code line in the same state");
+    }
+
+    #[test]
+    fn the_memo_holds_at_most_two_generations() {
+        let python = syntax_for("python").expect("grammar");
+        let code: String = (0..3 * LineMemo::GENERATION).map(|n| format!("x{n} = {n}\n")).collect();
+        assert_eq!(highlight(python, &code).expect("highlights"), without_memo("python", &code));
+        LINE_MEMO.with_borrow(|memo| {
+            let held: usize = memo.current.values().chain(memo.previous.values()).map(Vec::len).sum();
+            assert!(held <= 2 * LineMemo::GENERATION, "{held} lines held");
+            assert!(held >= LineMemo::GENERATION, "{held} lines held: recent lines were dropped");
+        });
+    }
+
+    proptest::proptest! {
+        /// Lines drawn from a small vocabulary recur in every parse state the vocabulary
+        /// can reach (comments, strings, nested blocks, heredocs), block after block.
+        #[test]
+        fn any_mix_of_repeated_lines_highlights_as_a_fresh_parse(
+            blocks in proptest::collection::vec(
+                (0..3usize, proptest::collection::vec(0..10usize, 1..24)), 1..6),
+        ) {
+            const VOCABULARY: [[&str; 10]; 3] = [
+                ["fn f() {", "}", "/*", "*/", "let s = \"", "\";", "x += 1; // c", "#[derive(Debug)]", "r#\"", "\"#;"],
+                ["def f(x):", "    return x", "\"\"\"", "'''", "# note", "x = [", "]", "class A:", "    pass", "s = 'a'"],
+                ["cat <<EOF", "EOF", "echo \"$x\"", "if [ -f a ]; then", "fi", "'", "x=$(", ")", "# c", "done"],
+            ];
+            const LANGS: [&str; 3] = ["rust", "python", "bash"];
+            for (lang, lines) in blocks {
+                let code: String = lines.iter().map(|&i| format!("{}\n", VOCABULARY[lang][i])).collect();
+                let html = highlight(syntax_for(LANGS[lang]).expect("grammar"), &code).expect("highlights");
+                proptest::prop_assert_eq!(html, without_memo(LANGS[lang], &code));
+            }
         }
     }
 
