@@ -82,7 +82,7 @@ pub struct RawRef {
 }
 
 /// One metadata field as found in the document, for display on the metadata card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct MetaField {
     /// Canonical field name (`status`, `authors`, `created`, …) or, for fields docportal
     /// does not interpret, the name as written.
