@@ -32,3 +32,10 @@ pub mod site;
 pub mod theme;
 pub mod urls;
 pub mod write;
+
+/// Locks `m`, taking its value even when a thread panicked while holding it: every
+/// shared map and list in docportal changes by single inserts and pushes, so a
+/// poisoned one is still whole.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -12,6 +12,7 @@
 //! memory whole.
 
 use crate::config::Config;
+use crate::lock;
 use crate::site::Site;
 use std::collections::{BTreeSet, HashSet};
 use std::fs;
@@ -234,11 +235,6 @@ impl Drop for Staging {
 
 fn folder_name(dest: &Path) -> String {
     dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "site".into())
-}
-
-/// A poisoned lock still holds a consistent set: every update is one insert or remove.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Updates `dest` in place: writes files whose bytes differ (each through a temp file

@@ -38,8 +38,10 @@ use crate::index::Index;
 use crate::model::{RawRef, Relation};
 use crate::parse::body_refs;
 use crate::{discover, render};
+use rayon::prelude::*;
 use resolve::Resolution;
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 /// One resolved (or unresolved) reference from a doc.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,20 +107,34 @@ pub fn build(index: &Index, config: &Config) -> (LinkGraph, Vec<Diagnostic>) {
 
 /// [`build`], reading the bodies of `#anchor` targets from `bodies`.
 pub fn build_reading(index: &Index, config: &Config, bodies: &Bodies) -> (LinkGraph, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
-    let mut anchors = AnchorCache::new(index.len(), bodies, config);
-    let mut hints = resolve::Hints::new(index);
-    let mut missing_anchors = vec![std::collections::BTreeSet::new(); index.len()];
-    let mut files = Files { config, assets: Default::default(), seen: HashMap::new() };
-    let mut outgoing: Vec<Vec<Link>> = (0..index.len())
+    let anchors = AnchorCache::new(index.len(), bodies, config);
+    let hints = resolve::Hints::new(index);
+    let files = Files { config, seen: Mutex::new(HashMap::new()) };
+    // Docs resolve independently (the caches they share are filled once per entry), so
+    // they resolve in parallel; results are collected in doc order.
+    let per_doc: Vec<(Vec<Link>, BTreeSet<String>, Vec<Diagnostic>)> = (0..index.len())
+        .into_par_iter()
         .map(|pos| {
-            declared_links(index, pos, &mut anchors, &mut hints, &mut files, &mut missing_anchors[pos], &mut diags)
+            let (mut missing, mut diags) = (BTreeSet::new(), Vec::new());
+            let links = declared_links(index, pos, &anchors, &hints, &files, &mut missing, &mut diags);
+            (links, missing, diags)
         })
         .collect();
+    let mut diags = anchors.into_warnings();
+    let mut outgoing = Vec::with_capacity(per_doc.len());
+    let mut missing_anchors = Vec::with_capacity(per_doc.len());
+    for (links, missing, doc_diags) in per_doc {
+        outgoing.push(links);
+        missing_anchors.push(missing);
+        diags.extend(doc_diags);
+    }
     mirror_supersessions(&mut outgoing);
     let incoming = backlinks(&outgoing);
-    let probed = files.seen.into_iter().collect();
-    let graph = LinkGraph { outgoing, incoming, missing_anchors, assets: files.assets, probed };
+    let probed: Vec<(String, Option<discover::AssetKind>)> = files.into_seen().into_iter().collect();
+    // Every file `Files::exists` met was a link's target: those are the site's assets.
+    let assets =
+        probed.iter().filter(|(_, kind)| *kind == Some(discover::AssetKind::File)).map(|(p, _)| p.clone()).collect();
+    let graph = LinkGraph { outgoing, incoming, missing_anchors, assets, probed: probed.into_iter().collect() };
     diags.extend(supersedes_cycles(index, &graph));
     diags.extend(status_mismatches(index, &graph));
     (graph, diags)
@@ -206,54 +222,64 @@ fn title_anchors(id: &str, title: &str) -> Vec<String> {
     }
 }
 
-/// Page anchors of target docs, computed once per doc that an `#anchor` points at.
+/// Page anchors of target docs, computed once per doc that an `#anchor` points at, by
+/// whichever thread needs them first.
 struct AnchorCache<'a> {
-    anchors: Vec<Option<PageAnchors>>,
+    anchors: Vec<OnceLock<PageAnchors>>,
     bodies: &'a Bodies,
     config: &'a Config,
+    /// Warnings about reading a target's body, once per target.
+    warnings: Mutex<Vec<Diagnostic>>,
 }
 
 impl<'a> AnchorCache<'a> {
     fn new(len: usize, bodies: &'a Bodies, config: &'a Config) -> Self {
-        AnchorCache { anchors: (0..len).map(|_| None).collect(), bodies, config }
+        AnchorCache { anchors: (0..len).map(|_| OnceLock::new()).collect(), bodies, config, warnings: Mutex::default() }
     }
 
-    /// The anchors of the doc at `pos`; a warning about reading its body goes to `diags`.
-    fn of(&mut self, index: &Index, pos: usize, diags: &mut Vec<Diagnostic>) -> &PageAnchors {
-        let (bodies, config) = (self.bodies, self.config);
-        self.anchors[pos].get_or_insert_with(|| {
+    /// The anchors of the doc at `pos`.
+    fn of(&self, index: &Index, pos: usize) -> &PageAnchors {
+        self.anchors[pos].get_or_init(|| {
             let doc = &index.docs[pos];
-            let body = bodies.get(index, pos, config);
-            diags.extend(body.warning);
+            let body = self.bodies.get(index, pos, self.config);
+            if let Some(warning) = body.warning {
+                crate::lock(&self.warnings).push(warning);
+            }
             PageAnchors::new(render::heading_anchors(&body.text), title_anchors(&doc.id, &doc.title))
         })
     }
+
+    fn into_warnings(self) -> Vec<Diagnostic> {
+        self.warnings.into_inner().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
-/// Paths on disk that are not docs: looked up once each, and the linked files collected.
+/// Paths on disk that are not docs, each looked up once: what the links stage probed.
 struct Files<'a> {
     config: &'a Config,
-    assets: std::collections::BTreeSet<String>,
-    seen: HashMap<String, Option<discover::AssetKind>>,
+    seen: Mutex<HashMap<String, Option<discover::AssetKind>>>,
 }
 
 impl Files<'_> {
     /// True when one of the docs-relative readings `tried` names a file or folder that
-    /// exists (it is then not a broken link); a file is kept for the site.
-    fn exists(&mut self, tried: &[String]) -> bool {
+    /// exists (it is then not a broken link).
+    fn exists(&self, tried: &[String]) -> bool {
         for path in tried {
-            let config = self.config;
-            let kind = *self.seen.entry(path.clone()).or_insert_with(|| discover::asset_at(config, path));
-            match kind {
-                Some(discover::AssetKind::File) => {
-                    self.assets.insert(path.clone());
-                    return true;
-                }
-                Some(discover::AssetKind::Folder) => return true,
-                None => {}
+            let known = crate::lock(&self.seen).get(path).copied();
+            let kind = known.unwrap_or_else(|| {
+                let kind = discover::asset_at(self.config, path);
+                crate::lock(&self.seen).insert(path.clone(), kind);
+                kind
+            });
+            if kind.is_some() {
+                return true;
             }
         }
         false
+    }
+
+    fn into_seen(self) -> HashMap<String, Option<discover::AssetKind>> {
+        self.seen.into_inner().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -268,10 +294,10 @@ struct Unresolved<'a> {
 fn declared_links(
     index: &Index,
     pos: usize,
-    anchors: &mut AnchorCache,
-    hints: &mut resolve::Hints,
-    files: &mut Files,
-    missing_anchors: &mut std::collections::BTreeSet<String>,
+    anchors: &AnchorCache,
+    hints: &resolve::Hints,
+    files: &Files,
+    missing_anchors: &mut BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Link> {
     let doc = &index.docs[pos];
@@ -366,7 +392,7 @@ fn field_name(raw: &RawRef) -> String {
 
 fn unresolved_diagnostic(
     index: &Index,
-    hints: &mut resolve::Hints,
+    hints: &resolve::Hints,
     pos: usize,
     raw: &RawRef,
     resolution: &Resolution,
@@ -399,14 +425,14 @@ fn unresolved_diagnostic(
 
 fn check_anchor(
     index: &Index,
-    anchors: &mut AnchorCache,
+    anchors: &AnchorCache,
     from: usize,
     target: usize,
     raw: &RawRef,
     anchor: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> bool {
-    let page = anchors.of(index, target, diags);
+    let page = anchors.of(index, target);
     if page.contains(anchor) {
         return true;
     }

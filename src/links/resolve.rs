@@ -19,6 +19,7 @@ use crate::index::Index;
 use crate::parse::body_refs;
 use crate::urls;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Mutex;
 
 /// The outcome of resolving one written target.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,8 +277,8 @@ pub(crate) struct Hints<'a> {
     numbered_ids: HashSet<&'a str>,
     by_number: HashMap<&'a str, Vec<&'a str>>,
     id_alphabet: Vec<char>,
-    id_cache: HashMap<String, Option<String>>,
-    path_cache: HashMap<(String, String), Option<String>>,
+    id_cache: Mutex<HashMap<String, Option<String>>>,
+    path_cache: Mutex<HashMap<(String, String), Option<String>>>,
 }
 
 impl<'a> Hints<'a> {
@@ -300,17 +301,17 @@ impl<'a> Hints<'a> {
             numbered_ids,
             by_number,
             id_alphabet: alphabet.into_iter().collect(),
-            id_cache: HashMap::new(),
-            path_cache: HashMap::new(),
+            id_cache: Mutex::default(),
+            path_cache: Mutex::default(),
         }
     }
 
     /// For an id no doc has: the nearest numbered id (one edit away, a swap of two
     /// digits included), or the same number under another kind (`ADR-0040` when only
     /// `PRD-0040` exists).
-    pub(crate) fn id(&mut self, written: &str) -> Option<String> {
+    pub(crate) fn id(&self, written: &str) -> Option<String> {
         let canonical = ids::normalize(written, self.index.kinds())?;
-        if let Some(hit) = self.id_cache.get(&canonical) {
+        if let Some(hit) = crate::lock(&self.id_cache).get(&canonical) {
             return hit.clone();
         }
         let mut close: Vec<&str> = self.numbered_ids.get(canonical.as_str()).copied().into_iter().collect();
@@ -328,20 +329,20 @@ impl<'a> Hints<'a> {
             .map(|id| (edit_distance(&canonical, id), id))
             .min()
             .map(|(_, id)| id.to_string());
-        self.id_cache.insert(canonical, hint.clone());
+        crate::lock(&self.id_cache).insert(canonical, hint.clone());
         hint
     }
 
     /// For a path that names no doc: the link to write, from the doc's folder, to the
     /// doc with the same file name (case-insensitively; the nearest folder wins when
     /// several share it) or with a file name one or two edits away.
-    pub(crate) fn path(&mut self, from: usize, written: &str) -> Option<String> {
+    pub(crate) fn path(&self, from: usize, written: &str) -> Option<String> {
         let from_dir = self.index.docs.get(from).map(|d| parent_dir(&d.source)).unwrap_or("");
         let (path, _) = split_anchor(written);
         let decoded = urls::percent_decode(path).unwrap_or_else(|| path.to_string()).replace('\\', "/");
         let name = file_name(&decoded).to_lowercase();
         let key = (from_dir.to_string(), name);
-        if let Some(hit) = self.path_cache.get(&key) {
+        if let Some(hit) = crate::lock(&self.path_cache).get(&key) {
             return hit.clone();
         }
         let name = &key.1;
@@ -359,7 +360,7 @@ impl<'a> Hints<'a> {
                 .map(|(_, s)| s),
         };
         let hint = best.map(|s| relative_link(from_dir, s));
-        self.path_cache.insert(key, hint.clone());
+        crate::lock(&self.path_cache).insert(key, hint.clone());
         hint
     }
 }

@@ -557,3 +557,39 @@ fn links_to_missing_non_doc_files_are_reported_and_not_assets() {
         "{messages:?}"
     );
 }
+
+/// The links stage resolves docs in parallel: the graph and the warnings, in their
+/// order, must not depend on how many threads there are or which doc ran first.
+#[test]
+fn links_resolved_in_parallel_come_out_as_on_one_thread() {
+    let mut docs = Vec::new();
+    for n in 0..240 {
+        let id = format!("ADR-{:04}", n + 1);
+        let body = format!(
+            "# Title of {id}\n\n## Goals {n}\n\nSee ADR-{:04}, [the plan](adr-{:04}.md#goals-{}), \
+             [gone](adr-{:04}.md#nowhere), ADR-{:04} and [a file](missing-{}.png).\n",
+            (n * 7) % 240 + 1,
+            (n * 13) % 240 + 1,
+            (n * 13) % 240,
+            (n * 5) % 240 + 1,
+            n + 900,
+            n % 3,
+        );
+        let mut d = doc(&format!("adr-{:04}.md", n + 1), &id, &body);
+        if n % 4 == 0 {
+            d = with_meta(d, vec![meta(Relation::Supersedes, &format!("ADR-{:04}", (n + 1) % 240 + 1), "Supersedes", 3)]);
+        }
+        docs.push(d);
+    }
+    let index = index_of(docs);
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+        let (graph, diags) = pool.install(|| build(&index, &config()));
+        format!("{graph:?}\n{diags:?}")
+    };
+    let one = on(1);
+    assert!(one.contains("has no heading `#nowhere`") && one.contains("ADR-0901"), "the fixture exercises warnings");
+    for _ in 0..3 {
+        assert_eq!(on(4), one);
+    }
+}

@@ -189,7 +189,7 @@ impl<'a> Collector<'a> {
             Some(analysis) => analysis,
             None => analyse::analyse(&rendered, &self.kinds),
         };
-        let terms = self.merger.lock().unwrap_or_else(|e| e.into_inner()).number(doc, &analysis, &self.kinds);
+        let terms = crate::lock(&self.merger).number(doc, &analysis, &self.kinds);
         let DocAnalysis { length, intro, sections, .. } = analysis;
         let _ = slot.set((
             analyse::PackedTerms::new(&terms),

@@ -86,7 +86,7 @@ impl Shared {
     fn lock(&self) -> MutexGuard<'_, Snapshot> {
         // A panicking reader cannot leave the snapshot half-updated: every update is
         // one assignment.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::lock(&self.state)
     }
 
     pub fn snapshot(&self) -> Snapshot {
