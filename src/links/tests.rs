@@ -577,7 +577,10 @@ fn links_resolved_in_parallel_come_out_as_on_one_thread() {
         );
         let mut d = doc(&format!("adr-{:04}.md", n + 1), &id, &body);
         if n % 4 == 0 {
-            d = with_meta(d, vec![meta(Relation::Supersedes, &format!("ADR-{:04}", (n + 1) % 240 + 1), "Supersedes", 3)]);
+            d = with_meta(
+                d,
+                vec![meta(Relation::Supersedes, &format!("ADR-{:04}", (n + 1) % 240 + 1), "Supersedes", 3)],
+            );
         }
         docs.push(d);
     }
