@@ -171,23 +171,25 @@ impl LineMemo {
         set: &SyntaxSet,
         html: &mut String,
     ) -> Result<isize, String> {
-        if let Some(held) = find_held(&self.current, line, state, scopes) {
-            return Ok(held.replay(state, scopes, html));
+        let keepable = line.len() <= Self::LONGEST_KEPT;
+        if keepable {
+            if let Some(held) = find_held(&self.current, line, state, scopes) {
+                return Ok(held.replay(state, scopes, html));
+            }
+            if let Some(held) = find_held(&self.previous, line, state, scopes).cloned() {
+                let open = held.replay(state, scopes, html);
+                self.keep(line, held);
+                return Ok(open);
+            }
         }
-        if let Some(held) = find_held(&self.previous, line, state, scopes).cloned() {
-            let open = held.replay(state, scopes, html);
-            self.keep(line, held);
-            return Ok(open);
-        }
-        let before = state.clone();
+        // A line that can never be held is neither looked up nor copied.
+        let before = keepable.then(|| state.clone());
         let ops = state.parse_line(line, set).map_err(|e| e.to_string())?;
         let (spans, open) = line_tokens_to_classed_spans(line, &ops, CLASS_STYLE, scopes).map_err(|e| e.to_string())?;
         html.push_str(&spans);
-        if line.len() <= Self::LONGEST_KEPT {
-            if let Some((popped, pushed)) = stack_effect(&ops) {
-                let after = (*state != before).then(|| state.clone());
-                self.keep(line, HighlightedLine { before, after, spans: spans.into(), popped, pushed: pushed.into() });
-            }
+        if let Some((before, (popped, pushed))) = before.and_then(|b| Some((b, stack_effect(&ops)?))) {
+            let after = (*state != before).then(|| state.clone());
+            self.keep(line, HighlightedLine { before, after, spans: spans.into(), popped, pushed: pushed.into() });
         }
         Ok(open)
     }
