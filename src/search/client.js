@@ -408,9 +408,11 @@
     function go() {
       clearTimeout(timer);
       timer = null;
-      var mine = ++run;
-      return (current = api.search(input.value, filters).then(function (r) {
+      var mine = ++run, asked = input.value;
+      return (current = api.search(asked, filters).then(function (r) {
         if (mine !== run) return;
+        /* Which text the list answers: typing outruns the debounce on a slow machine. */
+        list.setAttribute("data-query", asked);
         hits = r.hits;
         lastMarks = r.marks;
         shown = [];

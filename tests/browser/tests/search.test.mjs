@@ -26,12 +26,15 @@ const MODES = {
   "http under /docs/portal/": (rel) => server.url + rel,
 };
 
-/** The results once the list answers the query and every item's details loaded. */
+/** The results once the list answers what is in the box (not a prefix typed on the way)
+ * and every item's details loaded. */
 async function results(page) {
   await page.waitForFunction(
     () => {
+      const list = document.getElementById("dp-results");
       const items = document.querySelectorAll("#dp-results .dp-result");
       return (
+        list?.getAttribute("data-query") === document.getElementById("dp-search-input").value &&
         items.length > 0 &&
         Array.from(items).every((li) => !li.hasAttribute("data-stale") && li.querySelector(".dp-title"))
       );
