@@ -11,6 +11,10 @@ use docportal::render::markdown::{self, MarkdownOptions, NoXrefs};
 use rayon::prelude::*;
 use std::time::Instant;
 
+// The `docportal` binary's allocator, so that the figures are the product's.
+#[global_allocator]
+static ALLOCATOR: docportal::Allocator = docportal::ALLOCATOR;
+
 /// Templates of realistic blocks; `NAME` and `N` are replaced per copy so no two are identical.
 const TEMPLATES: &[(&str, &str)] = &[
     (

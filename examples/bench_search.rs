@@ -14,6 +14,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
+// The `docportal` binary's allocator, so that the figures are the product's.
+#[global_allocator]
+static ALLOCATOR: docportal::Allocator = docportal::ALLOCATOR;
+
 const COMMON: &str = "system service request response data user client server cache database query index write read \
 latency throughput error failure retry timeout queue event message stream batch job worker node cluster region zone \
 replica replication consistency availability partition shard leader follower election consensus lock transaction \

@@ -24,6 +24,11 @@ use syntect::html::{ClassStyle, ClassedHTMLGenerator};
 use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
 
+// The same allocator as the `docportal` binary, so that the ratio measures the work,
+// not malloc.
+#[global_allocator]
+static ALLOCATOR: docportal::Allocator = docportal::ALLOCATOR;
+
 struct Highlighter {
     syntaxes: SyntaxSet,
 }

@@ -33,6 +33,15 @@ pub mod theme;
 pub mod urls;
 pub mod write;
 
+/// The memory allocator the `docportal` binary and the bench programs install as
+/// `#[global_allocator]` (a library does not choose one for its users). glibc's malloc
+/// grew superlinearly with portal size: at 10,000 docs, where the build keeps each
+/// doc's search analysis and the link graph while pages stream through, `_int_malloc`
+/// and `unlink_chunk` cost 4.5 s of CPU more than ten times their share at 1,000 docs.
+pub type Allocator = mimalloc::MiMalloc;
+/// The value to install: `static A: docportal::Allocator = docportal::ALLOCATOR;`.
+pub const ALLOCATOR: Allocator = mimalloc::MiMalloc;
+
 /// Locks `m`, taking its value even when a thread panicked while holding it: every
 /// shared map and list in docportal changes by single inserts and pushes, so a
 /// poisoned one is still whole.
