@@ -69,24 +69,42 @@ pub fn is_loose_spelling(written: &str) -> bool {
 /// canonical id of each hit.
 pub struct IdMatcher<'k> {
     kinds: &'k Kinds,
-    /// Bytes an id can start with: a kind's first letter in either case, an id part's
-    /// first letter in upper case. Most words are rejected on this alone.
-    first_bytes: [bool; 256],
+    /// Bytes an id without its kind can start with: an id part's first letter in upper case.
+    bare_first: [bool; 256],
+    /// By the lower-cased first byte of a kind's name: the lower-cased second bytes it
+    /// can go on with, one bit per ASCII byte (all bits for a one-letter or non-ASCII
+    /// name). Words starting with `th`, `to`, `an`, … are rejected on these two bytes.
+    kind_second: [u128; 128],
 }
 
 impl<'k> IdMatcher<'k> {
     pub fn new(kinds: &'k Kinds) -> IdMatcher<'k> {
-        let mut first_bytes = [false; 256];
+        let mut kind_second = [0u128; 128];
         for k in kinds.iter() {
-            if let Some(&b) = k.as_bytes().first() {
-                first_bytes[usize::from(b.to_ascii_uppercase())] = true;
-                first_bytes[usize::from(b.to_ascii_lowercase())] = true;
+            let name = k.as_bytes();
+            let Some(&first) = name.first().filter(|b| b.is_ascii()) else { continue };
+            let seconds = &mut kind_second[usize::from(first.to_ascii_lowercase())];
+            match name.get(1) {
+                Some(&second) if second.is_ascii() => *seconds |= 1 << second.to_ascii_lowercase(),
+                _ => *seconds = u128::MAX,
             }
         }
+        let mut bare_first = [false; 256];
         for b in kinds.bare_first_letters() {
-            first_bytes[usize::from(b)] = true;
+            bare_first[usize::from(b)] = true;
         }
-        IdMatcher { kinds, first_bytes }
+        IdMatcher { kinds, bare_first, kind_second }
+    }
+
+    /// Whether the word at `i` (its first byte an ASCII letter) can be an id.
+    fn may_be_id(&self, b: &[u8], i: usize) -> bool {
+        let seconds = self.kind_second[usize::from(b[i].to_ascii_lowercase() & 0x7f)];
+        let kind_may_follow = match b.get(i + 1) {
+            _ if seconds == u128::MAX => true,
+            Some(&n) if n.is_ascii() => seconds >> n.to_ascii_lowercase() & 1 == 1,
+            _ => false,
+        };
+        kind_may_follow || self.bare_first[usize::from(b[i])]
     }
     /// Calls `hit(range, canonical id)` for every id in `text`, left to right.
     pub fn find(&self, text: &str, mut hit: impl FnMut(Range<usize>, String)) {
@@ -105,7 +123,7 @@ impl<'k> IdMatcher<'k> {
             // Cheap rejections first: this runs at every word of every doc. A URL's
             // scheme (or `www`) is a word followed by `:`, `+`, `.` or `-`.
             let may_be_url = matches!(b.get(word_end), Some(b':' | b'+' | b'.' | b'-'));
-            let may_be_id = self.first_bytes[usize::from(c)];
+            let may_be_id = self.may_be_id(b, i);
             if !may_be_id && !may_be_url {
                 i = word_end;
                 continue;
@@ -1090,5 +1108,43 @@ mod robustness {
                 assert!(text.get(range).is_some());
             }
         }
+    }
+
+    /// Regression guard for the two-byte filter: a word it turns away is never an id,
+    /// with the default kinds, a one-letter kind, a non-ASCII one, and ids of letters.
+    #[test]
+    fn words_the_two_byte_filter_rejects_never_read_as_ids() {
+        const WORDS: &[&str] = &[
+            "the ", "to ", "A", "A-", "a_", "SP", "sp-", "SPEC", "Ü", "Üx-", "gRFC", "grfc-", "GRFC ", "A27", "L5",
+            "EIP", "eip_", "ADR", "adr-", "TRD ", "Trd0", "7", "0007", "27", " ", "-", "_", ".", "é", "\n",
+        ];
+        let grpc = "[portal]\nkinds = [\"gRFC\", \"EIP\"]\n[portal.kind.gRFC]\nid = \"[AGLP]{n}\"\n";
+        let configs: [Kinds; 3] = [
+            Config::default_at(Path::new("/p")).kinds,
+            ["A", "SP", "SPEC", "Üx"].into_iter().collect(),
+            crate::config::from_str(Path::new("/p"), grpc).unwrap().0.kinds,
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut checked = 0;
+        for _ in 0..4000 {
+            let mut text = String::new();
+            for _ in 0..12 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(WORDS[(state % WORDS.len() as u64) as usize]);
+            }
+            let b = text.as_bytes();
+            for kinds in &configs {
+                let matcher = IdMatcher::new(kinds);
+                for i in (0..b.len()).filter(|&i| b[i].is_ascii_alphabetic()) {
+                    if !matcher.may_be_id(b, i) {
+                        checked += 1;
+                        assert_eq!(matcher.match_at(&text, i), None, "{text:?} at {i}");
+                    }
+                }
+            }
+        }
+        assert!(checked > 10_000, "the filter turned away only {checked} words");
     }
 }
