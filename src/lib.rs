@@ -48,3 +48,8 @@ pub const ALLOCATOR: Allocator = mimalloc::MiMalloc;
 pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
+
+/// The value of `m` once no thread shares it, taken whole for the reason [`lock`] gives.
+pub(crate) fn unwrap_mutex<T>(m: std::sync::Mutex<T>) -> T {
+    m.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -41,7 +41,7 @@ use crate::{discover, render};
 use rayon::prelude::*;
 use resolve::Resolution;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Mutex, OnceLock};
 
 /// One resolved (or unresolved) reference from a doc.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -250,7 +250,7 @@ impl<'a> AnchorCache<'a> {
     }
 
     fn into_warnings(self) -> Vec<Diagnostic> {
-        self.warnings.into_inner().unwrap_or_else(PoisonError::into_inner)
+        crate::unwrap_mutex(self.warnings)
     }
 }
 
@@ -279,7 +279,7 @@ impl Files<'_> {
     }
 
     fn into_seen(self) -> HashMap<String, Option<discover::AssetKind>> {
-        self.seen.into_inner().unwrap_or_else(PoisonError::into_inner)
+        crate::unwrap_mutex(self.seen)
     }
 }
 

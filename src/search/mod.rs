@@ -200,7 +200,7 @@ impl<'a> Collector<'a> {
     /// Every search file, by site path. A doc never added counts as one with no text.
     pub fn files(self) -> BTreeMap<String, Vec<u8>> {
         let Collector { index, kinds, merger, docs } = self;
-        let mut merger = merger.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut merger = crate::unwrap_mutex(merger);
         let mut lists = Vec::with_capacity(docs.len());
         let mut analyses = Vec::with_capacity(docs.len());
         for (doc, slot) in index.docs.iter().zip(docs) {
