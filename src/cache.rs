@@ -535,28 +535,26 @@ pub(crate) fn put_diagnostics(out: &mut Vec<u8>, diagnostics: &[Diagnostic]) {
     }
 }
 
-fn encode_payload(rendered: &RenderedDoc) -> Vec<u8> {
+fn encode_payload(out: &mut Vec<u8>, rendered: &RenderedDoc) {
     // Destructured in full so a new field cannot be silently left out of the cache.
     let RenderedDoc { html, toc, has_mermaid, has_code, text, diagnostics, search } = rendered;
-    let mut out = Vec::with_capacity(html.len() + text.len() + 256);
-    put_str(&mut out, html);
-    put_u32(&mut out, toc.len() as u32);
+    put_str(out, html);
+    put_u32(out, toc.len() as u32);
     for TocEntry { level, anchor, text } in toc {
         out.push(*level);
-        put_str(&mut out, anchor);
-        put_str(&mut out, text);
+        put_str(out, anchor);
+        put_str(out, text);
     }
     out.push(u8::from(*has_mermaid) | u8::from(*has_code) << 1);
-    put_str(&mut out, text);
-    put_diagnostics(&mut out, diagnostics);
+    put_str(out, text);
+    put_diagnostics(out, diagnostics);
     match search {
         Some(analysis) => {
             out.push(1);
-            encode_analysis(&mut out, analysis);
+            encode_analysis(out, analysis);
         }
         None => out.push(0),
     }
-    out
 }
 
 fn put_u32(out: &mut Vec<u8>, n: u32) {
@@ -610,12 +608,21 @@ fn checksum(payload: &[u8]) -> u64 {
 /// Frames `payload`: magic, key, length and checksum, so [`unseal`] can tell a whole
 /// file written for `key` from a torn, corrupt or foreign one.
 pub(crate) fn seal(magic: &[u8; 8], key: u128, payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(payload.len() + 40);
+    seal_with(magic, key, payload.len(), |out| out.extend_from_slice(payload))
+}
+
+/// [`seal`] of the payload `write` appends (about `size_hint` bytes), made in place
+/// rather than copied in: a render-cache entry is a whole article.
+fn seal_with(magic: &[u8; 8], key: u128, size_hint: usize, write: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    const HEADER: usize = 8 + 16 + 8 + 8;
+    let mut out = Vec::with_capacity(HEADER + size_hint);
     out.extend_from_slice(magic);
     out.extend_from_slice(&key.to_le_bytes());
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&checksum(payload).to_le_bytes());
-    out.extend_from_slice(payload);
+    out.resize(HEADER, 0);
+    write(&mut out);
+    let (header, payload) = out.split_at_mut(HEADER);
+    header[24..32].copy_from_slice(&(payload.len() as u64).to_le_bytes());
+    header[32..40].copy_from_slice(&checksum(payload).to_le_bytes());
     out
 }
 
@@ -633,7 +640,8 @@ pub(crate) fn unseal<'a>(magic: &[u8; 8], key: u128, bytes: &'a [u8]) -> Option<
 }
 
 fn encode_entry(key: Key, rendered: &RenderedDoc) -> Vec<u8> {
-    seal(MAGIC, key.0, &encode_payload(rendered))
+    let size_hint = rendered.html.len() + rendered.text.len() + 256;
+    seal_with(MAGIC, key.0, size_hint, |out| encode_payload(out, rendered))
 }
 
 /// A bounds-checked cursor: every read is `None` past the end.
