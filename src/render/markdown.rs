@@ -430,10 +430,10 @@ fn line_of<'a>(node: &'a AstNode<'a>) -> u32 {
     u32::try_from(node.data().sourcepos.start.line).unwrap_or(u32::MAX)
 }
 
-/// Runs of whitespace become one space; the ends are trimmed.
-/// `text`'s words (as `split_whitespace` cuts them) joined by single spaces. Byte by
-/// byte, decoding only non-ASCII characters: this runs over every doc's visible text,
-/// and `split_whitespace` decoded every character (1% of a cold build's CPU).
+/// Runs of whitespace become one space; the ends are trimmed: `text`'s words, as
+/// `split_whitespace` cuts them, joined by single spaces. Byte by byte, decoding only
+/// non-ASCII characters: this runs over every doc's visible text, and
+/// `split_whitespace` decoded every character (1% of a cold build's CPU).
 fn fold_whitespace(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut word_start = None;
