@@ -364,7 +364,8 @@ pub fn slugify(text: &str) -> String {
                 out.push('-');
             }
             pending_dash = false;
-            out.extend(c.to_lowercase());
+            // `İ` lower-cases to `i` and a combining dot: keep the letter only.
+            out.extend(c.to_lowercase().filter(|l| l.is_alphanumeric()));
         } else {
             pending_dash = true;
         }
@@ -378,6 +379,14 @@ pub fn slugify(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (found by `path_slugs_are_clean_and_stable`): `İ` made the slug
+    /// `i` + U+0307, a combining mark in a URL segment.
+    #[test]
+    fn slug_of_a_dotted_capital_i_is_a_plain_i() {
+        assert_eq!(slugify("İstanbul Rollout"), "istanbul-rollout");
+        assert_eq!(slug_of_path("İ.md"), "i");
+    }
 
     fn kinds() -> Kinds {
         ["TRD", "TDD", "PRD", "ADR", "RFC", "SPEC"].into_iter().collect()
