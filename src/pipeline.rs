@@ -201,7 +201,22 @@ fn stream_from(
     let (index, graph) = (&checked.index, &checked.graph);
     let cache = cache::RenderCache::open(config, theme);
     let input = site_input(&checked, &[], theme, config, &checked.diagnostics);
-    let streamed = site::build_streaming(
+    // docs.json and the hosting files, written while the search files and portal pages
+    // are made: neither takes a path of theirs.
+    let index_files = |diagnostics: &[Diagnostic]| -> Result<(), write::WriteError> {
+        let written =
+            staging.put_with("docs.json", |out| site::docs_json::write(out, index, graph, diagnostics, config))?;
+        if config.precompress {
+            let bytes =
+                std::fs::read(&written).map_err(|e| write::WriteError { path: written, message: e.to_string() })?;
+            put("docs.json", &bytes)?;
+        }
+        for (path, bytes) in publish::extras(config, index) {
+            put(&path, &bytes)?;
+        }
+        Ok(())
+    };
+    let (streamed, ()) = site::build_streaming(
         &input,
         tera,
         |i| {
@@ -216,19 +231,12 @@ fn stream_from(
         },
         put,
         cache.context().map(|salt| site::CarryOver { salt, keep: &keep }),
+        index_files,
         trace,
     )?;
     cache.finish();
     let mut diagnostics = streamed.diagnostics;
-    let written =
-        staging.put_with("docs.json", |out| site::docs_json::write(out, index, graph, &diagnostics, config))?;
-    if config.precompress {
-        let bytes = std::fs::read(&written).map_err(|e| write::WriteError { path: written, message: e.to_string() })?;
-        put("docs.json", &bytes)?;
-    }
-    for (path, bytes) in publish::extras(config, index) {
-        put(&path, &bytes)?;
-    }
+    // After the portal pages: a linked file never takes a page's path.
     let (assets, asset_diags) = discover::read_assets(config, &graph.assets);
     for (path, bytes) in assets {
         if !staging.contains(&path) {
@@ -237,7 +245,7 @@ fn stream_from(
     }
     diagnostics.extend(asset_diags);
     diagnostics.extend(streamed.site_diagnostics);
-    trace.mark("docs.json+extras");
+    trace.mark("docs.json+extras+assets");
     diag::sort(&mut diagnostics);
     diagnostics.dedup();
     Ok((Checked { diagnostics, ..checked }, streamed.page_keys))

@@ -111,15 +111,18 @@ pub struct CarryOver<'a, E> {
 /// `input.rendered` is not read; `input.diagnostics` are those known before rendering;
 /// `tera` is the theme's compiled templates (the caller stops on a template that does
 /// not compile). `docs.json` is left to the caller ([`docs_json::write`] streams it; no
-/// other file of the site takes its path).
-pub fn build_streaming<E: Send>(
+/// other file of the site takes its path): `alongside` is given the build's diagnostics
+/// once every doc is rendered and runs while the search files and portal pages are
+/// made, so it must not write a path they may take (search files and pages).
+pub fn build_streaming<E: Send, R: Send>(
     input: &SiteInput,
     tera: &tera::Tera,
     render_doc: impl Fn(usize) -> (RenderedDoc, Option<u64>) + Sync,
     put: impl Fn(&str, &[u8]) -> Result<(), E> + Sync,
     carry_over: Option<CarryOver<E>>,
+    alongside: impl FnOnce(&[Diagnostic]) -> Result<R, E> + Send,
     trace: &mut crate::serve::trace::Trace,
-) -> Result<Streamed, E> {
+) -> Result<(Streamed, R), E> {
     let (assets, asset_files) = asset_files(input.theme);
     for (path, bytes) in &asset_files {
         put(path, bytes)?;
@@ -161,22 +164,28 @@ pub fn build_streaming<E: Send>(
     crate::diag::sort(&mut diagnostics);
     diagnostics.dedup();
 
-    // Before the portal pages (no search file shares a path with a page), so what the
-    // index kept of every doc is freed before they are made.
-    for (path, bytes) in search.files() {
-        put(&path, &bytes)?;
-    }
-    trace.mark("search");
     let whole = SiteInput { diagnostics: &diagnostics, ..*input };
-    let builder = Builder::new(&whole, tera, assets);
-    for (path, page) in pages::render_all(&builder) {
-        match page {
-            Ok(html) => put(&path, html.as_bytes())?,
-            Err(d) => site_diagnostics.push(d),
+    let site_files = || -> Result<Vec<Diagnostic>, E> {
+        // Before the portal pages (no search file shares a path with a page), so what
+        // the index kept of every doc is freed before they are made.
+        for (path, bytes) in search.files() {
+            put(&path, &bytes)?;
         }
-    }
-    trace.mark("portal pages");
-    Ok(Streamed { diagnostics, site_diagnostics, page_keys })
+        trace.mark("search");
+        let builder = Builder::new(&whole, tera, assets);
+        let mut page_errors = Vec::new();
+        for (path, page) in pages::render_all(&builder) {
+            match page {
+                Ok(html) => put(&path, html.as_bytes())?,
+                Err(d) => page_errors.push(d),
+            }
+        }
+        trace.mark("portal pages");
+        Ok(page_errors)
+    };
+    let (page_errors, beside) = rayon::join(site_files, || alongside(&diagnostics));
+    site_diagnostics.extend(page_errors?);
+    Ok((Streamed { diagnostics, site_diagnostics, page_keys }, beside?))
 }
 
 /// A doc page's template error, if any, and its path and key when it is remembered.
