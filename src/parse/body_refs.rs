@@ -1088,19 +1088,25 @@ mod robustness {
         " ", "x.md", "#a", "\"", "'", "é", "日本", "—", "\u{200b}", "[^1]: ", "[l]: ", "<div>", "</pre>",
     ];
 
+    /// `count` of `pieces` glued together, chosen by xorshift64 from `state`:
+    /// deterministic, no dependency.
+    fn glued(state: &mut u64, pieces: &[&str], count: usize) -> String {
+        let mut text = String::new();
+        for _ in 0..count {
+            *state ^= *state << 13;
+            *state ^= *state >> 7;
+            *state ^= *state << 17;
+            text.push_str(pieces[(*state % pieces.len() as u64) as usize]);
+        }
+        text
+    }
+
     #[test]
     fn scanning_arbitrary_markdown_never_panics() {
         let config = Config::default_at(Path::new("/p"));
         let mut state: u64 = 0x2545_f491_4f6c_dd1d;
         for _ in 0..3000 {
-            let mut text = String::new();
-            for _ in 0..40 {
-                // xorshift64: deterministic, no dependency.
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                text.push_str(PIECES[(state % PIECES.len() as u64) as usize]);
-            }
+            let text = glued(&mut state, PIECES, 40);
             for r in scan(&text, &config) {
                 assert!(r.line.is_some_and(|l| l as usize <= text.lines().count() + 1), "{text:?}");
             }
@@ -1127,13 +1133,7 @@ mod robustness {
         let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut checked = 0;
         for _ in 0..4000 {
-            let mut text = String::new();
-            for _ in 0..12 {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                text.push_str(WORDS[(state % WORDS.len() as u64) as usize]);
-            }
+            let text = glued(&mut state, WORDS, 12);
             let b = text.as_bytes();
             for kinds in &configs {
                 let matcher = IdMatcher::new(kinds);
