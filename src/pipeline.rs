@@ -183,8 +183,8 @@ fn stream_from(
     (staging, previous): (&write::Staging, &PreviousPages),
     trace: &mut Trace,
 ) -> Result<(Checked, site::PageKeys), write::WriteError> {
-    let put = |path: &str, bytes: &[u8]| -> Result<(), write::WriteError> {
-        staging.put(path, bytes)?;
+    // With `precompress`, the `.gz` of a file written at `path` (or none, when it would not pay).
+    let compressed = |path: &str, bytes: &[u8]| -> Result<(), write::WriteError> {
         if config.precompress {
             let gz_path = format!("{path}.gz");
             match publish::gzip(path, bytes) {
@@ -193,6 +193,10 @@ fn stream_from(
             }
         }
         Ok(())
+    };
+    let put = |path: &str, bytes: &[u8]| -> Result<(), write::WriteError> {
+        staging.put(path, bytes)?;
+        compressed(path, bytes)
     };
     // Not with `precompress`: the carried-over page's `.gz` would have to come too.
     let keep = |path: &str, key: u64| -> Result<bool, write::WriteError> {
@@ -209,7 +213,7 @@ fn stream_from(
         if config.precompress {
             let bytes =
                 std::fs::read(&written).map_err(|e| write::WriteError { path: written, message: e.to_string() })?;
-            put("docs.json", &bytes)?;
+            compressed("docs.json", &bytes)?;
         }
         for (path, bytes) in publish::extras(config, index) {
             put(&path, &bytes)?;
