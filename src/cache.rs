@@ -2,10 +2,14 @@
 //!
 //! In: the inputs of one `render::render` call — the doc, its link context, the
 //! configuration, the theme and the docportal build. Entries live in pack files under
-//! `.docportal-cache/render-v3/` in the project folder: each build appends the bodies
+//! `.docportal-cache/render-v4/` in the project folder: each build appends the bodies
 //! it renders to one new `pack-*.bin`, and `index.bin` maps every entry the last build
 //! used to its pack and place. One file per build, not one per doc, since creating
-//! thousands of small files was a tenth of a cold build's CPU. An entry's key is a
+//! thousands of small files was a tenth of a cold build's CPU. An entry whose article
+//! the build also wrote into the doc's page holds no copy of it, only where it sits in
+//! that page (path, offset, length, CRC-32): the site is the cache's store of articles,
+//! which halves what a cold build writes. A page changed or gone since is a miss. An
+//! entry's key is a
 //! 128-bit SipHash of everything that can change the rendered body:
 //!
 //! - the docportal build: its version and the running binary's size and modification
@@ -48,8 +52,9 @@ use std::sync::Mutex;
 /// The cache folder, relative to the project root.
 pub const DIR: &str = ".docportal-cache";
 /// Bump when the entry format or the key's makeup changes (v2: the search analysis;
-/// v3: pack files and an index instead of a file per entry).
-pub const FORMAT: &str = "render-v3";
+/// v3: pack files and an index instead of a file per entry; v4: articles left in the
+/// site's pages). Folders of other versions are deleted by [`RenderCache::finish`].
+pub const FORMAT: &str = "render-v4";
 const MAGIC: &[u8; 8] = b"DPRCACHE";
 const INDEX_MAGIC: &[u8; 8] = b"DPRINDEX";
 const INDEX: &str = "index.bin";
@@ -94,10 +99,62 @@ struct NewPack {
     failed: bool,
 }
 
+/// A key [`RenderCache::render_body_with`] looked up, and whether its entry was there.
+#[derive(Debug, Clone, Copy)]
+pub struct Lookup {
+    pub key: Key,
+    pub hit: bool,
+}
+
+/// Where an in-page entry's article is: a byte range of a page of the site, and the
+/// CRC-32 of the bytes that were there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PageSlice {
+    path: String,
+    offset: u64,
+    len: u64,
+    crc: u32,
+}
+
+impl PageSlice {
+    /// Where `article` sits in the page `bytes` at site path `path`; `None` when the
+    /// template did not copy it in verbatim (or it is empty: nothing to save then).
+    fn find(path: &str, page: &str, article: &str) -> Option<PageSlice> {
+        if article.is_empty() {
+            return None;
+        }
+        // Find a short head of the article, then compare the rest where it is found: a
+        // search for the whole article is much slower.
+        let mut head = article.len().min(64);
+        while !article.is_char_boundary(head) {
+            head -= 1;
+        }
+        let (start, _) = page.match_indices(&article[..head]).find(|(at, _)| page[*at..].starts_with(article))?;
+        let crc = crc32fast::hash(article.as_bytes());
+        Some(PageSlice { path: path.to_string(), offset: start as u64, len: article.len() as u64, crc })
+    }
+
+    /// The article, read from the page under `site`, if it still holds the same bytes.
+    fn read(&self, site: &Path) -> Option<String> {
+        let path = crate::write::safe_join(site, &self.path).ok()?;
+        let bytes = read_range(&path, self.offset, self.len)?;
+        (crc32fast::hash(&bytes) == self.crc).then(|| String::from_utf8(bytes).ok())?
+    }
+}
+
+/// What an entry holds in place of its article: the article itself or where it is.
+#[derive(Debug, PartialEq, Eq)]
+enum Article {
+    Inline(String),
+    InPage(PageSlice),
+}
+
 /// An open render cache for one build.
 pub struct RenderCache {
     /// `None` when the cache is off.
     dir: Option<PathBuf>,
+    /// The site folder whose pages hold the articles of in-page entries.
+    site: PathBuf,
     /// Hash of what every entry of this build shares: build identity, config, theme.
     build_context: u128,
     stored: Stored,
@@ -223,6 +280,7 @@ impl RenderCache {
         let stored = dir.as_deref().map(read_index).unwrap_or_default();
         RenderCache {
             dir,
+            site: config.build_dir.clone(),
             build_context: h.finish128().as_u128(),
             stored,
             used: Mutex::new(HashMap::new()),
@@ -273,21 +331,29 @@ impl RenderCache {
         Key(h.finish128().as_u128())
     }
 
-    /// The cached body for `key`, if a valid entry exists. Marks the key used.
+    /// The cached body for `key`, if a valid entry exists (and, for an in-page entry,
+    /// its page still holds the article). Marks the key used.
     pub fn get(&self, key: Key) -> Option<RenderedDoc> {
         let dir = self.dir.as_ref()?;
         let place = *self.stored.entries.get(&key)?;
         let name = self.stored.packs.get(place.pack as usize)?;
-        let rendered = decode_entry(&read_at(&dir.join(name), place)?, key)?;
+        let (article, mut rendered) = decode_entry(&read_at(&dir.join(name), place)?, key)?;
+        rendered.html = match article {
+            Article::Inline(html) => html,
+            Article::InPage(at) => at.read(&self.site)?,
+        };
         self.mark_used(key, place);
         Some(rendered)
     }
 
-    /// Stores `rendered` under `key` in this build's pack. Failures are ignored: the
+    /// Stores `rendered` under `key` in this build's pack. With `page` (the site path
+    /// and bytes of the page this build wrote for the doc) and the article found in it,
+    /// the entry points there instead of holding the article. Failures are ignored: the
     /// next build misses.
-    pub fn put(&self, key: Key, rendered: &RenderedDoc) {
+    pub fn put(&self, key: Key, rendered: &RenderedDoc, page: Option<(&str, &str)>) {
         let Some(dir) = &self.dir else { return };
-        let entry = encode_entry(key, rendered);
+        let in_page = page.and_then(|(path, page)| PageSlice::find(path, page, &rendered.html));
+        let entry = encode_entry(key, rendered, in_page.as_ref());
         let Ok(mut slot) = self.new_pack.lock() else { return };
         if slot.is_none() {
             *slot = create_pack(dir);
@@ -312,12 +378,17 @@ impl RenderCache {
         render: impl FnOnce() -> RenderedDoc,
     ) -> RenderedDoc {
         let body = index.docs.get(pos).map_or("", |d| d.body.as_str());
-        self.render_body_with(index, graph, pos, body, render).0
+        let (rendered, lookup) = self.render_body_with(index, graph, pos, body, render);
+        if let Some(Lookup { key, hit: false }) = lookup {
+            self.put(key, &rendered, None);
+        }
+        rendered
     }
 
-    /// [`RenderCache::render_with`] for a doc whose Markdown is `body` (see
-    /// [`RenderCache::key_for_body`]), with the key it is cached under (`None` when the
-    /// cache is off: the key is not worked out then).
+    /// The cached body of a doc whose Markdown is `body` (see
+    /// [`RenderCache::key_for_body`]), or `render()`'s, with its key and whether it was a
+    /// hit (`None` when the cache is off: the key is not worked out then). A miss is
+    /// not stored: the caller [`RenderCache::put`]s it, once it knows the page.
     pub fn render_body_with(
         &self,
         index: &Index,
@@ -325,17 +396,15 @@ impl RenderCache {
         pos: usize,
         body: &str,
         render: impl FnOnce() -> RenderedDoc,
-    ) -> (RenderedDoc, Option<Key>) {
+    ) -> (RenderedDoc, Option<Lookup>) {
         if self.dir.is_none() {
             return (render(), None);
         }
         let key = self.key_for_body(index, graph, pos, body);
-        if let Some(hit) = self.get(key) {
-            return (hit, Some(key));
+        match self.get(key) {
+            Some(cached) => (cached, Some(Lookup { key, hit: true })),
+            None => (render(), Some(Lookup { key, hit: false })),
         }
-        let rendered = render();
-        self.put(key, &rendered);
-        (rendered, Some(key))
     }
 
     /// What every key of this build shares (build identity, config, theme), folded to
@@ -374,6 +443,14 @@ impl RenderCache {
             let name = entry.file_name().to_string_lossy().into_owned();
             if name != INDEX && !packs.contains(&name.as_str()) {
                 let _ = fs::remove_file(entry.path());
+            }
+        }
+        // What an older docportal cached is never read again.
+        let formats = dir.parent().and_then(|parent| fs::read_dir(parent).ok());
+        for entry in formats.into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with("render-v") && name != FORMAT && entry.file_type().is_ok_and(|t| t.is_dir()) {
+                let _ = fs::remove_dir_all(entry.path());
             }
         }
     }
@@ -454,13 +531,18 @@ fn create_pack(dir: &Path) -> Option<NewPack> {
 
 /// The bytes of the entry at `place` in the pack at `path`.
 fn read_at(path: &Path, place: Place) -> Option<Vec<u8>> {
+    read_range(path, place.offset, place.len)
+}
+
+/// `len` bytes at `offset` of the file at `path`; `None` unless the file holds them all.
+fn read_range(path: &Path, offset: u64, len: u64) -> Option<Vec<u8>> {
     let mut file = fs::File::open(path).ok()?;
-    // A pack cut short (or an index from elsewhere) must not size the read.
-    if place.offset.checked_add(place.len)? > file.metadata().ok()?.len() {
+    // A file cut short (or an index from elsewhere) must not size the read.
+    if offset.checked_add(len)? > file.metadata().ok()?.len() {
         return None;
     }
-    file.seek(SeekFrom::Start(place.offset)).ok()?;
-    let mut bytes = vec![0; usize::try_from(place.len).ok()?];
+    file.seek(SeekFrom::Start(offset)).ok()?;
+    let mut bytes = vec![0; usize::try_from(len).ok()?];
     file.read_exact(&mut bytes).ok()?;
     Some(bytes)
 }
@@ -535,10 +617,22 @@ pub(crate) fn put_diagnostics(out: &mut Vec<u8>, diagnostics: &[Diagnostic]) {
     }
 }
 
-fn encode_payload(out: &mut Vec<u8>, rendered: &RenderedDoc) {
+fn encode_payload(out: &mut Vec<u8>, rendered: &RenderedDoc, in_page: Option<&PageSlice>) {
     // Destructured in full so a new field cannot be silently left out of the cache.
     let RenderedDoc { html, toc, has_mermaid, has_code, text, diagnostics, search } = rendered;
-    put_str(out, html);
+    match in_page {
+        None => {
+            out.push(0);
+            put_str(out, html);
+        }
+        Some(PageSlice { path, offset, len, crc }) => {
+            out.push(1);
+            put_str(out, path);
+            out.extend_from_slice(&offset.to_le_bytes());
+            out.extend_from_slice(&len.to_le_bytes());
+            put_u32(out, *crc);
+        }
+    }
     put_u32(out, toc.len() as u32);
     for TocEntry { level, anchor, text } in toc {
         out.push(*level);
@@ -639,9 +733,10 @@ pub(crate) fn unseal<'a>(magic: &[u8; 8], key: u128, bytes: &'a [u8]) -> Option<
     (r.is_empty() && checksum(payload) == sum).then_some(payload)
 }
 
-fn encode_entry(key: Key, rendered: &RenderedDoc) -> Vec<u8> {
-    let size_hint = rendered.html.len() + rendered.text.len() + 256;
-    seal_with(MAGIC, key.0, size_hint, |out| encode_payload(out, rendered))
+fn encode_entry(key: Key, rendered: &RenderedDoc, in_page: Option<&PageSlice>) -> Vec<u8> {
+    let article = if in_page.is_some() { 0 } else { rendered.html.len() };
+    let size_hint = article + rendered.text.len() + 256;
+    seal_with(MAGIC, key.0, size_hint, |out| encode_payload(out, rendered, in_page))
 }
 
 /// A bounds-checked cursor: every read is `None` past the end.
@@ -705,9 +800,14 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn decode_entry(bytes: &[u8], key: Key) -> Option<RenderedDoc> {
+/// An entry's article (or where it is) and the rest of the body, `html` left empty.
+fn decode_entry(bytes: &[u8], key: Key) -> Option<(Article, RenderedDoc)> {
     let mut r = Reader::new(unseal(MAGIC, key.0, bytes)?);
-    let html = r.string()?;
+    let article = match r.u8()? {
+        0 => Article::Inline(r.string()?),
+        1 => Article::InPage(PageSlice { path: r.string()?, offset: r.u64()?, len: r.u64()?, crc: r.u32()? }),
+        _ => return None,
+    };
     let toc = (0..r.u32()?)
         .map(|_| Some(TocEntry { level: r.u8()?, anchor: r.string()?, text: r.string()? }))
         .collect::<Option<Vec<_>>>()?;
@@ -718,15 +818,18 @@ fn decode_entry(bytes: &[u8], key: Key) -> Option<RenderedDoc> {
         0 => None,
         _ => Some(decode_analysis(&mut r)?),
     };
-    r.is_empty().then_some(RenderedDoc {
-        html,
-        toc,
-        has_mermaid: flags & 1 != 0,
-        has_code: flags & 2 != 0,
-        text,
-        diagnostics,
-        search,
-    })
+    r.is_empty().then_some((
+        article,
+        RenderedDoc {
+            html: String::new(),
+            toc,
+            has_mermaid: flags & 1 != 0,
+            has_code: flags & 2 != 0,
+            text,
+            diagnostics,
+            search,
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -770,16 +873,25 @@ mod tests {
     #[test]
     fn entries_round_trip_every_field() {
         let key = Key(0x1234_5678_9abc_def0_1122_3344_5566_7788);
-        let decoded = decode_entry(&encode_entry(key, &sample()), key).unwrap();
-        assert!(same(&decoded, &sample()));
+        let inline = |rendered: &RenderedDoc| {
+            let (article, mut decoded) = decode_entry(&encode_entry(key, rendered, None), key).unwrap();
+            let Article::Inline(html) = article else { panic!("an inline entry decodes inline") };
+            decoded.html = html;
+            decoded
+        };
+        assert!(same(&inline(&sample()), &sample()));
         let without_search = RenderedDoc { search: None, ..sample() };
-        assert!(same(&decode_entry(&encode_entry(key, &without_search), key).unwrap(), &without_search));
+        assert!(same(&inline(&without_search), &without_search));
+        let at = PageSlice { path: "trd/a.html".into(), offset: 7, len: 9, crc: 0xdead_beef };
+        let (article, decoded) = decode_entry(&encode_entry(key, &sample(), Some(&at)), key).unwrap();
+        assert_eq!(article, Article::InPage(at));
+        assert!(same(&decoded, &RenderedDoc { html: String::new(), ..sample() }), "all but the article is held");
     }
 
     #[test]
     fn torn_or_foreign_entries_are_misses() {
         let key = Key(42);
-        let bytes = encode_entry(key, &sample());
+        let bytes = encode_entry(key, &sample(), None);
         for cut in [0, 7, 8, 30, 40, bytes.len() / 2, bytes.len() - 1] {
             assert!(decode_entry(&bytes[..cut], key).is_none(), "cut at {cut}");
         }
@@ -812,8 +924,8 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join(DIR).join(FORMAT);
         let first = open(&dir);
-        first.put(Key(7), &sample());
-        first.put(Key(8), &numbered(8));
+        first.put(Key(7), &sample(), None);
+        first.put(Key(8), &numbered(8), None);
         first.finish();
         assert_eq!(RenderCache::indexed_entries(&dir), 2);
         assert_eq!(files_in(&dir).len(), 2, "one pack and the index: {:?}", files_in(&dir));
@@ -837,7 +949,7 @@ mod tests {
         let dir = tmp.path().join(FORMAT);
         let first = open(&dir);
         for n in 0..4 {
-            first.put(Key(u128::from(n)), &numbered(n));
+            first.put(Key(u128::from(n)), &numbered(n), None);
         }
         first.finish();
         let old_pack = files_in(&dir).into_iter().find(|n| n.starts_with("pack-")).unwrap();
@@ -845,7 +957,7 @@ mod tests {
         // One of four entries used and one new: the old pack is three quarters dead.
         let second = open(&dir);
         assert!(second.get(Key(2)).is_some());
-        second.put(Key(10), &numbered(10));
+        second.put(Key(10), &numbered(10), None);
         second.finish();
         let files = files_in(&dir);
         assert_eq!(files.len(), 2, "{files:?}");
@@ -863,7 +975,7 @@ mod tests {
         let dir = tmp.path().join(FORMAT);
         let first = open(&dir);
         for i in 1..=n {
-            first.put(Key(u128::from(i)), &numbered(i));
+            first.put(Key(u128::from(i)), &numbered(i), None);
         }
         first.finish();
         let pack = files_in(&dir).into_iter().find(|name| name.starts_with("pack-")).unwrap();
@@ -899,10 +1011,83 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join(FORMAT);
         fs::create_dir_all(&dir).unwrap();
-        fs::write(tmp.path().join("secret"), encode_entry(Key(1), &sample())).unwrap();
+        fs::write(tmp.path().join("secret"), encode_entry(Key(1), &sample(), None)).unwrap();
         let place = Place { pack: 0, offset: 0, len: fs::metadata(tmp.path().join("secret")).unwrap().len() };
         fs::write(dir.join(INDEX), encode_index(&["../secret"], &[(Key(1), place)])).unwrap();
         assert!(open(&dir).get(Key(1)).is_none());
+    }
+
+    /// A page holding `article` between a head and a tail, as a doc page does.
+    fn page_with(article: &str) -> String {
+        format!("<!DOCTYPE html><main><article>{article}</article><ul><li>{article}</li></ul></main>")
+    }
+
+    #[test]
+    fn an_entry_points_into_the_page_that_holds_its_article_while_the_page_is_unchanged() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join(DIR).join(FORMAT);
+        let site = Config::default_at(&dir).build_dir;
+        let body = numbered(3);
+        let page = page_with(&body.html);
+        fs::create_dir_all(site.join("trd")).unwrap();
+        fs::write(site.join("trd/a.html"), &page).unwrap();
+        let first = open(&dir);
+        first.put(Key(1), &body, Some(("trd/a.html", &page)));
+        first.put(Key(2), &sample(), Some(("trd/b.html", "<p>a page that does not hold it</p>")));
+        first.finish();
+        let pack = files_in(&dir).into_iter().find(|n| n.starts_with("pack-")).unwrap();
+        let pack = fs::read(dir.join(pack)).unwrap();
+        let held = |needle: &str| pack.windows(needle.len()).any(|w| w == needle.as_bytes());
+        assert!(!held(&body.html), "the pack holds no copy of an article its page holds");
+        assert!(held(&sample().html), "an article its page does not hold is kept inline");
+
+        assert!(same(&open(&dir).get(Key(1)).unwrap(), &body), "read back from the page");
+        assert!(same(&open(&dir).get(Key(2)).unwrap(), &sample()));
+
+        // Same length, one byte changed inside the article: the CRC no longer matches.
+        fs::write(site.join("trd/a.html"), page.replacen("body 3", "body 4", 1)).unwrap();
+        assert!(open(&dir).get(Key(1)).is_none(), "an edited page is a miss");
+        fs::remove_file(site.join("trd/a.html")).unwrap();
+        assert!(open(&dir).get(Key(1)).is_none(), "a missing page is a miss");
+    }
+
+    #[test]
+    fn an_in_page_entry_never_reads_outside_the_site() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join(DIR).join(FORMAT);
+        let body = numbered(5);
+        // The article sits in a file beside the site, named as if it were a page.
+        let at = PageSlice::find("../secret.html", &page_with(&body.html), &body.html).unwrap();
+        let first = open(&dir);
+        first.put(Key(1), &body, None);
+        first.finish();
+        let site = Config::default_at(&dir).build_dir;
+        fs::create_dir_all(&site).unwrap();
+        fs::write(site.parent().unwrap().join("secret.html"), page_with(&body.html)).unwrap();
+        let mut index = read_index(&dir);
+        let place = index.entries.remove(&Key(1)).unwrap();
+        let pack = dir.join(&index.packs[place.pack as usize]);
+        let entry = encode_entry(Key(1), &body, Some(&at));
+        fs::write(&pack, &entry).unwrap();
+        let whole = Place { pack: 0, offset: 0, len: entry.len() as u64 };
+        fs::write(dir.join(INDEX), encode_index(&[&index.packs[place.pack as usize]], &[(Key(1), whole)])).unwrap();
+        assert!(open(&dir).get(Key(1)).is_none());
+    }
+
+    #[test]
+    fn an_older_formats_folder_goes_at_the_end_of_a_build() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join(DIR).join(FORMAT);
+        let old = tmp.path().join(DIR).join("render-v3");
+        fs::create_dir_all(&old).unwrap();
+        fs::write(old.join("pack-1.bin"), b"old").unwrap();
+        let fresh = tmp.path().join(DIR).join("fresh-v2");
+        fs::create_dir_all(&fresh).unwrap();
+        let cache = open(&dir);
+        cache.put(Key(1), &sample(), None);
+        cache.finish();
+        assert!(!old.exists(), "the render-v3 folder is deleted");
+        assert!(fresh.exists(), "what is not a render cache stays");
     }
 
     #[test]

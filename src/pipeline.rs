@@ -223,16 +223,25 @@ fn stream_from(
     let (streamed, ()) = site::build_streaming(
         &input,
         tera,
-        |i| {
-            let body = bodies.get(index, i, config);
-            let text = &body.text;
-            let (mut rendered, key) =
-                cache.render_body_with(index, graph, i, text, || render::render_body(index, graph, i, text, config));
-            // A doc whose file changed during the build warns on its page: never carried over.
-            let key = key.filter(|_| body.warning.is_none()).map(cache::Key::short);
-            rendered.diagnostics.extend(body.warning);
-            (rendered, key)
-        },
+        (
+            |i| {
+                let body = bodies.get(index, i, config);
+                let text = &body.text;
+                let (mut rendered, lookup) = cache
+                    .render_body_with(index, graph, i, text, || render::render_body(index, graph, i, text, config));
+                // A doc whose file changed during the build warns on its page: never carried
+                // over, nor cached (the warning joins its render's diagnostics).
+                let lookup = lookup.filter(|_| body.warning.is_none());
+                rendered.diagnostics.extend(body.warning);
+                (rendered, lookup.map(|l| l.key.short()), lookup.filter(|l| !l.hit))
+            },
+            // A miss is stored once its page is written, so the entry can point into it.
+            |missed, rendered, page| {
+                if let Some(cache::Lookup { key, .. }) = missed {
+                    cache.put(key, rendered, page);
+                }
+            },
+        ),
         put,
         cache.context().map(|salt| site::CarryOver { salt, keep: &keep }),
         index_files,

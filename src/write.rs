@@ -346,7 +346,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
 }
 
 /// Joins a site path to a folder, refusing anything that could leave it.
-fn safe_join(dir: &Path, rel: &str) -> Result<PathBuf, WriteError> {
+pub(crate) fn safe_join(dir: &Path, rel: &str) -> Result<PathBuf, WriteError> {
     let mut out = dir.to_path_buf();
     for seg in rel.split('/') {
         if seg.is_empty() || seg == "." || seg == ".." || seg.contains('\\') || seg.contains(':') && cfg!(windows) {

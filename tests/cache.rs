@@ -95,12 +95,51 @@ fn no_change_rebuild_equals_cold_build_and_keeps_one_entry_per_doc() {
     build(&root);
     let entries = cache_entries(&root);
     assert_eq!(entries, 4, "one cache entry per doc");
-    // With its site gone the build is not up to date (`fresh`): every body comes from the cache.
-    fs::remove_dir_all(root.join("book")).unwrap();
+    // Without its record of the last build, the build is not up to date (`fresh`) and
+    // carries no page over: every body comes from the cache, its article from its page.
+    fs::remove_dir_all(root.join(docportal::cache::DIR).join(docportal::fresh::FORMAT)).unwrap();
     build(&root);
     assert_eq!(cache_entries(&root), entries);
     let warm = site(&root);
+    // With its site gone too, the articles are gone: every body is rendered again.
+    fs::remove_dir_all(root.join(docportal::cache::DIR).join(docportal::fresh::FORMAT)).unwrap();
+    fs::remove_dir_all(root.join("book")).unwrap();
+    build(&root);
+    assert_eq!(cache_entries(&root), entries);
+    assert_same(&site(&root), &warm, "site gone");
     assert_same(&warm, &cold_site(&root), "no change");
+}
+
+/// The inner HTML of every doc page's article, by page path.
+fn articles(root: &Path) -> Vec<(String, String)> {
+    site(root)
+        .into_iter()
+        .filter_map(|(path, bytes)| {
+            let html = String::from_utf8(bytes).ok()?;
+            let start = html.find("<article class=\"prose\">")? + "<article class=\"prose\">".len();
+            let end = start + html[start..].find("</article>")?;
+            Some((path, html[start..end].trim().to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn the_cache_keeps_no_second_copy_of_an_article_its_page_holds() {
+    let (_tmp, root) = portal();
+    build(&root);
+    let dir = root.join(docportal::cache::DIR).join(docportal::cache::FORMAT);
+    let packs: Vec<u8> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("pack-"))
+        .flat_map(|p| fs::read(p).unwrap())
+        .collect();
+    let articles = articles(&root);
+    assert_eq!(articles.len(), 4, "one article per doc page");
+    for (path, article) in articles {
+        let held = packs.windows(article.len()).any(|w| w == article.as_bytes());
+        assert!(!held, "{path}: its article is in the cache's packs as well as in the page");
+    }
 }
 
 #[test]
@@ -182,7 +221,7 @@ fn another_docportal_build_never_reads_this_ones_entries() {
         search: Some(analysis),
         ..Default::default()
     };
-    cache.put(cache.key(&checked.index, &checked.graph, pos), &poison);
+    cache.put(cache.key(&checked.index, &checked.graph, pos), &poison, None);
     cache.finish();
     let poisoned = |root: &Path| site(root).values().any(|b| String::from_utf8_lossy(b).contains("POISONED-ENTRY"));
     let poisoned_search = |root: &Path| {

@@ -102,8 +102,10 @@ pub struct CarryOver<'a, E> {
 }
 
 /// [`build`] for a build that writes as it goes: each doc is rendered by `render_doc`
-/// (which also gives its render key when it has one: equal only for equal renders),
-/// its page handed to `put` and its render handed to the search index
+/// (which also gives its render key when it has one: equal only for equal renders, and
+/// a token of its own), its page handed to `put`, then `page_done` given the token, the
+/// render and the page's path and HTML when it was written, and the render handed to
+/// the search index
 /// ([`crate::search::Collector`], which keeps only what the index needs), so no more
 /// than a page per thread is held at once. `put` sees the files of [`build`] in an
 /// order where, as there, a later file at the same path replaces an earlier one. With
@@ -114,10 +116,13 @@ pub struct CarryOver<'a, E> {
 /// other file of the site takes its path): `alongside` is given the build's diagnostics
 /// once every doc is rendered and runs while the search files and portal pages are
 /// made, so it must not write a path they may take (search files and pages).
-pub fn build_streaming<E: Send, R: Send>(
+pub fn build_streaming<E: Send, R: Send, T>(
     input: &SiteInput,
     tera: &tera::Tera,
-    render_doc: impl Fn(usize) -> (RenderedDoc, Option<u64>) + Sync,
+    (render_doc, page_done): (
+        impl Fn(usize) -> (RenderedDoc, Option<u64>, T) + Sync,
+        impl Fn(T, &RenderedDoc, Option<(&str, &str)>) + Sync,
+    ),
     put: impl Fn(&str, &[u8]) -> Result<(), E> + Sync,
     carry_over: Option<CarryOver<E>>,
     alongside: impl FnOnce(&[Diagnostic]) -> Result<R, E> + Send,
@@ -145,8 +150,9 @@ pub fn build_streaming<E: Send, R: Send>(
     let per_doc: Vec<Outcome> = (0..input.index.len())
         .into_par_iter()
         .map(|pos| {
-            let (mut rendered, render_key) = render_doc(pos);
-            let (page_error, page_key) = doc_pages.write(pos, &rendered, render_key)?;
+            let (mut rendered, render_key, token) = render_doc(pos);
+            let (page_error, page_key, page) = doc_pages.write(pos, &rendered, render_key)?;
+            page_done(token, &rendered, page.as_ref().map(|(path, html)| (path.as_str(), html.as_str())));
             let diagnostics = std::mem::take(&mut rendered.diagnostics);
             search.add(pos, rendered);
             Ok((diagnostics, page_error, page_key))
@@ -188,8 +194,9 @@ pub fn build_streaming<E: Send, R: Send>(
     Ok((Streamed { diagnostics, site_diagnostics, page_keys }, beside?))
 }
 
-/// A doc page's template error, if any, and its path and key when it is remembered.
-type PageOutcome = (Option<Diagnostic>, Option<(String, u64)>);
+/// A doc page's template error, if any, its path and key when it is remembered, and its
+/// path and HTML when this build wrote it.
+type PageOutcome = (Option<Diagnostic>, Option<(String, u64)>, Option<(String, String)>);
 
 /// What a streaming build needs to write (or carry over) each doc page.
 struct DocPages<'a, E, P> {
@@ -209,7 +216,7 @@ impl<E, P: Fn(&str, &[u8]) -> Result<(), E>> DocPages<'_, E, P> {
     /// carries it over when its key allows.
     fn write(&self, pos: usize, rendered: &RenderedDoc, render_key: Option<u64>) -> Result<PageOutcome, E> {
         let builder = self.builder;
-        let Some(doc) = builder.portal.doc(pos) else { return Ok((None, None)) };
+        let Some(doc) = builder.portal.doc(pos) else { return Ok((None, None, None)) };
         let path = urls::page_path(&doc.source);
         let owned = self.owner.get(&path) == Some(&pos);
         let key = render_key
@@ -221,6 +228,7 @@ impl<E, P: Fn(&str, &[u8]) -> Result<(), E>> DocPages<'_, E, P> {
             _ => false,
         };
         let mut page_error = None;
+        let mut written = None;
         if !carried {
             let mut own: Vec<Diagnostic> = builder.portal.diagnostics_of(doc).iter().map(|d| (*d).clone()).collect();
             own.extend(rendered.diagnostics.iter().cloned());
@@ -228,14 +236,17 @@ impl<E, P: Fn(&str, &[u8]) -> Result<(), E>> DocPages<'_, E, P> {
             own.dedup();
             let own: Vec<&Diagnostic> = own.iter().collect();
             match doc_page::render_with(builder, pos, rendered, &own) {
-                Some((_, Ok(html))) if owned => (self.put)(&path, html.as_bytes())?,
+                Some((_, Ok(html))) if owned => {
+                    (self.put)(&path, html.as_bytes())?;
+                    written = Some((path.clone(), html));
+                }
                 Some((_, Err(d))) => page_error = Some(d),
                 _ => {}
             }
         }
         // A page that did not render is not remembered: its error must show again.
         let page_key = key.filter(|_| page_error.is_none()).map(|key| (path, key));
-        Ok((page_error, page_key))
+        Ok((page_error, page_key, written))
     }
 }
 
