@@ -87,9 +87,15 @@ fn copy_dir(from: &Path, to: &Path) {
 /// Builds a copy of the fixture outside the repository, so dates never come from
 /// this repository's git history.
 fn build(name: &str, args: &[&str]) -> Built {
+    build_patched(name, args, |_| {})
+}
+
+/// [`build`] of a copy of the fixture that `patch` changed first.
+fn build_patched(name: &str, args: &[&str], patch: impl FnOnce(&Path)) -> Built {
     let tmp = tempfile::tempdir().unwrap();
     let portal = tmp.path().join("portal");
     copy_dir(&fixture(name), &portal);
+    patch(&portal);
     let out = tmp.path().join("site");
     let output = Command::new(env!("CARGO_BIN_EXE_docportal"))
         .arg("build")
@@ -406,6 +412,28 @@ fn portal_theme_overrides_a_builtin_template() {
     assert!(page.select(&sel(".meta-card")).next().is_none());
     // Templates the portal did not override stay built in.
     assert!(site.page("index.html").select(&sel(".dash-grid")).next().is_some());
+}
+
+/// Link items are rendered once per linked doc and folder and reused (`link_item.html`):
+/// the portal's own `link_item` macro still makes every one of them.
+#[test]
+fn a_portal_link_item_macro_makes_every_link_of_every_doc_page() {
+    let builtin = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("theme/templates/macros.html"));
+    let marked = builtin.unwrap().replace("<li class=\"link-item\">", "<li class=\"link-item\" data-portal-macro>");
+    let site = build_patched("site-basic", &[], |portal| {
+        std::fs::create_dir_all(portal.join("theme/templates")).unwrap();
+        std::fs::write(portal.join("theme/templates/macros.html"), &marked).unwrap();
+    });
+    assert!(site.code <= 1, "{}", site.stderr);
+    let mut items = 0;
+    for doc in site.docs() {
+        let page = site.page(&page_of(&doc));
+        for item in page.select(&sel(".doc-links li, .banner li")) {
+            assert!(item.value().attr("data-portal-macro").is_some(), "{}: {}", page_of(&doc), item.html());
+            items += 1;
+        }
+    }
+    assert!(items >= 4, "only {items} link items");
 }
 
 #[test]

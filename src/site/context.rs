@@ -174,7 +174,14 @@ impl<'a> Portal<'a> {
             }
             d
         });
-        LinkView { written: &link.written, anchor: link.anchor.as_deref(), line: link.line, doc }
+        LinkView {
+            written: &link.written,
+            anchor: link.anchor.as_deref(),
+            line: link.line,
+            doc,
+            target: link.target,
+            html: String::new(),
+        }
     }
 
     /// Doc positions sorted by id (the index order) that satisfy `keep`.
@@ -219,6 +226,12 @@ pub struct LinkView<'a> {
     pub line: Option<u32>,
     /// The target doc, when the reference resolved.
     pub doc: Option<DocView<'a>>,
+    /// Its position, when the reference resolved.
+    #[serde(skip)]
+    pub target: Option<usize>,
+    /// The link as a list item: `link_item.html` rendered with this link
+    /// ([`super::Builder::render_link_items`]); empty until then.
+    pub html: String,
 }
 
 /// A titled group of links (one relation type).

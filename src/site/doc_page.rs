@@ -131,9 +131,17 @@ pub fn render_with(
     let superseded = doc.status.as_deref() == Some("superseded") || !successors.is_empty();
     let banner = (superseded || !predecessors.is_empty()).then_some(Banner { superseded, successors, predecessors });
 
-    let relations =
+    let mut relations =
         group(builder, &page, outgoing.iter().filter(|l| l.declared && l.target != Some(pos)), outgoing_label);
-    let referenced_by = group(builder, &page, mirrored.iter().filter(|l| l.target != Some(pos)), incoming_label);
+    let mut referenced_by = group(builder, &page, mirrored.iter().filter(|l| l.target != Some(pos)), incoming_label);
+    let mut banner = banner;
+    let lists = relations.iter_mut().chain(&mut referenced_by).map(|g| &mut g.links);
+    let banner_lists = banner.iter_mut().flat_map(|b| [&mut b.successors, &mut b.predecessors]);
+    for links in lists.chain(banner_lists) {
+        if let Err(e) = builder.render_link_items(&page, links) {
+            return Some((page, Err(e)));
+        }
+    }
 
     let min_level = rendered.toc.iter().map(|t| t.level).min().unwrap_or(1);
     let toc = rendered.toc.iter().map(|t: &TocEntry| toc_item(t, min_level, &page)).collect();
@@ -251,7 +259,15 @@ fn supersession<'a>(
         if let Some(from) = back.target {
             if seen.insert(Some(from)) {
                 if let Some(doc) = portal.doc_view(from, page) {
-                    out.push(LinkView { written: doc.id, anchor: None, line: None, doc: Some(doc) });
+                    let html = String::new();
+                    out.push(LinkView {
+                        written: doc.id,
+                        anchor: None,
+                        line: None,
+                        doc: Some(doc),
+                        target: Some(from),
+                        html,
+                    });
                 }
             }
         }
