@@ -174,14 +174,7 @@ impl<'a> Portal<'a> {
             }
             d
         });
-        LinkView {
-            written: &link.written,
-            anchor: link.anchor.as_deref(),
-            line: link.line,
-            doc,
-            target: link.target,
-            html: String::new(),
-        }
+        LinkView { written: &link.written, anchor: link.anchor.as_deref(), line: link.line, doc, target: link.target }
     }
 
     /// Doc positions sorted by id (the index order) that satisfy `keep`.
@@ -229,17 +222,22 @@ pub struct LinkView<'a> {
     /// Its position, when the reference resolved.
     #[serde(skip)]
     pub target: Option<usize>,
-    /// The link as a list item: `link_item.html` rendered with this link
-    /// ([`super::Builder::render_link_items`]); empty until then.
+}
+
+/// A link as a doc page shows it: `link_item.html` rendered with its [`LinkView`]
+/// ([`super::Builder::link_items`]). Only the HTML: turning every field of every link
+/// into template values took as long as rendering the rest of the page.
+#[derive(Serialize)]
+pub struct LinkItem {
     pub html: String,
 }
 
 /// A titled group of links (one relation type).
 #[derive(Serialize)]
-pub struct LinkGroup<'a> {
+pub struct LinkGroup {
     pub relation: &'static str,
     pub label: &'static str,
-    pub links: Vec<LinkView<'a>>,
+    pub links: Vec<LinkItem>,
 }
 
 /// How a relation reads in a doc's own "Relations" list.

@@ -7,7 +7,7 @@
 //! declared on either doc shows on both pages even where the links stage did not
 //! mirror it. Template: `doc.html`; its values are [`DocPage`].
 
-use super::context::{incoming_label, outgoing_label, DiagView, LinkGroup, LinkView, StatusView};
+use super::context::{incoming_label, outgoing_label, DiagView, LinkGroup, LinkItem, LinkView, StatusView};
 use super::{Builder, Needs};
 use crate::diag::Diagnostic;
 use crate::links::Link;
@@ -41,9 +41,9 @@ struct DocPage<'a> {
     doc: DocCard<'a>,
     toc: Vec<TocItem<'a>>,
     content: &'a str,
-    banner: Option<Banner<'a>>,
-    relations: Vec<LinkGroup<'a>>,
-    referenced_by: Vec<LinkGroup<'a>>,
+    banner: Option<Banner>,
+    relations: Vec<LinkGroup>,
+    referenced_by: Vec<LinkGroup>,
     /// Mermaid source of the one-hop neighbourhood; `None` when the doc has no links.
     neighbourhood: Option<String>,
     diagnostics: Vec<DiagView<'a>>,
@@ -78,10 +78,10 @@ struct TocItem<'a> {
 
 /// The supersession story of a doc: who replaces it, what it replaces.
 #[derive(Serialize)]
-struct Banner<'a> {
+struct Banner {
     superseded: bool,
-    successors: Vec<LinkView<'a>>,
-    predecessors: Vec<LinkView<'a>>,
+    successors: Vec<LinkItem>,
+    predecessors: Vec<LinkItem>,
 }
 
 /// Renders the page of the doc at `pos`: `(site path, html or template error)`.
@@ -129,19 +129,26 @@ pub fn render_with(
     let successors = supersession(builder, &page, outgoing, &mirrored, Relation::SupersededBy, Relation::Supersedes);
     let predecessors = supersession(builder, &page, outgoing, &mirrored, Relation::Supersedes, Relation::SupersededBy);
     let superseded = doc.status.as_deref() == Some("superseded") || !successors.is_empty();
-    let banner = (superseded || !predecessors.is_empty()).then_some(Banner { superseded, successors, predecessors });
+    let relations = group(builder, &page, outgoing.iter().filter(|l| l.declared && l.target != Some(pos)));
+    let referenced_by = group(builder, &page, mirrored.iter().filter(|l| l.target != Some(pos)));
 
-    let mut relations =
-        group(builder, &page, outgoing.iter().filter(|l| l.declared && l.target != Some(pos)), outgoing_label);
-    let mut referenced_by = group(builder, &page, mirrored.iter().filter(|l| l.target != Some(pos)), incoming_label);
-    let mut banner = banner;
-    let lists = relations.iter_mut().chain(&mut referenced_by).map(|g| &mut g.links);
-    let banner_lists = banner.iter_mut().flat_map(|b| [&mut b.successors, &mut b.predecessors]);
-    for links in lists.chain(banner_lists) {
-        if let Err(e) = builder.render_link_items(&page, links) {
-            return Some((page, Err(e)));
-        }
-    }
+    let items = |views: Vec<LinkView<'_>>| builder.link_items(&page, views);
+    let groups = |groups: Vec<(Relation, Vec<LinkView>)>, label: fn(Relation) -> &'static str| {
+        let group = |(relation, views)| {
+            Ok(LinkGroup { relation: Relation::as_str(relation), label: label(relation), links: items(views)? })
+        };
+        groups.into_iter().map(group).collect::<Result<Vec<_>, Diagnostic>>()
+    };
+    let lists = (|| {
+        let banner = (superseded || !predecessors.is_empty())
+            .then(|| Ok(Banner { superseded, successors: items(successors)?, predecessors: items(predecessors)? }))
+            .transpose()?;
+        Ok((banner, groups(relations, outgoing_label)?, groups(referenced_by, incoming_label)?))
+    })();
+    let (banner, relations, referenced_by) = match lists {
+        Ok(lists) => lists,
+        Err(e) => return Some((page, Err(e))),
+    };
 
     let min_level = rendered.toc.iter().map(|t| t.level).min().unwrap_or(1);
     let toc = rendered.toc.iter().map(|t: &TocEntry| toc_item(t, min_level, &page)).collect();
@@ -259,14 +266,12 @@ fn supersession<'a>(
         if let Some(from) = back.target {
             if seen.insert(Some(from)) {
                 if let Some(doc) = portal.doc_view(from, page) {
-                    let html = String::new();
                     out.push(LinkView {
                         written: doc.id,
                         anchor: None,
                         line: None,
                         doc: Some(doc),
                         target: Some(from),
-                        html,
                     });
                 }
             }
@@ -280,8 +285,7 @@ fn group<'a, 'l>(
     builder: &Builder<'a>,
     page: &str,
     links: impl Iterator<Item = &'l Link>,
-    label: fn(Relation) -> &'static str,
-) -> Vec<LinkGroup<'a>>
+) -> Vec<(Relation, Vec<LinkView<'a>>)>
 where
     'l: 'a,
 {
@@ -311,7 +315,7 @@ where
                     b.written,
                 ))
             });
-            LinkGroup { relation: relation.as_str(), label: label(relation), links: views }
+            (relation, views)
         })
         .collect()
 }

@@ -34,7 +34,7 @@ use crate::links::LinkGraph;
 use crate::model::RenderedDoc;
 use crate::theme::Theme;
 use crate::urls;
-use context::{LinkView, Portal};
+use context::{LinkItem, LinkView, Portal};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -292,7 +292,7 @@ pub struct Builder<'a> {
     pub assets: BTreeMap<String, String>,
     pub portal: Portal<'a>,
     pub rendered: &'a [RenderedDoc],
-    /// Link items rendered so far: [`Builder::render_link_items`] renders each once,
+    /// Link items rendered so far: [`Builder::link_items`] renders each once,
     /// not once per page.
     link_items: Mutex<LinkItems>,
 }
@@ -345,7 +345,7 @@ pub struct Nav {
     pub docs_json: String,
 }
 
-/// The template of one entry of a doc page's link lists ([`Builder::render_link_items`]).
+/// The template of one entry of a doc page's link lists ([`Builder::link_items`]).
 const LINK_ITEM: &str = "link_item.html";
 
 /// The part of every page's context that the base template uses.
@@ -376,30 +376,32 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Fills in every link's [`LinkView::html`] for the page at `page` from
-    /// `link_item.html`. A resolved link without an `#anchor` shows only its target
-    /// and hrefs relative to the page's folder, so its HTML is rendered once per target
-    /// and folder and reused; the rest (unresolved, anchored) are rendered each time.
-    /// Rendering a tera macro per link was two thirds of a doc page's template time.
-    pub fn render_link_items(&self, page: &str, links: &mut [LinkView]) -> Result<(), Diagnostic> {
+    /// The links as the page at `page` lists them: `link_item.html` rendered with each.
+    /// A resolved link without an `#anchor` shows only its target and hrefs relative to
+    /// the page's folder, so its HTML is rendered once per target and folder and reused;
+    /// the rest (unresolved, anchored) are rendered each time. Rendering a tera macro
+    /// per link was two thirds of a doc page's template time.
+    pub fn link_items(&self, page: &str, links: Vec<LinkView>) -> Result<Vec<LinkItem>, Diagnostic> {
         let folder = page.rsplit_once('/').map_or("", |(folder, _)| folder);
+        let mut items = Vec::with_capacity(links.len());
         for link in links {
             let reusable = link.target.filter(|_| link.anchor.is_none() && link.doc.is_some());
             let known = reusable.and_then(|target| self.link_items.lock().ok()?.get(folder, target));
-            link.html = match known {
+            let html = match known {
                 Some(html) => html,
                 None => {
                     let mut ctx = tera::Context::new();
-                    ctx.insert("link", &*link);
+                    ctx.insert("link", &link);
                     let html = self.tera.render(LINK_ITEM, &ctx).map_err(|e| self.template_error(LINK_ITEM, &e))?;
-                    if let (Some(target), Ok(mut items)) = (reusable, self.link_items.lock()) {
-                        items.insert(folder, target, &html);
+                    if let (Some(target), Ok(mut known)) = (reusable, self.link_items.lock()) {
+                        known.insert(folder, target, &html);
                     }
                     html
                 }
             };
+            items.push(LinkItem { html });
         }
-        Ok(())
+        Ok(items)
     }
 
     /// The shell of the page at site path `page`, with every href relative to it.
