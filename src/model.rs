@@ -94,7 +94,7 @@ pub struct MetaField {
 }
 
 /// A parsed document: its metadata, its references and its Markdown body.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Doc {
     /// Path relative to the docs folder, forward slashes.
     pub source: String,
