@@ -2,21 +2,19 @@
 //! assertions on `docs.json` (`relations` with type, target, resolved flag and line;
 //! `referenced_by`).
 
+mod common;
+
 use serde_json::Value;
-use std::path::PathBuf;
 use std::process::Command;
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
-}
-
-/// Builds a fixture into a temporary folder and returns its `docs.json`.
+/// Builds a copy of a fixture (its render cache must not land in the repository) into
+/// a temporary folder and returns its `docs.json`.
 fn docs_json(name: &str) -> Value {
-    let dest = tempfile::tempdir().expect("temp dir");
-    let out_dir = dest.path().join("site");
+    let portal = common::fixture_copy(name);
+    let out_dir = portal.path().join("site");
     let out = Command::new(env!("CARGO_BIN_EXE_docportal"))
         .arg("build")
-        .arg(fixture(name))
+        .arg(portal.path())
         .arg("--dest-dir")
         .arg(&out_dir)
         .env("NO_COLOR", "1")

@@ -1,17 +1,19 @@
 //! End-to-end rendering: the real binary builds `tests/fixtures/render-portal` and the
 //! doc pages are checked as parsed HTML (code highlighting, Mermaid, escaping, anchors).
 
+mod common;
+
 use scraper::{ElementRef, Html, Selector};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Builds a copy of the fixture (its render cache must not land in the repository).
 fn build_fixture() -> (tempfile::TempDir, PathBuf) {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/render-portal");
-    let out = tempfile::tempdir().expect("temp dir");
+    let out = common::fixture_copy("render-portal");
     let dest = out.path().join("site");
     let run = Command::new(env!("CARGO_BIN_EXE_docportal"))
         .arg("build")
-        .arg(&fixture)
+        .arg(out.path())
         .arg("--dest-dir")
         .arg(&dest)
         .output()

@@ -3,6 +3,8 @@
 //! generated index checks that a query loads only the shards its terms fall in.
 //! Tests that need node print a note and pass when node is not installed.
 
+mod common;
+
 use docportal::model::{Doc, RenderedDoc};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -33,16 +35,22 @@ fn run_node(args: &[&Path]) {
     );
 }
 
-fn build_fixture(out: &Path) {
+/// Builds a copy of the fixture in `tmp/portal` (its render cache must not land in the
+/// repository) to `tmp/site`, and returns the site's folder.
+fn build_fixture(tmp: &Path) -> PathBuf {
+    let portal = tmp.join("portal");
+    common::copy_dir(&common::fixture_dir("search-basic"), &portal);
+    let out = tmp.join("site");
     let status = Command::new(env!("CARGO_BIN_EXE_docportal"))
         .arg("build")
-        .arg(manifest_dir().join("tests/fixtures/search-basic"))
+        .arg(&portal)
         .arg("--dest-dir")
-        .arg(out)
+        .arg(&out)
         .status()
         .expect("docportal runs");
     assert!(status.code() == Some(0) || status.code() == Some(1), "build failed: {status}");
     assert!(out.join("search/manifest.js").is_file(), "the build wrote the search manifest");
+    out
 }
 
 /// Words whose stems the JS stemmer must reproduce: every word of the fixture plus
@@ -88,8 +96,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn js_client_ranks_ids_titles_phrases_typos_prefixes_and_facets_on_the_fixture() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let site = tmp.path().join("site");
-    build_fixture(&site);
+    let site = build_fixture(tmp.path());
     if !node_available() {
         return;
     }
@@ -103,8 +110,7 @@ fn js_client_ranks_ids_titles_phrases_typos_prefixes_and_facets_on_the_fixture()
 #[test]
 fn search_files_keep_script_titles_inert() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let site = tmp.path().join("site");
-    build_fixture(&site);
+    let site = build_fixture(tmp.path());
     let mut saw_title = false;
     for file in walk(&site.join("search")) {
         let text = std::fs::read_to_string(&file).expect("readable");
