@@ -158,12 +158,14 @@ pub fn asset_at(config: &Config, rel: &str) -> Option<AssetKind> {
         return None;
     }
     let path = config.src_dir.join(rel);
+    // One stat answers for the many paths that do not exist (most links tried as
+    // files are not); only a path that does is resolved and checked for escaping.
+    let meta = std::fs::metadata(&path).ok()?;
     let real = path.canonicalize().ok()?;
     let src = config.src_dir.canonicalize().ok()?;
     if !real.starts_with(&src) {
         return None;
     }
-    let meta = std::fs::metadata(&real).ok()?;
     if meta.is_file() {
         Some(AssetKind::File)
     } else if meta.is_dir() {
@@ -248,5 +250,30 @@ mod tests {
         let f = decode(PathBuf::new(), "a.md".into(), b"ok\ncaf\xe9\n".to_vec());
         assert_eq!(f.text, "ok\ncaf\u{FFFD}\n");
         assert_eq!(f.diagnostics[0].line, Some(2));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn asset_at_sees_files_and_folders_inside_the_docs_folder_only() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("content");
+        std::fs::create_dir_all(src.join("img")).unwrap();
+        std::fs::write(src.join("img/a.png"), b"png").unwrap();
+        std::fs::write(src.join(".hidden"), b"x").unwrap();
+        std::fs::write(tmp.path().join("secret.txt"), b"x").unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("secret.txt"), src.join("out.txt")).unwrap();
+        std::os::unix::fs::symlink(tmp.path(), src.join("up")).unwrap();
+        std::os::unix::fs::symlink(src.join("img/a.png"), src.join("alias.png")).unwrap();
+        let mut config = Config::default_at(tmp.path());
+        config.src_dir = src;
+        let at = |rel: &str| asset_at(&config, rel);
+        assert_eq!(at("img/a.png"), Some(AssetKind::File));
+        assert_eq!(at("img"), Some(AssetKind::Folder));
+        assert_eq!(at("alias.png"), Some(AssetKind::File), "a symlink within the folder is followed");
+        assert_eq!(at("img/b.png"), None);
+        assert_eq!(at("missing/b.png"), None);
+        assert_eq!(at(".hidden"), None);
+        assert_eq!(at("out.txt"), None, "a symlink out of the docs folder is absent");
+        assert_eq!(at("up/secret.txt"), None, "so is a file reached through one");
     }
 }
