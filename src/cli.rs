@@ -21,6 +21,9 @@ use std::time::Instant;
     about = "Publish a folder of design docs (TRDs, TDDs, PRDs, ADRs, RFCs, specs) as a portal"
 )]
 pub struct Cli {
+    /// Print only warnings and errors: no progress lines, no summary
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -136,12 +139,13 @@ pub fn main() -> i32 {
 }
 
 pub fn run(cli: Cli) -> i32 {
+    let term = Term::stderr(cli.quiet);
     match cli.command {
         Command::Build { dir, dest_dir, site_url, strict, build_info } => {
-            cmd_build(&dir, dest_dir.as_deref(), site_url.as_deref(), strict, build_info)
+            cmd_build(&term, &dir, dest_dir.as_deref(), site_url.as_deref(), strict, build_info)
         }
-        Command::Check { dir, format, strict } => cmd_check(&dir, format, strict),
-        Command::Init { dir, title, force } => cmd_init(&dir, title.as_deref(), force),
+        Command::Check { dir, format, strict } => cmd_check(&term, &dir, format, strict),
+        Command::Init { dir, title, force } => cmd_init(&term, &dir, title.as_deref(), force),
         Command::New { kind, title, dir, status, author, supersedes, related, dry_run, renumber } => {
             let request = scaffold::NewDoc {
                 kind: kind.unwrap_or_default(),
@@ -152,10 +156,10 @@ pub fn run(cli: Cli) -> i32 {
                 related,
                 today: crate::clock::today(),
             };
-            cmd_new(&dir, &request, dry_run, renumber.as_deref())
+            cmd_new(&term, &dir, &request, dry_run, renumber.as_deref())
         }
         Command::Serve { dir, port, bind, open, poll } => {
-            crate::serve::run(&crate::serve::Options { dir, port, bind, open, poll })
+            crate::serve::run(term, &crate::serve::Options { dir, port, bind, open, poll })
         }
     }
 }
@@ -163,15 +167,30 @@ pub fn run(cli: Cli) -> i32 {
 /// Terminal styling for status lines.
 pub struct Term {
     color: bool,
+    /// `--quiet`: status lines are not printed; diagnostics and errors are.
+    quiet: bool,
 }
 
 impl Term {
-    pub fn stderr() -> Term {
-        Term { color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() }
+    pub fn stderr(quiet: bool) -> Term {
+        Term { color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(), quiet }
     }
 
-    /// `   Finished message`, cargo-style: the verb right-aligned in 12 columns.
+    pub fn quiet(&self) -> bool {
+        self.quiet
+    }
+
+    /// `   Finished message`, cargo-style: the verb right-aligned in 12 columns. Not
+    /// printed under `--quiet`.
     pub fn status(&self, verb: &str, message: &str) {
+        if !self.quiet {
+            self.announce(verb, message);
+        }
+    }
+
+    /// A status line printed even under `--quiet`: what the command is for (the
+    /// address `serve` listens on).
+    pub fn announce(&self, verb: &str, message: &str) {
         if self.color {
             eprintln!("\x1b[1;32m{verb:>12}\x1b[0m {message}");
         } else {
@@ -215,10 +234,16 @@ pub fn load_config(term: &Term, dir: &Path) -> Option<(Config, Vec<Diagnostic>)>
     }
 }
 
-fn cmd_build(dir: &Path, dest: Option<&Path>, site_url: Option<&str>, strict: bool, build_info: bool) -> i32 {
-    let term = Term::stderr();
+fn cmd_build(
+    term: &Term,
+    dir: &Path,
+    dest: Option<&Path>,
+    site_url: Option<&str>,
+    strict: bool,
+    build_info: bool,
+) -> i32 {
     let started = Instant::now();
-    let Some((mut config, config_diags)) = load_config(&term, dir) else { return 2 };
+    let Some((mut config, config_diags)) = load_config(term, dir) else { return 2 };
     if let Some(url) = site_url {
         config = match config.with_site_url(url) {
             Ok(c) => c,
@@ -300,10 +325,9 @@ fn summary(docs: usize, started: Instant, diagnostics: &[Diagnostic], config: &C
     )
 }
 
-fn cmd_check(dir: &Path, format: Format, strict: bool) -> i32 {
-    let term = Term::stderr();
+fn cmd_check(term: &Term, dir: &Path, format: Format, strict: bool) -> i32 {
     let started = Instant::now();
-    let Some((config, config_diags)) = load_config(&term, dir) else { return 2 };
+    let Some((config, config_diags)) = load_config(term, dir) else { return 2 };
     let checked = match pipeline::check(&config) {
         Ok(c) => c,
         Err(d) => {
@@ -387,8 +411,7 @@ pub fn display_relative(p: &Path) -> String {
     shown.strip_prefix("./").map(str::to_string).unwrap_or(shown)
 }
 
-fn cmd_init(dir: &Path, title: Option<&str>, force: bool) -> i32 {
-    let term = Term::stderr();
+fn cmd_init(term: &Term, dir: &Path, title: Option<&str>, force: bool) -> i32 {
     let title = title.map(str::to_string).unwrap_or_else(|| {
         let name = std::fs::canonicalize(dir)
             .ok()
@@ -422,13 +445,15 @@ fn cmd_init(dir: &Path, title: Option<&str>, force: bool) -> i32 {
     }
     let shown = display_relative(dir);
     let cd = if shown == "." || shown.is_empty() { String::new() } else { format!("cd {shown} && ") };
+    if term.quiet() {
+        return 0;
+    }
     eprintln!("\nNext:\n  {cd}docportal serve          # preview at http://127.0.0.1:3000/\n  {cd}docportal new ADR \"Title\"  # write the next decision\n  {cd}docportal build          # publish into book/");
     0
 }
 
-fn cmd_new(dir: &Path, request: &scaffold::NewDoc, dry_run: bool, renumber: Option<&str>) -> i32 {
-    let term = Term::stderr();
-    let Some((config, _)) = load_config(&term, dir) else { return 2 };
+fn cmd_new(term: &Term, dir: &Path, request: &scaffold::NewDoc, dry_run: bool, renumber: Option<&str>) -> i32 {
+    let Some((config, _)) = load_config(term, dir) else { return 2 };
     let (files, _) = match discover::discover(&config) {
         Ok(found) => found,
         Err(d) if renumber.is_none() && !config.src_dir.exists() => {

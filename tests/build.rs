@@ -621,3 +621,22 @@ fn sample_portal_pages_exist_where_docs_json_says() {
         assert!(h1.iter().any(|h| h.contains(title)), "{}: h1 {h1:?} lacks the title {title:?}", d["id"]);
     }
 }
+
+#[test]
+fn quiet_build_prints_the_diagnostics_and_nothing_else() {
+    let loud = build_fixture("bad-input");
+    let portal = fixture_copy("bad-input");
+    let quiet = docportal(&["-q".as_ref(), "build".as_ref(), portal.path().as_os_str()]);
+    assert_eq!(quiet.code, loud.run.code, "--quiet does not change the exit code");
+    let diagnostics = |stderr: &str| -> Vec<String> {
+        stderr.lines().filter(|l| l.contains(": error: ") || l.contains(": warning: ")).map(str::to_string).collect()
+    };
+    let expected = diagnostics(&loud.run.stderr);
+    assert!(!expected.is_empty() && loud.run.stderr.contains("Finished"), "{}", loud.run.stderr);
+    assert_eq!(quiet.stderr.lines().collect::<Vec<_>>(), expected, "only the diagnostics, in the same order");
+    assert!(quiet.stdout.is_empty());
+    assert!(portal.path().join("book/docs.json").is_file(), "the site is written all the same");
+    // The flag goes after the subcommand too, and a fresh site stays silent.
+    let again = docportal(&["build".as_ref(), portal.path().as_os_str(), "--quiet".as_ref()]);
+    assert_eq!(again.stderr.lines().collect::<Vec<_>>(), expected);
+}

@@ -58,6 +58,14 @@ fn human_format_lists_each_problem_with_file_and_line() {
 }
 
 #[test]
+fn quiet_check_lists_the_problems_without_a_summary() {
+    let run = check("links-portal", &["--quiet"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let want: Vec<String> = expected().iter().map(|(f, l, m)| format!("{f}:{l}: warning: {m}")).collect();
+    assert_eq!(run.stderr.lines().collect::<Vec<_>>(), want);
+}
+
+#[test]
 fn strict_turns_link_warnings_into_a_failing_exit() {
     assert_eq!(check("links-portal", &["--strict"]).code, 1);
     assert_eq!(check("links-portal", &["--strict", "--format", "json"]).code, 1);

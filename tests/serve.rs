@@ -83,9 +83,15 @@ fn start(fixture: &str) -> Server {
 }
 
 fn start_in(dir: tempfile::TempDir) -> Server {
+    start_with(dir, &[])
+}
+
+/// `docportal serve --port 0 DIR` with `args` after it.
+fn start_with(dir: tempfile::TempDir, args: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_docportal"))
         .args(["serve", "--port", "0"])
         .arg(dir.path())
+        .args(args)
         .env("NO_COLOR", "1")
         .env("DOCPORTAL_SERVE_VERIFY", "1")
         .stdout(Stdio::null())
@@ -231,6 +237,17 @@ fn pages_are_served_with_the_reload_script_injected_and_clean_files_on_disk() {
     assert_eq!(json.header("Content-Type"), Some("application/json"));
     assert!(json.text().trim_start().starts_with(['{', '[']));
     srv.assert_no_incremental_mismatch();
+}
+
+#[test]
+fn quiet_serve_prints_its_address_and_nothing_more() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/serve-basic"), dir.path());
+    let srv = start_with(dir, &["--quiet"]);
+    assert_eq!(srv.get("/").status, 200);
+    let log = srv.log();
+    assert_eq!(log.lines().count(), 1, "only the Serving line: {log}");
+    assert!(log.trim_start().starts_with("Serving http://127.0.0.1:"), "{log}");
 }
 
 #[test]

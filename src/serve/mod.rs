@@ -123,8 +123,7 @@ pub fn path_prefix(site_url: &str) -> String {
 
 /// Runs the server until the process is stopped. Returns an exit code only on failure
 /// to start (2).
-pub fn run(options: &Options) -> i32 {
-    let term = Term::stderr();
+pub fn run(term: Term, options: &Options) -> i32 {
     let Some((config, config_diags)) = crate::cli::load_config(&term, &options.dir) else { return 2 };
     if let Err(e) = write::check_destination(&config.build_dir, &config) {
         term.error(&e.to_string());
@@ -179,7 +178,7 @@ pub fn run(options: &Options) -> i32 {
     let addr = server.addr;
     http::spawn(server, Arc::clone(&session.shared));
     let url = format!("http://{addr}{}", path_prefix(&config.site_url));
-    session.term.status("Serving", &url);
+    session.term.announce("Serving", &url);
     session
         .term
         .status("Watching", &format!("{}, theme and book.toml for changes (Ctrl-C to stop)", config.src_display));
