@@ -28,7 +28,7 @@
 mod mermaid;
 mod resolve;
 
-pub use mermaid::{graph_mermaid, FULL_GRAPH_MAX_DOCS};
+pub use mermaid::{graph_mermaid, graph_mermaid_with, NodeLabels, FULL_GRAPH_MAX_DOCS};
 
 use crate::bodies::Bodies;
 use crate::config::Config;

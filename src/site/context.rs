@@ -104,6 +104,8 @@ pub struct Portal<'a> {
     pub diagnostics_by_source: HashMap<&'a str, Vec<&'a Diagnostic>>,
     /// Diagnostics that name no doc (book.toml, theme files).
     pub other_diagnostics: Vec<&'a Diagnostic>,
+    /// What the relationship graphs show of each doc, shared by every page's graph.
+    pub node_labels: crate::links::NodeLabels,
 }
 
 impl<'a> Portal<'a> {
@@ -118,7 +120,14 @@ impl<'a> Portal<'a> {
                 other_diagnostics.push(d);
             }
         }
-        Portal { index, graph, status_pages: status_pages(index), diagnostics_by_source, other_diagnostics }
+        Portal {
+            index,
+            graph,
+            status_pages: status_pages(index),
+            diagnostics_by_source,
+            other_diagnostics,
+            node_labels: crate::links::NodeLabels::new(index.len()),
+        }
     }
 
     pub fn doc(&self, pos: usize) -> Option<&'a Doc> {
