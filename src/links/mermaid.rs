@@ -18,7 +18,8 @@
 //! [`FULL_GRAPH_MAX_DOCS`] docs it leaves out docs with no drawn relation and labels
 //! nodes by id alone (comment lines say how many were left out). A focused graph shows
 //! the doc and its one-hop neighbours with labelled edges, read from that doc's own
-//! links and backlinks only, so rendering every page's graph stays linear.
+//! links and backlinks only, so rendering every page's graph stays linear; what a graph
+//! shows of each doc is worked out once per build ([`NodeLabels`]).
 
 use super::LinkGraph;
 use crate::index::Index;
@@ -112,16 +113,16 @@ pub fn graph_mermaid_with(
     focus: Option<usize>,
     from_page: &str,
 ) -> String {
+    if labels.nodes.len() != index.len() {
+        // Labels made for another index would name the wrong docs.
+        return graph_mermaid(index, graph, focus, from_page);
+    }
     let mut out = String::from("graph LR\n");
     for (_, class, fill, stroke, extra) in STATUS_STYLES {
         let _ = writeln!(out, "  classDef {class} fill:{fill},stroke:{stroke}{extra}");
     }
     out.push_str("  classDef statusOther fill:#f3f0ff,stroke:#7048e8\n");
     out.push_str("  classDef statusNone fill:#ffffff,stroke:#ced4da\n");
-    if labels.nodes.len() != index.len() {
-        // Labels made for another index would name the wrong docs.
-        return graph_mermaid(index, graph, focus, from_page);
-    }
     let nodes = match focus.filter(|&f| f < index.len()) {
         Some(f) => neighbourhood(&mut out, index, labels, graph, f),
         None => whole_portal(&mut out, index, labels, graph),
