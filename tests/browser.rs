@@ -10,6 +10,8 @@
 //! skip them by accident. Screenshots land in `$DOCPORTAL_ARTIFACTS`, else in
 //! `target/tmp/browser-screenshots`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -78,13 +80,15 @@ fn pages_search_diagrams_and_live_reload_work_in_headless_chromium() {
         return;
     }
 
+    // Copies of the portals: a build leaves its render cache in the portal folder.
+    let (sample_portal, fixture_portal) = (common::sample_portal_copy(), common::fixture_copy("browser-basic"));
     let sites = tempfile::tempdir().expect("temp dir");
     let sample = sites.path().join("sample");
     let subpath = sites.path().join("subpath");
     let fixture = sites.path().join("fixture");
-    build(&manifest_dir(), &sample, &[]);
-    build(&manifest_dir(), &subpath, &["--site-url", "/docs/portal/"]);
-    build(&manifest_dir().join("tests/fixtures/browser-basic"), &fixture, &[]);
+    build(sample_portal.path(), &sample, &[]);
+    build(sample_portal.path(), &subpath, &["--site-url", "/docs/portal/"]);
+    build(fixture_portal.path(), &fixture, &[]);
 
     let artifacts = std::env::var_os("DOCPORTAL_ARTIFACTS")
         .map(PathBuf::from)
