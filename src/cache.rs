@@ -162,10 +162,28 @@ pub struct RenderCache {
     /// at pack number `stored.packs.len()`, this build's own.
     used: Mutex<HashMap<Key, Place>>,
     new_pack: Mutex<Option<NewPack>>,
-    /// [`identity_digest`] of every doc of the index keys are made for (and that index's
-    /// address), worked out once: each doc is linked from ~50 others, and hashing its
-    /// identity afresh for each was 1.5% of a 10,000-doc build's CPU.
-    identities: OnceLock<(usize, Vec<u128>)>,
+}
+
+/// An index and its link graph as keys read them: what a doc's render depends on
+/// beyond its own Markdown.
+pub struct LinkContext<'a> {
+    pub index: &'a Index,
+    pub graph: &'a LinkGraph,
+    /// [`identity_digest`] of every doc, worked out on first use: each doc is linked
+    /// from ~50 others, and hashing its identity afresh for each was 1.5% of a
+    /// 10,000-doc build's CPU.
+    identities: OnceLock<Vec<u128>>,
+}
+
+impl<'a> LinkContext<'a> {
+    pub fn new(index: &'a Index, graph: &'a LinkGraph) -> Self {
+        LinkContext { index, graph, identities: OnceLock::new() }
+    }
+
+    /// [`identity_digest`] of the doc at `pos`, if there is one.
+    fn identity(&self, pos: usize) -> Option<u128> {
+        self.identities.get_or_init(|| self.index.docs.iter().map(identity_digest).collect()).get(pos).copied()
+    }
 }
 
 /// Feeds formatted text straight into a hasher, so `{:?}` of a large value hashes
@@ -291,34 +309,33 @@ impl RenderCache {
             stored,
             used: Mutex::new(HashMap::new()),
             new_pack: Mutex::new(None),
-            identities: OnceLock::new(),
         }
     }
 
     /// The key of the doc at `pos`: every input its rendered body depends on.
-    pub fn key(&self, index: &Index, graph: &LinkGraph, pos: usize) -> Key {
-        let body = index.docs.get(pos).map_or("", |d| d.body.as_str());
-        self.key_for_body(index, graph, pos, body)
+    pub fn key(&self, linked: &LinkContext, pos: usize) -> Key {
+        let body = linked.index.docs.get(pos).map_or("", |d| d.body.as_str());
+        self.key_for_body(linked, pos, body)
     }
 
     /// [`RenderCache::key`] of a doc whose Markdown is `body` rather than its `Doc::body`
     /// (a streaming build moves the bodies out of the index).
-    pub fn key_for_body(&self, index: &Index, graph: &LinkGraph, pos: usize, body: &str) -> Key {
+    pub fn key_for_body(&self, linked: &LinkContext, pos: usize, body: &str) -> Key {
         // Destructured in full: a new field of the graph must be considered here.
         // `probed` is left out: rendering reads neither it nor the disk (the files
         // among it are `assets`, hashed below all the same).
-        let LinkGraph { outgoing, incoming, missing_anchors, assets, probed: _ } = graph;
+        let LinkGraph { outgoing, incoming, missing_anchors, assets, probed: _ } = linked.graph;
         let mut h = hasher();
         h.write_u128(self.build_context);
-        let Some(doc) = index.docs.get(pos) else { return Key(h.finish128().as_u128()) };
+        let Some(doc) = linked.index.docs.get(pos) else { return Key(h.finish128().as_u128()) };
         hash_doc(&mut h, doc, body);
         for link in outgoing.get(pos).map(Vec::as_slice).unwrap_or_default() {
             let Link { relation, written, target, anchor, line, declared } = link;
             (relation, written, anchor, line, declared).hash(&mut h);
-            match target.filter(|&t| t < index.len()) {
-                Some(t) => {
+            match target.and_then(|t| linked.identity(t)) {
+                Some(identity) => {
                     h.write_u8(1);
-                    h.write_u128(self.identity(index, t));
+                    h.write_u128(identity);
                 }
                 None => h.write_u8(0),
             }
@@ -327,8 +344,8 @@ impl RenderCache {
         for backlink in incoming.get(pos).map(Vec::as_slice).unwrap_or_default() {
             let Backlink { relation, from } = backlink;
             relation.hash(&mut h);
-            if *from < index.len() {
-                h.write_u128(self.identity(index, *from));
+            if let Some(identity) = linked.identity(*from) {
+                h.write_u128(identity);
             }
         }
         h.write_u8(0xfd);
@@ -336,18 +353,6 @@ impl RenderCache {
         // Which non-doc files exist decides whether a link to one is live.
         hash_debug(&mut h, assets);
         Key(h.finish128().as_u128())
-    }
-
-    /// [`identity_digest`] of the doc at `pos` (in range), from the digests worked out
-    /// once for the first index seen; for any other index, afresh.
-    fn identity(&self, index: &Index, pos: usize) -> u128 {
-        let address = std::ptr::from_ref(index) as usize;
-        let (first, digests) =
-            self.identities.get_or_init(|| (address, index.docs.iter().map(identity_digest).collect()));
-        match digests.get(pos) {
-            Some(digest) if *first == address && digests.len() == index.len() => *digest,
-            _ => index.docs.get(pos).map_or(0, identity_digest),
-        }
     }
 
     /// The cached body for `key`, if a valid entry exists (and, for an in-page entry,
@@ -389,15 +394,9 @@ impl RenderCache {
     }
 
     /// The cached body of the doc at `pos`, or `render()`'s, stored for next time.
-    pub fn render_with(
-        &self,
-        index: &Index,
-        graph: &LinkGraph,
-        pos: usize,
-        render: impl FnOnce() -> RenderedDoc,
-    ) -> RenderedDoc {
-        let body = index.docs.get(pos).map_or("", |d| d.body.as_str());
-        let (rendered, lookup) = self.render_body_with(index, graph, pos, body, render);
+    pub fn render_with(&self, linked: &LinkContext, pos: usize, render: impl FnOnce() -> RenderedDoc) -> RenderedDoc {
+        let body = linked.index.docs.get(pos).map_or("", |d| d.body.as_str());
+        let (rendered, lookup) = self.render_body_with(linked, pos, body, render);
         if let Some(Lookup { key, hit: false }) = lookup {
             self.put(key, &rendered, None);
         }
@@ -410,8 +409,7 @@ impl RenderCache {
     /// not stored: the caller [`RenderCache::put`]s it, once it knows the page.
     pub fn render_body_with(
         &self,
-        index: &Index,
-        graph: &LinkGraph,
+        linked: &LinkContext,
         pos: usize,
         body: &str,
         render: impl FnOnce() -> RenderedDoc,
@@ -419,7 +417,7 @@ impl RenderCache {
         if self.dir.is_none() {
             return (render(), None);
         }
-        let key = self.key_for_body(index, graph, pos, body);
+        let key = self.key_for_body(linked, pos, body);
         match self.get(key) {
             Some(cached) => (cached, Some(Lookup { key, hit: true })),
             None => (render(), Some(Lookup { key, hit: false })),
@@ -1141,13 +1139,14 @@ mod tests {
         let (before, before_graph) = linked_pair("Old title");
         let (after, after_graph) = linked_pair("New title");
         let a = before.find_id("A-1").unwrap();
-        let key_before = cache.key(&before, &before_graph, a);
+        let (before, after) = (LinkContext::new(&before, &before_graph), LinkContext::new(&after, &after_graph));
+        let key_before = cache.key(&before, a);
         // The same cache, another index: its digests are not the first index's.
-        let key_after = cache.key(&after, &after_graph, a);
+        let key_after = cache.key(&after, a);
         assert_ne!(key_before, key_after, "the linked doc's title is part of the key");
-        assert_eq!(key_after, open(tmp.path()).key(&after, &after_graph, a), "as a fresh cache works it out");
-        let b = before.find_id("B-1").unwrap();
-        assert_ne!(cache.key(&before, &before_graph, b), cache.key(&after, &after_graph, b), "and of the backlink's");
+        assert_eq!(key_after, open(tmp.path()).key(&after, a), "as a fresh cache works it out");
+        let b = before.index.find_id("B-1").unwrap();
+        assert_ne!(cache.key(&before, b), cache.key(&after, b), "and of the backlink's");
     }
 
     #[test]
@@ -1158,7 +1157,7 @@ mod tests {
         let index = crate::index::build(vec![], &config).0;
         let graph = LinkGraph::default();
         let key = |identity: &str, config: &Config, theme: &Theme| {
-            RenderCache::with_identity(None, identity, config, theme).key(&index, &graph, 0)
+            RenderCache::with_identity(None, identity, config, theme).key(&LinkContext::new(&index, &graph), 0)
         };
         let base = key("1", &config, &theme);
         assert_eq!(base, key("1", &config, &theme));

@@ -134,10 +134,10 @@ pub fn build(config: &Config) -> Result<Built, Diagnostic> {
 /// Renders and assembles the site from already-checked docs.
 pub fn build_from(checked: Checked, theme: &theme::Theme, config: &Config) -> Built {
     let (index, graph) = (&checked.index, &checked.graph);
-    let cache = cache::RenderCache::open(config, theme);
+    let (cache, linked) = (cache::RenderCache::open(config, theme), cache::LinkContext::new(index, graph));
     let rendered: Vec<RenderedDoc> = (0..index.len())
         .into_par_iter()
-        .map(|i| cache.render_with(index, graph, i, || render::render(index, graph, i, config)))
+        .map(|i| cache.render_with(&linked, i, || render::render(index, graph, i, config)))
         .collect();
     cache.finish();
     assemble(checked, rendered, theme, config)
@@ -203,7 +203,7 @@ fn stream_from(
         Ok(!config.precompress && previous.holds(path, key) && staging.keep_previous(path)?)
     };
     let (index, graph) = (&checked.index, &checked.graph);
-    let cache = cache::RenderCache::open(config, theme);
+    let (cache, linked) = (cache::RenderCache::open(config, theme), cache::LinkContext::new(index, graph));
     let input = site_input(&checked, &[], theme, config, &checked.diagnostics);
     // docs.json and the hosting files, written while the search files and portal pages
     // are made: neither takes a path of theirs.
@@ -227,8 +227,8 @@ fn stream_from(
             |i| {
                 let body = bodies.get(index, i, config);
                 let text = &body.text;
-                let (mut rendered, lookup) = cache
-                    .render_body_with(index, graph, i, text, || render::render_body(index, graph, i, text, config));
+                let (mut rendered, lookup) =
+                    cache.render_body_with(&linked, i, text, || render::render_body(index, graph, i, text, config));
                 // A doc whose file changed during the build warns on its page: never carried
                 // over, nor cached (the warning joins its render's diagnostics).
                 let lookup = lookup.filter(|_| body.warning.is_none());

@@ -221,7 +221,7 @@ fn another_docportal_build_never_reads_this_ones_entries() {
         search: Some(analysis),
         ..Default::default()
     };
-    cache.put(cache.key(&checked.index, &checked.graph, pos), &poison, None);
+    cache.put(cache.key(&docportal::cache::LinkContext::new(&checked.index, &checked.graph), pos), &poison, None);
     cache.finish();
     let poisoned = |root: &Path| site(root).values().any(|b| String::from_utf8_lossy(b).contains("POISONED-ENTRY"));
     let poisoned_search = |root: &Path| {
