@@ -65,7 +65,8 @@ const STATUS_STYLES: &[(&str, &str, &str, &str, &str)] = &[
 /// built from the same index: a doc sits in the neighbourhood graph of each doc it
 /// links or is linked from (~60 pages), and reading its title, status and source from
 /// the index again for each was 4% of a 10,000-doc build's CPU.
-pub struct NodeLabels {
+pub struct NodeLabels<'a> {
+    index: &'a Index,
     nodes: Vec<OnceLock<Node>>,
 }
 
@@ -75,15 +76,15 @@ struct Node {
     page: Box<str>,
 }
 
-impl NodeLabels {
-    /// Room for the docs of an index of `len` docs; nothing is worked out yet.
-    pub fn new(len: usize) -> NodeLabels {
-        NodeLabels { nodes: std::iter::repeat_with(OnceLock::new).take(len).collect() }
+impl<'a> NodeLabels<'a> {
+    /// Room for the docs of `index`; nothing is worked out yet.
+    pub fn new(index: &'a Index) -> NodeLabels<'a> {
+        NodeLabels { index, nodes: std::iter::repeat_with(OnceLock::new).take(index.len()).collect() }
     }
 
-    fn get(&self, index: &Index, n: usize) -> &Node {
+    fn get(&self, n: usize) -> &Node {
         self.nodes[n].get_or_init(|| {
-            let doc = &index.docs[n];
+            let doc = &self.index.docs[n];
             let label = if doc.numbered && doc.title != doc.id {
                 format!("{}: {}", doc.id, truncate(&doc.title, MAX_TITLE_CHARS))
             } else {
@@ -102,21 +103,12 @@ impl NodeLabels {
 /// `None`, else the one-hop neighbourhood of that doc. Node labels are escaped for
 /// Mermaid; nodes carry a status class and a click target (relative to `from_page`).
 pub fn graph_mermaid(index: &Index, graph: &LinkGraph, focus: Option<usize>, from_page: &str) -> String {
-    graph_mermaid_with(index, graph, &NodeLabels::new(index.len()), focus, from_page)
+    graph_mermaid_with(&NodeLabels::new(index), graph, focus, from_page)
 }
 
-/// [`graph_mermaid`] with `labels` made for `index` (and shared with other graphs of it).
-pub fn graph_mermaid_with(
-    index: &Index,
-    graph: &LinkGraph,
-    labels: &NodeLabels,
-    focus: Option<usize>,
-    from_page: &str,
-) -> String {
-    if labels.nodes.len() != index.len() {
-        // Labels made for another index would name the wrong docs.
-        return graph_mermaid(index, graph, focus, from_page);
-    }
+/// [`graph_mermaid`] of the index `labels` were made for, sharing them with its other graphs.
+pub fn graph_mermaid_with(labels: &NodeLabels, graph: &LinkGraph, focus: Option<usize>, from_page: &str) -> String {
+    let index = labels.index;
     let mut out = String::from("graph LR\n");
     for (_, class, fill, stroke, extra) in STATUS_STYLES {
         let _ = writeln!(out, "  classDef {class} fill:{fill},stroke:{stroke}{extra}");
@@ -124,15 +116,15 @@ pub fn graph_mermaid_with(
     out.push_str("  classDef statusOther fill:#f3f0ff,stroke:#7048e8\n");
     out.push_str("  classDef statusNone fill:#ffffff,stroke:#ced4da\n");
     let nodes = match focus.filter(|&f| f < index.len()) {
-        Some(f) => neighbourhood(&mut out, index, labels, graph, f),
-        None => whole_portal(&mut out, index, labels, graph),
+        Some(f) => neighbourhood(&mut out, labels, graph, f),
+        None => whole_portal(&mut out, labels, graph),
     };
-    classes_and_clicks(&mut out, index, labels, &nodes, from_page);
+    classes_and_clicks(&mut out, labels, &nodes, from_page);
     out
 }
 
 /// The doc, its one-hop neighbours and the labelled edges between it and them.
-fn neighbourhood(out: &mut String, index: &Index, labels: &NodeLabels, graph: &LinkGraph, f: usize) -> Vec<usize> {
+fn neighbourhood(out: &mut String, labels: &NodeLabels, graph: &LinkGraph, f: usize) -> Vec<usize> {
     let mut best = BTreeMap::new();
     for link in graph.outgoing.get(f).into_iter().flatten() {
         if let Some(t) = link.target {
@@ -151,7 +143,7 @@ fn neighbourhood(out: &mut String, index: &Index, labels: &NodeLabels, graph: &L
     nodes.sort_unstable();
     nodes.dedup();
     for &n in &nodes {
-        node_line(out, index, labels, n, "  ", true);
+        node_line(out, labels, n, "  ", true);
     }
     for e in &edges {
         edge_line(out, e, true);
@@ -161,7 +153,8 @@ fn neighbourhood(out: &mut String, index: &Index, labels: &NodeLabels, graph: &L
 }
 
 /// Every doc (or, in a large portal, every doc with a drawn relation) in one subgraph per kind.
-fn whole_portal(out: &mut String, index: &Index, labels: &NodeLabels, graph: &LinkGraph) -> Vec<usize> {
+fn whole_portal(out: &mut String, labels: &NodeLabels, graph: &LinkGraph) -> Vec<usize> {
+    let index = labels.index;
     let mut best = BTreeMap::new();
     for (a, links) in graph.outgoing.iter().enumerate() {
         for link in links {
@@ -187,7 +180,7 @@ fn whole_portal(out: &mut String, index: &Index, labels: &NodeLabels, graph: &Li
     } else {
         (0..index.len()).collect()
     };
-    subgraphs(out, index, labels, &nodes, !large);
+    subgraphs(out, labels, &nodes, !large);
     for e in &edges {
         edge_line(out, e, false);
     }
@@ -256,7 +249,8 @@ fn within_budget(mut edges: Vec<Edge>, budget: usize) -> (Vec<Edge>, usize) {
     (edges, left_out)
 }
 
-fn subgraphs(out: &mut String, index: &Index, labels: &NodeLabels, nodes: &[usize], with_titles: bool) {
+fn subgraphs(out: &mut String, labels: &NodeLabels, nodes: &[usize], with_titles: bool) {
+    let index = labels.index;
     let mut groups: BTreeMap<(usize, String), Vec<usize>> = BTreeMap::new();
     for &n in nodes {
         let kind = index.docs[n].kind.clone();
@@ -271,18 +265,19 @@ fn subgraphs(out: &mut String, index: &Index, labels: &NodeLabels, nodes: &[usiz
         };
         let _ = writeln!(out, "  subgraph {id}[\"{}\"]", escape_label(&label));
         for n in members {
-            node_line(out, index, labels, n, "    ", with_titles);
+            node_line(out, labels, n, "    ", with_titles);
         }
         out.push_str("  end\n");
     }
 }
 
 /// A node; `ID: Title`, or the id alone (the title for unnumbered docs) in a large graph.
-fn node_line(out: &mut String, index: &Index, labels: &NodeLabels, n: usize, indent: &str, with_title: bool) {
-    if with_title || !index.docs[n].numbered {
-        let _ = writeln!(out, "{indent}n{n}[\"{}\"]", labels.get(index, n).label);
+fn node_line(out: &mut String, labels: &NodeLabels, n: usize, indent: &str, with_title: bool) {
+    let doc = &labels.index.docs[n];
+    if with_title || !doc.numbered {
+        let _ = writeln!(out, "{indent}n{n}[\"{}\"]", labels.get(n).label);
     } else {
-        let _ = writeln!(out, "{indent}n{n}[\"{}\"]", escape_label(&index.docs[n].id));
+        let _ = writeln!(out, "{indent}n{n}[\"{}\"]", escape_label(&doc.id));
     }
 }
 
@@ -299,16 +294,16 @@ fn edge_line(out: &mut String, e: &Edge, labelled: bool) {
     }
 }
 
-fn classes_and_clicks(out: &mut String, index: &Index, labels: &NodeLabels, nodes: &[usize], from_page: &str) {
+fn classes_and_clicks(out: &mut String, labels: &NodeLabels, nodes: &[usize], from_page: &str) {
     let mut by_class: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for &n in nodes {
-        by_class.entry(labels.get(index, n).class).or_default().push(format!("n{n}"));
+        by_class.entry(labels.get(n).class).or_default().push(format!("n{n}"));
     }
     for (class, members) in by_class {
         let _ = writeln!(out, "  class {} {class}", members.join(","));
     }
     for &n in nodes {
-        let href = urls::href(from_page, &labels.get(index, n).page);
+        let href = urls::href(from_page, &labels.get(n).page);
         // `urls::href` percent-encodes every segment: no quote or space can appear.
         let _ = writeln!(out, "  click n{n} href \"{href}\"");
     }

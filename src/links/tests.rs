@@ -442,22 +442,15 @@ fn focused_graph_is_the_one_hop_neighbourhood_with_labels() {
 #[test]
 fn shared_node_labels_give_each_page_the_graph_it_would_get_alone() {
     let (index, graph) = graph_sample();
-    let labels = NodeLabels::new(index.len());
+    let labels = NodeLabels::new(&index);
     let pages = [(Some(pos(&index, "ADR-1")), "adr/evil.html"), (Some(pos(&index, "ADR-2")), "adr/new.html")];
     for (focus, page) in pages.into_iter().chain([(None, "graph.html"), (Some(pos(&index, "TRD-1")), "trd/t.html")]) {
         assert_eq!(
-            graph_mermaid_with(&index, &graph, &labels, focus, page),
+            graph_mermaid_with(&labels, &graph, focus, page),
             graph_mermaid(&index, &graph, focus, page),
             "{page}"
         );
     }
-    // Labels made for another index are not used: they would name the wrong docs.
-    let stale = NodeLabels::new(index_of(vec![doc("x.md", "X-0001", "")]).len());
-    let evil = pos(&index, "ADR-1");
-    assert_eq!(
-        graph_mermaid_with(&index, &graph, &stale, Some(evil), "adr/evil.html"),
-        graph_mermaid(&index, &graph, Some(evil), "adr/evil.html")
-    );
 }
 
 #[test]

@@ -105,7 +105,7 @@ pub struct Portal<'a> {
     /// Diagnostics that name no doc (book.toml, theme files).
     pub other_diagnostics: Vec<&'a Diagnostic>,
     /// What the relationship graphs show of each doc, shared by every page's graph.
-    pub node_labels: crate::links::NodeLabels,
+    pub node_labels: crate::links::NodeLabels<'a>,
 }
 
 impl<'a> Portal<'a> {
@@ -126,7 +126,7 @@ impl<'a> Portal<'a> {
             status_pages: status_pages(index),
             diagnostics_by_source,
             other_diagnostics,
-            node_labels: crate::links::NodeLabels::new(index.len()),
+            node_labels: crate::links::NodeLabels::new(index),
         }
     }
 

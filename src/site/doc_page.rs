@@ -108,8 +108,8 @@ pub fn render_with(
 
     let has_graph =
         outgoing.iter().any(|l| l.target.is_some_and(|t| t != pos)) || incoming.iter().any(|b| b.from != pos);
-    let neighbourhood = has_graph
-        .then(|| crate::links::graph_mermaid_with(portal.index, portal.graph, &portal.node_labels, Some(pos), &page));
+    let neighbourhood =
+        has_graph.then(|| crate::links::graph_mermaid_with(&portal.node_labels, portal.graph, Some(pos), &page));
     let needs = Needs { code: rendered.has_code, mermaid: rendered.has_mermaid || neighbourhood.is_some() };
     let shell = builder.shell(&page, "doc", needs);
 

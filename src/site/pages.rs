@@ -280,7 +280,7 @@ fn graph(builder: &Builder) -> Result<String, Diagnostic> {
     let page = "graph.html";
     let portal = &builder.portal;
     let values = GraphPage {
-        mermaid: crate::links::graph_mermaid_with(portal.index, portal.graph, &portal.node_labels, None, page),
+        mermaid: crate::links::graph_mermaid_with(&portal.node_labels, portal.graph, None, page),
         docs: portal.index.len(),
         links: portal.graph.outgoing.iter().flatten().filter(|l| l.declared && l.target.is_some()).count(),
     };
