@@ -198,8 +198,7 @@ pub struct PackedTerms {
 }
 
 impl PackedTerms {
-    pub fn new(list: &[(u32, u8)]) -> Self {
-        let mut sorted = list.to_vec();
+    pub fn new(mut sorted: NumberedTerms) -> Self {
         sorted.sort_unstable_by_key(|&(term, _)| term);
         let mut bytes = Vec::with_capacity(sorted.len() * 3);
         let mut last = 0;
@@ -680,11 +679,11 @@ mod tests {
             vec![(300, 7), (0, 1), (u32::MAX, 255), (127, 2), (128, 3), (16_384, 4), (1 << 28, 5), (5, 0)];
         let mut sorted = list.clone();
         sorted.sort_unstable();
-        assert_eq!(PackedTerms::new(&list).each().collect::<Vec<_>>(), sorted);
-        assert_eq!(PackedTerms::new(&[]).each().count(), 0);
+        assert_eq!(PackedTerms::new(list).each().collect::<Vec<_>>(), sorted);
+        assert_eq!(PackedTerms::new(vec![]).each().count(), 0);
         // Gaps below 128 take one byte: a doc's few hundred terms pack into ~2 bytes each.
         let dense: NumberedTerms = (0..500).map(|n| (n * 100, (n % 7) as u8)).collect();
-        let packed = PackedTerms::new(&dense);
+        let packed = PackedTerms::new(dense.clone());
         assert_eq!(packed.bytes.len(), 500 * 2);
         assert_eq!(packed.each().collect::<Vec<_>>(), dense);
     }

@@ -191,10 +191,8 @@ impl<'a> Collector<'a> {
         };
         let terms = crate::lock(&self.merger).number(doc, &analysis, &self.kinds);
         let DocAnalysis { length, intro, sections, .. } = analysis;
-        let _ = slot.set((
-            analyse::PackedTerms::new(&terms),
-            DocAnalysis { length, intro, sections, ..DocAnalysis::default() },
-        ));
+        let _ = slot
+            .set((analyse::PackedTerms::new(terms), DocAnalysis { length, intro, sections, ..DocAnalysis::default() }));
     }
 
     /// Every search file, by site path. A doc never added counts as one with no text.
@@ -206,7 +204,7 @@ impl<'a> Collector<'a> {
         for (doc, slot) in index.docs.iter().zip(docs) {
             let (terms, analysis) = slot.into_inner().unwrap_or_else(|| {
                 let analysis = DocAnalysis::default();
-                (analyse::PackedTerms::new(&merger.number(doc, &analysis, &kinds)), analysis)
+                (analyse::PackedTerms::new(merger.number(doc, &analysis, &kinds)), analysis)
             });
             lists.push(terms);
             analyses.push(analysis);
