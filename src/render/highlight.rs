@@ -86,6 +86,26 @@ const PLAIN: &[&str] = &["", "text", "plaintext", "plain", "txt", "none", "outpu
 
 /// The grammar for a language tag, or `None` for plain text and unknown languages.
 pub fn syntax_for(lang: &str) -> Option<&'static SyntaxReference> {
+    // The lookup compares the tag with every grammar's extensions; a doc set uses a
+    // handful of tags, so each thread remembers its answers (a bounded few).
+    thread_local! {
+        static KNOWN: RefCell<HashMap<Box<str>, Option<&'static SyntaxReference>>> = RefCell::default();
+    }
+    const TAGS_KEPT: usize = 256;
+    KNOWN.with_borrow_mut(|known| {
+        if let Some(&syntax) = known.get(lang) {
+            return syntax;
+        }
+        let syntax = look_up_syntax(lang);
+        if known.len() >= TAGS_KEPT {
+            known.clear();
+        }
+        known.insert(lang.into(), syntax);
+        syntax
+    })
+}
+
+fn look_up_syntax(lang: &str) -> Option<&'static SyntaxReference> {
     let lang = lang.trim().to_ascii_lowercase();
     if PLAIN.contains(&lang.as_str()) {
         return None;
@@ -492,6 +512,27 @@ mod tests {
         assert!(syntax_for("no-such-language").is_none());
         assert!(syntax_for("text").is_none());
         assert!(syntax_for("").is_none());
+    }
+
+    #[test]
+    fn a_remembered_language_tag_gets_the_grammar_a_fresh_lookup_gives() {
+        // More tags than the memo keeps, each asked twice, so answers come from a
+        // fresh lookup, from the memo, and from a memo that was cleared in between.
+        let tags: Vec<String> = (0..300)
+            .map(|i| match i % 4 {
+                0 => format!("no-such-{i}"),
+                1 => " Rust ".to_string(),
+                2 => "HCL".to_string(),
+                _ => "ts".to_string(),
+            })
+            .collect();
+        for _ in 0..2 {
+            for tag in &tags {
+                let memo = syntax_for(tag).map(|s| s.name.as_str());
+                assert_eq!(memo, look_up_syntax(tag).map(|s| s.name.as_str()), "tag {tag:?}");
+            }
+        }
+        assert_eq!(syntax_for(" Rust ").map(|s| s.name.as_str()), Some("Rust"));
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub fn render(index: &Index, graph: &LinkGraph, doc_pos: usize, config: &Config)
 /// out of the index, to free each once it is rendered).
 pub fn render_body(index: &Index, graph: &LinkGraph, doc_pos: usize, body: &str, config: &Config) -> RenderedDoc {
     let Some(doc) = index.docs.get(doc_pos) else { return RenderedDoc::default() };
-    let xrefs = DocXrefs { index, graph: Some(graph), doc_pos, page: urls::page_path(&doc.source) };
+    let xrefs = DocXrefs::new(index, Some(graph), doc_pos);
     let options = MarkdownOptions { allow_html: config.allow_html, line_numbers: config.line_numbers };
     let out = markdown::render(body, options, &xrefs);
     let diagnostics = out
@@ -77,9 +77,16 @@ struct DocXrefs<'a> {
     doc_pos: usize,
     /// Site path of this doc's page; hrefs are relative to it.
     page: String,
+    /// Built once per doc, not once per text node (its tables cost more than most nodes' scan).
+    ids: body_refs::IdMatcher<'a>,
 }
 
-impl DocXrefs<'_> {
+impl<'a> DocXrefs<'a> {
+    fn new(index: &'a Index, graph: Option<&'a LinkGraph>, doc_pos: usize) -> Self {
+        let page = index.docs.get(doc_pos).map(|d| urls::page_path(&d.source)).unwrap_or_default();
+        DocXrefs { index, graph, doc_pos, page, ids: body_refs::IdMatcher::new(index.kinds()) }
+    }
+
     fn xref(&self, target: usize, anchor: Option<&str>) -> Option<Xref> {
         let doc = self.index.docs.get(target)?;
         let to = urls::page_path(&doc.source);
@@ -118,13 +125,14 @@ impl Xrefs for DocXrefs<'_> {
 
     /// A doc naming itself is left as text: a link to the page you are on helps nobody.
     fn bare_ids(&self, text: &str) -> Vec<(Range<usize>, Xref)> {
-        body_refs::find_ids_in_text(text, self.index.kinds())
-            .into_iter()
-            .filter_map(|(range, id)| {
-                let target = self.index.find_id(&id).filter(|&t| t != self.doc_pos)?;
-                Some((range, self.xref(target, None)?))
-            })
-            .collect()
+        let mut found = Vec::new();
+        self.ids.find(text, |range, id| {
+            let target = self.index.find_id(&id).filter(|&t| t != self.doc_pos);
+            if let Some(xref) = target.and_then(|t| self.xref(t, None)) {
+                found.push((range, xref));
+            }
+        });
+        found
     }
 }
 
@@ -171,8 +179,7 @@ mod tests {
     fn xrefs_point_from_this_page_and_name_id_title_and_status() {
         let (index, _) = portal("");
         let from = index.find_id("TRD-0101").expect("indexed");
-        let xrefs =
-            DocXrefs { index: &index, graph: None, doc_pos: from, page: urls::page_path(&index.docs[from].source) };
+        let xrefs = DocXrefs::new(&index, None, from);
         let adr = index.find_id("ADR-0007").expect("indexed");
         let to_adr = xrefs.xref(adr, Some("decision outcome")).expect("doc exists");
         assert_eq!(to_adr.href, "../adr/ADR-0007-store.html#decision%20outcome");

@@ -7,7 +7,7 @@
 //! declared on either doc shows on both pages even where the links stage did not
 //! mirror it. Template: `doc.html`; its values are [`DocPage`].
 
-use super::context::{incoming_label, outgoing_label, DiagView, LinkGroup, LinkItem, LinkView, StatusView};
+use super::context::{incoming_label, outgoing_label, DiagView, LinkGroup, LinkItem, StatusView};
 use super::{Builder, Needs};
 use crate::diag::Diagnostic;
 use crate::links::Link;
@@ -127,16 +127,16 @@ pub fn render_with(
         })
         .collect();
 
-    let successors = supersession(builder, &page, outgoing, &mirrored, Relation::SupersededBy, Relation::Supersedes);
-    let predecessors = supersession(builder, &page, outgoing, &mirrored, Relation::Supersedes, Relation::SupersededBy);
+    let successors = supersession(builder, outgoing, &mirrored, Relation::SupersededBy, Relation::Supersedes);
+    let predecessors = supersession(builder, outgoing, &mirrored, Relation::Supersedes, Relation::SupersededBy);
     let superseded = doc.status.as_deref() == Some("superseded") || !successors.is_empty();
-    let relations = group(builder, &page, outgoing.iter().filter(|l| l.declared && l.target != Some(pos)));
-    let referenced_by = group(builder, &page, mirrored.iter().filter(|l| l.target != Some(pos)));
+    let relations = group(builder, outgoing.iter().filter(|l| l.declared && l.target != Some(pos)));
+    let referenced_by = group(builder, mirrored.iter().filter(|l| l.target != Some(pos)));
 
-    let items = |views: Vec<LinkView<'_>>| builder.link_items(&page, views);
-    let groups = |groups: Vec<(Relation, Vec<LinkView>)>, label: fn(Relation) -> &'static str| {
-        let group = |(relation, views)| {
-            Ok(LinkGroup { relation: Relation::as_str(relation), label: label(relation), links: items(views)? })
+    let items = |links: Vec<&Link>| builder.link_items(&page, &links);
+    let groups = |groups: Vec<(Relation, Vec<&Link>)>, label: fn(Relation) -> &'static str| {
+        let group = |(relation, links)| {
+            Ok(LinkGroup { relation: Relation::as_str(relation), label: label(relation), links: items(links)? })
         };
         groups.into_iter().map(group).collect::<Result<Vec<_>, Diagnostic>>()
     };
@@ -247,49 +247,35 @@ fn toc_item<'a>(entry: &'a TocEntry, min_level: u8, page: &str) -> TocItem<'a> {
 
 /// Docs on the other end of a supersession: declared here as `own`, or declared by the
 /// other doc as `theirs` (seen here through its backlink). Deduplicated by target.
-fn supersession<'a>(
-    builder: &Builder<'a>,
-    page: &str,
-    outgoing: &'a [Link],
-    mirrored: &[Link],
+fn supersession<'l>(
+    builder: &Builder,
+    outgoing: &'l [Link],
+    mirrored: &'l [Link],
     own: Relation,
     theirs: Relation,
-) -> Vec<LinkView<'a>> {
+) -> Vec<&'l Link> {
     let portal = &builder.portal;
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for link in outgoing.iter().filter(|l| l.relation == own) {
         if link.target.is_none() || seen.insert(link.target) {
-            out.push(portal.link_view(link, page));
+            out.push(link);
         }
     }
     for back in mirrored.iter().filter(|l| l.relation == theirs) {
         if let Some(from) = back.target {
-            if seen.insert(Some(from)) {
-                if let Some(doc) = portal.doc_view(from, page) {
-                    out.push(LinkView {
-                        written: doc.id,
-                        anchor: None,
-                        line: None,
-                        doc: Some(doc),
-                        target: Some(from),
-                    });
-                }
+            if portal.doc(from).is_some() && seen.insert(Some(from)) {
+                out.push(back);
             }
         }
     }
     out
 }
 
-/// Groups links by relation (in the relation's declared order), one entry per target.
-fn group<'a, 'l>(
-    builder: &Builder<'a>,
-    page: &str,
-    links: impl Iterator<Item = &'l Link>,
-) -> Vec<(Relation, Vec<LinkView<'a>>)>
-where
-    'l: 'a,
-{
+/// Groups links by relation (in the relation's declared order), one entry per target:
+/// resolved first, by id; unresolved after, as written. Only the links: their views
+/// are built when [`Builder::link_items`] has not rendered the same item already.
+fn group<'l>(builder: &Builder, links: impl Iterator<Item = &'l Link>) -> Vec<(Relation, Vec<&'l Link>)> {
     let portal = &builder.portal;
     let mut by_relation: Vec<(Relation, Vec<&Link>)> = Vec::new();
     for link in links {
@@ -299,26 +285,16 @@ where
         }
     }
     by_relation.sort_by_key(|(r, _)| *r);
+    let target_id = |link: &Link| link.target.and_then(|t| portal.doc(t)).map(|d| d.id.as_str());
+    for (_, links) in &mut by_relation {
+        let mut seen = BTreeSet::new();
+        links.retain(|l| seen.insert((l.target, if l.target.is_some() { "" } else { l.written.as_str() })));
+        links.sort_by(|a, b| {
+            let (a_id, b_id) = (target_id(a), target_id(b));
+            (a_id.is_none(), a_id, a.written.as_str()).cmp(&(b_id.is_none(), b_id, b.written.as_str()))
+        });
+    }
     by_relation
-        .into_iter()
-        .map(|(relation, links)| {
-            let mut seen = BTreeSet::new();
-            let mut views: Vec<LinkView> = links
-                .into_iter()
-                .filter(|l| seen.insert((l.target, if l.target.is_some() { "" } else { l.written.as_str() })))
-                .map(|l| portal.link_view(l, page))
-                .collect();
-            // Resolved first, by id; unresolved after, as written.
-            views.sort_by(|a, b| {
-                (a.doc.is_none(), a.doc.as_ref().map(|d| d.id), a.written).cmp(&(
-                    b.doc.is_none(),
-                    b.doc.as_ref().map(|d| d.id),
-                    b.written,
-                ))
-            });
-            (relation, views)
-        })
-        .collect()
 }
 
 /// `{repo}/edit/{branch}/{src}/{source}` when `git-repository-url` is set; each path

@@ -30,11 +30,11 @@ pub mod reuse;
 use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::index::Index;
-use crate::links::LinkGraph;
+use crate::links::{Link, LinkGraph};
 use crate::model::RenderedDoc;
 use crate::theme::Theme;
 use crate::urls;
-use context::{LinkItem, LinkView, Portal};
+use context::{LinkItem, Portal};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -381,17 +381,17 @@ impl<'a> Builder<'a> {
     /// the page's folder, so its HTML is rendered once per target and folder and reused;
     /// the rest (unresolved, anchored) are rendered each time. Rendering a tera macro
     /// per link was two thirds of a doc page's template time.
-    pub fn link_items(&self, page: &str, links: Vec<LinkView>) -> Result<Vec<LinkItem>, Diagnostic> {
+    pub fn link_items(&self, page: &str, links: &[&Link]) -> Result<Vec<LinkItem>, Diagnostic> {
         let folder = page.rsplit_once('/').map_or("", |(folder, _)| folder);
         let mut items = Vec::with_capacity(links.len());
-        for link in links {
-            let reusable = link.target.filter(|_| link.anchor.is_none() && link.doc.is_some());
+        for &link in links {
+            let reusable = link.target.filter(|&t| link.anchor.is_none() && self.portal.doc(t).is_some());
             let known = reusable.and_then(|target| self.link_items.lock().ok()?.get(folder, target));
             let html = match known {
                 Some(html) => html,
                 None => {
                     let mut ctx = tera::Context::new();
-                    ctx.insert("link", &link);
+                    ctx.insert("link", &self.portal.link_view(link, page));
                     let html = self.tera.render(LINK_ITEM, &ctx).map_err(|e| self.template_error(LINK_ITEM, &e))?;
                     if let (Some(target), Ok(mut known)) = (reusable, self.link_items.lock()) {
                         known.insert(folder, target, &html);
