@@ -243,6 +243,7 @@ fn cmd_build(
     build_info: bool,
 ) -> i32 {
     let started = Instant::now();
+    let mut trace = crate::serve::trace::Trace::from_env();
     let Some((mut config, config_diags)) = load_config(term, dir) else { return 2 };
     if let Some(url) = site_url {
         config = match config.with_site_url(url) {
@@ -261,12 +262,17 @@ fn cmd_build(
         term.error(&e.to_string());
         return 2;
     }
+    trace.mark("config");
     let freshness = fresh::check(&config);
+    trace.mark("up-to-date check");
     if let Some(last) = freshness.up_to_date() {
         for d in last.diagnostics {
             term.diagnostic(d, &config.src_display);
         }
         let summary = summary(last.docs, started, last.diagnostics, &config);
+        if trace.enabled() {
+            term.status("Trace", &trace.summary());
+        }
         term.status("Fresh", &format!("{summary} (up to date: nothing changed since the last build)"));
         let (warnings, errors) = diag::count(last.diagnostics);
         return exit_code(errors, warnings, strict);
@@ -279,8 +285,8 @@ fn cmd_build(
             return 2;
         }
     };
-    let mut trace = crate::serve::trace::Trace::from_env();
     let previous = freshness.previous_pages(&config);
+    trace.mark("staging");
     let (checked, page_keys) = match pipeline::build_into(&config, &staging, &previous, &mut trace) {
         Ok(Ok(built)) => built,
         Ok(Err(e)) => {
@@ -304,6 +310,7 @@ fn cmd_build(
     }
     trace.mark("commit");
     freshness.record(&config, (checked.index.len(), &checked.graph), &diagnostics, page_keys);
+    trace.mark("record");
     if trace.enabled() {
         term.status("Trace", &trace.summary());
     }

@@ -87,20 +87,24 @@ impl Theme {
 /// readable (`../trd/a.html`, not `..&#x2F;trd&#x2F;a.html`).
 pub fn escape_html(input: &str) -> String {
     let mut out = String::with_capacity(input.len() + input.len() / 8);
-    let mut rest = input;
-    // Copies the runs between special characters whole: most text has none.
-    while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
-        out.push_str(&rest[..at]);
-        out.push_str(match rest.as_bytes()[at] {
+    let mut copied = 0;
+    // Byte by byte (the five are ASCII, so a hit is always a whole character), copying
+    // the runs between them whole: a search for a set of chars decoded every character,
+    // and this runs over every value every page shows.
+    for (at, byte) in input.bytes().enumerate() {
+        let entity = match byte {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
-            _ => "&#39;",
-        });
-        rest = &rest[at + 1..];
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&input[copied..at]);
+        out.push_str(entity);
+        copied = at + 1;
     }
-    out.push_str(rest);
+    out.push_str(&input[copied..]);
     out
 }
 
@@ -115,5 +119,23 @@ mod tests {
             "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
         );
         assert_eq!(escape_html("../trd/a.html"), "../trd/a.html");
+        assert_eq!(escape_html("Zoë <ü> & 日本 \"q\""), "Zoë &lt;ü&gt; &amp; 日本 &quot;q&quot;");
+        assert_eq!(escape_html(""), "");
+    }
+
+    proptest::proptest! {
+        // Decoding the five entities gives the input back, and no raw one is left.
+        #[test]
+        fn escaping_round_trips_and_leaves_no_markup(text in "\\PC{0,40}") {
+            let escaped = escape_html(&text);
+            proptest::prop_assert!(!escaped.contains(['<', '>', '"', '\'']));
+            let decoded = escaped
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&");
+            proptest::prop_assert_eq!(decoded, text);
+        }
     }
 }
