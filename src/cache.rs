@@ -142,6 +142,10 @@ impl PageSlice {
     }
 }
 
+/// The article of a cache hit, still in the page of the last site that holds it.
+#[derive(Debug)]
+pub struct PendingArticle(PageSlice);
+
 /// What an entry holds in place of its article: the article itself or where it is.
 #[derive(Debug, PartialEq, Eq)]
 enum Article {
@@ -369,16 +373,46 @@ impl RenderCache {
     /// The cached body for `key`, if a valid entry exists (and, for an in-page entry,
     /// its page still holds the article). Marks the key used.
     pub fn get(&self, key: Key) -> Option<RenderedDoc> {
-        let dir = self.dir.as_ref()?;
-        let place = *self.stored.entries.get(&key)?;
-        let name = self.stored.packs.get(place.pack as usize)?;
-        let (article, mut rendered) = decode_entry(&read_at(&dir.join(name), place)?, key)?;
+        let (place, article, mut rendered) = self.entry(key)?;
         rendered.html = match article {
             Article::Inline(html) => html,
             Article::InPage(at) => at.read(&self.site)?,
         };
         self.mark_used(key, place);
         Some(rendered)
+    }
+
+    /// [`RenderCache::get`], leaving an in-page article in its page: the render without
+    /// its `html`, and where the article is ([`RenderCache::article`] reads it). A page
+    /// carried over from the last site never needs its article, and reading them all
+    /// back was a sixth of a one-doc rebuild's CPU at 10,000 docs. Marks the key used:
+    /// a caller whose article then fails to read renders the doc and stores it again.
+    fn get_leaving_article(&self, key: Key) -> Option<(RenderedDoc, Option<PendingArticle>)> {
+        let (place, article, mut rendered) = self.entry(key)?;
+        let pending = match article {
+            Article::Inline(html) => {
+                rendered.html = html;
+                None
+            }
+            Article::InPage(at) => Some(PendingArticle(at)),
+        };
+        self.mark_used(key, place);
+        Some((rendered, pending))
+    }
+
+    /// The article left in its page by a hit of [`RenderCache::render_body_with`], if
+    /// the page still holds the same bytes.
+    pub fn article(&self, pending: &PendingArticle) -> Option<String> {
+        pending.0.read(&self.site)
+    }
+
+    /// The entry stored for `key`, where it is, and its article (or where that is).
+    fn entry(&self, key: Key) -> Option<(Place, Article, RenderedDoc)> {
+        let dir = self.dir.as_ref()?;
+        let place = *self.stored.entries.get(&key)?;
+        let name = self.stored.packs.get(place.pack as usize)?;
+        let (article, rendered) = decode_entry(&read_at(&dir.join(name), place)?, key)?;
+        Some((place, article, rendered))
     }
 
     /// Stores `rendered` under `key` in this build's pack. With `page` (the site path
@@ -406,32 +440,38 @@ impl RenderCache {
 
     /// The cached body of the doc at `pos`, or `render()`'s, stored for next time.
     pub fn render_with(&self, linked: &LinkContext, pos: usize, render: impl FnOnce() -> RenderedDoc) -> RenderedDoc {
-        let body = linked.index.docs.get(pos).map_or("", |d| d.body.as_str());
-        let (rendered, lookup) = self.render_body_with(linked, pos, body, render);
-        if let Some(Lookup { key, hit: false }) = lookup {
-            self.put(key, &rendered, None);
+        if self.dir.is_none() {
+            return render();
         }
-        rendered
+        let key = self.key(linked, pos);
+        self.get(key).unwrap_or_else(|| {
+            let rendered = render();
+            self.put(key, &rendered, None);
+            rendered
+        })
     }
 
     /// The cached body of a doc whose Markdown is `body` (see
     /// [`RenderCache::key_for_body`]), or `render()`'s, with its key and whether it was a
     /// hit (`None` when the cache is off: the key is not worked out then). A miss is
-    /// not stored: the caller [`RenderCache::put`]s it, once it knows the page.
+    /// not stored: the caller [`RenderCache::put`]s it, once it knows the page. A hit
+    /// whose article sits in a page of the last site comes without its `html` and with
+    /// a [`PendingArticle`]: the caller reads it ([`RenderCache::article`]) only if it
+    /// renders the page again.
     pub fn render_body_with(
         &self,
         linked: &LinkContext,
         pos: usize,
         body: &str,
         render: impl FnOnce() -> RenderedDoc,
-    ) -> (RenderedDoc, Option<Lookup>) {
+    ) -> (RenderedDoc, Option<Lookup>, Option<PendingArticle>) {
         if self.dir.is_none() {
-            return (render(), None);
+            return (render(), None, None);
         }
         let key = self.key_for_body(linked, pos, body);
-        match self.get(key) {
-            Some(cached) => (cached, Some(Lookup { key, hit: true })),
-            None => (render(), Some(Lookup { key, hit: false })),
+        match self.get_leaving_article(key) {
+            Some((cached, pending)) => (cached, Some(Lookup { key, hit: true }), pending),
+            None => (render(), Some(Lookup { key, hit: false }), None),
         }
     }
 

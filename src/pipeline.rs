@@ -16,6 +16,7 @@ use crate::serve::trace::Trace;
 use crate::site::{self, Site, SiteInput};
 use crate::{cache, discover, git, parse, publish, render, theme, write};
 use rayon::prelude::*;
+use std::cell::Cell;
 use std::collections::HashMap;
 
 /// The result of the checking stages (no HTML).
@@ -122,6 +123,15 @@ pub fn index_and_link_with(
     Checked { index, graph, diagnostics }
 }
 
+/// What the streaming build keeps of a doc between its render and its page.
+struct StreamedDoc {
+    pos: usize,
+    /// The key its render missed under, stored with the render once the page is written.
+    missed: Cell<Option<cache::Lookup>>,
+    /// Its article, when the render cache left it in the last site's page.
+    pending: Option<cache::PendingArticle>,
+}
+
 /// Runs every stage up to the finished site (in memory).
 pub fn build(config: &Config) -> Result<Built, Diagnostic> {
     let theme = theme::load(config)?;
@@ -220,24 +230,47 @@ fn stream_from(
         }
         Ok(())
     };
+    // A doc's render: cached or made now, with its key (`None` when the cache is off or
+    // the file changed during the build: such a page is never carried over, nor cached).
+    let render_doc = |i: usize| -> (RenderedDoc, Option<cache::Lookup>, Option<cache::PendingArticle>) {
+        let body = bodies.get(index, i, config);
+        let text = &body.text;
+        let (mut rendered, lookup, pending) =
+            cache.render_body_with(&linked, i, text, || render::render_body(index, graph, i, text, config));
+        // A doc whose file changed during the build warns on its page (the warning joins
+        // its render's diagnostics).
+        let lookup = lookup.filter(|_| body.warning.is_none());
+        rendered.diagnostics.extend(body.warning);
+        (rendered, lookup, pending)
+    };
     let (streamed, ()) = site::build_streaming(
         &input,
         tera,
         (
             |i| {
-                let body = bodies.get(index, i, config);
-                let text = &body.text;
-                let (mut rendered, lookup) =
-                    cache.render_body_with(&linked, i, text, || render::render_body(index, graph, i, text, config));
-                // A doc whose file changed during the build warns on its page: never carried
-                // over, nor cached (the warning joins its render's diagnostics).
-                let lookup = lookup.filter(|_| body.warning.is_none());
-                rendered.diagnostics.extend(body.warning);
-                (rendered, lookup.map(|l| l.key.short()), lookup.filter(|l| !l.hit))
+                let (rendered, lookup, pending) = render_doc(i);
+                let missed = lookup.filter(|l| !l.hit);
+                (rendered, lookup.map(|l| l.key.short()), StreamedDoc { pos: i, missed: Cell::new(missed), pending })
+            },
+            // The page is rendered after all: the article left in the last site's page is
+            // read now, or, when that page no longer holds it, the doc is rendered again.
+            |doc: &StreamedDoc, rendered: &mut RenderedDoc| {
+                let Some(pending) = &doc.pending else { return };
+                match cache.article(pending) {
+                    Some(html) => rendered.html = html,
+                    None => {
+                        let body = bodies.get(index, doc.pos, config);
+                        let mut fresh = render::render_body(index, graph, doc.pos, &body.text, config);
+                        let key = cache.key_for_body(&linked, doc.pos, &body.text);
+                        doc.missed.set(Some(cache::Lookup { key, hit: false }).filter(|_| body.warning.is_none()));
+                        fresh.diagnostics.extend(body.warning);
+                        *rendered = fresh;
+                    }
+                }
             },
             // A miss is stored once its page is written, so the entry can point into it.
-            |missed, rendered, page| {
-                if let Some(cache::Lookup { key, .. }) = missed {
+            |doc: StreamedDoc, rendered, page| {
+                if let Some(cache::Lookup { key, .. }) = doc.missed.get() {
                     cache.put(key, rendered, page);
                 }
             },

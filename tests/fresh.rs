@@ -256,6 +256,24 @@ fn a_doc_page_edited_in_the_built_site_is_rendered_again_though_its_doc_did_not_
     });
 }
 
+/// The render cache keeps a doc's article as a place in its page. Edited there, the
+/// article is no longer the cached one: the page must be made from the doc again, not
+/// from what the edited page now holds at that place.
+#[test]
+fn a_doc_article_edited_in_the_built_site_is_rendered_again_from_its_doc() {
+    let site = check_change("article edited in place", &[], |root| {
+        let path = root.join("book/trd/TRD-0001-rate-limiter.html");
+        let page = fs::read_to_string(&path).unwrap();
+        let article = page.find("<article").expect("the doc page has an article");
+        let paragraph = article + page[article..].find("<p>").expect("the article has a paragraph");
+        let mut edited = page.clone();
+        edited.replace_range(paragraph..paragraph + 3, "<p>TAMPERED ");
+        fs::write(&path, edited).unwrap();
+    });
+    let page = String::from_utf8(site["trd/TRD-0001-rate-limiter.html"].clone()).unwrap();
+    assert!(!page.contains("TAMPERED"));
+}
+
 /// Committing an edit changes no file on disk, but the doc's git dates: the build runs.
 #[test]
 fn a_new_git_commit_rebuilds() {

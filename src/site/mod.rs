@@ -104,7 +104,9 @@ pub struct CarryOver<'a, E> {
 
 /// [`build`] for a build that writes as it goes: each doc is rendered by `render_doc`
 /// (which also gives its render key when it has one: equal only for equal renders, and
-/// a token of its own), its page handed to `put`, then `page_done` given the token, the
+/// a token of its own; it may leave the render's `html` out, for `complete` to fill in
+/// with the token when the page is rendered rather than carried over), its page handed
+/// to `put`, then `page_done` given the token, the
 /// render and the page's path and HTML when it was written, and the render handed to
 /// the search index
 /// ([`crate::search::Collector`], which keeps only what the index needs), so no more
@@ -120,8 +122,9 @@ pub struct CarryOver<'a, E> {
 pub fn build_streaming<E: Send, R: Send, T>(
     input: &SiteInput,
     tera: &tera::Tera,
-    (render_doc, page_done): (
+    (render_doc, complete, page_done): (
         impl Fn(usize) -> (RenderedDoc, Option<u64>, T) + Sync,
+        impl Fn(&T, &mut RenderedDoc) + Sync,
         impl Fn(T, &RenderedDoc, Option<(&str, &str)>) + Sync,
     ),
     put: impl Fn(&str, &[u8]) -> Result<(), E> + Sync,
@@ -152,7 +155,8 @@ pub fn build_streaming<E: Send, R: Send, T>(
         .into_par_iter()
         .map(|pos| {
             let (mut rendered, render_key, token) = render_doc(pos);
-            let (page_error, page_key, page) = doc_pages.write(pos, &rendered, render_key)?;
+            let (page_error, page_key, page) =
+                doc_pages.write(pos, &mut rendered, render_key, |rendered| complete(&token, rendered))?;
             page_done(token, &rendered, page.as_ref().map(|(path, html)| (path.as_str(), html.as_str())));
             let diagnostics = std::mem::take(&mut rendered.diagnostics);
             search.add(pos, rendered);
@@ -216,8 +220,15 @@ struct DocPages<'a, E, P> {
 
 impl<E, P: Fn(&str, &[u8]) -> Result<(), E>> DocPages<'_, E, P> {
     /// Writes the page of the doc at `pos` where no later doc takes its path, or
-    /// carries it over when its key allows.
-    fn write(&self, pos: usize, rendered: &RenderedDoc, render_key: Option<u64>) -> Result<PageOutcome, E> {
+    /// carries it over when its key allows; `complete` fills in what `rendered` left
+    /// out, before a page is rendered.
+    fn write(
+        &self,
+        pos: usize,
+        rendered: &mut RenderedDoc,
+        render_key: Option<u64>,
+        complete: impl FnOnce(&mut RenderedDoc),
+    ) -> Result<PageOutcome, E> {
         let builder = self.builder;
         let Some(doc) = builder.portal.doc(pos) else { return Ok((None, None, None)) };
         let path = urls::page_path(&doc.source);
@@ -233,6 +244,7 @@ impl<E, P: Fn(&str, &[u8]) -> Result<(), E>> DocPages<'_, E, P> {
         let mut page_error = None;
         let mut written = None;
         if !carried {
+            complete(rendered);
             let mut own: Vec<Diagnostic> = builder.portal.diagnostics_of(doc).iter().map(|d| (*d).clone()).collect();
             own.extend(rendered.diagnostics.iter().cloned());
             crate::diag::sort(&mut own);
