@@ -316,23 +316,30 @@ pub struct Builder<'a> {
 #[derive(Default)]
 struct LinkItems {
     text: String,
-    spans: HashMap<String, HashMap<usize, std::ops::Range<usize>>>,
+    /// By folder, then by the linked doc's position: where its item is in `text`.
+    spans: HashMap<String, HashMap<usize, (u32, u32)>>,
 }
 
 impl LinkItems {
-    fn get(&self, folder: &str, target: usize) -> Option<String> {
-        let span = self.spans.get(folder)?.get(&target)?;
-        self.text.get(span.clone()).map(str::to_string)
+    /// The items of `folder` already rendered, by linked doc position.
+    fn of(&self, folder: &str) -> Option<&HashMap<usize, (u32, u32)>> {
+        self.spans.get(folder)
+    }
+
+    fn item(&self, span: Option<&(u32, u32)>) -> Option<String> {
+        let &(start, end) = span?;
+        self.text.get(start as usize..end as usize).map(str::to_string)
     }
 
     fn insert(&mut self, folder: &str, target: usize, html: &str) {
         let start = self.text.len();
         self.text.push_str(html);
+        let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(self.text.len())) else { return };
         let by_target = match self.spans.get_mut(folder) {
             Some(by_target) => by_target,
             None => self.spans.entry(folder.to_string()).or_default(),
         };
-        by_target.insert(target, start..self.text.len());
+        by_target.insert(target, (start, end));
     }
 }
 
@@ -395,17 +402,24 @@ impl<'a> Builder<'a> {
     /// per link was two thirds of a doc page's template time.
     pub fn link_items(&self, page: &str, links: &[&Link]) -> Result<Vec<LinkItem>, Diagnostic> {
         let folder = page.rsplit_once('/').map_or("", |(folder, _)| folder);
+        let reusable = |link: &Link| link.target.filter(|&t| link.anchor.is_none() && self.portal.doc(t).is_some());
+        // One lock for the lookups, none while rendering the rest.
+        let known: Vec<Option<String>> = match self.link_items.lock() {
+            Ok(items) => {
+                let of_folder = items.of(folder);
+                links.iter().map(|&link| items.item(of_folder?.get(&reusable(link)?))).collect()
+            }
+            Err(_) => vec![None; links.len()],
+        };
         let mut items = Vec::with_capacity(links.len());
-        for &link in links {
-            let reusable = link.target.filter(|&t| link.anchor.is_none() && self.portal.doc(t).is_some());
-            let known = reusable.and_then(|target| self.link_items.lock().ok()?.get(folder, target));
+        for (&link, known) in links.iter().zip(known) {
             let html = match known {
                 Some(html) => html,
                 None => {
                     let mut ctx = tera::Context::new();
                     ctx.insert("link", &self.portal.link_view(link, page));
                     let html = self.tera.render(LINK_ITEM, &ctx).map_err(|e| self.template_error(LINK_ITEM, &e))?;
-                    if let (Some(target), Ok(mut known)) = (reusable, self.link_items.lock()) {
+                    if let (Some(target), Ok(mut known)) = (reusable(link), self.link_items.lock()) {
                         known.insert(folder, target, &html);
                     }
                     html
