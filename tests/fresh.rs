@@ -274,6 +274,31 @@ fn a_doc_article_edited_in_the_built_site_is_rendered_again_from_its_doc() {
     assert!(!page.contains("TAMPERED"));
 }
 
+/// Once its docs are a few seconds old the check trusts their stamps and reads only
+/// docs whose stamp moved. An in-place edit that keeps the size and puts the mtime
+/// back still moves the ctime: the build runs, and writes what a cold build writes.
+#[test]
+fn a_doc_edited_with_its_size_and_mtime_kept_rebuilds_though_its_stamp_was_trusted() {
+    let p = portal();
+    // Older than the age at which docportal trusts a stamp (2 s).
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+    assert!(!build(&p.root, &[]).fresh());
+    assert!(build(&p.root, &[]).fresh(), "nothing changed");
+    let path = p.root.join(TRD);
+    let mtime = fs::metadata(&path).unwrap().modified().unwrap();
+    let text = fs::read_to_string(&path).unwrap();
+    let edited = text.replacen("token bucket", "token BUCKET", 1);
+    assert!(edited != text && edited.len() == text.len());
+    fs::write(&path, edited).unwrap();
+    fs::File::options().write(true).open(&path).unwrap().set_modified(mtime).unwrap();
+    let warm_out = build(&p.root, &[]);
+    assert!(!warm_out.fresh(), "the edit was missed:\n{}", warm_out.stderr);
+    assert!(build(&p.root, &[]).fresh(), "the rebuild's record holds");
+    let warm = site(&p.root);
+    let (_, cold_site) = cold(&p.root, &[]);
+    assert_same(&warm, &cold_site, "doc edited in place");
+}
+
 /// Committing an edit changes no file on disk, but the doc's git dates: the build runs.
 #[test]
 fn a_new_git_commit_rebuilds() {
