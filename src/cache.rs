@@ -212,6 +212,21 @@ impl fmt::Write for HashWriter<'_> {
     }
 }
 
+/// Deletes the folders beside `dir` (the folder of the current format) whose names
+/// start with `prefix` but are not `dir`'s: what an older docportal wrote there is
+/// never read again.
+pub(crate) fn remove_other_formats(dir: &Path, prefix: &str) {
+    let (Some(parent), Some(current)) = (dir.parent(), dir.file_name()) else { return };
+    let Ok(entries) = fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let other = name != current && name.to_string_lossy().starts_with(prefix);
+        if other && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// The hasher of every key and checksum (also [`crate::fresh`]'s).
 pub(crate) fn hasher() -> SipHasher13 {
     SipHasher13::new_with_keys(0x646f_6370_6f72_7461, 0x6c2d_7265_6e64_6572)
@@ -513,14 +528,7 @@ impl RenderCache {
                 let _ = fs::remove_file(entry.path());
             }
         }
-        // What an older docportal cached is never read again.
-        let formats = dir.parent().and_then(|parent| fs::read_dir(parent).ok());
-        for entry in formats.into_iter().flatten().flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with("render-v") && name != FORMAT && entry.file_type().is_ok_and(|t| t.is_dir()) {
-                let _ = fs::remove_dir_all(entry.path());
-            }
-        }
+        remove_other_formats(dir, "render-v");
     }
 
     /// Copies the used entries of every previous pack that is less than half used into

@@ -218,7 +218,7 @@ impl Check {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             if fs::create_dir_all(dir).is_ok() && cache::store(dir, &name, &encode(&record, *key)) {
                 prune(dir, &name);
-                remove_older_formats(dir);
+                cache::remove_other_formats(dir, "fresh-v");
             }
         }
     }
@@ -240,18 +240,6 @@ fn prune(dir: &Path, keep: &str) {
     records.sort_by_key(|r| std::cmp::Reverse(r.0));
     for (_, path) in records.iter().skip(KEEP - 1) {
         let _ = fs::remove_file(path);
-    }
-}
-
-/// Deletes the record folders of other formats beside `dir` (what an older docportal
-/// wrote is never read again).
-fn remove_older_formats(dir: &Path) {
-    let formats = dir.parent().and_then(|parent| fs::read_dir(parent).ok());
-    for entry in formats.into_iter().flatten().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with("fresh-v") && name != FORMAT && entry.file_type().is_ok_and(|t| t.is_dir()) {
-            let _ = fs::remove_dir_all(entry.path());
-        }
     }
 }
 

@@ -299,6 +299,21 @@ fn a_doc_edited_with_its_size_and_mtime_kept_rebuilds_though_its_stamp_was_trust
     assert_same(&warm, &cold_site, "doc edited in place");
 }
 
+/// Records of an older format are never read again: the first record written in the
+/// current format removes them.
+#[test]
+fn records_of_an_older_format_are_removed() {
+    let p = portal();
+    let cache = p.root.join(docportal::cache::DIR);
+    let old = cache.join("fresh-v2");
+    fs::create_dir_all(&old).unwrap();
+    fs::write(old.join("0123.bin"), b"old").unwrap();
+    assert!(!build(&p.root, &[]).fresh());
+    assert!(!old.exists(), "the fresh-v2 folder is gone");
+    assert!(cache.join(docportal::fresh::FORMAT).is_dir());
+    assert!(build(&p.root, &[]).fresh());
+}
+
 /// Committing an edit changes no file on disk, but the doc's git dates: the build runs.
 #[test]
 fn a_new_git_commit_rebuilds() {
