@@ -15,8 +15,8 @@
 //! agree with the renderer on real documents, and runs in two linear passes: blocks
 //! (which also collects link reference definitions, since a `[label]` may use a
 //! definition written further down), then inlines of each paragraph. Bare ids are
-//! found by one [`IdMatcher`], shared with [`find_ids_in_text`] (the renderer calls
-//! it on comrak text nodes), so both always agree on what an id is.
+//! found by one [`IdMatcher`], which the renderer also runs on comrak's text nodes
+//! (one matcher per doc), so both always agree on what an id is.
 //!
 //! Word boundaries: an id must not touch letters, digits or path punctuation on
 //! either side (`XADR-7`, `ADR-7x`, `docs/ADR-7`, `ADR-7.md`, `adr-7@x.io` are not
