@@ -230,13 +230,18 @@ fn stream_from(
         }
         Ok(())
     };
-    // A doc's render: cached or made now, with its key (`None` when the cache is off or
-    // the file changed during the build: such a page is never carried over, nor cached).
-    let render_doc = |i: usize| -> (RenderedDoc, Option<cache::Lookup>, Option<cache::PendingArticle>) {
+    // A doc's render: cached (with `reuse`) or made now, with its key (`None` when the
+    // cache is off or the file changed during the build: such a page is never carried
+    // over, nor cached).
+    let render_doc = |i: usize, reuse: bool| -> (RenderedDoc, Option<cache::Lookup>, Option<cache::PendingArticle>) {
         let body = bodies.get(index, i, config);
         let text = &body.text;
-        let (mut rendered, lookup, pending) =
-            cache.render_body_with(&linked, i, text, || render::render_body(index, graph, i, text, config));
+        let render = || render::render_body(index, graph, i, text, config);
+        let (mut rendered, lookup, pending) = if reuse {
+            cache.render_body_with(&linked, i, text, render)
+        } else {
+            (render(), Some(cache::Lookup { key: cache.key_for_body(&linked, i, text), hit: false }), None)
+        };
         // A doc whose file changed during the build warns on its page (the warning joins
         // its render's diagnostics).
         let lookup = lookup.filter(|_| body.warning.is_none());
@@ -248,7 +253,7 @@ fn stream_from(
         tera,
         (
             |i| {
-                let (rendered, lookup, pending) = render_doc(i);
+                let (rendered, lookup, pending) = render_doc(i, true);
                 let missed = lookup.filter(|l| !l.hit);
                 (rendered, lookup.map(|l| l.key.short()), StreamedDoc { pos: i, missed: Cell::new(missed), pending })
             },
@@ -259,11 +264,8 @@ fn stream_from(
                 match cache.article(pending) {
                     Some(html) => rendered.html = html,
                     None => {
-                        let body = bodies.get(index, doc.pos, config);
-                        let mut fresh = render::render_body(index, graph, doc.pos, &body.text, config);
-                        let key = cache.key_for_body(&linked, doc.pos, &body.text);
-                        doc.missed.set(Some(cache::Lookup { key, hit: false }).filter(|_| body.warning.is_none()));
-                        fresh.diagnostics.extend(body.warning);
+                        let (fresh, lookup, _) = render_doc(doc.pos, false);
+                        doc.missed.set(lookup);
                         *rendered = fresh;
                     }
                 }

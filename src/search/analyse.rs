@@ -198,11 +198,11 @@ pub struct PackedTerms {
 }
 
 impl PackedTerms {
-    pub fn new(mut sorted: NumberedTerms) -> Self {
-        sorted.sort_unstable_by_key(|&(term, _)| term);
-        let mut bytes = Vec::with_capacity(sorted.len() * 3);
+    pub fn new(mut terms: NumberedTerms) -> Self {
+        terms.sort_unstable_by_key(|&(term, _)| term);
+        let mut bytes = Vec::with_capacity(terms.len() * 3);
         let mut last = 0;
-        for (term, payload) in sorted {
+        for (term, payload) in terms {
             let mut gap = term - last;
             last = term;
             while gap >= 0x80 {
