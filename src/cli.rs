@@ -287,7 +287,8 @@ fn cmd_build(
     };
     let previous = freshness.previous_pages(&config);
     trace.mark("staging");
-    let (checked, page_keys) = match pipeline::build_into(&config, &staging, &previous, &mut trace) {
+    let reader = freshness.doc_reader();
+    let built = match pipeline::build_into(&config, &staging, (&previous, &reader), &mut trace) {
         Ok(Ok(built)) => built,
         Ok(Err(e)) => {
             term.error(&format!("cannot write the site: {e}"));
@@ -298,6 +299,7 @@ fn cmd_build(
             return 2;
         }
     };
+    let pipeline::BuiltInto { checked, page_keys, read } = built;
     let mut diagnostics = config_diags;
     diagnostics.extend(checked.diagnostics.iter().cloned());
     diag::sort(&mut diagnostics);
@@ -309,7 +311,7 @@ fn cmd_build(
         return 2;
     }
     trace.mark("commit");
-    freshness.record(&config, (checked.index.len(), &checked.graph), &diagnostics, page_keys);
+    freshness.record(&config, (checked.index.len(), &checked.graph), &diagnostics, page_keys, &read);
     trace.mark("record");
     if trace.enabled() {
         term.status("Trace", &trace.summary());

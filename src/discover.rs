@@ -105,7 +105,13 @@ pub fn find_markdown(config: &Config) -> Result<(Vec<FoundFile>, Vec<Diagnostic>
 
 /// Reads one file into a normalised [`SourceFile`].
 pub fn read_source(abs: &Path, rel: &str) -> Result<SourceFile, Diagnostic> {
+    read_source_seeing(abs, rel, |_| ())
+}
+
+/// [`read_source`], showing `see` the file's bytes as read, before they are decoded.
+pub fn read_source_seeing(abs: &Path, rel: &str, see: impl FnOnce(&[u8])) -> Result<SourceFile, Diagnostic> {
     let bytes = std::fs::read(abs).map_err(|e| Diagnostic::error(rel, None, format!("cannot read: {e}")))?;
+    see(&bytes);
     let mut file = decode(abs.to_path_buf(), rel.to_string(), bytes);
     if is_folder_doc_file(rel) {
         file.sidecar = read_sidecar(abs, rel, &mut file.diagnostics);

@@ -5,20 +5,23 @@
 //! and doc count of the last build of the same destination (the caller prints them and
 //! stops: the site is up to date), or nothing, and then, after the caller has built and
 //! written the site, a new record of that build. A record lives in
-//! `.docportal-cache/fresh-v2/<destination hash>.bin` (the [`KEEP`] most recently
+//! `.docportal-cache/fresh-v4/<destination hash>.bin` (the [`KEEP`] most recently
 //! written are kept) and holds:
 //!
 //! - the *input fingerprint*, a 128-bit SipHash of everything a build reads before it
 //!   knows which docs link where: the docportal build ([`cache::build_identity`]: version,
 //!   binary size and mtime); `book.toml`'s bytes and the whole effective `Config` (so CLI
 //!   overrides such as `--site-url` and `--dest-dir` count); the portal's theme override
-//!   files (names and bytes); the doc walk of [`discover::find_markdown`] (paths, in
-//!   order, and its warnings); each doc's bytes and, for a folder doc, the state and bytes
-//!   of every sidecar name [`discover::SIDECAR_NAMES`] (a doc's bytes are not read again
-//!   while its stamp is the one the last check recorded with their hash: see *seen
-//!   docs* below); and the git state
-//!   [`crate::git`]'s history depends on (`git rev-parse --show-toplevel
-//!   --is-shallow-repository HEAD` run in the docs folder, or its failure);
+//!   files (names and bytes); the git state [`crate::git`]'s history depends on (`git
+//!   rev-parse --show-toplevel --is-shallow-repository HEAD` run in the docs folder, or
+//!   its failure); the doc walk of [`discover::find_markdown`] (paths, in order, and its
+//!   warnings); each doc's bytes and, for a folder doc, the state and bytes of every
+//!   sidecar name [`discover::SIDECAR_NAMES`]. The record's fingerprint is made from the
+//!   pipeline's own reads ([`DocReader`]): the docs are read once, and the record
+//!   describes exactly what the site was built from. The check makes the same
+//!   fingerprint from the files, and only when there is a record to match (a doc's bytes
+//!   are not read again while its stamp is the one recorded with their hash: see *seen
+//!   docs* below);
 //! - the *probes*: every path the links stage looked up on disk ([`LinkGraph::probed`])
 //!   with what it found, and for a copied file the hash of the bytes the site holds, so
 //!   creating a linked image or editing one is a change;
@@ -27,10 +30,11 @@
 //!   written, so a deleted, edited or replaced file in the site means a real rebuild;
 //! - the build's sorted diagnostics and doc count, printed again by an up-to-date build,
 //!   so its warnings and its exit code (`--strict` included) are those of a real build;
-//! - the *seen docs*: each doc file's stamp (as for outputs) and hash, kept only when
-//!   the stamp was [`TRUSTED_AGE`] old at the check, since file times tick coarsely and
-//!   two writes within one tick can leave the same stamp. A no-change build at 10,000
-//!   docs then reads no doc: 0.8 s → 0.18 s with the files out of the page cache;
+//! - the *seen docs*: each doc file's stamp (as for outputs), taken before the pipeline
+//!   read it, and hash, kept only when the stamp was [`TRUSTED_AGE`] old at the read,
+//!   since file times tick coarsely and two writes within one tick can leave the same
+//!   stamp. A no-change build at 10,000 docs then reads no doc: 0.8 s → 0.18 s with the
+//!   files out of the page cache;
 //! - the *page keys*: each doc page's path with the hash of everything its template
 //!   context was made of ([`crate::site::doc_page::input_key`]), so a build that is not
 //!   up to date still hard-links every doc page whose key is unchanged and whose file
@@ -38,11 +42,11 @@
 //!
 //! Invariants: up to date only when the fingerprint, every probe and every output stamp
 //! match; anything unreadable or unexpected means "not up to date", never an error.
-//! The fingerprint is computed *before* the pipeline reads the inputs, so an edit made
-//! during a build leaves a record that no longer matches. A check that fails deletes the
-//! record before the site is rewritten, and a record is written only after the site is
-//! swapped in, through a temporary file, a rename and a checksum: a torn record is not
-//! fresh. `--build-info` (the build time goes into `docs.json`) and
+//! Every input is fingerprinted before or as the pipeline reads it, never after, so an
+//! edit made during a build leaves a record that no longer matches. A check that fails
+//! deletes the record before the site is rewritten, and a record is written only after
+//! the site is swapped in, through a temporary file, a rename and a checksum: a torn
+//! record is not fresh. `--build-info` (the build time goes into `docs.json`) and
 //! `DOCPORTAL_CACHE=off` turn the check off. Not tracked: git configuration, grafts and
 //! replace refs, which `git log` honours without changing `HEAD`.
 
@@ -61,9 +65,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Bump when the record format or the fingerprint's makeup changes (v2: page keys; v3:
-/// the docs' stamps). Folders of other versions are deleted when a record is written.
-pub const FORMAT: &str = "fresh-v3";
-const MAGIC: &[u8; 8] = b"DPFRESH3";
+/// the docs' stamps; v4: the docs hashed as the pipeline reads them). Folders of other
+/// versions are deleted when a record is written.
+pub const FORMAT: &str = "fresh-v4";
+const MAGIC: &[u8; 8] = b"DPFRESH4";
 
 /// A doc file's stamp is trusted only when its mtime and ctime are at least this much
 /// older than the check that saw it. File times come from a coarse clock (a tick is a
@@ -73,10 +78,9 @@ const TRUSTED_AGE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The check of one build, made before it runs.
 pub struct Check {
-    /// The input fingerprint; `None` when the check is off or an input could not be read.
-    inputs: Option<u128>,
-    /// The doc files whose stamps the next check may trust, with their hashes.
-    seen: Vec<SeenDoc>,
+    /// The fingerprint of every input but the docs ([`settled_inputs`]); `None` when
+    /// the check is off or such an input could not be read.
+    settled: Option<u128>,
     /// Where the destination's record lives, and the key it is sealed with.
     record: (PathBuf, u128),
     /// The last build's record, when the site is up to date.
@@ -161,22 +165,22 @@ pub fn check(config: &Config) -> Check {
     // The build time goes into docs.json: such a build never matches the last one.
     let on = cache::enabled() && !config.build_info;
     let identity = std::env::current_exe().ok().map(|exe| cache::build_identity(&exe)).filter(|_| on);
+    let settled = identity.and_then(|identity| settled_inputs(config, &identity));
     let (path, key) = &record;
-    let previous = identity.as_ref().and_then(|_| read_record(path, *key));
-    let seen: HashMap<&str, &SeenDoc> =
-        previous.iter().flat_map(|r| &r.seen).map(|doc| (doc.rel.as_str(), doc)).collect();
-    let (inputs, seen) = match identity.and_then(|identity| fingerprint(config, &identity, &seen)) {
-        Some((inputs, seen)) => (Some(inputs), seen),
-        None => (None, Vec::new()),
-    };
-    let fresh = previous.as_ref().zip(inputs).is_some_and(|(r, inputs)| {
-        r.inputs == inputs && probes_hold(config, &r.probes) && outputs_hold(config, &r.outputs)
+    let previous = settled.and_then(|_| read_record(path, *key));
+    // Only a build with a record to match reads the docs here; any other build is
+    // fingerprinted from the pipeline's own reads ([`DocReader`]).
+    let fresh = previous.as_ref().zip(settled).is_some_and(|(r, settled)| {
+        let seen = r.seen.iter().map(|doc| (doc.rel.as_str(), doc)).collect();
+        docs_fingerprint(config, settled, &seen) == Some(r.inputs)
+            && probes_hold(config, &r.probes)
+            && outputs_hold(config, &r.outputs)
     });
     if !fresh {
         let _ = fs::remove_file(path);
     }
     let (fresh, previous) = if fresh { (previous, None) } else { (None, previous) };
-    Check { inputs, seen, record, fresh, previous }
+    Check { settled, record, fresh, previous }
 }
 
 impl Check {
@@ -199,21 +203,34 @@ impl Check {
         PreviousPages { dest: config.build_dir.clone(), pages }
     }
 
+    /// How the build about to run reads its docs: noting, while the check is on, what
+    /// it read of each for the record.
+    pub fn doc_reader(&self) -> DocReader {
+        let trusted_before = std::time::SystemTime::now().checked_sub(TRUSTED_AGE);
+        DocReader { on: self.settled.is_some(), trusted_before }
+    }
+
     /// Records the build that just wrote the site to `config.build_dir`: `docs` docs,
     /// `graph` its links, `diagnostics` everything it printed, `pages` the key of each
-    /// doc page it wrote. Writes nothing when the check is off or the site cannot be
-    /// confirmed on disk.
+    /// doc page it wrote, `read` what it read of the docs. Writes nothing when the check
+    /// is off, a doc could not be read, or the site cannot be confirmed on disk.
     pub fn record(
         &self,
         config: &Config,
         (docs, graph): (usize, &LinkGraph),
         diagnostics: &[Diagnostic],
         pages: crate::site::PageKeys,
+        read: &DocsRead,
     ) {
-        let (Some(inputs), (path, key)) = (self.inputs, &self.record) else { return };
+        let (Some(settled), (path, key)) = (self.settled, &self.record) else { return };
+        let Some(reads) = read.docs.iter().map(Option::as_ref).collect::<Option<Vec<&DocRead>>>() else { return };
+        let inputs = combine(settled, &read.walk, reads.iter().map(|doc| (doc.rel.as_str(), doc.hash)));
         let Some(mut record) = describe(config, inputs, docs, graph, diagnostics) else { return };
         record.pages = pages;
-        record.seen = self.seen.clone();
+        record.seen = reads
+            .iter()
+            .filter_map(|doc| Some(SeenDoc { rel: doc.rel.clone(), stamp: doc.trusted?, hash: doc.hash }))
+            .collect();
         if let Some(dir) = path.parent() {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             if fs::create_dir_all(dir).is_ok() && cache::store(dir, &name, &encode(&record, *key)) {
@@ -221,6 +238,65 @@ impl Check {
                 cache::remove_other_formats(dir, "fresh-v");
             }
         }
+    }
+}
+
+/// Reads each doc for the pipeline ([`discover::read_source`]) and, while the check is
+/// on, notes its stamp, taken before the read, and the hash of the bytes read: the
+/// record of the build is then a fingerprint of exactly what it built from. The default
+/// reader notes nothing.
+#[derive(Default)]
+pub struct DocReader {
+    on: bool,
+    trusted_before: Option<std::time::SystemTime>,
+}
+
+/// What the pipeline read of one doc.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocRead {
+    rel: String,
+    hash: u128,
+    /// Its stamp, when old enough for the next check to trust ([`TRUSTED_AGE`]).
+    trusted: Option<Stamp>,
+}
+
+/// What the pipeline read of the docs: the walk's findings, then each doc found, in
+/// walk order (`None` for one it could not read, or with the check off).
+#[derive(Debug, Default)]
+pub struct DocsRead {
+    walk: Vec<Diagnostic>,
+    docs: Vec<Option<DocRead>>,
+}
+
+impl DocsRead {
+    /// `walk`: the diagnostics of [`discover::find_markdown`]; `docs`: one per doc it found.
+    pub fn new(walk: Vec<Diagnostic>, docs: Vec<Option<DocRead>>) -> DocsRead {
+        DocsRead { walk, docs }
+    }
+}
+
+impl DocReader {
+    /// The doc at `abs` (`rel` in the docs folder), read, and what the record keeps of it.
+    pub fn read(&self, abs: &Path, rel: &str) -> (Result<crate::model::SourceFile, Diagnostic>, Option<DocRead>) {
+        if !self.on {
+            return (discover::read_source(abs, rel), None);
+        }
+        if discover::is_folder_doc_file(rel) {
+            // Its sidecars count too, and have stamps of their own: hashed before the read,
+            // so an edit after the hash is a change next time.
+            let hash = doc_hash(abs, rel);
+            let read = hash.map(|hash| DocRead { rel: rel.to_string(), hash, trusted: None });
+            return (discover::read_source(abs, rel), read);
+        }
+        // Taken before the read: a write during it leaves a stamp that no longer matches.
+        let stamped = stamp(abs);
+        let mut bytes_hash = None;
+        let file = discover::read_source_seeing(abs, rel, |bytes| bytes_hash = Some(cache::content_hash(bytes)));
+        let read = file.as_ref().ok().zip(bytes_hash).map(|(_, bytes_hash)| {
+            let trusted = stamped.filter(|s| self.trusted_before.is_some_and(|before| stamp_is_older_than(s, before)));
+            DocRead { rel: rel.to_string(), hash: hash_of_bytes(bytes_hash), trusted }
+        });
+        (file, read)
     }
 }
 
@@ -251,10 +327,10 @@ fn record_path(config: &Config) -> (PathBuf, u128) {
     (config.root.join(cache::DIR).join(FORMAT).join(format!("{key:032x}.bin")), key)
 }
 
-/// The input fingerprint (see the module notes), and the docs whose stamps the next
-/// check may trust; `None` when an input cannot be read. A doc listed in `seen` with
-/// the stamp it has now is not read: its hash is taken from there.
-fn fingerprint(config: &Config, identity: &str, seen: &HashMap<&str, &SeenDoc>) -> Option<(u128, Vec<SeenDoc>)> {
+/// The fingerprint of the inputs a build reads before its docs (see the module notes):
+/// the docportal build, `book.toml`, the effective config, the theme's override files
+/// and the git state. `None` when one of them cannot be read.
+fn settled_inputs(config: &Config, identity: &str) -> Option<u128> {
     let mut h = cache::hasher();
     cache::hash_str(&mut h, FORMAT);
     cache::hash_str(&mut h, identity);
@@ -270,40 +346,42 @@ fn fingerprint(config: &Config, identity: &str, seen: &HashMap<&str, &SeenDoc>) 
         h.write_u128(cache::content_hash(theme.files.get(rel)?));
     }
     h.write_u8(0xfe);
-    let (found, walk_diags) = discover::find_markdown(config).ok()?;
-    cache::hash_debug(&mut h, &walk_diags);
-    let trusted_before = std::time::SystemTime::now().checked_sub(TRUSTED_AGE);
-    let docs: Vec<(u128, Option<SeenDoc>)> =
-        found.par_iter().map(|(abs, rel)| seen_doc(abs, rel, seen, trusted_before)).collect::<Option<_>>()?;
-    for ((_, rel), (doc, _)) in found.iter().zip(&docs) {
-        cache::hash_str(&mut h, rel);
-        h.write_u128(*doc);
-    }
-    h.write_u8(0xfd);
     cache::hash_str(&mut h, &git_state(&config.src_dir));
-    Some((h.finish128().as_u128(), docs.into_iter().filter_map(|(_, seen)| seen).collect()))
+    Some(h.finish128().as_u128())
+}
+
+/// The whole input fingerprint: `settled` ([`settled_inputs`]), the doc walk's
+/// diagnostics, and each doc's path and [`doc_hash`], in walk order. The check and the
+/// record ([`DocsRead`]) both come here, so equal inputs give equal fingerprints.
+fn combine<'a>(settled: u128, walk: &[Diagnostic], docs: impl Iterator<Item = (&'a str, u128)>) -> u128 {
+    let mut h = cache::hasher();
+    h.write_u128(settled);
+    cache::hash_debug(&mut h, &walk);
+    for (rel, hash) in docs {
+        cache::hash_str(&mut h, rel);
+        h.write_u128(hash);
+    }
+    h.finish128().as_u128()
+}
+
+/// The input fingerprint of the docs as they are now, on top of `settled`; `None` when
+/// a doc cannot be read. A doc listed in `seen` with the stamp it has now is not read:
+/// its hash is taken from there.
+fn docs_fingerprint(config: &Config, settled: u128, seen: &HashMap<&str, &SeenDoc>) -> Option<u128> {
+    let (found, walk) = discover::find_markdown(config).ok()?;
+    let hashes: Vec<u128> = found.par_iter().map(|(abs, rel)| seen_doc(abs, rel, seen)).collect::<Option<_>>()?;
+    Some(combine(settled, &walk, found.iter().map(|(_, rel)| rel.as_str()).zip(hashes)))
 }
 
 /// The [`doc_hash`] of the doc at `abs`, taken from `seen` when its stamp is the one
-/// recorded there, and what the next check may trust of it. A folder doc is always
-/// read: its sidecars have stamps of their own.
-fn seen_doc(
-    abs: &Path,
-    rel: &str,
-    seen: &HashMap<&str, &SeenDoc>,
-    trusted_before: Option<std::time::SystemTime>,
-) -> Option<(u128, Option<SeenDoc>)> {
-    if discover::is_folder_doc_file(rel) {
-        return Some((doc_hash(abs, rel)?, None));
+/// recorded there. A folder doc is always read: its sidecars have stamps of their own.
+fn seen_doc(abs: &Path, rel: &str, seen: &HashMap<&str, &SeenDoc>) -> Option<u128> {
+    if !discover::is_folder_doc_file(rel) {
+        if let Some(known) = stamp(abs).and_then(|now| seen.get(rel).filter(|known| known.stamp == now)) {
+            return Some(known.hash);
+        }
     }
-    // Taken before the read: a write during it leaves a stamp that no longer matches.
-    let stamped = stamp(abs);
-    if let Some(known) = stamped.and_then(|now| seen.get(rel).filter(|known| known.stamp == now)) {
-        return Some((known.hash, Some((*known).clone())));
-    }
-    let hash = doc_hash(abs, rel)?;
-    let trusted = stamped.filter(|s| trusted_before.is_some_and(|before| stamp_is_older_than(s, before)));
-    Some((hash, trusted.map(|stamp| SeenDoc { rel: rel.to_string(), stamp, hash })))
+    doc_hash(abs, rel)
 }
 
 /// Whether both the mtime and the ctime of `stamped` are before `before`.
@@ -316,20 +394,29 @@ fn stamp_is_older_than(stamped: &Stamp, before: std::time::SystemTime) -> bool {
 /// One doc's bytes and, for a folder doc, every sidecar name's state: what
 /// [`discover::read_source`] reads, and a little more (sidecars after the first found).
 fn doc_hash(abs: &Path, rel: &str) -> Option<u128> {
+    let bytes_hash = cache::content_hash(&fs::read(abs).ok()?);
+    if !discover::is_folder_doc_file(rel) {
+        return Some(hash_of_bytes(bytes_hash));
+    }
     let mut h = cache::hasher();
-    h.write_u128(cache::content_hash(&fs::read(abs).ok()?));
-    if discover::is_folder_doc_file(rel) {
-        let dir = abs.parent()?;
-        for name in discover::SIDECAR_NAMES {
-            let path = dir.join(name);
-            if path.is_file() {
-                h.write_u128(cache::content_hash(&fs::read(&path).ok()?));
-            } else {
-                h.write_u8(0);
-            }
+    h.write_u128(bytes_hash);
+    let dir = abs.parent()?;
+    for name in discover::SIDECAR_NAMES {
+        let path = dir.join(name);
+        if path.is_file() {
+            h.write_u128(cache::content_hash(&fs::read(&path).ok()?));
+        } else {
+            h.write_u8(0);
         }
     }
     Some(h.finish128().as_u128())
+}
+
+/// The [`doc_hash`] of a doc that is not a folder doc, from its bytes' content hash.
+fn hash_of_bytes(bytes_hash: u128) -> u128 {
+    let mut h = cache::hasher();
+    h.write_u128(bytes_hash);
+    h.finish128().as_u128()
 }
 
 /// What `git::read`'s answer depends on: whether the docs are in a repository, which
@@ -532,20 +619,61 @@ mod tests {
         let (rel, abs) = ("trd/a.md", config.src_dir.join("trd/a.md"));
         fs::create_dir_all(abs.parent().unwrap()).unwrap();
         fs::write(&abs, "# A\n").unwrap();
-        let none = HashMap::new();
-        let (read, seen) = fingerprint(&config, "id", &none).unwrap();
-        assert!(seen.is_empty(), "a doc written just now is not trusted");
+        let read = docs_fingerprint(&config, 7, &HashMap::new()).unwrap();
         // A recorded hash under the doc's current stamp is taken as it is, without reading
         // the file: a wrong one shows in the fingerprint.
         let recorded = SeenDoc { rel: rel.into(), stamp: stamp(&abs).unwrap(), hash: 42 };
         let known = HashMap::from([(rel, &recorded)]);
-        let (reused, seen) = fingerprint(&config, "id", &known).unwrap();
-        assert_ne!(reused, read);
-        assert_eq!(seen, vec![recorded.clone()], "and it stays trusted");
+        assert_ne!(docs_fingerprint(&config, 7, &known).unwrap(), read);
         // Once the stamp moves, the file is read again.
         fs::write(&abs, "# A\n").unwrap();
         fs::File::options().write(true).open(&abs).unwrap().set_modified(std::time::SystemTime::UNIX_EPOCH).unwrap();
-        assert_eq!(fingerprint(&config, "id", &known).unwrap().0, read);
+        assert_eq!(docs_fingerprint(&config, 7, &known).unwrap(), read);
+    }
+
+    /// The fingerprint recorded from the pipeline's reads is the one the next check
+    /// computes from the files, for plain and folder docs alike; a doc edited after the
+    /// pipeline read it makes the two differ, so the next build is a real one.
+    #[test]
+    fn the_record_fingerprints_what_the_pipeline_read_as_the_check_does() {
+        let tmp = tempfile::tempdir().unwrap();
+        let config = Config::default_at(tmp.path());
+        let write = |rel: &str, text: &str| {
+            let abs = config.src_dir.join(rel);
+            fs::create_dir_all(abs.parent().unwrap()).unwrap();
+            fs::write(abs, text).unwrap();
+        };
+        write("trd/a.md", "# A\n");
+        write("keps/1-x/README.md", "# X\n");
+        write("keps/1-x/kep.yaml", "title: X\n");
+        let pipeline_reads = |reader: &DocReader| {
+            let (found, walk) = discover::find_markdown(&config).unwrap();
+            let reads = found.iter().map(|(abs, rel)| reader.read(abs, rel).1).collect();
+            DocsRead::new(walk, reads)
+        };
+        let fingerprint_of = |read: &DocsRead| {
+            let reads = read.docs.iter().map(|doc| doc.as_ref().unwrap());
+            combine(7, &read.walk, reads.map(|doc| (doc.rel.as_str(), doc.hash)))
+        };
+        let reader = DocReader { on: true, trusted_before: std::time::SystemTime::now().checked_sub(TRUSTED_AGE) };
+        let read = pipeline_reads(&reader);
+        assert_eq!(read.docs.len(), 2);
+        assert!(read.docs.iter().flatten().all(|doc| doc.trusted.is_none()), "docs written just now are not trusted");
+        assert_eq!(Some(fingerprint_of(&read)), docs_fingerprint(&config, 7, &HashMap::new()));
+
+        // Stamps older than the reader's cut-off are kept, but never a folder doc's.
+        let later = DocReader { on: true, trusted_before: Some(std::time::SystemTime::now() + TRUSTED_AGE) };
+        let later = pipeline_reads(&later);
+        let trusted: Vec<&str> =
+            later.docs.iter().flatten().filter(|d| d.trusted.is_some()).map(|d| d.rel.as_str()).collect();
+        assert_eq!(trusted, ["trd/a.md"]);
+
+        write("keps/1-x/kep.yaml", "title: Y\n");
+        assert_ne!(Some(fingerprint_of(&read)), docs_fingerprint(&config, 7, &HashMap::new()), "a sidecar edit");
+        let read = pipeline_reads(&reader);
+        write("trd/a.md", "# B\n");
+        assert_ne!(Some(fingerprint_of(&read)), docs_fingerprint(&config, 7, &HashMap::new()), "a doc edit");
+        assert!(pipeline_reads(&DocReader::default()).docs.iter().all(Option::is_none), "a reader that is off");
     }
 
     #[test]

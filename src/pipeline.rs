@@ -8,7 +8,7 @@
 use crate::bodies::{Bodies, Recipe};
 use crate::config::Config;
 use crate::diag::{self, Diagnostic};
-use crate::fresh::PreviousPages;
+use crate::fresh::{DocRead, DocReader, DocsRead, PreviousPages};
 use crate::index::{self, Index};
 use crate::links::{self, LinkGraph};
 use crate::model::{Doc, RenderedDoc, SourceFile};
@@ -37,20 +37,27 @@ pub struct Built {
 /// Reads, parses, indexes and links the portal. `Err` only when the docs folder
 /// itself cannot be read.
 pub fn check(config: &Config) -> Result<Checked, Diagnostic> {
-    Ok(check_traced(config, false, &mut Trace::new(false))?.0)
+    Ok(check_traced(config, false, &DocReader::default(), &mut Trace::new(false))?.0)
 }
 
-/// [`check`], with a span per stage in `trace`. With `leave_bodies`, each doc's body is
-/// dropped once parsed and its [`Recipe`] kept instead (the bodies are then read back
-/// from the files: [`Bodies::OnDisk`]); else the docs keep them ([`Bodies::Held`]).
-fn check_traced(config: &Config, leave_bodies: bool, trace: &mut Trace) -> Result<(Checked, Bodies), Diagnostic> {
+/// [`check`], with a span per stage in `trace`, each doc read by `reader`. With
+/// `leave_bodies`, each doc's body is dropped once parsed and its [`Recipe`] kept
+/// instead (the bodies are then read back from the files: [`Bodies::OnDisk`]); else
+/// the docs keep them ([`Bodies::Held`]).
+fn check_traced(
+    config: &Config,
+    leave_bodies: bool,
+    reader: &DocReader,
+    trace: &mut Trace,
+) -> Result<(Checked, Bodies, DocsRead), Diagnostic> {
     let (paths, mut diags) = discover::find_markdown(config)?;
-    let (docs, bodies) = read_and_parse(&paths, config, leave_bodies, &mut diags);
+    let walk = diags.clone();
+    let (docs, bodies, reads) = read_and_parse(&paths, config, leave_bodies, reader, &mut diags);
     trace.mark("discover+parse");
     let (history, git_diags) = git::read(config);
     let checked = index_and_link_with(docs, config, &mut diags, &history, &git_diags, &bodies);
     trace.mark("git+index+links");
-    Ok((checked, bodies))
+    Ok((checked, bodies, DocsRead::new(walk, reads)))
 }
 
 /// Each file is read and parsed in one step, so no more than one source text per
@@ -59,23 +66,30 @@ fn read_and_parse(
     paths: &[discover::FoundFile],
     config: &Config,
     leave_bodies: bool,
+    reader: &DocReader,
     diags: &mut Vec<Diagnostic>,
-) -> (Vec<Doc>, Bodies) {
-    let parsed: Vec<Result<(Doc, Option<Recipe>), Diagnostic>> = paths
+) -> (Vec<Doc>, Bodies, Vec<Option<DocRead>>) {
+    type Parsed = (Result<(Doc, Option<Recipe>), Diagnostic>, Option<DocRead>);
+    let parsed: Vec<Parsed> = paths
         .par_iter()
         .map(|(abs, rel)| {
-            let file = discover::read_source(abs, rel)?;
-            if !leave_bodies {
-                return Ok((parse::parse(&file, config), None));
-            }
-            let (mut doc, blank) = parse::parse_blanking(&file, config);
-            doc.body = String::new();
-            Ok((doc, Some(Recipe::new(&file, blank))))
+            let (file, read) = reader.read(abs, rel);
+            let parsed = file.map(|file| {
+                if !leave_bodies {
+                    return (parse::parse(&file, config), None);
+                }
+                let (mut doc, blank) = parse::parse_blanking(&file, config);
+                doc.body = String::new();
+                (doc, Some(Recipe::new(&file, blank)))
+            });
+            (parsed, read)
         })
         .collect();
     let mut docs = Vec::with_capacity(parsed.len());
     let mut recipes = HashMap::new();
-    for doc in parsed {
+    let mut reads = Vec::with_capacity(parsed.len());
+    for (doc, read) in parsed {
+        reads.push(read);
         match doc {
             Ok((doc, recipe)) => {
                 if let Some(recipe) = recipe {
@@ -86,7 +100,7 @@ fn read_and_parse(
             Err(d) => diags.push(d),
         }
     }
-    (docs, if leave_bodies { Bodies::OnDisk(recipes) } else { Bodies::Held })
+    (docs, if leave_bodies { Bodies::OnDisk(recipes) } else { Bodies::Held }, reads)
 }
 
 pub fn parse_all(files: &[SourceFile], config: &Config) -> Vec<Doc> {
@@ -165,24 +179,36 @@ pub fn build_from(checked: Checked, theme: &theme::Theme, config: &Config) -> Bu
 ///
 /// A doc page the last build of the destination wrote from the same inputs (`previous`,
 /// from [`crate::fresh`]) is hard-linked from there instead of rendered again; the key
-/// of every doc page written comes back with the checked docs, for the next build.
+/// of every doc page written comes back with the checked docs, for the next build, and
+/// so does what `reader` noted of the docs it read.
 pub fn build_into(
     config: &Config,
     staging: &write::Staging,
-    previous: &PreviousPages,
+    (previous, reader): (&PreviousPages, &DocReader),
     trace: &mut Trace,
-) -> Result<Result<(Checked, site::PageKeys), write::WriteError>, Diagnostic> {
+) -> Result<Result<BuiltInto, write::WriteError>, Diagnostic> {
     let theme = theme::load(config)?;
     // A template that does not compile stops the build before anything is written.
     let tera = theme.tera()?;
     trace.mark("theme");
-    let (mut checked, bodies) = check_traced(config, true, trace)?;
+    let (mut checked, bodies, read) = check_traced(config, true, reader, trace)?;
     // Resolved into the link graph, the raw references are read by nothing after the
     // links stage (at 10,000 docs they were 50 MB).
     for doc in &mut checked.index.docs {
         doc.refs = Vec::new();
     }
-    Ok(stream_from(checked, &bodies, (&theme, &tera), config, (staging, previous), trace))
+    let streamed = stream_from(checked, &bodies, (&theme, &tera), config, (staging, previous), trace);
+    Ok(streamed.map(|(checked, page_keys)| BuiltInto { checked, page_keys, read }))
+}
+
+/// What [`build_into`] returns once the site is in the staging folder.
+pub struct BuiltInto {
+    /// The checked docs, without their bodies and raw references, with every diagnostic.
+    pub checked: Checked,
+    /// Each doc page's path and input key.
+    pub page_keys: site::PageKeys,
+    /// What was read of each doc, for the up-to-date record.
+    pub read: DocsRead,
 }
 
 fn stream_from(
@@ -414,9 +440,10 @@ mod tests {
 
     fn build_and_commit(config: &Config, previous: &PreviousPages) -> site::PageKeys {
         let staging = write::Staging::begin(&config.build_dir, config).unwrap();
-        let (_, keys) = build_into(config, &staging, previous, &mut Trace::new(false)).unwrap().unwrap();
+        let reader = DocReader::default();
+        let built = build_into(config, &staging, (previous, &reader), &mut Trace::new(false)).unwrap().unwrap();
         staging.commit().unwrap();
-        keys
+        built.page_keys
     }
 
     /// A page is carried over only when its key matches and its file is the one the
@@ -489,8 +516,11 @@ mod tests {
 
         let in_memory = build(&config).unwrap();
         let staging = write::Staging::begin(&config.build_dir, &config).unwrap();
-        let streamed =
-            build_into(&config, &staging, &PreviousPages::default(), &mut Trace::new(false)).unwrap().unwrap().0;
+        let reader = DocReader::default();
+        let streamed = build_into(&config, &staging, (&PreviousPages::default(), &reader), &mut Trace::new(false))
+            .unwrap()
+            .unwrap()
+            .checked;
         staging.commit().unwrap();
 
         assert_eq!(streamed.diagnostics, in_memory.checked.diagnostics);
@@ -522,7 +552,7 @@ mod tests {
         let theme = theme::load(&config).unwrap();
         let tera = theme.tera().unwrap();
         let mut trace = Trace::new(false);
-        let (checked, bodies) = check_traced(&config, true, &mut trace).unwrap();
+        let (checked, bodies, _) = check_traced(&config, true, &DocReader::default(), &mut trace).unwrap();
         assert!(checked.index.docs.iter().all(|d| d.body.is_empty()), "no body is held");
 
         fs::write(tmp.path().join("content/a.md"), "---\nstatus: draft\n---\n# A\n\nNew words.\n").unwrap();
