@@ -103,6 +103,27 @@ pub fn find_markdown(config: &Config) -> Result<(Vec<FoundFile>, Vec<Diagnostic>
     Ok((paths, diags))
 }
 
+/// Asks the OS to start reading `paths` from disk now, all at once, so that the reads
+/// that follow find them in memory. Docs not in the page cache (after a reboot, or
+/// pushed out by a big site written since) were read one at a time per render thread,
+/// each waiting on the disk: the parse stage of 10,000 docs ran at 1.4 cores out of 2.
+/// A hint only: errors are ignored, and where there is no such call it does nothing.
+pub fn prefetch(paths: &[FoundFile]) {
+    #[cfg(target_os = "linux")]
+    for (abs, _) in paths {
+        use std::os::fd::AsRawFd;
+        if let Ok(file) = std::fs::File::open(abs) {
+            // SAFETY: `file` is open for the duration of the call; the call only reads
+            // its arguments.
+            unsafe {
+                libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_WILLNEED);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = paths;
+}
+
 /// Reads one file into a normalised [`SourceFile`].
 pub fn read_source(abs: &Path, rel: &str) -> Result<SourceFile, Diagnostic> {
     read_source_seeing(abs, rel, |_| ())

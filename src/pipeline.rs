@@ -52,7 +52,10 @@ fn check_traced(
 ) -> Result<(Checked, Bodies, DocsRead), Diagnostic> {
     let (paths, mut diags) = discover::find_markdown(config)?;
     let walk = diags.clone();
-    let (docs, bodies, reads) = read_and_parse(&paths, config, leave_bodies, reader, &mut diags);
+    let (docs, bodies, reads) = std::thread::scope(|s| {
+        s.spawn(|| discover::prefetch(&paths));
+        read_and_parse(&paths, config, leave_bodies, reader, &mut diags)
+    });
     trace.mark("discover+parse");
     let (history, git_diags) = git::read(config);
     let checked = index_and_link_with(docs, config, &mut diags, &history, &git_diags, &bodies);
