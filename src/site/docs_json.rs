@@ -159,10 +159,14 @@ pub fn write(
         version: env!("CARGO_PKG_VERSION"),
         built_at: crate::clock::now_rfc3339(),
     });
-    let mut safe = HtmlSafe(out);
+    // serde_json writes a token at a time: buffered before the escaping, which then
+    // scans whole buffers rather than being called for every comma and indent (a
+    // third of the CPU of a one-doc rebuild's docs.json at 10,000 docs).
+    let mut json = std::io::BufWriter::with_capacity(1 << 16, HtmlSafe(out));
     let (docs, diagnostics) = (Docs { index, graph }, Diags(diagnostics));
-    serde_json::to_writer_pretty(&mut safe, &DocsJson { generator, docs, diagnostics })?;
-    safe.0.write_all(b"\n")
+    serde_json::to_writer_pretty(&mut json, &DocsJson { generator, docs, diagnostics })?;
+    std::io::Write::write_all(&mut json, b"\n")?;
+    std::io::Write::flush(&mut json)
 }
 
 /// Writes JSON text with `<`, `>` and `&` as `\u003c`, `\u003e`, `\u0026`. JSON has
