@@ -165,6 +165,7 @@ pub fn build_streaming<E: Send, R: Send, T>(
         .collect::<Result<_, E>>()?;
     // With it its rendered link items (16 MB at 10,000 docs), before search needs memory.
     drop(builder);
+    crate::release_free_memory();
     trace.mark("render+doc pages");
     let mut site_diagnostics = Vec::new();
     let mut page_keys = Vec::new();
@@ -184,6 +185,7 @@ pub fn build_streaming<E: Send, R: Send, T>(
         for (path, bytes) in search.files() {
             put(&path, &bytes)?;
         }
+        crate::release_free_memory();
         trace.mark("search");
         let builder = Builder::new(&whole, tera, assets);
         let mut page_errors = Vec::new();
