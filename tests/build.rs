@@ -611,6 +611,44 @@ fn docs_json_is_byte_identical_across_builds() {
     assert_eq!(first_index, std::fs::read(again.join("index.html")).expect("index.html"), "index.html differs");
 }
 
+/// docs.json is laid out as the design's contract shows it: a doc's fields one per line,
+/// and each relation, each diagnostic and each list of names whole on its own line.
+#[test]
+fn docs_json_has_one_relation_and_one_diagnostic_per_line() {
+    let b = build_in(sample_portal_copy());
+    let text = String::from_utf8(b.json_bytes.clone()).expect("UTF-8");
+    let json: Value = serde_json::from_str(&text).expect("docs.json parses");
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let (mut relations, mut diagnostics) = (0, 0);
+    for doc in json["docs"].as_array().expect("docs") {
+        let id = doc["id"].as_str().expect("id");
+        assert!(lines.contains(&format!("\"id\": {},", doc["id"]).as_str()), "{id}: its id on a line");
+        for key in ["authors", "referenced_by"] {
+            let names: Vec<String> = doc[key].as_array().expect(key).iter().map(Value::to_string).collect();
+            let one_line = format!("\"{key}\": [{}]", names.join(", "));
+            assert!(lines.iter().any(|l| l.trim_end_matches(',') == one_line), "{id}: `{one_line}` on one line");
+        }
+        for relation in doc["relations"].as_array().expect("relations") {
+            let written = format!(
+                "{{ \"type\": {}, \"target\": {}, \"resolved\": {}, \"line\": {} }}",
+                relation["type"], relation["target"], relation["resolved"], relation["line"]
+            );
+            assert!(lines.iter().any(|l| l.trim_end_matches(',') == written), "{id}: `{written}` on one line");
+            relations += 1;
+        }
+    }
+    for d in json["diagnostics"].as_array().expect("diagnostics") {
+        let line = lines.iter().find(|l| l.starts_with("{ \"severity\"") && l.contains(&d["message"].to_string()));
+        let line = line.unwrap_or_else(|| panic!("diagnostic {d} on one line"));
+        assert_eq!(&serde_json::from_str::<Value>(line.trim_end_matches(',')).unwrap(), d);
+        diagnostics += 1;
+    }
+    assert!(
+        relations > 10 && diagnostics > 0,
+        "the sample has relations ({relations}) and diagnostics ({diagnostics})"
+    );
+}
+
 #[test]
 fn sample_portal_pages_exist_where_docs_json_says() {
     let b = build_in(sample_portal_copy());
