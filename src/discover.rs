@@ -4,7 +4,8 @@
 //! files and symlinks that lead outside the docs folder (or loop). Files are read in
 //! parallel (rayon); a UTF-8 BOM is dropped, CRLF and lone CR become LF, and invalid
 //! UTF-8 is decoded lossily with a warning. The result is sorted by path, so every
-//! later stage sees the same order on every run.
+//! later stage sees the same order on every run. [`prefetch`] asks the OS to start
+//! reading a whole list of docs at once, for a build whose docs are not in memory.
 //!
 //! A *folder doc* is a `README.md` (or `index.md`) whose folder is the document
 //! (`keps/sig-x/1672-name/README.md`); a metadata file beside it ([`SIDECAR_NAMES`]) is
