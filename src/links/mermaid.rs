@@ -125,16 +125,10 @@ pub fn graph_mermaid_with(labels: &NodeLabels, graph: &LinkGraph, focus: Option<
 
 /// The doc, its one-hop neighbours and the labelled edges between it and them.
 fn neighbourhood(out: &mut String, labels: &NodeLabels, graph: &LinkGraph, f: usize) -> Vec<usize> {
-    let mut best = BTreeMap::new();
-    for link in graph.outgoing.get(f).into_iter().flatten() {
-        if let Some(t) = link.target {
-            keep_strongest(&mut best, edge(f, link.relation, t));
-        }
-    }
-    for back in graph.incoming.get(f).into_iter().flatten() {
-        keep_strongest(&mut best, edge(back.from, back.relation, f));
-    }
-    let (edges, left_out) = within_budget(best.into_values().collect(), FOCUS_MAX_EDGES);
+    let outgoing = graph.outgoing.get(f).into_iter().flatten();
+    let outgoing = outgoing.filter_map(|link| Some(edge(f, link.relation, link.target?)));
+    let incoming = graph.incoming.get(f).into_iter().flatten().map(|back| edge(back.from, back.relation, f));
+    let (edges, left_out) = within_budget(strongest_per_pair(outgoing.chain(incoming)), FOCUS_MAX_EDGES);
     if left_out > 0 {
         let _ = writeln!(out, "  %% {left_out} relations left out (mentions first) to stay readable");
     }
@@ -155,15 +149,12 @@ fn neighbourhood(out: &mut String, labels: &NodeLabels, graph: &LinkGraph, f: us
 /// Every doc (or, in a large portal, every doc with a drawn relation) in one subgraph per kind.
 fn whole_portal(out: &mut String, labels: &NodeLabels, graph: &LinkGraph) -> Vec<usize> {
     let index = labels.index;
-    let mut best = BTreeMap::new();
-    for (a, links) in graph.outgoing.iter().enumerate() {
-        for link in links {
-            if let Some(b) = link.target {
-                keep_strongest(&mut best, edge(a, link.relation, b));
-            }
-        }
-    }
-    let (edges, left_out) = within_budget(best.into_values().collect(), MAX_EDGES);
+    let all = graph
+        .outgoing
+        .iter()
+        .enumerate()
+        .flat_map(|(a, links)| links.iter().filter_map(move |link| Some(edge(a, link.relation, link.target?))));
+    let (edges, left_out) = within_budget(strongest_per_pair(all), MAX_EDGES);
     if left_out > 0 {
         let _ = writeln!(out, "  %% {left_out} relations left out (mentions first) to stay readable");
     }
@@ -195,7 +186,7 @@ enum EdgeKind {
     Supersedes,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Edge {
     from: usize,
     to: usize,
@@ -225,15 +216,15 @@ fn edge(a: usize, relation: Relation, b: usize) -> Edge {
     }
 }
 
-/// One edge per pair of docs: the strongest relation between them.
-fn keep_strongest(best: &mut BTreeMap<(usize, usize), Edge>, e: Edge) {
-    if e.from == e.to {
-        return;
-    }
-    let pair = (e.from.min(e.to), e.from.max(e.to));
-    if best.get(&pair).is_none_or(|old| old.kind < e.kind) {
-        best.insert(pair, e);
-    }
+/// One edge per pair of docs, the strongest relation between them (of equals, the first
+/// in `edges`), in pair order; no edge from a doc to itself. A stable sort and one pass:
+/// the whole-portal graph of 10,000 docs has 318,000 links, and a tree insertion per
+/// link took ~100 ms of each build's CPU.
+fn strongest_per_pair(edges: impl Iterator<Item = Edge>) -> Vec<Edge> {
+    let mut edges: Vec<Edge> = edges.filter(|e| e.from != e.to).collect();
+    edges.sort_by_key(|e| (e.from.min(e.to), e.from.max(e.to), std::cmp::Reverse(e.kind)));
+    edges.dedup_by_key(|e| (e.from.min(e.to), e.from.max(e.to)));
+    edges
 }
 
 /// At most `budget` edges, strongest kinds first, then by pair (stable); and how many
@@ -351,4 +342,41 @@ pub fn escape_label(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(k: u8) -> EdgeKind {
+        [EdgeKind::Mentions, EdgeKind::Related, EdgeKind::Supersedes][usize::from(k % 3)]
+    }
+
+    /// The plain way: one map by pair, an edge replacing another only when stronger.
+    fn keep_strongest(best: &mut BTreeMap<(usize, usize), Edge>, e: Edge) {
+        if e.from == e.to {
+            return;
+        }
+        let pair = (e.from.min(e.to), e.from.max(e.to));
+        if best.get(&pair).is_none_or(|old| old.kind < e.kind) {
+            best.insert(pair, e);
+        }
+    }
+
+    proptest::proptest! {
+        // The sort-based pass keeps, for every pair, the very edge one map filled by
+        // `keep_strongest` keeps: the strongest kind, and the first of equals.
+        #[test]
+        fn strongest_per_pair_keeps_what_a_map_of_strongest_keeps(
+            links in proptest::collection::vec((0usize..6, 0usize..6, 0u8..3), 0..60)
+        ) {
+            let edges: Vec<Edge> = links.iter().map(|&(from, to, k)| Edge { from, to, kind: kind(k) }).collect();
+            let mut best = BTreeMap::new();
+            for e in &edges {
+                keep_strongest(&mut best, *e);
+            }
+            let by_map: Vec<Edge> = best.into_values().collect();
+            proptest::prop_assert_eq!(strongest_per_pair(edges.into_iter()), by_map);
+        }
+    }
 }
