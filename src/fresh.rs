@@ -292,7 +292,7 @@ impl DocReader {
         let stamped = stamp(abs);
         let mut bytes_hash = None;
         let file = discover::read_source_seeing(abs, rel, |bytes| bytes_hash = Some(cache::content_hash(bytes)));
-        let read = file.as_ref().ok().zip(bytes_hash).map(|(_, bytes_hash)| {
+        let read = bytes_hash.filter(|_| file.is_ok()).map(|bytes_hash| {
             let trusted = stamped.filter(|s| self.trusted_before.is_some_and(|before| stamp_is_older_than(s, before)));
             DocRead { rel: rel.to_string(), hash: hash_of_bytes(bytes_hash), trusted }
         });

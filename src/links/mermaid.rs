@@ -194,6 +194,11 @@ struct Edge {
 }
 
 impl Edge {
+    /// The two docs, lower position first: the same for both directions.
+    fn pair(&self) -> (usize, usize) {
+        (self.from.min(self.to), self.from.max(self.to))
+    }
+
     fn other_end(&self, node: usize) -> Option<usize> {
         if self.from == node {
             Some(self.to)
@@ -222,8 +227,8 @@ fn edge(a: usize, relation: Relation, b: usize) -> Edge {
 /// link took ~100 ms of each build's CPU.
 fn strongest_per_pair(edges: impl Iterator<Item = Edge>) -> Vec<Edge> {
     let mut edges: Vec<Edge> = edges.filter(|e| e.from != e.to).collect();
-    edges.sort_by_key(|e| (e.from.min(e.to), e.from.max(e.to), std::cmp::Reverse(e.kind)));
-    edges.dedup_by_key(|e| (e.from.min(e.to), e.from.max(e.to)));
+    edges.sort_by_key(|e| (e.pair(), std::cmp::Reverse(e.kind)));
+    edges.dedup_by_key(|e| e.pair());
     edges
 }
 
@@ -233,10 +238,10 @@ fn within_budget(mut edges: Vec<Edge>, budget: usize) -> (Vec<Edge>, usize) {
     if edges.len() <= budget {
         return (edges, 0);
     }
-    edges.sort_by_key(|e| (std::cmp::Reverse(e.kind), e.from.min(e.to), e.from.max(e.to)));
+    edges.sort_by_key(|e| (std::cmp::Reverse(e.kind), e.pair()));
     let left_out = edges.len() - budget;
     edges.truncate(budget);
-    edges.sort_by_key(|e| (e.from.min(e.to), e.from.max(e.to)));
+    edges.sort_by_key(Edge::pair);
     (edges, left_out)
 }
 
@@ -357,7 +362,7 @@ mod tests {
         if e.from == e.to {
             return;
         }
-        let pair = (e.from.min(e.to), e.from.max(e.to));
+        let pair = e.pair();
         if best.get(&pair).is_none_or(|old| old.kind < e.kind) {
             best.insert(pair, e);
         }
