@@ -7,16 +7,17 @@
 //! grammars packaged by `two-face` (TypeScript, TOML, Dockerfile, Terraform/HCL, …),
 //! loaded once per process from its packed dump and shared read-only by every render
 //! thread. Each block is parsed with one parse state, line by line; a line already
-//! parsed on this thread from an equal state reuses that parse (see [`LineMemo`]).
+//! parsed from an equal state, by any thread, reuses that parse (see [`LineMemo`]).
 //!
 //! Invariants: the text of the output, with tags removed and entities decoded, is
 //! exactly the input; an unknown language or a grammar failure never loses content
 //! (the caller falls back to plain escaped text).
 
+use siphasher::sip128::{Hasher128, SipHasher13};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, RwLock};
 use syntect::html::{line_tokens_to_classed_spans, ClassStyle};
 use syntect::parsing::{ParseState, Scope, ScopeStack, ScopeStackOp, SyntaxReference, SyntaxSet};
 use syntect::util::LinesWithEndings;
@@ -118,131 +119,273 @@ fn look_up_syntax(lang: &str) -> Option<&'static SyntaxReference> {
 /// Highlights `code` with `syntax`: token spans only, without the surrounding `<pre>`.
 /// `Err` carries the grammar's message when syntect fails on this input.
 pub fn highlight(syntax: &SyntaxReference, code: &str) -> Result<String, String> {
+    highlight_with(&LINE_MEMO, syntax, code)
+}
+
+fn highlight_with(memo: &LineMemo, syntax: &SyntaxReference, code: &str) -> Result<String, String> {
     let set = syntax_set();
-    let mut state = ParseState::new(syntax);
+    let mut cursor = Cursor { state: ParseState::new(syntax), id: None };
     let mut scopes = ScopeStack::new();
     let mut html = String::with_capacity(code.len() * 3);
     let mut open_spans: isize = 0;
-    LINE_MEMO.with_borrow_mut(|memo| {
-        for line in LinesWithEndings::from(code) {
-            open_spans += memo.highlight_line(&mut state, &mut scopes, line, set, &mut html)?;
-        }
-        Ok::<(), String>(())
-    })?;
+    for line in LinesWithEndings::from(code) {
+        open_spans += memo.highlight_line(&mut cursor, &mut scopes, line, set, &mut html)?;
+    }
     for _ in 0..open_spans {
         html.push_str("</span>");
     }
     Ok(html)
 }
 
-thread_local! {
-    /// Each render thread's memo; threads never share one, so there is no lock.
-    static LINE_MEMO: RefCell<LineMemo> = RefCell::new(LineMemo::default());
-}
+/// The memo every render thread shares.
+static LINE_MEMO: LazyLock<LineMemo> = LazyLock::new(|| LineMemo::new(LineMemo::GENERATION, LineMemo::STATES));
 
-/// Highlighted lines recently seen on this thread, keyed by the line's text and the
-/// parse state before it. A line's parse is a pure function of the two (syntect's
+/// Highlighted lines recently seen by any render thread, keyed by the line's text and
+/// the parse state before it. A line's parse is a pure function of the two (syntect's
 /// `ParseState` holds the grammar, the context stack and any captured text), and its
 /// spans a pure function of the parse, so a hit appends exactly what highlighting again
-/// would: the output never depends on what the memo holds. Code in design docs repeats
-/// lines (closing braces, imports, YAML keys, `FROM`/`RUN` boilerplate) and a parse
-/// costs tens of microseconds, mostly regex searches.
+/// would: the output never depends on what the memo holds, nor on which thread filled
+/// it. Code in design docs repeats lines (closing braces, imports, field declarations,
+/// YAML keys, `FROM`/`RUN` boilerplate), within a doc and across docs, and a parse costs
+/// tens to hundreds of microseconds, mostly regex searches; a lookup costs well under one.
 ///
-/// Memory is bounded: two generations of at most [`LineMemo::GENERATION`] lines each;
-/// when the current one fills up it becomes the previous one and the oldest is
-/// dropped, so a line used again soon stays. Long lines rarely repeat and are not kept,
-/// nor are lines whose grammar clears scopes (their spans depend on more than the line).
-#[derive(Default)]
+/// Parse states are interned: a held line names the states before and after it by
+/// number, so thousands of lines share the few dozen states a grammar passes through,
+/// and a lookup compares numbers rather than context stacks.
+///
+/// Memory is bounded: two generations of at most `generation` lines each; when the
+/// current one fills up it becomes the previous one and the oldest is dropped, so a
+/// line used again soon stays. When more than `max_states` states are interned (every
+/// nesting depth of brackets in a JSON block is a state of its own) everything is
+/// dropped and a new epoch starts; a block being highlighted then interns its state
+/// again. Not kept: long lines, which rarely repeat; lines whose grammar clears scopes
+/// (their spans depend on more than the line); lines from a state holding captured text
+/// (a heredoc's delimiter), which syntect compares by address, so it never recurs.
 struct LineMemo {
-    current: HashMap<Box<str>, Vec<HighlightedLine>>,
-    previous: HashMap<Box<str>, Vec<HighlightedLine>>,
+    table: RwLock<MemoTable>,
+    generation: usize,
+    max_states: usize,
+}
+
+#[derive(Default)]
+struct MemoTable {
+    /// Bumped whenever `states` is emptied, so that a cursor's state number from before
+    /// is never looked up in the new table.
+    epoch: u64,
+    states: Vec<InternedState>,
+    /// State numbers by a hash of the state's `Debug` text (equal states, equal text).
+    state_numbers: HashMap<u128, Vec<StateNumber>>,
+    current: HashMap<Box<str>, Vec<HeldLine>>,
+    previous: HashMap<Box<str>, Vec<HeldLine>>,
     /// Lines held in `current` (a text can have several, one per state before it).
     current_len: usize,
 }
 
-/// One highlighted line: the parse states around it, its spans, and what it does to
-/// the scope stack (pops below the line's start, then pushes left open at its end).
+type StateNumber = u32;
+
+/// A parse state held by the memo and read (compared, cloned) by any render thread.
+struct InternedState(ParseState);
+
+// SAFETY: `ParseState` is not `Send`/`Sync` only because a state with captured text
+// owns an Oniguruma region, a plain heap block behind raw pointers that nothing else
+// aliases and that is freed when the state is dropped. The memo interns only states
+// that equal their own copy, which excludes every state with captures (regions compare
+// by address), and it only reads interned states (comparing and cloning them), always
+// under the table's lock.
+unsafe impl Send for InternedState {}
+// SAFETY: as above; shared access only reads.
+unsafe impl Sync for InternedState {}
+
+/// A block's parse position: its state, and that state's number in the memo's epoch.
+struct Cursor {
+    state: ParseState,
+    /// `(epoch, number)`; `None` until interned, or after a line left a new state.
+    id: Option<(u64, StateNumber)>,
+}
+
+/// One highlighted line: the states around it, its spans, and what it does to the
+/// scope stack (pops below the line's start, then pushes left open at its end).
 #[derive(Clone)]
-struct HighlightedLine {
-    before: ParseState,
-    /// `None` when the line leaves the parse state as it found it (most lines do).
-    after: Option<ParseState>,
+struct HeldLine {
+    before: StateNumber,
+    after: StateNumber,
     spans: Box<str>,
     popped: usize,
     pushed: Box<[Scope]>,
 }
 
 impl LineMemo {
-    /// Lines held per generation before it is retired.
-    const GENERATION: usize = 1024;
+    /// Lines held per generation before it is retired (up to about 7 MB of keys and spans).
+    const GENERATION: usize = 8 * 1024;
+    /// Interned states before the memo starts over.
+    const STATES: usize = 4096;
     /// Longer lines are highlighted every time rather than kept.
     const LONGEST_KEPT: usize = 256;
     /// States kept per line text; a line seen in more states than this is common text
-    /// inside strings or comments, and a few states already catch the repeats.
-    const STATES_PER_LINE: usize = 4;
+    /// (a blank line, a closing brace) at many depths, and these already catch most
+    /// of its repeats.
+    const STATES_PER_LINE: usize = 16;
 
-    /// Appends `line`'s spans to `html`, advancing `state` and `scopes` over it, and
+    fn new(generation: usize, max_states: usize) -> LineMemo {
+        LineMemo { table: RwLock::default(), generation, max_states }
+    }
+
+    /// Appends `line`'s spans to `html`, advancing the cursor and `scopes` over it, and
     /// returns how many spans it leaves open (negative when it closes earlier ones).
     fn highlight_line(
-        &mut self,
-        state: &mut ParseState,
+        &self,
+        cursor: &mut Cursor,
         scopes: &mut ScopeStack,
         line: &str,
         set: &SyntaxSet,
         html: &mut String,
     ) -> Result<isize, String> {
         let keepable = line.len() <= Self::LONGEST_KEPT;
+        let mut before = None;
         if keepable {
-            if let Some(held) = find_held(&self.current, line, state, scopes) {
-                return Ok(held.replay(state, scopes, html));
+            let mut from_previous = None;
+            {
+                let table = self.read();
+                before = cursor.number_in(&table);
+                if let Some(number) = before {
+                    if let Some(held) = find_held(&table.current, line, number, scopes) {
+                        return Ok(held.replay(&table, cursor, scopes, html));
+                    }
+                    if let Some(held) = find_held(&table.previous, line, number, scopes) {
+                        from_previous = Some(held.clone());
+                    }
+                }
             }
-            if let Some(held) = find_held(&self.previous, line, state, scopes).cloned() {
-                let open = held.replay(state, scopes, html);
-                self.keep(line, held);
-                return Ok(open);
+            if let Some(held) = from_previous {
+                // Promoted to the current generation, unless another thread started a
+                // new epoch in between (then the line is parsed after all).
+                let mut table = self.write();
+                if cursor.number_in(&table).is_some() {
+                    let open = held.replay(&table, cursor, scopes, html);
+                    self.keep(&mut table, line, held);
+                    return Ok(open);
+                }
+                before = None;
+            }
+            if before.is_none() {
+                before = self.intern(&mut self.write(), cursor);
             }
         }
-        // A line that can never be held is neither looked up nor copied.
-        let before = keepable.then(|| state.clone());
-        let ops = state.parse_line(line, set).map_err(|e| e.to_string())?;
+        // The parse moves the state on: until it is known again, it has no number.
+        let before_epoch = cursor.id.take().map(|(epoch, _)| epoch);
+        let ops = cursor.state.parse_line(line, set).map_err(|e| e.to_string())?;
         let (spans, open) = line_tokens_to_classed_spans(line, &ops, CLASS_STYLE, scopes).map_err(|e| e.to_string())?;
         html.push_str(&spans);
-        if let Some((before, (popped, pushed))) = before.and_then(|b| Some((b, stack_effect(&ops)?))) {
-            let after = (*state != before).then(|| state.clone());
-            self.keep(line, HighlightedLine { before, after, spans: spans.into(), popped, pushed: pushed.into() });
+        let effect = if keepable { stack_effect(&ops) } else { None };
+        if let (Some(before), Some((popped, pushed))) = (before, effect) {
+            let mut table = self.write();
+            let epoch = table.epoch;
+            // `before` is a number of the epoch the cursor was in before the parse.
+            if before_epoch == Some(epoch) {
+                let after = if table.states[before as usize].0 == cursor.state {
+                    cursor.id = Some((epoch, before));
+                    Some(before)
+                } else {
+                    self.intern(&mut table, cursor)
+                };
+                // Interning may have started a new epoch, emptying the table.
+                if let Some(after) = after.filter(|_| table.epoch == epoch) {
+                    let held = HeldLine { before, after, spans: spans.into(), popped, pushed: pushed.into() };
+                    self.keep(&mut table, line, held);
+                }
+            }
         }
         Ok(open)
     }
 
-    fn keep(&mut self, line: &str, held: HighlightedLine) {
-        if self.current_len >= Self::GENERATION {
-            self.previous = std::mem::take(&mut self.current);
-            self.current_len = 0;
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, MemoTable> {
+        // A panic while holding the lock leaves at worst a line half-kept; every entry
+        // is still a true parse, so the table stays usable.
+        self.table.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, MemoTable> {
+        self.table.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The number of the cursor's state, interning it (and setting the cursor's id);
+    /// `None` for a state that can never be found again: one holding captured text,
+    /// whose Oniguruma region compares by address, so not even its own copy equals it.
+    fn intern(&self, table: &mut MemoTable, cursor: &mut Cursor) -> Option<StateNumber> {
+        if let Some(number) = cursor.number_in(table) {
+            return Some(number);
         }
-        let states = self.current.entry(line.into()).or_default();
+        let mut hasher = SipHasher13::new();
+        crate::cache::hash_debug(&mut hasher, &cursor.state);
+        let print = hasher.finish128().as_u128();
+        let found = table
+            .state_numbers
+            .get(&print)
+            .and_then(|numbers| numbers.iter().copied().find(|&n| table.states[n as usize].0 == cursor.state));
+        let number = match found {
+            Some(number) => number,
+            None => {
+                let copy = cursor.state.clone();
+                if copy != cursor.state {
+                    return None;
+                }
+                if table.states.len() >= self.max_states {
+                    let epoch = table.epoch + 1;
+                    *table = MemoTable { epoch, ..MemoTable::default() };
+                }
+                let number = table.states.len() as StateNumber;
+                table.states.push(InternedState(copy));
+                table.state_numbers.entry(print).or_default().push(number);
+                number
+            }
+        };
+        cursor.id = Some((table.epoch, number));
+        Some(number)
+    }
+
+    fn keep(&self, table: &mut MemoTable, line: &str, held: HeldLine) {
+        if table.current_len >= self.generation {
+            table.previous = std::mem::take(&mut table.current);
+            table.current_len = 0;
+        }
+        let states = table.current.entry(line.into()).or_default();
+        if states.iter().any(|h| h.before == held.before) {
+            // Another thread kept this line meanwhile.
+            return;
+        }
         if states.len() >= Self::STATES_PER_LINE {
             states.remove(0);
         } else {
-            self.current_len += 1;
+            table.current_len += 1;
         }
         states.push(held);
     }
 }
 
-/// The line `line` held in `lines` for parse state `state`, if any.
-fn find_held<'a>(
-    lines: &'a HashMap<Box<str>, Vec<HighlightedLine>>,
-    line: &str,
-    state: &ParseState,
-    scopes: &ScopeStack,
-) -> Option<&'a HighlightedLine> {
-    lines.get(line)?.iter().find(|held| held.before == *state && scopes.len() >= held.popped)
+impl Cursor {
+    /// The cursor's state number, if it was interned in the table's current epoch.
+    fn number_in(&self, table: &MemoTable) -> Option<StateNumber> {
+        self.id.and_then(|(epoch, number)| (epoch == table.epoch).then_some(number))
+    }
 }
 
-impl HighlightedLine {
-    fn replay(&self, state: &mut ParseState, scopes: &mut ScopeStack, html: &mut String) -> isize {
-        if let Some(after) = &self.after {
-            state.clone_from(after);
+/// The line `line` held in `lines` for state number `before`, if any.
+fn find_held<'a>(
+    lines: &'a HashMap<Box<str>, Vec<HeldLine>>,
+    line: &str,
+    before: StateNumber,
+    scopes: &ScopeStack,
+) -> Option<&'a HeldLine> {
+    lines.get(line)?.iter().find(|held| held.before == before && scopes.len() >= held.popped)
+}
+
+impl HeldLine {
+    /// Appends the line's spans and moves the cursor and scopes past it; `table` is the
+    /// table (of the cursor's epoch) the line was found in.
+    fn replay(&self, table: &MemoTable, cursor: &mut Cursor, scopes: &mut ScopeStack, html: &mut String) -> isize {
+        if self.after != self.before {
+            cursor.state.clone_from(&table.states[self.after as usize].0);
+            cursor.id = Some((table.epoch, self.after));
         }
         for _ in 0..self.popped {
             scopes.pop();
@@ -462,18 +605,6 @@ mod tests {
         assert_eq!(lines[1], lines[8], "the same code line in the same state");
     }
 
-    #[test]
-    fn the_memo_holds_at_most_two_generations() {
-        let python = syntax_for("python").expect("grammar");
-        let code: String = (0..3 * LineMemo::GENERATION).map(|n| format!("x{n} = {n}\n")).collect();
-        assert_eq!(highlight(python, &code).expect("highlights"), without_memo("python", &code));
-        LINE_MEMO.with_borrow(|memo| {
-            let held: usize = memo.current.values().chain(memo.previous.values()).map(Vec::len).sum();
-            assert!(held <= 2 * LineMemo::GENERATION, "{held} lines held");
-            assert!(held >= LineMemo::GENERATION, "{held} lines held: recent lines were dropped");
-        });
-    }
-
     proptest::proptest! {
         /// Lines drawn from a small vocabulary recur in every parse state the vocabulary
         /// can reach (comments, strings, nested blocks, heredocs), block after block.
@@ -488,11 +619,78 @@ mod tests {
                 ["cat <<EOF", "EOF", "echo \"$x\"", "if [ -f a ]; then", "fi", "'", "x=$(", ")", "# c", "done"],
             ];
             const LANGS: [&str; 3] = ["rust", "python", "bash"];
+            // The shared memo, and one so small that it retires generations and starts
+            // new epochs in the middle of blocks.
+            let tiny = LineMemo::new(3, 4);
             for (lang, lines) in blocks {
                 let code: String = lines.iter().map(|&i| format!("{}\n", VOCABULARY[lang][i])).collect();
-                let html = highlight(syntax_for(LANGS[lang]).expect("grammar"), &code).expect("highlights");
-                proptest::prop_assert_eq!(html, without_memo(LANGS[lang], &code));
+                let syntax = syntax_for(LANGS[lang]).expect("grammar");
+                let expected = without_memo(LANGS[lang], &code);
+                proptest::prop_assert_eq!(&highlight(syntax, &code).expect("highlights"), &expected);
+                proptest::prop_assert_eq!(&highlight_with(&tiny, syntax, &code).expect("highlights"), &expected);
             }
+        }
+    }
+
+    #[test]
+    fn the_memo_holds_at_most_two_generations() {
+        const GENERATION: usize = 64;
+        let memo = LineMemo::new(GENERATION, LineMemo::STATES);
+        let python = syntax_for("python").expect("grammar");
+        let code: String = (0..3 * GENERATION).map(|n| format!("x{n} = {n}\n")).collect();
+        assert_eq!(highlight_with(&memo, python, &code).expect("highlights"), without_memo("python", &code));
+        let table = memo.read();
+        let held: usize = table.current.values().chain(table.previous.values()).map(Vec::len).sum();
+        assert!(held <= 2 * GENERATION, "{held} lines held");
+        assert!(held >= GENERATION, "{held} lines held: recent lines were dropped");
+    }
+
+    #[test]
+    fn a_memo_that_starts_over_highlights_exactly_as_a_fresh_parse() {
+        let memo = LineMemo::new(4, 3);
+        for round in 0..2 {
+            for (lang, code) in SAMPLES {
+                let html = highlight_with(&memo, syntax_for(lang).expect("grammar"), code).expect("highlights");
+                assert_eq!(html, without_memo(lang, code), "{lang}, round {round}");
+            }
+        }
+        let table = memo.read();
+        assert!(table.epoch > 0, "the memo never started over");
+        assert!(table.states.len() <= 3, "{} states interned", table.states.len());
+    }
+
+    #[test]
+    fn threads_sharing_one_memo_highlight_exactly_as_a_fresh_parse() {
+        // Small enough that threads retire generations and start epochs under each other.
+        let memo = LineMemo::new(16, 8);
+        let expected: Vec<String> = SAMPLES.iter().map(|(lang, code)| without_memo(lang, code)).collect();
+        std::thread::scope(|scope| {
+            for thread in 0..4 {
+                let (memo, expected) = (&memo, &expected);
+                scope.spawn(move || {
+                    for round in 0..10 {
+                        for i in (0..SAMPLES.len()).map(|i| (i * (thread + 1) + round) % SAMPLES.len()) {
+                            let (lang, code) = SAMPLES[i];
+                            let html = highlight_with(memo, syntax_for(lang).expect("grammar"), code);
+                            assert_eq!(html.expect("highlights"), expected[i], "{lang}, thread {thread}");
+                        }
+                    }
+                });
+            }
+        });
+    }
+
+    #[test]
+    fn a_state_holding_captured_text_is_never_interned() {
+        // The heredoc's end is matched by a back-reference to its captured delimiter.
+        let memo = LineMemo::new(64, 64);
+        let code = "cat <<EOF\necho hi\nEOF\ncat <<END\necho hi\nEND\necho hi\n";
+        let bash = syntax_for("bash").expect("grammar");
+        assert_eq!(highlight_with(&memo, bash, code).expect("highlights"), without_memo("bash", code));
+        let table = memo.read();
+        assert!(table.states.len() >= 2, "{} states", table.states.len());
+        for (n, state) in table.states.iter().enumerate() {
+            assert!(state.0.clone() == state.0, "state {n} can never be found again: {:?}", state.0);
         }
     }
 
