@@ -124,7 +124,7 @@ pub fn highlight(syntax: &SyntaxReference, code: &str) -> Result<String, String>
 
 fn highlight_with(memo: &LineMemo, syntax: &SyntaxReference, code: &str) -> Result<String, String> {
     let set = syntax_set();
-    let mut cursor = Cursor { state: ParseState::new(syntax), id: None };
+    let mut cursor = memo.start(syntax);
     let mut scopes = ScopeStack::new();
     let mut html = String::with_capacity(code.len() * 3);
     let mut open_spans: isize = 0;
@@ -179,6 +179,9 @@ struct MemoTable {
     previous: HashMap<Box<str>, Vec<HeldLine>>,
     /// Lines held in `current` (a text can have several, one per state before it).
     current_len: usize,
+    /// The number of each grammar's first state, by the grammar's address in the
+    /// process-wide set, so a block starts without interning.
+    first_states: HashMap<usize, StateNumber>,
 }
 
 type StateNumber = u32;
@@ -298,6 +301,26 @@ impl LineMemo {
         Ok(open)
     }
 
+    /// A cursor at the start of a block in `syntax`, numbered when the memo can.
+    fn start(&self, syntax: &SyntaxReference) -> Cursor {
+        let grammar = std::ptr::from_ref(syntax) as usize;
+        let mut cursor = Cursor { state: ParseState::new(syntax), id: None };
+        let known = {
+            let table = self.read();
+            table.first_states.get(&grammar).map(|&number| (table.epoch, number))
+        };
+        match known {
+            Some(id) => cursor.id = Some(id),
+            None => {
+                let mut table = self.write();
+                if let Some(number) = self.intern(&mut table, &mut cursor) {
+                    table.first_states.insert(grammar, number);
+                }
+            }
+        }
+        cursor
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, MemoTable> {
         // A panic while holding the lock leaves at worst a line half-kept; every entry
         // is still a true parse, so the table stays usable.
@@ -348,7 +371,11 @@ impl LineMemo {
             table.previous = std::mem::take(&mut table.current);
             table.current_len = 0;
         }
-        let states = table.current.entry(line.into()).or_default();
+        // Most kept lines are new: the key is copied only for them.
+        let states = match table.current.get_mut(line) {
+            Some(states) => states,
+            None => table.current.entry(line.into()).or_default(),
+        };
         if states.iter().any(|h| h.before == held.before) {
             // Another thread kept this line meanwhile.
             return;
@@ -629,6 +656,16 @@ mod tests {
                 proptest::prop_assert_eq!(&highlight(syntax, &code).expect("highlights"), &expected);
                 proptest::prop_assert_eq!(&highlight_with(&tiny, syntax, &code).expect("highlights"), &expected);
             }
+        }
+    }
+
+    #[test]
+    fn the_same_first_line_in_another_language_is_highlighted_in_that_language() {
+        let memo = LineMemo::new(64, 64);
+        let code = "# note\nx = [1, 2]\n";
+        for lang in ["python", "rust", "bash", "sql", "yaml", "python", "ruby", "rust"] {
+            let html = highlight_with(&memo, syntax_for(lang).expect("grammar"), code).expect("highlights");
+            assert_eq!(html, without_memo(lang, code), "{lang}");
         }
     }
 
