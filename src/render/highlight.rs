@@ -137,6 +137,13 @@ fn highlight_with(memo: &LineMemo, syntax: &SyntaxReference, code: &str) -> Resu
     Ok(html)
 }
 
+/// Drops every line and state the shared memo holds. A one-shot build calls it once
+/// the doc pages are written, so the memory is free for the search index; highlighting
+/// afterwards is as exact as before, only slower until the memo fills again.
+pub fn forget_lines() {
+    LINE_MEMO.forget();
+}
+
 /// The memo every render thread shares.
 static LINE_MEMO: LazyLock<LineMemo> = LazyLock::new(|| LineMemo::new(LineMemo::GENERATION, LineMemo::STATES));
 
@@ -182,6 +189,14 @@ struct MemoTable {
     /// The number of each grammar's first state, by the grammar's address in the
     /// process-wide set, so a block starts without interning.
     first_states: HashMap<usize, StateNumber>,
+}
+
+impl MemoTable {
+    /// Empties the table, starting a new epoch so that no cursor's number survives.
+    fn start_over(&mut self) {
+        let epoch = self.epoch + 1;
+        *self = MemoTable { epoch, ..MemoTable::default() };
+    }
 }
 
 type StateNumber = u32;
@@ -301,6 +316,10 @@ impl LineMemo {
         Ok(open)
     }
 
+    fn forget(&self) {
+        self.write().start_over();
+    }
+
     /// A cursor at the start of a block in `syntax`, numbered when the memo can.
     fn start(&self, syntax: &SyntaxReference) -> Cursor {
         let grammar = std::ptr::from_ref(syntax) as usize;
@@ -353,8 +372,7 @@ impl LineMemo {
                     return None;
                 }
                 if table.states.len() >= self.max_states {
-                    let epoch = table.epoch + 1;
-                    *table = MemoTable { epoch, ..MemoTable::default() };
+                    table.start_over();
                 }
                 let number = table.states.len() as StateNumber;
                 table.states.push(InternedState(copy));
@@ -667,6 +685,22 @@ mod tests {
             let html = highlight_with(&memo, syntax_for(lang).expect("grammar"), code).expect("highlights");
             assert_eq!(html, without_memo(lang, code), "{lang}");
         }
+    }
+
+    #[test]
+    fn a_forgotten_memo_is_empty_and_highlights_exactly_as_before() {
+        let memo = LineMemo::new(64, 64);
+        let rust = syntax_for("rust").expect("grammar");
+        let code = "fn f() {\n    let x = 1;\n}\n";
+        let first = highlight_with(&memo, rust, code).expect("highlights");
+        memo.forget();
+        {
+            let table = memo.read();
+            assert!(table.states.is_empty() && table.current.is_empty() && table.first_states.is_empty());
+            assert_eq!(table.epoch, 1);
+        }
+        assert_eq!(highlight_with(&memo, rust, code).expect("highlights"), first);
+        assert_eq!(first, without_memo("rust", code));
     }
 
     #[test]

@@ -163,8 +163,10 @@ pub fn build_streaming<E: Send, R: Send, T>(
             Ok((diagnostics, page_error, page_key))
         })
         .collect::<Result<_, E>>()?;
-    // With it its rendered link items (16 MB at 10,000 docs), before search needs memory.
+    // With it its rendered link items (16 MB at 10,000 docs), and the highlighting
+    // memo's lines (about 10 MB), before search needs memory.
     drop(builder);
+    crate::render::highlight::forget_lines();
     crate::release_free_memory();
     trace.mark("render+doc pages");
     let mut site_diagnostics = Vec::new();
