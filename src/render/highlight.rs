@@ -189,6 +189,8 @@ struct MemoTable {
     /// The number of each grammar's first state, by the grammar's address in the
     /// process-wide set, so a block starts without interning.
     first_states: HashMap<usize, StateNumber>,
+    /// For a state, the states lines starting in it recently ended in.
+    successors: HashMap<StateNumber, Vec<StateNumber>>,
 }
 
 impl MemoTable {
@@ -237,6 +239,8 @@ impl LineMemo {
     const GENERATION: usize = 8 * 1024;
     /// Interned states before the memo starts over.
     const STATES: usize = 4096;
+    /// States remembered as following each state (see [`LineMemo::successor`]).
+    const SUCCESSORS: usize = 4;
     /// Longer lines are highlighted every time rather than kept.
     const LONGEST_KEPT: usize = 256;
     /// States kept per line text; a line seen in more states than this is common text
@@ -259,55 +263,55 @@ impl LineMemo {
         html: &mut String,
     ) -> Result<isize, String> {
         let keepable = line.len() <= Self::LONGEST_KEPT;
-        let mut before = None;
-        if keepable {
-            let mut from_previous = None;
-            {
-                let table = self.read();
-                before = cursor.number_in(&table);
-                if let Some(number) = before {
-                    if let Some(held) = find_held(&table.current, line, number, scopes) {
-                        return Ok(held.replay(&table, cursor, scopes, html));
-                    }
-                    if let Some(held) = find_held(&table.previous, line, number, scopes) {
-                        from_previous = Some(held.clone());
-                    }
+        let mut from_previous = None;
+        let mut before = {
+            let table = self.read();
+            let before = cursor.number_in(&table);
+            if let Some(number) = before.filter(|_| keepable) {
+                if let Some(held) = find_held(&table.current, line, number, scopes) {
+                    return Ok(held.replay(&table, cursor, scopes, html));
+                }
+                if let Some(held) = find_held(&table.previous, line, number, scopes) {
+                    from_previous = Some(held.clone());
                 }
             }
-            if let Some(held) = from_previous {
-                // Promoted to the current generation, unless another thread started a
-                // new epoch in between (then the line is parsed after all).
-                let mut table = self.write();
-                if cursor.number_in(&table).is_some() {
-                    let open = held.replay(&table, cursor, scopes, html);
-                    self.keep(&mut table, line, held);
-                    return Ok(open);
-                }
-                before = None;
+            before
+        };
+        if let Some(held) = from_previous {
+            // Promoted to the current generation, unless another thread started a
+            // new epoch in between (then the line is parsed after all).
+            let mut table = self.write();
+            if cursor.number_in(&table).is_some() {
+                let open = held.replay(&table, cursor, scopes, html);
+                self.keep(&mut table, line, held);
+                return Ok(open);
             }
-            if before.is_none() {
-                before = self.intern(&mut self.write(), cursor);
-            }
+            before = None;
+        }
+        if before.is_none() {
+            before = self.intern(&mut self.write(), cursor);
         }
         // The parse moves the state on: until it is known again, it has no number.
         let before_epoch = cursor.id.take().map(|(epoch, _)| epoch);
         let ops = cursor.state.parse_line(line, set).map_err(|e| e.to_string())?;
         let (spans, open) = line_tokens_to_classed_spans(line, &ops, CLASS_STYLE, scopes).map_err(|e| e.to_string())?;
         html.push_str(&spans);
-        let effect = if keepable { stack_effect(&ops) } else { None };
-        if let (Some(before), Some((popped, pushed))) = (before, effect) {
+        if let Some(before) = before {
             let mut table = self.write();
             let epoch = table.epoch;
             // `before` is a number of the epoch the cursor was in before the parse.
             if before_epoch == Some(epoch) {
+                // Numbered even when the line is not kept, so the next line is looked up
+                // without interning its state afresh.
                 let after = if table.states[before as usize].0 == cursor.state {
                     cursor.id = Some((epoch, before));
                     Some(before)
                 } else {
-                    self.intern(&mut table, cursor)
+                    self.successor(&mut table, before, cursor)
                 };
-                // Interning may have started a new epoch, emptying the table.
-                if let Some(after) = after.filter(|_| table.epoch == epoch) {
+                let effect = if keepable { stack_effect(&ops) } else { None };
+                // Numbering may have started a new epoch, emptying the table.
+                if let (Some(after), Some((popped, pushed))) = (after.filter(|_| table.epoch == epoch), effect) {
                     let held = HeldLine { before, after, spans: spans.into(), popped, pushed: pushed.into() };
                     self.keep(&mut table, line, held);
                 }
@@ -381,6 +385,31 @@ impl LineMemo {
             }
         };
         cursor.id = Some((table.epoch, number));
+        Some(number)
+    }
+
+    /// [`LineMemo::intern`] for the state a line left after starting in state `before`:
+    /// first compared with the states lines from `before` led to lately, which spares
+    /// the `Debug` hash (as long as the context stack) for the transitions a grammar
+    /// makes again and again.
+    fn successor(&self, table: &mut MemoTable, before: StateNumber, cursor: &mut Cursor) -> Option<StateNumber> {
+        let seen = table
+            .successors
+            .get(&before)
+            .and_then(|numbers| numbers.iter().copied().find(|&n| table.states[n as usize].0 == cursor.state));
+        if let Some(number) = seen {
+            cursor.id = Some((table.epoch, number));
+            return Some(number);
+        }
+        let epoch = table.epoch;
+        let number = self.intern(table, cursor)?;
+        if table.epoch == epoch {
+            let numbers = table.successors.entry(before).or_default();
+            if numbers.len() >= Self::SUCCESSORS {
+                numbers.remove(0);
+            }
+            numbers.push(number);
+        }
         Some(number)
     }
 
@@ -701,6 +730,23 @@ mod tests {
         }
         assert_eq!(highlight_with(&memo, rust, code).expect("highlights"), first);
         assert_eq!(first, without_memo("rust", code));
+    }
+
+    #[test]
+    fn lines_around_lines_too_long_to_keep_highlight_as_a_fresh_parse() {
+        // A long line opens or closes a comment or a string, so the state after it
+        // matters for the lines that follow, which the memo does hold.
+        let long = "x".repeat(2 * LineMemo::LONGEST_KEPT);
+        let code = format!(
+            "let a = 1;\n/* {long}\nlet a = 1;\n*/ let b = \"{long}\nlet a = 1;\n\";\nlet a = 1;\n// {long}\nlet a = 1;\n"
+        );
+        let rust = syntax_for("rust").expect("grammar");
+        let memo = LineMemo::new(64, 64);
+        for round in 0..3 {
+            let html = highlight_with(&memo, rust, &code).expect("highlights");
+            assert_eq!(html, without_memo("rust", &code), "round {round}");
+        }
+        assert!(memo.read().current.contains_key("let a = 1;\n"));
     }
 
     #[test]
