@@ -4,7 +4,8 @@
 //! compiles a grammar's regexes lazily), and highlighting throughput in MB/s on a
 //! generated corpus of code blocks in the languages design docs use most, on one
 //! thread and on all threads (rayon, as the build renders docs). Also the end-to-end
-//! Markdown render rate of docs made from those blocks. Not a test: it asserts nothing.
+//! Markdown render rate of docs made from those blocks, and the memo's cost on blocks it
+//! cannot help (heredocs, raw strings). Not a test: it asserts nothing.
 
 use docportal::render::highlight;
 use docportal::render::markdown::{self, MarkdownOptions, NoXrefs};
@@ -337,4 +338,44 @@ fn main() {
         render,
         doc_bytes as f64 / (1024.0 * 1024.0) / render
     );
+
+    captured_text_blocks();
+}
+
+/// Lines inside a heredoc or a raw string start in a state holding captured text (the
+/// delimiter), which the memo can never find again: they should cost about what they
+/// cost without a memo, not more.
+fn captured_text_blocks() {
+    let mut heredoc = String::from("cat <<EOF > /etc/app.conf\n");
+    let mut raw = String::from("let s = r#\"\n");
+    for i in 0..4000 {
+        heredoc.push_str(&format!("key_{} = value {}\n", i % 50, i % 7));
+        raw.push_str(&format!("  line {} of the raw string\n", i % 50));
+    }
+    heredoc.push_str("EOF\necho done\n");
+    raw.push_str("\"#;\n");
+    for (lang, code) in [("bash", &heredoc), ("rust", &raw)] {
+        let syntax = highlight::syntax_for(lang).expect("grammar");
+        let time = |f: &dyn Fn()| {
+            f();
+            let start = Instant::now();
+            for _ in 0..5 {
+                f();
+            }
+            start.elapsed().as_secs_f64() / 5.0 * 1e3
+        };
+        let memo = time(&|| {
+            highlight::highlight(syntax, code).expect("highlights");
+        });
+        let plain = time(&|| {
+            let style = syntect::html::ClassStyle::SpacedPrefixed { prefix: "hl-" };
+            let mut html =
+                syntect::html::ClassedHTMLGenerator::new_with_class_style(syntax, highlight::syntax_set(), style);
+            for line in syntect::util::LinesWithEndings::from(code) {
+                html.parse_html_for_line_which_includes_newline(line).expect("highlights");
+            }
+            html.finalize();
+        });
+        println!("captured-text block ({lang}, 4,000 lines): {memo:.2} ms with the memo, {plain:.2} ms without");
+    }
 }

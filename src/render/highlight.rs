@@ -199,6 +199,17 @@ impl MemoTable {
         let epoch = self.epoch + 1;
         *self = MemoTable { epoch, ..MemoTable::default() };
     }
+
+    /// The first of `numbers` whose interned state equals `state`.
+    fn equal_state(&self, numbers: &[StateNumber], state: &ParseState) -> Option<StateNumber> {
+        numbers.iter().copied().find(|&n| self.states[n as usize].0 == *state)
+    }
+}
+
+/// Whether `state` can ever be found again: not when it holds captured text, whose
+/// Oniguruma region compares by address, so not even the state's own copy equals it.
+fn can_recur(state: &ParseState) -> bool {
+    state.clone() == *state
 }
 
 type StateNumber = u32;
@@ -288,7 +299,8 @@ impl LineMemo {
             }
             before = None;
         }
-        if before.is_none() {
+        // A state that cannot recur is not worth the write lock.
+        if before.is_none() && can_recur(&cursor.state) {
             before = self.intern(&mut self.write(), cursor);
         }
         // The parse moves the state on: until it is known again, it has no number.
@@ -355,31 +367,28 @@ impl LineMemo {
     }
 
     /// The number of the cursor's state, interning it (and setting the cursor's id);
-    /// `None` for a state that can never be found again: one holding captured text,
-    /// whose Oniguruma region compares by address, so not even its own copy equals it.
+    /// `None` for a state that cannot recur ([`can_recur`]).
     fn intern(&self, table: &mut MemoTable, cursor: &mut Cursor) -> Option<StateNumber> {
         if let Some(number) = cursor.number_in(table) {
             return Some(number);
         }
+        // Before the `Debug` hash, which is as long as the context stack: a heredoc's
+        // lines would pay it on every line for nothing.
+        if !can_recur(&cursor.state) {
+            return None;
+        }
         let mut hasher = SipHasher13::new();
         crate::cache::hash_debug(&mut hasher, &cursor.state);
         let print = hasher.finish128().as_u128();
-        let found = table
-            .state_numbers
-            .get(&print)
-            .and_then(|numbers| numbers.iter().copied().find(|&n| table.states[n as usize].0 == cursor.state));
+        let found = table.state_numbers.get(&print).and_then(|numbers| table.equal_state(numbers, &cursor.state));
         let number = match found {
             Some(number) => number,
             None => {
-                let copy = cursor.state.clone();
-                if copy != cursor.state {
-                    return None;
-                }
                 if table.states.len() >= self.max_states {
                     table.start_over();
                 }
                 let number = table.states.len() as StateNumber;
-                table.states.push(InternedState(copy));
+                table.states.push(InternedState(cursor.state.clone()));
                 table.state_numbers.entry(print).or_default().push(number);
                 number
             }
@@ -393,10 +402,7 @@ impl LineMemo {
     /// the `Debug` hash (as long as the context stack) for the transitions a grammar
     /// makes again and again.
     fn successor(&self, table: &mut MemoTable, before: StateNumber, cursor: &mut Cursor) -> Option<StateNumber> {
-        let seen = table
-            .successors
-            .get(&before)
-            .and_then(|numbers| numbers.iter().copied().find(|&n| table.states[n as usize].0 == cursor.state));
+        let seen = table.successors.get(&before).and_then(|numbers| table.equal_state(numbers, &cursor.state));
         if let Some(number) = seen {
             cursor.id = Some((table.epoch, number));
             return Some(number);
