@@ -73,8 +73,10 @@ fn read_and_parse(
     diags: &mut Vec<Diagnostic>,
 ) -> (Vec<Doc>, Bodies, Vec<Option<DocRead>>) {
     type Parsed = (Result<(Doc, Option<Recipe>), Diagnostic>, Option<DocRead>);
+    // A few docs per task, so that no long run of them is left to one thread at the end.
     let parsed: Vec<Parsed> = paths
         .par_iter()
+        .with_max_len(16)
         .map(|(abs, rel)| {
             let (file, read) = reader.read(abs, rel);
             let parsed = file.map(|file| {
@@ -164,6 +166,7 @@ pub fn build_from(checked: Checked, theme: &theme::Theme, config: &Config) -> Bu
     let (cache, linked) = (cache::RenderCache::open(config, theme), cache::LinkContext::new(index, graph));
     let rendered: Vec<RenderedDoc> = (0..index.len())
         .into_par_iter()
+        .with_max_len(1)
         .map(|i| cache.render_with(&linked, i, || render::render(index, graph, i, config)))
         .collect();
     cache.finish();

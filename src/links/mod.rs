@@ -114,6 +114,7 @@ pub fn build_reading(index: &Index, config: &Config, bodies: &Bodies) -> (LinkGr
     // they resolve in parallel; results are collected in doc order.
     let per_doc: Vec<(Vec<Link>, BTreeSet<String>, Vec<Diagnostic>)> = (0..index.len())
         .into_par_iter()
+        .with_max_len(16)
         .map(|pos| {
             let (mut missing, mut diags) = (BTreeSet::new(), Vec::new());
             let links = declared_links(index, pos, &anchors, &hints, &files, &mut missing, &mut diags);

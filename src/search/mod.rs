@@ -122,6 +122,7 @@ pub fn build_reusing(
     let kinds = kinds_of(config);
     let missing: Vec<Option<DocAnalysis>> = (0..index.docs.len())
         .into_par_iter()
+        .with_max_len(1)
         .map(|i| match rendered.get(i) {
             Some(RenderedDoc { search: Some(_), .. }) => None,
             Some(r) => Some(analyse::analyse(r, &kinds)),

@@ -362,27 +362,23 @@ impl Incremental {
         trace.mark("render keys");
         // Cached renders are moved into this build and moved back after it: no copies.
         let renders = &self.renders;
-        let fresh: Vec<Option<RenderedDoc>> = (0..checked.index.len())
-            .into_par_iter()
-            .map(|pos| {
-                let source = &checked.index.docs[pos].source;
-                match renders.get(source) {
-                    Some(c) if c.key == keys[pos] => None,
-                    _ => Some(render::render(&checked.index, &checked.graph, pos, config)),
-                }
-            })
+        let stale: Vec<usize> = (0..checked.index.len())
+            .filter(|&pos| renders.get(&checked.index.docs[pos].source).is_none_or(|c| c.key != keys[pos]))
             .collect();
-        let mut rendered = Vec::with_capacity(fresh.len());
-        let mut rendered_count = 0;
-        for (pos, fresh) in fresh.into_iter().enumerate() {
-            match fresh {
-                Some(r) => {
-                    rendered_count += 1;
-                    rendered.push(r);
-                }
-                None => rendered
-                    .push(self.renders.remove(&checked.index.docs[pos].source).map(|c| c.rendered).unwrap_or_default()),
-            }
+        // One doc per task, so that the few docs an edit touches render side by side.
+        let fresh: Vec<RenderedDoc> = stale
+            .par_iter()
+            .with_max_len(1)
+            .map(|&pos| render::render(&checked.index, &checked.graph, pos, config))
+            .collect();
+        let rendered_count = stale.len();
+        let mut fresh = stale.into_iter().zip(fresh).peekable();
+        let mut rendered = Vec::with_capacity(checked.index.len());
+        for pos in 0..checked.index.len() {
+            rendered.push(match fresh.next_if(|(stale_pos, _)| *stale_pos == pos) {
+                Some((_, made)) => made,
+                None => self.renders.remove(&checked.index.docs[pos].source).map(|c| c.rendered).unwrap_or_default(),
+            });
         }
         trace.mark("render");
 

@@ -69,8 +69,11 @@ pub fn build(input: &SiteInput) -> (Site, Vec<Diagnostic>) {
     site.files.extend(asset_files);
     let builder = Builder::new(input, &tera, assets);
 
-    let doc_pages: Vec<(String, Result<String, Diagnostic>)> =
-        (0..input.index.len()).into_par_iter().filter_map(|pos| doc_page::render(&builder, pos)).collect();
+    let doc_pages: Vec<(String, Result<String, Diagnostic>)> = (0..input.index.len())
+        .into_par_iter()
+        .with_max_len(1)
+        .filter_map(|pos| doc_page::render(&builder, pos))
+        .collect();
     let mut diags = Vec::new();
     add_pages(&mut site, &mut diags, doc_pages);
     add_pages(&mut site, &mut diags, pages::render_all(&builder));
@@ -151,8 +154,12 @@ pub fn build_streaming<E: Send, R: Send, T>(
         DocPages { builder: &builder, owner: &owner, signatures: &signatures, common, put: &put, carry_over };
     let search = crate::search::Collector::new(input.index, input.config);
     type Outcome = (Vec<Diagnostic>, Option<Diagnostic>, Option<(String, u64)>);
+    // One doc per task: a rayon leaf of many docs cannot be split once begun, and its
+    // last docs rendered on one thread while the other had nothing left (half a
+    // second at 10,000 docs).
     let per_doc: Vec<Outcome> = (0..input.index.len())
         .into_par_iter()
+        .with_max_len(1)
         .map(|pos| {
             let (mut rendered, render_key, token) = render_doc(pos);
             let (page_error, page_key, page) =

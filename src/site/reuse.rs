@@ -203,11 +203,10 @@ pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
             sole[pos] && memo.doc_pages.get(&paths[pos]) == Some(&keys[pos]) && old.files.contains_key(&paths[pos])
         })
         .collect();
-    let fresh: Vec<(String, Result<String, Diagnostic>)> = (0..docs.len())
-        .into_par_iter()
-        .filter(|&pos| !reusable[pos])
-        .filter_map(|pos| doc_page::render(&builder, pos))
-        .collect();
+    // One page per task, so that the few pages an edit touches are made side by side.
+    let stale: Vec<usize> = (0..docs.len()).filter(|&pos| !reusable[pos]).collect();
+    let fresh: Vec<(String, Result<String, Diagnostic>)> =
+        stale.into_par_iter().with_max_len(1).filter_map(|pos| doc_page::render(&builder, pos)).collect();
     let rendered_pages = fresh.len();
     mark("site: doc pages");
 
