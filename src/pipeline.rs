@@ -58,7 +58,7 @@ fn check_traced(
     });
     trace.mark("discover+parse");
     let (history, git_diags) = git::read(config);
-    let checked = index_and_link_with(docs, config, &mut diags, &history, &git_diags, &bodies);
+    let checked = index_and_link_with(docs, config, &mut diags, (&history, &git_diags), (&bodies, None));
     trace.mark("git+index+links");
     Ok((checked, bodies, DocsRead::new(walk, reads)))
 }
@@ -115,18 +115,18 @@ pub fn parse_all(files: &[SourceFile], config: &Config) -> Vec<Doc> {
 /// Indexes and links parsed docs, collecting every diagnostic into `diags`.
 pub fn index_and_link(docs: Vec<Doc>, config: &Config, diags: &mut Vec<Diagnostic>) -> Checked {
     let (history, git_diags) = git::read(config);
-    index_and_link_with(docs, config, diags, &history, &git_diags, &Bodies::Held)
+    index_and_link_with(docs, config, diags, (&history, &git_diags), (&Bodies::Held, None))
 }
 
 /// [`index_and_link`] with the git history already read (`serve` keeps it between
-/// builds); the links stage reads the bodies it needs from `bodies`.
+/// builds); the links stage reads the bodies it needs from `bodies`, unless `known`
+/// has their headings.
 pub fn index_and_link_with(
     docs: Vec<Doc>,
     config: &Config,
     diags: &mut Vec<Diagnostic>,
-    history: &git::GitHistory,
-    git_diags: &[Diagnostic],
-    bodies: &Bodies,
+    (history, git_diags): (&git::GitHistory, &[Diagnostic]),
+    (bodies, known): (&Bodies, Option<links::KnownHeadings>),
 ) -> Checked {
     diags.extend(docs.iter().flat_map(|d| d.diagnostics.iter().cloned()));
     diags.extend(parse::portal_diagnostics(&docs, config));
@@ -134,7 +134,7 @@ pub fn index_and_link_with(
     let docs = git::apply(docs, history);
     let (index, index_diags) = index::build(docs, config);
     diags.extend(index_diags);
-    let (graph, link_diags) = links::build_reading(&index, config, bodies);
+    let (graph, link_diags) = links::build_reading(&index, config, bodies, known);
     diags.extend(link_diags);
     let mut diagnostics = std::mem::take(diags);
     diag::sort(&mut diagnostics);

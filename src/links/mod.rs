@@ -102,12 +102,23 @@ pub struct Supersession {
 
 /// Resolves every doc's raw references.
 pub fn build(index: &Index, config: &Config) -> (LinkGraph, Vec<Diagnostic>) {
-    build_reading(index, config, &Bodies::Held)
+    build_reading(index, config, &Bodies::Held, None)
 }
 
-/// [`build`], reading the bodies of `#anchor` targets from `bodies`.
-pub fn build_reading(index: &Index, config: &Config, bodies: &Bodies) -> (LinkGraph, Vec<Diagnostic>) {
-    let anchors = AnchorCache::new(index.len(), bodies, config);
+/// A doc's heading anchors (as [`render::heading_anchors`] gives them for its body)
+/// by the doc's source path, where they are already known: `serve` keeps each doc's
+/// from its parse, so a rebuild does not parse every `#anchor` target's body again.
+pub type KnownHeadings<'a> = &'a (dyn Fn(&str) -> Option<Vec<String>> + Sync);
+
+/// [`build`], reading the bodies of `#anchor` targets from `bodies`, unless `known`
+/// has their headings.
+pub fn build_reading(
+    index: &Index,
+    config: &Config,
+    bodies: &Bodies,
+    known: Option<KnownHeadings>,
+) -> (LinkGraph, Vec<Diagnostic>) {
+    let anchors = AnchorCache { known, ..AnchorCache::new(index.len(), bodies, config) };
     let hints = resolve::Hints::new(index);
     let files = Files { config, seen: Mutex::new(HashMap::new()) };
     // Docs resolve independently (the caches they share are filled once per entry), so
@@ -228,6 +239,7 @@ fn title_anchors(id: &str, title: &str) -> Vec<String> {
 struct AnchorCache<'a> {
     anchors: Vec<OnceLock<PageAnchors>>,
     bodies: &'a Bodies,
+    known: Option<KnownHeadings<'a>>,
     config: &'a Config,
     /// Warnings about reading a target's body, once per target.
     warnings: Mutex<Vec<Diagnostic>>,
@@ -235,18 +247,22 @@ struct AnchorCache<'a> {
 
 impl<'a> AnchorCache<'a> {
     fn new(len: usize, bodies: &'a Bodies, config: &'a Config) -> Self {
-        AnchorCache { anchors: (0..len).map(|_| OnceLock::new()).collect(), bodies, config, warnings: Mutex::default() }
+        let anchors = (0..len).map(|_| OnceLock::new()).collect();
+        AnchorCache { anchors, bodies, known: None, config, warnings: Mutex::default() }
     }
 
     /// The anchors of the doc at `pos`.
     fn of(&self, index: &Index, pos: usize) -> &PageAnchors {
         self.anchors[pos].get_or_init(|| {
             let doc = &index.docs[pos];
-            let body = self.bodies.get(index, pos, self.config);
-            if let Some(warning) = body.warning {
-                crate::lock(&self.warnings).push(warning);
-            }
-            PageAnchors::new(render::heading_anchors(&body.text), title_anchors(&doc.id, &doc.title))
+            let headings = self.known.and_then(|known| known(&doc.source)).unwrap_or_else(|| {
+                let body = self.bodies.get(index, pos, self.config);
+                if let Some(warning) = body.warning {
+                    crate::lock(&self.warnings).push(warning);
+                }
+                render::heading_anchors(&body.text)
+            });
+            PageAnchors::new(headings, title_anchors(&doc.id, &doc.title))
         })
     }
 

@@ -8,7 +8,8 @@
 //! byte for byte).
 //!
 //! What is cached, and why reuse is safe:
-//! - per source file: its stamp (length, mtime), text and parsed `Doc`. A file is
+//! - per source file: its stamp (length, mtime), text, parsed `Doc` and heading
+//!   anchors (so the links stage does not parse `#anchor` targets again). A file is
 //!   re-read when the watcher named it or its stamp moved, and re-parsed only when its
 //!   text changed. `parse` reads nothing but the file, a folder doc's sidecar metadata
 //!   file (`kep.yaml` beside `README.md`) and the config: a sidecar is part of its
@@ -108,7 +109,8 @@ struct CachedDoc {
     doc: Doc,
     /// Hash of the whole parsed doc (body, metadata, refs, diagnostics).
     fingerprint: u64,
-    /// Hash of the doc's heading anchors: what a `#anchor` link into it depends on.
+    /// The doc's heading anchors (what a `#anchor` link into it depends on), and their hash.
+    headings: Vec<String>,
     anchors: u64,
 }
 
@@ -297,10 +299,12 @@ impl Incremental {
                         return None;
                     }
                     let doc = parse::parse(&file, config);
+                    let headings = render::heading_anchors(&doc.body);
                     Some(CachedDoc {
                         stamp: *stamp,
                         fingerprint: hash_of(&format!("{doc:?}")),
-                        anchors: hash_of(&render::heading_anchors(&doc.body)),
+                        anchors: hash_of(&headings),
+                        headings,
                         text: file.text,
                         sidecar: file.sidecar,
                         file_diagnostics: file.diagnostics,
@@ -344,13 +348,13 @@ impl Incremental {
         let sources = &self.sources;
         let docs: Vec<Doc> = paths.par_iter().filter_map(|(_, rel)| sources.get(rel).map(|c| c.doc.clone())).collect();
         trace.mark("clone docs");
+        let headings = |source: &str| sources.get(source).map(|c| c.headings.clone());
         let checked = pipeline::index_and_link_with(
             docs,
             &self.config,
             &mut diags,
-            self.history.history(),
-            self.history.diagnostics(),
-            &crate::bodies::Bodies::Held,
+            (self.history.history(), self.history.diagnostics()),
+            (&crate::bodies::Bodies::Held, Some(&headings)),
         );
         trace.mark("index+links");
 
