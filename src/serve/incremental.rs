@@ -132,6 +132,74 @@ struct CachedRender {
     rendered: RenderedDoc,
 }
 
+/// What a doc's raw references resolve to, as much of it as its render key needs. It
+/// holds while the doc's parse and every doc's id and path (all that resolution reads,
+/// with the config) are unchanged, so a rebuild resolves only the edited doc's.
+struct ResolvedRefs {
+    /// [`index_shape`] of the index they were resolved in.
+    shape: u64,
+    /// The doc's parse fingerprint when they were resolved.
+    fingerprint: u64,
+    /// Hash of every reference's written target, anchor and target position, in order.
+    digest: u64,
+    /// The docs they resolve to, in order of first mention.
+    targets: Vec<usize>,
+}
+
+impl ResolvedRefs {
+    fn of(index: &Index, pos: usize, shape: u64, fingerprint: u64) -> ResolvedRefs {
+        let mut h = DefaultHasher::new();
+        let mut targets = Vec::new();
+        for r in index.docs.get(pos).map(|d| d.refs.as_slice()).unwrap_or_default() {
+            r.target.hash(&mut h);
+            let resolved = links::resolve(index, pos, &r.target);
+            resolved.hash(&mut h);
+            if let Some((target, _)) = resolved {
+                if !targets.contains(&target) {
+                    targets.push(target);
+                }
+            }
+        }
+        ResolvedRefs { shape, fingerprint, digest: h.finish(), targets }
+    }
+}
+
+/// Brings `resolved` (by source) up to date with `index`: only docs whose parse changed
+/// are resolved again, unless a doc's id or path did (then all are).
+fn resolve_refs(resolved: &mut HashMap<String, ResolvedRefs>, sources: &HashMap<String, CachedDoc>, index: &Index) {
+    let shape = index_shape(index);
+    let fingerprint = |source: &str| sources.get(source).map_or(0, |c| c.fingerprint);
+    let known = &*resolved;
+    let stale: Vec<usize> = (0..index.len())
+        .filter(|&pos| {
+            let source = &index.docs[pos].source;
+            !known.get(source).is_some_and(|r| r.shape == shape && r.fingerprint == fingerprint(source))
+        })
+        .collect();
+    let fresh: Vec<(String, ResolvedRefs)> = stale
+        .par_iter()
+        .map(|&pos| {
+            let source = &index.docs[pos].source;
+            (source.clone(), ResolvedRefs::of(index, pos, shape, fingerprint(source)))
+        })
+        .collect();
+    resolved.extend(fresh);
+    // Every doc of the index now has its entry: any more are docs that went.
+    if resolved.len() > index.len() {
+        resolved.retain(|source, _| index.find_source(source).is_some());
+    }
+}
+
+/// Hash of everything reference resolution reads of the docs: each one's id, path,
+/// kind and numbering, in index order.
+fn index_shape(index: &Index) -> u64 {
+    let mut h = DefaultHasher::new();
+    for d in &index.docs {
+        (&d.id, &d.source, &d.kind, d.numbered).hash(&mut h);
+    }
+    h.finish()
+}
+
 /// What the destination holds before an [`Outcome`] is written, when known.
 pub struct Baseline {
     /// Paths carried over from the previous site: already on disk, same bytes.
@@ -165,6 +233,8 @@ pub struct Incremental {
     theme: Theme,
     sources: HashMap<String, CachedDoc>,
     renders: HashMap<String, CachedRender>,
+    /// By source, for render keys.
+    resolved: HashMap<String, ResolvedRefs>,
     /// Bumped by every theme reload; part of the site salt.
     theme_generation: u64,
     /// The last site known to be on disk, and what its pages were made from.
@@ -195,6 +265,7 @@ impl Incremental {
             theme,
             sources: HashMap::new(),
             renders: HashMap::new(),
+            resolved: HashMap::new(),
             theme_generation: 0,
             written: None,
             memo: None,
@@ -358,6 +429,7 @@ impl Incremental {
         );
         trace.mark("index+links");
 
+        resolve_refs(&mut self.resolved, &self.sources, &checked.index);
         let signatures = self.signatures(&checked.index);
         let keys: Vec<u64> = (0..checked.index.len())
             .into_par_iter()
@@ -448,12 +520,10 @@ impl Incremental {
         let Some(doc) = index.docs.get(pos) else { return h.finish() };
         signature(pos).hash(&mut h);
         self.sources.get(&doc.source).map(|c| c.fingerprint).hash(&mut h);
-        for r in &doc.refs {
-            r.target.hash(&mut h);
-            match links::resolve(index, pos, &r.target) {
-                Some((target, anchor)) => (anchor, signature(target)).hash(&mut h),
-                None => 0u8.hash(&mut h),
-            }
+        let refs = self.resolved.get(&doc.source);
+        refs.map(|r| r.digest).hash(&mut h);
+        for &target in refs.map(|r| r.targets.as_slice()).unwrap_or_default() {
+            signature(target).hash(&mut h);
         }
         for link in graph.outgoing.get(pos).into_iter().flatten() {
             (link.relation, &link.written, &link.anchor, link.line, link.declared).hash(&mut h);
