@@ -417,7 +417,10 @@ impl Incremental {
 
         // Same order as `discover` gives `parse_all`: by path.
         let sources = &self.sources;
-        let docs: Vec<Doc> = paths.par_iter().filter_map(|(_, rel)| sources.get(rel).map(|c| c.doc.clone())).collect();
+        // Without their bodies: the links stage has the headings, and a doc is rendered
+        // from the body kept here.
+        let docs: Vec<Doc> =
+            paths.par_iter().filter_map(|(_, rel)| sources.get(rel).map(|c| c.doc.clone_without_body())).collect();
         trace.mark("clone docs");
         let headings = |source: &str| sources.get(source).map(|c| c.headings.clone());
         let checked = pipeline::index_and_link_with(
@@ -445,7 +448,10 @@ impl Incremental {
         let fresh: Vec<RenderedDoc> = stale
             .par_iter()
             .with_max_len(1)
-            .map(|&pos| render::render(&checked.index, &checked.graph, pos, config))
+            .map(|&pos| {
+                let body = sources.get(&checked.index.docs[pos].source).map_or("", |c| c.doc.body.as_str());
+                render::render_body(&checked.index, &checked.graph, pos, body, config)
+            })
             .collect();
         let rendered_count = stale.len();
         let mut fresh = stale.into_iter().zip(fresh).peekable();
