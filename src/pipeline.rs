@@ -58,7 +58,7 @@ fn check_traced(
     });
     trace.mark("discover+parse");
     let (history, git_diags) = git::read(config);
-    let checked = index_and_link_with(docs, config, &mut diags, (&history, &git_diags), (&bodies, None));
+    let (checked, _) = index_and_link_with(docs, config, &mut diags, (&history, &git_diags), (&bodies, None, None));
     trace.mark("git+index+links");
     Ok((checked, bodies, DocsRead::new(walk, reads)))
 }
@@ -115,31 +115,32 @@ pub fn parse_all(files: &[SourceFile], config: &Config) -> Vec<Doc> {
 /// Indexes and links parsed docs, collecting every diagnostic into `diags`.
 pub fn index_and_link(docs: Vec<Doc>, config: &Config, diags: &mut Vec<Diagnostic>) -> Checked {
     let (history, git_diags) = git::read(config);
-    index_and_link_with(docs, config, diags, (&history, &git_diags), (&Bodies::Held, None))
+    index_and_link_with(docs, config, diags, (&history, &git_diags), (&Bodies::Held, None, None)).0
 }
 
 /// [`index_and_link`] with the git history already read (`serve` keeps it between
 /// builds); the links stage reads the bodies it needs from `bodies`, unless `known`
-/// has their headings.
+/// has their headings, and takes the docs' links from `earlier` where it can (see
+/// [`links::build_reusing`], which also gives back the links it resolved afresh).
 pub fn index_and_link_with(
     docs: Vec<Doc>,
     config: &Config,
     diags: &mut Vec<Diagnostic>,
     (history, git_diags): (&git::GitHistory, &[Diagnostic]),
-    (bodies, known): (&Bodies, Option<links::KnownHeadings>),
-) -> Checked {
+    (bodies, known, earlier): (&Bodies, Option<links::KnownHeadings>, Option<links::EarlierLinks>),
+) -> (Checked, Vec<(usize, links::DocLinks)>) {
     diags.extend(docs.iter().flat_map(|d| d.diagnostics.iter().cloned()));
     diags.extend(parse::portal_diagnostics(&docs, config));
     diags.extend(git_diags.iter().cloned());
     let docs = git::apply(docs, history);
     let (index, index_diags) = index::build(docs, config);
     diags.extend(index_diags);
-    let (graph, link_diags) = links::build_reading(&index, config, bodies, known);
+    let (graph, link_diags, fresh) = links::build_reusing(&index, config, (bodies, known), earlier);
     diags.extend(link_diags);
     let mut diagnostics = std::mem::take(diags);
     diag::sort(&mut diagnostics);
     diagnostics.dedup();
-    Checked { index, graph, diagnostics }
+    (Checked { index, graph, diagnostics }, fresh)
 }
 
 /// What the streaming build keeps of a doc between its render and its page.
@@ -392,6 +393,12 @@ pub fn assemble_reusing(
         }
         site.files.extend(extras);
     }
+    // As in `assemble`: the files the docs link to, read afresh, never over a page.
+    let (assets, asset_diags) = discover::read_assets(config, &checked.graph.assets);
+    for (path, bytes) in assets {
+        site.files.entry(path).or_insert(bytes);
+    }
+    diagnostics.extend(asset_diags);
     if config.precompress {
         // A reused file's `.gz` is reused with it; the rest are compressed afresh.
         let mut fresh = Site::default();

@@ -118,27 +118,67 @@ pub fn build_reading(
     bodies: &Bodies,
     known: Option<KnownHeadings>,
 ) -> (LinkGraph, Vec<Diagnostic>) {
+    let (graph, diags, _) = build_reusing(index, config, (bodies, known), None);
+    (graph, diags)
+}
+
+/// What resolving one doc's references found, before the passes over the whole graph
+/// (supersessions mirrored, backlinks): a later build may take it again instead of
+/// resolving them, while nothing they were resolved against has changed.
+#[derive(Debug, Clone, Default)]
+pub struct DocLinks {
+    links: Vec<Link>,
+    missing_anchors: BTreeSet<String>,
+    diagnostics: Vec<Diagnostic>,
+    /// Every docs-relative path looked up on disk, with what was there.
+    probes: Vec<(String, Option<discover::AssetKind>)>,
+}
+
+/// The [`DocLinks`] an earlier build resolved for the doc at a position of this index,
+/// when the caller knows the doc's references and every doc's id, path, kind,
+/// numbering, title and heading anchors (all resolution reads, with the config) are
+/// as they were then. What the doc looked up on disk is checked here.
+pub type EarlierLinks<'a> = &'a (dyn Fn(&Index, usize) -> Option<DocLinks> + Sync);
+
+/// [`build_reading`], taking each doc's links from `earlier` where it has them and what
+/// they looked up on disk is unchanged; also gives back, by position, the [`DocLinks`]
+/// resolved afresh (only when there is an `earlier`: a one-shot build keeps none).
+pub fn build_reusing(
+    index: &Index,
+    config: &Config,
+    (bodies, known): (&Bodies, Option<KnownHeadings>),
+    earlier: Option<EarlierLinks>,
+) -> (LinkGraph, Vec<Diagnostic>, Vec<(usize, DocLinks)>) {
     let anchors = AnchorCache { known, ..AnchorCache::new(index.len(), bodies, config) };
     let hints = resolve::Hints::new(index);
-    let files = Files { config, seen: Mutex::new(HashMap::new()) };
+    let files = Files { config, looked: Mutex::default(), seen: Mutex::default() };
     // Docs resolve independently (the caches they share are filled once per entry), so
     // they resolve in parallel; results are collected in doc order.
-    let per_doc: Vec<(Vec<Link>, BTreeSet<String>, Vec<Diagnostic>)> = (0..index.len())
+    let per_doc: Vec<(DocLinks, bool)> = (0..index.len())
         .into_par_iter()
         .with_max_len(16)
         .map(|pos| {
-            let (mut missing, mut diags) = (BTreeSet::new(), Vec::new());
-            let links = declared_links(index, pos, &anchors, &hints, &files, &mut missing, &mut diags);
-            (links, missing, diags)
+            let reused = earlier.and_then(|earlier| earlier(index, pos)).filter(|was| files.still_hold(&was.probes));
+            if let Some(was) = reused {
+                return (was, false);
+            }
+            let mut found = DocLinks::default();
+            found.links = declared_links(index, pos, (&anchors, &hints, &files), &mut found);
+            (found, true)
         })
         .collect();
     let mut diags = anchors.into_warnings();
     let mut outgoing = Vec::with_capacity(per_doc.len());
     let mut missing_anchors = Vec::with_capacity(per_doc.len());
-    for (links, missing, doc_diags) in per_doc {
+    let mut fresh = Vec::new();
+    for (pos, (found, is_fresh)) in per_doc.into_iter().enumerate() {
+        if is_fresh && earlier.is_some() {
+            fresh.push((pos, found.clone()));
+        }
+        let DocLinks { links, missing_anchors: missing, diagnostics, probes: _ } = found;
         outgoing.push(links);
         missing_anchors.push(missing);
-        diags.extend(doc_diags);
+        diags.extend(diagnostics);
     }
     mirror_supersessions(&mut outgoing);
     let incoming = backlinks(&outgoing);
@@ -149,7 +189,7 @@ pub fn build_reading(
     let graph = LinkGraph { outgoing, incoming, missing_anchors, assets, probed: probed.into_iter().collect() };
     diags.extend(supersedes_cycles(index, &graph));
     diags.extend(status_mismatches(index, &graph));
-    (graph, diags)
+    (graph, diags, fresh)
 }
 
 /// Resolves what an author wrote (an id in any spelling, or a path relative to the doc,
@@ -274,25 +314,49 @@ impl<'a> AnchorCache<'a> {
 /// Paths on disk that are not docs, each looked up once: what the links stage probed.
 struct Files<'a> {
     config: &'a Config,
+    /// Every path looked up, with what was there.
+    looked: Mutex<HashMap<String, Option<discover::AssetKind>>>,
+    /// The paths the build's docs probed (an earlier build's probes that no longer hold
+    /// are looked up, but not probed).
     seen: Mutex<HashMap<String, Option<discover::AssetKind>>>,
 }
 
 impl Files<'_> {
     /// True when one of the docs-relative readings `tried` names a file or folder that
-    /// exists (it is then not a broken link).
-    fn exists(&self, tried: &[String]) -> bool {
-        for path in tried {
-            let known = crate::lock(&self.seen).get(path).copied();
-            let kind = known.unwrap_or_else(|| {
-                let kind = discover::asset_at(self.config, path);
-                crate::lock(&self.seen).insert(path.clone(), kind);
-                kind
-            });
-            if kind.is_some() {
-                return true;
+    /// exists (it is then not a broken link). Each path looked at goes into `probes`.
+    fn exists(&self, tried: &[String], probes: &mut Vec<(String, Option<discover::AssetKind>)>) -> bool {
+        tried.iter().any(|path| self.kind(path, probes).is_some())
+    }
+
+    /// What is at `path` (looked up once per build), recorded as probed here and in `probes`.
+    fn kind(&self, path: &str, probes: &mut Vec<(String, Option<discover::AssetKind>)>) -> Option<discover::AssetKind> {
+        let kind = self.look(path);
+        crate::lock(&self.seen).insert(path.to_string(), kind);
+        probes.push((path.to_string(), kind));
+        kind
+    }
+
+    /// What is at `path`, looked up once per build, without recording it as probed.
+    fn look(&self, path: &str) -> Option<discover::AssetKind> {
+        let known = crate::lock(&self.looked).get(path).copied();
+        known.unwrap_or_else(|| {
+            let kind = discover::asset_at(self.config, path);
+            crate::lock(&self.looked).insert(path.to_string(), kind);
+            kind
+        })
+    }
+
+    /// Whether every path of an earlier build's `probes` still holds what it held then;
+    /// if so they are recorded as probed, as looking them up again would have.
+    fn still_hold(&self, probes: &[(String, Option<discover::AssetKind>)]) -> bool {
+        let hold = probes.iter().all(|(path, kind)| self.look(path) == *kind);
+        if hold {
+            let mut seen = crate::lock(&self.seen);
+            for (path, kind) in probes {
+                seen.insert(path.clone(), *kind);
             }
         }
-        false
+        hold
     }
 
     fn into_seen(self) -> HashMap<String, Option<discover::AssetKind>> {
@@ -307,16 +371,15 @@ struct Unresolved<'a> {
     more_lines: Vec<u32>,
 }
 
-/// The doc's own references, resolved and deduplicated, with their diagnostics.
+/// The doc's own references, resolved and deduplicated; their missing anchors,
+/// diagnostics and lookups on disk go into `found`.
 fn declared_links(
     index: &Index,
     pos: usize,
-    anchors: &AnchorCache,
-    hints: &resolve::Hints,
-    files: &Files,
-    missing_anchors: &mut BTreeSet<String>,
-    diags: &mut Vec<Diagnostic>,
+    (anchors, hints, files): (&AnchorCache, &resolve::Hints, &Files),
+    found: &mut DocLinks,
 ) -> Vec<Link> {
+    let DocLinks { missing_anchors, diagnostics: diags, probes, .. } = found;
     let doc = &index.docs[pos];
     let mut links: Vec<Link> = Vec::new();
     let mut seen: HashSet<(Relation, Key)> = HashSet::new();
@@ -346,7 +409,7 @@ fn declared_links(
                 }
             }
             Resolution::External => {}
-            Resolution::MissingFile { ref tried } if files.exists(tried) => {}
+            Resolution::MissingFile { ref tried } if files.exists(tried, probes) => {}
             Resolution::UnknownId if !is_metadata && body_refs::is_loose_spelling(&raw.target) => {}
             other => {
                 let key = Key::Written(canonical_written(index, &raw.target));

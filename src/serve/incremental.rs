@@ -27,9 +27,18 @@
 //!   instead of reading the destination back. The salt of those keys changes with the
 //!   config and with every theme reload.
 //!
-//! Index and links are recomputed in full on every build: they are cheap and they are
-//! where one doc's change reaches the others. Cached docs are cloned into the build;
-//! cached renders are moved in and back out.
+//! - per doc: its links as the links stage resolved them ([`links::DocLinks`]), kept
+//!   under a hash of its parse and of everything resolution reads of the other docs
+//!   (ids, paths, kinds, numbering, titles, heading anchors); the links stage itself
+//!   checks that every file the doc looked up on disk is still what it was. A doc's
+//!   resolved references for its render key are kept the same way.
+//! - the files the last build's links looked up (images, folders): a build where no
+//!   doc changed still runs when one of them was named by the watcher or changed.
+//!
+//! The index and the graph-wide link passes (backlinks, supersessions) are redone on
+//! every build: they are where one doc's change reaches the others. Cached docs are
+//! cloned into the build without their bodies; cached renders are moved in and back
+//! out.
 
 use super::trace::Trace;
 use crate::config::Config;
@@ -43,10 +52,10 @@ use crate::theme::{self, Theme};
 use crate::{git, index::Index, parse, render, urls};
 use rayon::prelude::*;
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 /// What a file looked like when it was last read: cheap to compare on every build, so
@@ -190,6 +199,23 @@ fn resolve_refs(resolved: &mut HashMap<String, ResolvedRefs>, sources: &HashMap<
     }
 }
 
+/// Hash of everything the links stage reads of the docs besides the one being linked
+/// (with the config, fixed here, and the disk, which it checks itself): the index's
+/// shape, and each doc's title and heading anchors (the `#anchor`s it has).
+fn links_shape_of(index: &Index, sources: &HashMap<String, CachedDoc>) -> u64 {
+    let mut h = DefaultHasher::new();
+    index_shape(index).hash(&mut h);
+    for d in &index.docs {
+        (&d.title, sources.get(&d.source).map(|c| c.anchors)).hash(&mut h);
+    }
+    h.finish()
+}
+
+/// The key a doc's links are kept under: the links shape and the doc's own parse.
+fn links_key(shape: u64, doc: &CachedDoc) -> u64 {
+    hash_of(&(shape, doc.fingerprint))
+}
+
 /// Hash of everything reference resolution reads of the docs: each one's id, path,
 /// kind and numbering, in index order.
 fn index_shape(index: &Index) -> u64 {
@@ -235,6 +261,10 @@ pub struct Incremental {
     renders: HashMap<String, CachedRender>,
     /// By source, for render keys.
     resolved: HashMap<String, ResolvedRefs>,
+    /// By source: each doc's links as last resolved, under their [`links_key`].
+    links: HashMap<String, (u64, links::DocLinks)>,
+    /// What the last build's links looked up on disk (images, folders), with what was there.
+    probed: BTreeMap<String, Option<discover::AssetKind>>,
     /// Bumped by every theme reload; part of the site salt.
     theme_generation: u64,
     /// The last site known to be on disk, and what its pages were made from.
@@ -266,6 +296,8 @@ impl Incremental {
             sources: HashMap::new(),
             renders: HashMap::new(),
             resolved: HashMap::new(),
+            links: HashMap::new(),
+            probed: BTreeMap::new(),
             theme_generation: 0,
             written: None,
             memo: None,
@@ -411,7 +443,12 @@ impl Incremental {
         }
         changed.sort();
         trace.mark("read+parse");
-        if self.built_once && changed.is_empty() && removed.is_empty() && !self.history_moved {
+        if self.built_once
+            && changed.is_empty()
+            && removed.is_empty()
+            && !self.history_moved
+            && !self.linked_files_moved(hints)
+        {
             return Ok(None);
         }
 
@@ -423,13 +460,30 @@ impl Incremental {
             paths.par_iter().filter_map(|(_, rel)| sources.get(rel).map(|c| c.doc.clone_without_body())).collect();
         trace.mark("clone docs");
         let headings = |source: &str| sources.get(source).map(|c| c.headings.clone());
-        let checked = pipeline::index_and_link_with(
+        let links_shape = OnceLock::new();
+        let earlier_links = &self.links;
+        let earlier = |index: &Index, pos: usize| {
+            let shape = *links_shape.get_or_init(|| links_shape_of(index, sources));
+            let source = &index.docs.get(pos)?.source;
+            let (key, links) = earlier_links.get(source)?;
+            (*key == links_key(shape, sources.get(source)?)).then(|| links.clone())
+        };
+        let (checked, fresh_links) = pipeline::index_and_link_with(
             docs,
             &self.config,
             &mut diags,
             (self.history.history(), self.history.diagnostics()),
-            (&crate::bodies::Bodies::Held, Some(&headings)),
+            (&crate::bodies::Bodies::Held, Some(&headings), Some(&earlier)),
         );
+        let shape = links_shape_of(&checked.index, &self.sources);
+        for (pos, links) in fresh_links {
+            if let Some(cached) = self.sources.get(&checked.index.docs[pos].source) {
+                self.links.insert(checked.index.docs[pos].source.clone(), (links_key(shape, cached), links));
+            }
+        }
+        if self.links.len() > checked.index.len() {
+            self.links.retain(|source, _| checked.index.find_source(source).is_some());
+        }
         trace.mark("index+links");
 
         resolve_refs(&mut self.resolved, &self.sources, &checked.index);
@@ -472,7 +526,7 @@ impl Incremental {
         };
         let baseline = previous.is_some();
         let reuse = reuse::Reuse { salt: self.site_salt(), render_keys: &keys, previous };
-        let (built, rebuilt) = pipeline::assemble_reusing(checked, rendered, &self.theme, &self.config, reuse);
+        let (mut built, rebuilt) = pipeline::assemble_reusing(checked, rendered, &self.theme, &self.config, reuse);
         trace.mark_split(&rebuilt.phases, "site: extras");
         for ((source, key), rendered) in sources.iter().zip(&keys).zip(built.rendered) {
             self.renders.insert(source.clone(), CachedRender { key: *key, rendered });
@@ -485,6 +539,7 @@ impl Incremental {
             return Err(fatal);
         }
         self.memo = Some(rebuilt.memo);
+        self.probed = std::mem::take(&mut built.checked.graph.probed);
         let mut diagnostics = self.config_diagnostics.clone();
         diagnostics.extend(built.checked.diagnostics);
         diag::sort(&mut diagnostics);
@@ -502,6 +557,18 @@ impl Incremental {
             rendered: rendered_count,
             pages: rebuilt.rendered_pages,
         }))
+    }
+
+    /// Whether a file the last build's links looked up on disk (an image a doc shows, a
+    /// folder it links to) was named by the watcher, or now holds something else: the
+    /// site copies such files and warns about missing ones, so it must be built again
+    /// even when no doc changed.
+    fn linked_files_moved(&self, hints: &HashSet<PathBuf>) -> bool {
+        let named = hints.iter().any(|hint| {
+            let rel = hint.strip_prefix(&self.config.src_dir).ok().and_then(Path::to_str);
+            rel.is_some_and(|rel| self.probed.contains_key(&rel.replace(std::path::MAIN_SEPARATOR, "/")))
+        });
+        named || self.probed.par_iter().any(|(path, kind)| discover::asset_at(&self.config, path) != *kind)
     }
 
     /// Hands back the site of the last [`Outcome`] once it is on disk, so the next build
@@ -866,6 +933,37 @@ Nothing grazes here.
             assert_eq!(out.pages, out.docs);
             assert_same_as_clean_build(&out.site, inc.config());
         }
+    }
+
+    #[test]
+    fn links_kept_from_the_last_build_follow_the_files_and_headings_they_point_at() {
+        let (tmp, mut inc) = linked_portal(false);
+        let path = |rel: &str| tmp.path().join("content").join(rel);
+        fs::write(path("adr/ADR-0001-first.md"), "# ADR-0001: First\n\nSee ADR-0002 and ![flow](flow.png).\n").unwrap();
+        build_written(&mut inc, &[]);
+
+        // The image appears, then goes: the doc linking to it is unchanged both times.
+        let png = path("adr/flow.png");
+        fs::write(&png, b"\x89PNG").unwrap();
+        build_written(&mut inc, std::slice::from_ref(&png));
+        assert!(inc.written.as_ref().unwrap().files.contains_key("adr/flow.png"));
+        fs::write(&png, b"\x89PNG, redrawn").unwrap();
+        build_written(&mut inc, std::slice::from_ref(&png));
+        fs::remove_file(&png).unwrap();
+        build_written(&mut inc, &[png]);
+
+        // The heading TRD-0001 links to is renamed in its target, which alone changes.
+        let adr = path("adr/ADR-0002-second.md");
+        fs::write(&adr, "# ADR-0002: Second\n\n## Renamed\n\nBody.\n").unwrap();
+        build_written(&mut inc, std::slice::from_ref(&adr));
+        assert!(page_text(&inc, "trd/TRD-0001-limits.html").contains("has no heading"));
+        fs::write(&adr, "# ADR-0002: Second\n\n## Body\n\nBody.\n").unwrap();
+        build_written(&mut inc, &[adr]);
+
+        // A body edit elsewhere keeps every other doc's links as they were.
+        let notes = path("notes.md");
+        fs::write(&notes, "# Notes\n\nEdited, see ADR-0001.\n").unwrap();
+        build_written(&mut inc, &[notes]);
     }
 
     #[test]
