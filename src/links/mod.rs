@@ -331,7 +331,10 @@ impl Files<'_> {
     /// What is at `path` (looked up once per build), recorded as probed here and in `probes`.
     fn kind(&self, path: &str, probes: &mut Vec<(String, Option<discover::AssetKind>)>) -> Option<discover::AssetKind> {
         let kind = self.look(path);
-        crate::lock(&self.seen).insert(path.to_string(), kind);
+        let mut seen = crate::lock(&self.seen);
+        if !seen.contains_key(path) {
+            seen.insert(path.to_string(), kind);
+        }
         probes.push((path.to_string(), kind));
         kind
     }
