@@ -351,6 +351,24 @@ fn docs_can_be_added_renamed_and_deleted() {
 }
 
 #[test]
+fn an_image_a_doc_shows_is_served_when_it_appears_changes_and_goes() {
+    let srv = start("serve-basic");
+    write(&srv.path("content/adr/ADR-0009-flow.md"), "# ADR-0009: Flow\n\nThe flow: ![flow](flow.png).\n");
+    srv.wait_until("the doc", |s, _| s.page_text("/adr/ADR-0009-flow.html").is_some());
+    assert_eq!(srv.get("/adr/flow.png").status, 404);
+
+    // Only the image changes each time: the doc showing it stays as it is.
+    let png = srv.path("content/adr/flow.png");
+    std::fs::write(&png, b"first drawing").unwrap();
+    srv.wait_until("the image", |s, _| s.get("/adr/flow.png").body == b"first drawing");
+    std::fs::write(&png, b"second drawing").unwrap();
+    srv.wait_until("the redrawn image", |s, _| s.get("/adr/flow.png").body == b"second drawing");
+    std::fs::remove_file(&png).unwrap();
+    srv.wait_until("the image to go", |s, _| s.get("/adr/flow.png").status == 404);
+    srv.assert_no_incremental_mismatch();
+}
+
+#[test]
 fn a_broken_doc_keeps_the_server_up_and_the_error_clears_when_fixed() {
     let srv = start("serve-basic");
     assert_eq!(srv.reload(0)["ok"], true);
