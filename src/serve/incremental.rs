@@ -175,8 +175,12 @@ impl ResolvedRefs {
 
 /// Brings `resolved` (by source) up to date with `index`: only docs whose parse changed
 /// are resolved again, unless a doc's id or path did (then all are).
-fn resolve_refs(resolved: &mut HashMap<String, ResolvedRefs>, sources: &HashMap<String, CachedDoc>, index: &Index) {
-    let shape = index_shape(index);
+fn resolve_refs(
+    resolved: &mut HashMap<String, ResolvedRefs>,
+    sources: &HashMap<String, CachedDoc>,
+    (index, shape): (&Index, Shapes),
+) {
+    let shape = shape.index;
     let fingerprint = |source: &str| sources.get(source).map_or(0, |c| c.fingerprint);
     let known = &*resolved;
     let stale: Vec<usize> = (0..index.len())
@@ -202,13 +206,27 @@ fn resolve_refs(resolved: &mut HashMap<String, ResolvedRefs>, sources: &HashMap<
 /// Hash of everything the links stage reads of the docs besides the one being linked
 /// (with the config, fixed here, and the disk, which it checks itself): the index's
 /// shape, and each doc's title and heading anchors (the `#anchor`s it has).
-fn links_shape_of(index: &Index, sources: &HashMap<String, CachedDoc>) -> u64 {
+fn links_shape_of(index_shape: u64, index: &Index, sources: &HashMap<String, CachedDoc>) -> u64 {
     let mut h = DefaultHasher::new();
-    index_shape(index).hash(&mut h);
+    index_shape.hash(&mut h);
     for d in &index.docs {
         (&d.title, sources.get(&d.source).map(|c| c.anchors)).hash(&mut h);
     }
     h.finish()
+}
+
+/// [`index_shape`] and [`links_shape_of`] of one build's index, worked out once.
+#[derive(Clone, Copy)]
+struct Shapes {
+    index: u64,
+    links: u64,
+}
+
+impl Shapes {
+    fn of(index: &Index, sources: &HashMap<String, CachedDoc>) -> Shapes {
+        let index_shape = index_shape(index);
+        Shapes { index: index_shape, links: links_shape_of(index_shape, index, sources) }
+    }
 }
 
 /// The key a doc's links are kept under: the links shape and the doc's own parse.
@@ -460,10 +478,11 @@ impl Incremental {
             paths.par_iter().filter_map(|(_, rel)| sources.get(rel).map(|c| c.doc.clone_without_body())).collect();
         trace.mark("clone docs");
         let headings = |source: &str| sources.get(source).map(|c| c.headings.clone());
-        let links_shape = OnceLock::new();
+        // Worked out by the first doc the links stage asks about, once the index exists.
+        let shapes = OnceLock::new();
         let earlier_links = &self.links;
         let earlier = |index: &Index, pos: usize| {
-            let shape = *links_shape.get_or_init(|| links_shape_of(index, sources));
+            let shape = shapes.get_or_init(|| Shapes::of(index, sources)).links;
             let source = &index.docs.get(pos)?.source;
             let (key, links) = earlier_links.get(source)?;
             (*key == links_key(shape, sources.get(source)?)).then(|| links.clone())
@@ -475,10 +494,10 @@ impl Incremental {
             (self.history.history(), self.history.diagnostics()),
             (&crate::bodies::Bodies::Held, Some(&headings), Some(&earlier)),
         );
-        let shape = links_shape_of(&checked.index, &self.sources);
+        let shapes = shapes.get().copied().unwrap_or_else(|| Shapes::of(&checked.index, &self.sources));
         for (pos, links) in fresh_links {
             if let Some(cached) = self.sources.get(&checked.index.docs[pos].source) {
-                self.links.insert(checked.index.docs[pos].source.clone(), (links_key(shape, cached), links));
+                self.links.insert(checked.index.docs[pos].source.clone(), (links_key(shapes.links, cached), links));
             }
         }
         if self.links.len() > checked.index.len() {
@@ -486,7 +505,7 @@ impl Incremental {
         }
         trace.mark("index+links");
 
-        resolve_refs(&mut self.resolved, &self.sources, &checked.index);
+        resolve_refs(&mut self.resolved, &self.sources, (&checked.index, shapes));
         let signatures = self.signatures(&checked.index);
         let keys: Vec<u64> = (0..checked.index.len())
             .into_par_iter()
