@@ -29,6 +29,7 @@ use rayon::prelude::*;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What the index keeps of one rendered doc: a pure function of the `RenderedDoc`
 /// (its `text` and `toc`) and the configured kinds.
@@ -82,13 +83,16 @@ impl DocAnalysis {
 /// Analyses one rendered doc. `kinds` are the configured kinds, lower-cased.
 pub fn analyse(rendered: &RenderedDoc, kinds: &[String]) -> DocAnalysis {
     WORKER.with(|cell| {
-        let mut fresh = Worker::default();
-        // Borrowed already only if analysing called itself back: a fresh worker gives
-        // the same answer.
-        let mut borrowed = cell.try_borrow_mut();
-        let worker = borrowed.as_deref_mut().unwrap_or(&mut fresh);
-        worker.prepare(kinds);
-        worker.analyse(rendered)
+        let analyse = |worker: &mut Worker| {
+            worker.prepare(kinds);
+            worker.analyse(rendered)
+        };
+        match cell.try_borrow_mut() {
+            Ok(mut worker) => analyse(&mut worker),
+            // Borrowed already only if analysing called itself back: a fresh worker
+            // gives the same answer.
+            Err(_) => analyse(&mut Worker::default()),
+        }
     })
 }
 
@@ -98,14 +102,61 @@ thread_local! {
 }
 
 /// A thread's word cache and the tally of the doc it is analysing. Its term numbers
-/// never leave it.
-#[derive(Default)]
+/// leave it only as [`LocalTerms`], named by the worker's `id`.
 struct Worker {
+    /// Unique in the process: a worker started afresh takes a new one, so numbers
+    /// from before never pass for its own.
+    id: u64,
     /// The kinds the cache was filled with (a word's terms depend on them).
     kinds: Vec<String>,
     dictionary: Dictionary,
     scratch: String,
     tally: Tally,
+    /// The terms of the doc analysed last, and their numbers here, in the same order
+    /// (for [`local_terms`]).
+    last_terms: String,
+    last_numbers: Vec<u32>,
+}
+
+impl Default for Worker {
+    fn default() -> Self {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+        Worker {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            kinds: Vec::new(),
+            dictionary: Dictionary::default(),
+            scratch: String::new(),
+            tally: Tally::default(),
+            last_terms: String::new(),
+            last_numbers: Vec::new(),
+        }
+    }
+}
+
+/// A doc's terms as numbered by the worker that analysed it, in the order of its
+/// [`DocAnalysis::terms`]: [`Merger::number_with`] translates each number once per
+/// worker instead of looking every term up by its text (a doc's few hundred distinct
+/// terms are spread over the whole dictionary, and most lookups missed the cache).
+#[derive(Debug)]
+pub struct LocalTerms {
+    worker: u64,
+    numbers: Vec<u32>,
+}
+
+/// The [`LocalTerms`] of `analysis`, when it is what this thread analysed last (as
+/// when a doc is rendered and then indexed by the same task); taken, so a second call
+/// answers `None`.
+pub fn local_terms(analysis: &DocAnalysis) -> Option<LocalTerms> {
+    WORKER.with(|cell| {
+        let mut worker = cell.try_borrow_mut().ok()?;
+        // Equal terms, equal numbers: whoever made `analysis`, this worker numbered
+        // exactly these terms so.
+        if worker.last_terms != analysis.terms || worker.last_numbers.len() != analysis.counts.len() {
+            return None;
+        }
+        worker.last_terms.clear();
+        Some(LocalTerms { worker: worker.id, numbers: std::mem::take(&mut worker.last_numbers) })
+    })
 }
 
 /// Terms a worker remembers before it starts afresh (a long `serve` session must not
@@ -120,7 +171,7 @@ impl Worker {
     }
 
     fn add(&mut self, text: &str, tf: u32, flag: u8) -> usize {
-        let Worker { kinds, dictionary, scratch, tally } = self;
+        let Worker { kinds, dictionary, scratch, tally, .. } = self;
         tally_text(text, tf, flag, kinds, dictionary, tally, scratch)
     }
 
@@ -133,6 +184,8 @@ impl Worker {
         }
         let mut terms = Vec::with_capacity(self.tally.touched() * 10);
         let mut counts = Vec::with_capacity(self.tally.touched());
+        let mut numbers = std::mem::take(&mut self.last_numbers);
+        numbers.clear();
         let Dictionary { terms: names, keys, .. } = &self.dictionary;
         for (term, tf, flags) in self.tally.drain() {
             let (Some(name), Some(key)) = (names.get(term as usize), keys.get(term as usize)) else { continue };
@@ -147,9 +200,12 @@ impl Worker {
             }
             terms.push(b'\n');
             counts.push((u16::try_from(tf).unwrap_or(u16::MAX), flags));
+            numbers.push(term);
         }
         // Whole terms, each valid UTF-8: this cannot fail.
         let terms = String::from_utf8(terms).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        self.last_terms.clone_from(&terms);
+        self.last_numbers = numbers;
         let (intro, sections) = super::excerpt_of(&sections);
         DocAnalysis { terms, counts, length: length as u32, intro, sections }
     }
@@ -162,6 +218,9 @@ impl Worker {
 #[derive(Default)]
 pub struct Merger {
     dictionary: Dictionary,
+    /// By worker ([`LocalTerms`]): the worker's term number → this merger's
+    /// ([`NO_TERM`] where not yet known).
+    translations: HashMap<u64, Vec<u32>>,
     /// Term numbers in client order (all of them, once [`Merger::sort`] has run).
     order: Vec<u32>,
     tally: Tally,
@@ -249,7 +308,19 @@ impl Merger {
 
     /// The terms of `doc`: its analysis plus its id (when numbered), title and authors.
     pub fn number(&mut self, doc: &Doc, analysis: &DocAnalysis, kinds: &[String]) -> NumberedTerms {
-        let Merger { dictionary, tally, scratch, .. } = self;
+        self.number_with(doc, analysis, None, kinds)
+    }
+
+    /// [`Merger::number`], given the analysing worker's own numbers for the terms
+    /// when it has them ([`local_terms`]); the result is the same either way.
+    pub fn number_with(
+        &mut self,
+        doc: &Doc,
+        analysis: &DocAnalysis,
+        local: Option<&LocalTerms>,
+        kinds: &[String],
+    ) -> NumberedTerms {
+        let Merger { dictionary, translations, tally, scratch, .. } = self;
         let mut add = |text: &str, tf: u32, flag: u8| tally_text(text, tf, flag, kinds, dictionary, tally, scratch);
         if doc.numbered {
             add(&doc.id, 0, IN_ID);
@@ -258,10 +329,28 @@ impl Merger {
         for author in &doc.authors {
             add(author, 1, 0);
         }
-        for (at, term, tf, flags) in analysis.terms_at() {
-            // Packed straight from the doc's term list (see `text::packed`).
-            let key = text::packed(analysis.terms.as_bytes(), at, term.len());
-            tally.add(dictionary.number_keyed(key, term), tf, flags);
+        let mut translation = local.map(|local| (translations.entry(local.worker).or_default(), &local.numbers));
+        for (i, (at, term, tf, flags)) in analysis.terms_at().enumerate() {
+            let known = translation.as_mut().and_then(|(own, numbers)| {
+                let local = *numbers.get(i)? as usize;
+                if own.len() <= local {
+                    own.resize(local + 1024, NO_TERM);
+                }
+                own.get_mut(local)
+            });
+            let number = match known {
+                Some(&mut n) if n != NO_TERM => n,
+                slot => {
+                    // Packed straight from the doc's term list (see `text::packed`).
+                    let key = text::packed(analysis.terms.as_bytes(), at, term.len());
+                    let n = dictionary.number_keyed(key, term);
+                    if let Some(slot) = slot {
+                        *slot = n;
+                    }
+                    n
+                }
+            };
+            tally.add(number, tf, flags);
         }
         tally.drain().map(|(term, tf, flags)| (term, payload(tf, flags))).collect()
     }
@@ -794,6 +883,49 @@ mod tests {
         let expected = index(&mut single, &one);
         assert!(expected.iter().any(|(t, p)| t == "unique299" && p == &[(299, 8)]), "{expected:?}");
         assert_eq!(index(&mut parallel, &runs), expected);
+    }
+
+    /// `docportal build` numbers a doc's terms through the numbers of the worker that
+    /// just analysed it: only for the analysis that worker made last, and to the index
+    /// a merger makes from the terms' text.
+    #[test]
+    fn a_worker_s_own_term_numbers_serve_only_its_last_analysis_and_give_the_same_index() {
+        let texts = [
+            "Replicated caches for ADR 7 and rollouts.",
+            "Rollouts of caches, unique words here, ADR 7.",
+            "Other words: zebra quota, replicated again.",
+        ];
+        let docs: Vec<Doc> = (0..texts.len()).map(|n| doc(n, &format!("Title {n}"))).collect();
+        let (mut plain, mut translated) = (Merger::default(), Merger::default());
+        let (mut expected, mut got) = (Vec::new(), Vec::new());
+        for round in 0..2 {
+            // Other kinds start the worker afresh: numbers from before are not its own,
+            // and the docs, taken in the other order, are numbered otherwise.
+            analyse(&rendered("zebra quota alpha beta", &[]), &["rfc".to_string()]);
+            let order: Vec<usize> =
+                if round == 0 { (0..texts.len()).collect() } else { (0..texts.len()).rev().collect() };
+            for n in order {
+                let text = texts[n];
+                // The same terms in another order: another analysis, as long as the last.
+                let reversed: Vec<&str> = text.split(' ').rev().collect();
+                let first = analyse(&rendered(&reversed.join(" "), &[]), &kinds());
+                let last = analyse(&rendered(text, &[]), &kinds());
+                assert_eq!(first.counts.len(), last.counts.len());
+                assert!(local_terms(&first).is_none(), "round {round}: {text} reversed was not analysed last");
+                let local = local_terms(&last);
+                assert!(local.is_some(), "round {round}: the last analysis has the worker's numbers");
+                assert!(local_terms(&last).is_none(), "taken once");
+                expected.push(plain.number(&docs[n], &last, &kinds()));
+                got.push(translated.number_with(&docs[n], &last, local.as_ref(), &kinds()));
+            }
+        }
+        let index = |merger: &mut Merger, lists: &[NumberedTerms]| -> Vec<(String, Vec<(u32, u8)>)> {
+            let lists: Vec<&[(u32, u8)]> = lists.iter().map(Vec::as_slice).collect();
+            merger.invert(&lists).iter().map(|(t, p)| (t.to_string(), p.iter().collect())).collect()
+        };
+        let expected = index(&mut plain, &expected);
+        assert!(expected.iter().any(|(t, p)| t == "zebra" && p.len() == 2), "{expected:?}");
+        assert_eq!(index(&mut translated, &got), expected);
     }
 
     #[test]

@@ -190,7 +190,8 @@ impl<'a> Collector<'a> {
             Some(analysis) => analysis,
             None => analyse::analyse(&rendered, &self.kinds),
         };
-        let terms = crate::lock(&self.merger).number(doc, &analysis, &self.kinds);
+        let local = analyse::local_terms(&analysis);
+        let terms = crate::lock(&self.merger).number_with(doc, &analysis, local.as_ref(), &self.kinds);
         let DocAnalysis { length, intro, sections, .. } = analysis;
         let _ = slot
             .set((analyse::PackedTerms::new(terms), DocAnalysis { length, intro, sections, ..DocAnalysis::default() }));
