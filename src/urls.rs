@@ -10,6 +10,13 @@
 /// Site path of a doc's page: its source path with `.html` for `.md`.
 pub fn page_path(source: &str) -> String {
     let stem = source.strip_suffix(".md").or_else(|| source.strip_suffix(".markdown")).unwrap_or(source);
+    // Discovered sources are clean already; the general case builds a list first.
+    if stem.split('/').all(|s| !s.is_empty() && s != "." && s != "..") {
+        let mut page = String::with_capacity(stem.len() + 5);
+        page.push_str(stem);
+        page.push_str(".html");
+        return page;
+    }
     let clean: Vec<&str> = stem.split('/').filter(|s| !s.is_empty() && *s != "." && *s != "..").collect();
     format!("{}.html", clean.join("/"))
 }
@@ -18,22 +25,20 @@ pub fn page_path(source: &str) -> String {
 /// A `to` ending in `/` names a folder index. Every character of `to` is part of the
 /// path (a doc may be called `C# notes.md`); a fragment goes through [`href_fragment`].
 pub fn href(from: &str, to: &str) -> String {
-    let from_dirs: Vec<&str> = from.split('/').filter(|s| !s.is_empty()).collect();
-    let from_dirs = &from_dirs[..from_dirs.len().saturating_sub(1)];
-    let to_parts: Vec<&str> = to.split('/').collect();
-    let (to_dirs, to_file) = to_parts.split_at(to_parts.len().saturating_sub(1));
-    let to_dirs: Vec<&str> = to_dirs.iter().copied().filter(|s| !s.is_empty()).collect();
-    let common = from_dirs.iter().zip(&to_dirs).take_while(|(a, b)| a == b).count();
-    let mut out = String::new();
-    for _ in common..from_dirs.len() {
+    let from_dirs = || from.split('/').filter(|s| !s.is_empty());
+    let from_depth = from_dirs().count().saturating_sub(1);
+    let (to_folder, to_file) = to.rsplit_once('/').map_or(("", to), |(folder, file)| (folder, file));
+    let to_dirs = || to_folder.split('/').filter(|s| !s.is_empty());
+    let common = from_dirs().take(from_depth).zip(to_dirs()).take_while(|(a, b)| a == b).count();
+    let mut out = String::with_capacity(3 * (from_depth - common) + to.len() + 8);
+    for _ in common..from_depth {
         out.push_str("../");
     }
-    for d in &to_dirs[common..] {
-        out.push_str(&encode_segment(d));
+    for d in to_dirs().skip(common) {
+        push_encoded_segment(&mut out, d);
         out.push('/');
     }
-    let file = to_file.first().copied().unwrap_or("");
-    out.push_str(&encode_segment(file));
+    push_encoded_segment(&mut out, to_file);
     if out.is_empty() {
         out.push_str("./");
     }
@@ -85,14 +90,25 @@ pub fn absolute(site_url: &str, path: &str) -> String {
 /// Percent-encodes one path segment (RFC 3986 unreserved characters stay as they are).
 pub fn encode_segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    push_encoded_segment(&mut out, s);
+    out
+}
+
+/// [`encode_segment`], appended to `out`.
+fn push_encoded_segment(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+    if s.bytes().all(plain) {
+        out.push_str(s);
+        return;
+    }
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
+        if plain(b) {
+            out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.extend(['%', char::from(HEX[usize::from(b >> 4)]), char::from(HEX[usize::from(b & 15)])]);
         }
     }
-    out
 }
 
 fn encode_fragment(s: &str) -> String {

@@ -27,7 +27,7 @@ use crate::model::Relation;
 use crate::urls;
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 /// Above this many docs the whole-portal graph shows only docs with a drawn relation,
 /// labelled by id alone.
@@ -109,12 +109,18 @@ pub fn graph_mermaid(index: &Index, graph: &LinkGraph, focus: Option<usize>, fro
 /// [`graph_mermaid`] of the index `labels` were made for, sharing them with its other graphs.
 pub fn graph_mermaid_with(labels: &NodeLabels, graph: &LinkGraph, focus: Option<usize>, from_page: &str) -> String {
     let index = labels.index;
-    let mut out = String::from("graph LR\n");
-    for (_, class, fill, stroke, extra) in STATUS_STYLES {
-        let _ = writeln!(out, "  classDef {class} fill:{fill},stroke:{stroke}{extra}");
-    }
-    out.push_str("  classDef statusOther fill:#f3f0ff,stroke:#7048e8\n");
-    out.push_str("  classDef statusNone fill:#ffffff,stroke:#ced4da\n");
+    // The same for every graph: written once per process.
+    static HEADER: LazyLock<String> = LazyLock::new(|| {
+        let mut out = String::from("graph LR\n");
+        for (_, class, fill, stroke, extra) in STATUS_STYLES {
+            let _ = writeln!(out, "  classDef {class} fill:{fill},stroke:{stroke}{extra}");
+        }
+        out.push_str("  classDef statusOther fill:#f3f0ff,stroke:#7048e8\n");
+        out.push_str("  classDef statusNone fill:#ffffff,stroke:#ced4da\n");
+        out
+    });
+    let mut out = String::with_capacity(4096);
+    out.push_str(&HEADER);
     let nodes = match focus.filter(|&f| f < index.len()) {
         Some(f) => neighbourhood(&mut out, labels, graph, f),
         None => whole_portal(&mut out, labels, graph),
