@@ -27,7 +27,7 @@ pub fn page_path(source: &str) -> String {
 pub fn href(from: &str, to: &str) -> String {
     let from_dirs = || from.split('/').filter(|s| !s.is_empty());
     let from_depth = from_dirs().count().saturating_sub(1);
-    let (to_folder, to_file) = to.rsplit_once('/').map_or(("", to), |(folder, file)| (folder, file));
+    let (to_folder, to_file) = to.rsplit_once('/').unwrap_or(("", to));
     let to_dirs = || to_folder.split('/').filter(|s| !s.is_empty());
     let common = from_dirs().take(from_depth).zip(to_dirs()).take_while(|(a, b)| a == b).count();
     let mut out = String::with_capacity(3 * (from_depth - common) + to.len() + 8);

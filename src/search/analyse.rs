@@ -17,7 +17,9 @@
 //! word is classified and stemmed once per thread, and within a doc terms are tallied
 //! by number, with no string work per occurrence. Step 2 interns each doc's distinct
 //! terms (short ones keyed by their packed bytes) and inverts flat arrays; `serve`
-//! keeps its merger, so only changed docs are interned again. Nothing
+//! keeps its merger, so only changed docs are interned again. Where a doc is indexed
+//! right after the same thread analysed it (`docportal build`), step 2 translates the
+//! worker's own term numbers ([`LocalTerms`]) instead, each once per worker. Nothing
 //! that leaves either step depends on thread timing: a doc's terms are listed in the
 //! order they first occur, and the index is ordered by term text and doc number.
 
