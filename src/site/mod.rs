@@ -515,11 +515,11 @@ impl<'a> Builder<'a> {
 }
 
 /// `style.css` → `style.1a2b3c4d5e.css`: the name changes whenever the content does.
-/// XXH3, stable across platforms and releases: every build hashes every asset (the
-/// Mermaid bundle alone is 3 MB), on one thread before the docs render, and a byte-wise
-/// FNV-1a took 4 ms of that.
+/// The project's content hash (XXH3, stable across platforms and releases): every build
+/// hashes every asset (the Mermaid bundle alone is 3 MB), on one thread before the docs
+/// render, and a byte-wise FNV-1a took 4 ms of that.
 pub fn hashed_name(rel: &str, bytes: &[u8]) -> String {
-    let hash = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(bytes));
+    let hash = format!("{:032x}", crate::cache::content_hash(bytes));
     let short = &hash[..10];
     match rel.rsplit_once('.') {
         Some((stem, ext)) if !stem.is_empty() && !stem.ends_with('/') && !ext.contains('/') => {
