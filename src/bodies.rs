@@ -6,8 +6,10 @@
 //! lines it blanked and a hash of the text it parsed), and [`Bodies::get`] makes the
 //! body again from the file, which a moment before was read and so is, as a rule, in
 //! the page cache. The links stage reads the bodies of `#anchor` targets this way, the
-//! render stage every body. `serve` and `check` keep the bodies they parsed
-//! ([`Bodies::Held`]).
+//! render stage every body it renders (a render found in the cache is keyed by the
+//! body's hash from the parse, [`Bodies::body_hash`], and needs no read). A doc taken
+//! from the last build's parse ([`parse::kept`]) has its recipe from there. `serve` and
+//! `check` keep the bodies they parsed ([`Bodies::Held`]).
 //!
 //! Invariant: the body handed out is `Doc::body` as parsed, byte for byte, unless the
 //! file changed (or went) since it was parsed. Then it is the file as it is now, parsed
@@ -41,6 +43,9 @@ pub struct Recipe {
     blank: Box<[bool]>,
     /// [`cache::content_hash`] of the text parsed.
     hash: u128,
+    /// [`cache::content_hash`] of the body as parsed (for the render cache's key, which
+    /// then needs no read of the file).
+    body_hash: u128,
 }
 
 /// A doc's body, and the warning when it could not be had as parsed.
@@ -51,9 +56,25 @@ pub struct Body<'a> {
 }
 
 impl Recipe {
-    /// The recipe of the body parsed from `file` with `blank` lines blanked.
-    pub fn new(file: &SourceFile, blank: Vec<bool>) -> Recipe {
-        Recipe { abs_path: file.abs_path.clone(), blank: blank.into(), hash: cache::content_hash(file.text.as_bytes()) }
+    /// The recipe of `body`, parsed from `file` with `blank` lines blanked.
+    pub fn new(file: &SourceFile, blank: Vec<bool>, body: &str) -> Recipe {
+        Recipe {
+            abs_path: file.abs_path.clone(),
+            blank: blank.into(),
+            hash: cache::content_hash(file.text.as_bytes()),
+            body_hash: cache::content_hash(body.as_bytes()),
+        }
+    }
+
+    /// The recipe of a doc kept from the last build ([`parse::kept`]), whose file is at `abs_path`.
+    pub fn kept(abs_path: PathBuf, kept: &parse::kept::KeptDoc) -> Recipe {
+        let blank = kept.blank.clone().into();
+        Recipe { abs_path, blank, hash: kept.text_hash, body_hash: kept.body_hash }
+    }
+
+    /// What [`parse::kept`] keeps of it: the lines blanked, the text's hash, the body's.
+    pub fn parts(&self) -> (&[bool], u128, u128) {
+        (&self.blank, self.hash, self.body_hash)
     }
 
     /// The body of the doc at `rel` (its source path), read back from its file.
@@ -89,6 +110,19 @@ fn gone(rel: &str, why: &str) -> Body<'static> {
 }
 
 impl Bodies {
+    /// [`cache::content_hash`] of the body of the doc at `pos` of `index`, as parsed
+    /// (without reading its file).
+    pub fn body_hash(&self, index: &Index, pos: usize) -> u128 {
+        let Some(doc) = index.docs.get(pos) else { return cache::content_hash(b"") };
+        match self {
+            Bodies::OnDisk(recipes) => match recipes.get(&doc.source) {
+                Some(recipe) => recipe.body_hash,
+                None => cache::content_hash(doc.body.as_bytes()),
+            },
+            Bodies::Held => cache::content_hash(doc.body.as_bytes()),
+        }
+    }
+
     /// The body of the doc at `pos` of `index` (empty past the end).
     pub fn get<'a>(&self, index: &'a Index, pos: usize, config: &Config) -> Body<'a> {
         let Some(doc) = index.docs.get(pos) else { return Body::default() };
@@ -122,7 +156,7 @@ mod tests {
             let abs = config.src_dir.join(rel);
             let file = discover::read_source(&abs, rel).unwrap();
             let (doc, blank) = parse::parse_blanking(&file, &config);
-            recipes.insert(doc.source.clone(), Recipe::new(&file, blank));
+            recipes.insert(doc.source.clone(), Recipe::new(&file, blank, &doc.body));
             docs.push(doc);
         }
         let (index, _) = crate::index::build(docs, &config);
@@ -149,6 +183,9 @@ mod tests {
             assert!(!doc.body.is_empty());
             assert_eq!(body.text, doc.body, "{}", doc.source);
             assert_eq!(body.warning, None);
+            let hash = cache::content_hash(doc.body.as_bytes());
+            assert_eq!(bodies.body_hash(&index, pos(&index, &doc.source)), hash, "{}", doc.source);
+            assert_eq!(Bodies::Held.body_hash(&index, pos(&index, &doc.source)), hash);
         }
         let blanked = |rel: &str| index.docs[pos(&index, rel)].body.starts_with('\n');
         assert!(blanked("adr/a.md") && blanked("adr/b.md") && blanked("keps/1-x/README.md"));

@@ -212,6 +212,22 @@ impl fmt::Write for HashWriter<'_> {
     }
 }
 
+/// Deletes all but the `count` newest files of `dir` (by mtime), `keep` always among
+/// them, so building with many destinations or configs does not grow a cache folder
+/// without end. What is deleted is only built again.
+pub(crate) fn keep_newest(dir: &Path, keep: &str, count: usize) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .filter(|e| e.file_name() != keep)
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    files.sort_by_key(|f| std::cmp::Reverse(f.0));
+    for (_, path) in files.iter().skip(count.saturating_sub(1)) {
+        let _ = fs::remove_file(path);
+    }
+}
+
 /// Deletes the folders beside `dir` (the folder of the current format) whose names
 /// start with `prefix` but are not `dir`'s: what an older docportal wrote there is
 /// never read again.
@@ -257,7 +273,7 @@ pub(crate) fn hash_debug(h: &mut SipHasher13, value: &impl fmt::Debug) {
 /// links stage resolved them (hashed with the link context), and a streaming build
 /// drops them once linked, so with them the same doc would have two keys. `Hash` is
 /// stable within one binary, and the build context names the binary.
-fn hash_doc(h: &mut SipHasher13, doc: &Doc, body: &str) {
+fn hash_doc(h: &mut SipHasher13, doc: &Doc, body_hash: u128) {
     // Destructured in full: a new field of `Doc` must be considered here.
     let Doc {
         source,
@@ -278,7 +294,7 @@ fn hash_doc(h: &mut SipHasher13, doc: &Doc, body: &str) {
         body: _,
         diagnostics,
     } = doc;
-    h.write_u128(content_hash(body.as_bytes()));
+    h.write_u128(body_hash);
     (source, id, numbered, listed, kind, title, status, status_raw).hash(h);
     (authors, reviewers, created, updated, version, fields).hash(h);
     hash_debug(h, diagnostics);
@@ -304,8 +320,8 @@ pub fn build_identity(exe: &Path) -> String {
     format!("{}:{stamp}", env!("CARGO_PKG_VERSION"))
 }
 
-/// False when `DOCPORTAL_CACHE=off` (or `0`) turns every cache off: the render cache
-/// and the up-to-date check of [`crate::fresh`].
+/// False when `DOCPORTAL_CACHE=off` (or `0`) turns every cache off: the render cache,
+/// the up-to-date check of [`crate::fresh`] and the parsed docs of [`crate::parse::kept`].
 pub fn enabled() -> bool {
     !std::env::var("DOCPORTAL_CACHE").is_ok_and(|v| v == "off" || v == "0")
 }
@@ -351,6 +367,12 @@ impl RenderCache {
     /// [`RenderCache::key`] of a doc whose Markdown is `body` rather than its `Doc::body`
     /// (a streaming build moves the bodies out of the index).
     pub fn key_for_body(&self, linked: &LinkContext, pos: usize, body: &str) -> Key {
+        self.key_for_body_hash(linked, pos, content_hash(body.as_bytes()))
+    }
+
+    /// [`RenderCache::key_for_body`] of a body known by its [`content_hash`] only (a
+    /// streaming build knows it from the parse, and reads the body only on a miss).
+    pub fn key_for_body_hash(&self, linked: &LinkContext, pos: usize, body_hash: u128) -> Key {
         // Destructured in full: a new field of the graph must be considered here.
         // `probed` is left out: rendering reads neither it nor the disk (the files
         // among it are `assets`, hashed below all the same).
@@ -358,7 +380,7 @@ impl RenderCache {
         let mut h = hasher();
         h.write_u128(self.build_context);
         let Some(doc) = linked.index.docs.get(pos) else { return Key(h.finish128().as_u128()) };
-        hash_doc(&mut h, doc, body);
+        hash_doc(&mut h, doc, body_hash);
         for link in outgoing.get(pos).map(Vec::as_slice).unwrap_or_default() {
             let Link { relation, written, target, anchor, line, declared } = link;
             (relation, written, anchor, line, declared).hash(&mut h);
@@ -466,8 +488,8 @@ impl RenderCache {
         })
     }
 
-    /// The cached body of a doc whose Markdown is `body` (see
-    /// [`RenderCache::key_for_body`]), or `render()`'s, with its key and whether it was a
+    /// The cached body of a doc whose Markdown hashes to `body_hash` (see
+    /// [`RenderCache::key_for_body_hash`]), or `render()`'s, with its key and whether it was a
     /// hit (`None` when the cache is off: the key is not worked out then). A miss is
     /// not stored: the caller [`RenderCache::put`]s it, once it knows the page. A hit
     /// whose article sits in a page of the last site comes without its `html` and with
@@ -477,13 +499,13 @@ impl RenderCache {
         &self,
         linked: &LinkContext,
         pos: usize,
-        body: &str,
+        body_hash: u128,
         render: impl FnOnce() -> RenderedDoc,
     ) -> (RenderedDoc, Option<Lookup>, Option<PendingArticle>) {
         if self.dir.is_none() {
             return (render(), None, None);
         }
-        let key = self.key_for_body(linked, pos, body);
+        let key = self.key_for_body_hash(linked, pos, body_hash);
         match self.get_leaving_article(key) {
             Some((cached, pending)) => (cached, Some(Lookup { key, hit: true }), pending),
             None => (render(), Some(Lookup { key, hit: false }), None),

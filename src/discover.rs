@@ -109,7 +109,7 @@ pub fn find_markdown(config: &Config) -> Result<(Vec<FoundFile>, Vec<Diagnostic>
 /// pushed out by a big site written since) were read one at a time per render thread,
 /// each waiting on the disk: the parse stage of 10,000 docs ran at 1.4 cores out of 2.
 /// A hint only: errors are ignored, and where there is no such call it does nothing.
-pub fn prefetch(paths: &[FoundFile]) {
+pub fn prefetch<'a>(paths: impl IntoIterator<Item = &'a FoundFile>) {
     #[cfg(target_os = "linux")]
     for (abs, _) in paths {
         use std::os::fd::AsRawFd;

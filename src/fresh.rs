@@ -34,7 +34,9 @@
 //!   read it, and hash, kept only when the stamp was [`TRUSTED_AGE`] old at the read,
 //!   since file times tick coarsely and two writes within one tick can leave the same
 //!   stamp. A no-change build at 10,000 docs then reads no doc: 0.8 s → 0.18 s with the
-//!   files out of the page cache;
+//!   files out of the page cache. A build that is not up to date does not read such a
+//!   doc either when [`crate::parse::kept`] has it as parsed from those bytes
+//!   ([`DocReader::known`]);
 //! - the *page keys*: each doc page's path with the hash of everything its template
 //!   context was made of ([`crate::site::doc_page::input_key`]), so a build that is not
 //!   up to date still hard-links every doc page whose key is unchanged and whose file
@@ -207,7 +209,12 @@ impl Check {
     /// it read of each for the record.
     pub fn doc_reader(&self) -> DocReader {
         let trusted_before = std::time::SystemTime::now().checked_sub(TRUSTED_AGE);
-        DocReader { on: self.settled.is_some(), trusted_before }
+        let on = self.settled.is_some();
+        let seen = match (&self.previous, on) {
+            (Some(record), true) => record.seen.iter().map(|doc| (doc.rel.clone(), (doc.stamp, doc.hash))).collect(),
+            _ => HashMap::new(),
+        };
+        DocReader { on, trusted_before, seen }
     }
 
     /// Records the build that just wrote the site to `config.build_dir`: `docs` docs,
@@ -234,7 +241,7 @@ impl Check {
         if let Some(dir) = path.parent() {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             if fs::create_dir_all(dir).is_ok() && cache::store(dir, &name, &encode(&record, *key)) {
-                prune(dir, &name);
+                cache::keep_newest(dir, &name, KEEP);
                 cache::remove_other_formats(dir, "fresh-v");
             }
         }
@@ -249,6 +256,8 @@ impl Check {
 pub struct DocReader {
     on: bool,
     trusted_before: Option<std::time::SystemTime>,
+    /// The last record's seen docs: path → (trusted stamp, hash).
+    seen: HashMap<String, (Stamp, u128)>,
 }
 
 /// What the pipeline read of one doc.
@@ -268,6 +277,19 @@ pub struct DocsRead {
     docs: Vec<Option<DocRead>>,
 }
 
+impl DocRead {
+    /// The hash of the doc's bytes (and, for a doc of a folder of its own, of its
+    /// sidecars'; such a doc is never [`DocReader::known`]).
+    pub fn hash(&self) -> u128 {
+        self.hash
+    }
+
+    /// Whether the doc's bytes alone were hashed: not a doc of a folder of its own.
+    pub fn of_bytes_alone(&self) -> bool {
+        !discover::is_folder_doc_file(&self.rel)
+    }
+}
+
 impl DocsRead {
     /// `walk`: the diagnostics of [`discover::find_markdown`]; `docs`: one per doc it found.
     pub fn new(walk: Vec<Diagnostic>, docs: Vec<Option<DocRead>>) -> DocsRead {
@@ -276,6 +298,21 @@ impl DocsRead {
 }
 
 impl DocReader {
+    /// Whether it notes what it reads (the up-to-date check is on).
+    pub fn is_on(&self) -> bool {
+        self.on
+    }
+
+    /// What the record keeps of the doc at `abs` (`rel`), without reading it: known when
+    /// the last record saw it with the stamp it has now (a trusted one, so its bytes
+    /// are still those hashed then). The pipeline may then take the doc as parsed
+    /// from those bytes ([`crate::parse::kept`]).
+    pub fn known(&self, abs: &Path, rel: &str) -> Option<DocRead> {
+        let (seen_stamp, hash) = self.seen.get(rel)?;
+        let now = stamp(abs)?;
+        (now == *seen_stamp).then(|| DocRead { rel: rel.to_string(), hash: *hash, trusted: Some(now) })
+    }
+
     /// The doc at `abs` (`rel` in the docs folder), read, and what the record keeps of it.
     pub fn read(&self, abs: &Path, rel: &str) -> (Result<crate::model::SourceFile, Diagnostic>, Option<DocRead>) {
         if !self.on {
@@ -302,22 +339,6 @@ impl DocReader {
 
 /// Records kept per project: one per destination, the most recently written first.
 const KEEP: usize = 8;
-
-/// Deletes all but the [`KEEP`] newest records, so building into many destinations
-/// (temporary folders, say) does not grow the folder without end; `keep` is never
-/// deleted. A destination whose record is gone just builds once more.
-fn prune(dir: &Path, keep: &str) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
-    let mut records: Vec<(std::time::SystemTime, PathBuf)> = entries
-        .flatten()
-        .filter(|e| e.file_name() != keep)
-        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
-        .collect();
-    records.sort_by_key(|r| std::cmp::Reverse(r.0));
-    for (_, path) in records.iter().skip(KEEP - 1) {
-        let _ = fs::remove_file(path);
-    }
-}
 
 /// The record file of `config`'s destination and its key (the destination's hash).
 fn record_path(config: &Config) -> (PathBuf, u128) {
@@ -655,14 +676,22 @@ mod tests {
             let reads = read.docs.iter().map(|doc| doc.as_ref().unwrap());
             combine(7, &read.walk, reads.map(|doc| (doc.rel.as_str(), doc.hash)))
         };
-        let reader = DocReader { on: true, trusted_before: std::time::SystemTime::now().checked_sub(TRUSTED_AGE) };
+        let reader = DocReader {
+            on: true,
+            trusted_before: std::time::SystemTime::now().checked_sub(TRUSTED_AGE),
+            seen: HashMap::new(),
+        };
         let read = pipeline_reads(&reader);
         assert_eq!(read.docs.len(), 2);
         assert!(read.docs.iter().flatten().all(|doc| doc.trusted.is_none()), "docs written just now are not trusted");
         assert_eq!(Some(fingerprint_of(&read)), docs_fingerprint(&config, 7, &HashMap::new()));
 
         // Stamps older than the reader's cut-off are kept, but never a folder doc's.
-        let later = DocReader { on: true, trusted_before: Some(std::time::SystemTime::now() + TRUSTED_AGE) };
+        let later = DocReader {
+            on: true,
+            trusted_before: Some(std::time::SystemTime::now() + TRUSTED_AGE),
+            seen: HashMap::new(),
+        };
         let later = pipeline_reads(&later);
         let trusted: Vec<&str> =
             later.docs.iter().flatten().filter(|d| d.trusted.is_some()).map(|d| d.rel.as_str()).collect();
@@ -719,7 +748,7 @@ mod tests {
             let when = base + std::time::Duration::from_secs(if i == 0 { 0 } else { 100 + i });
             fs::File::options().write(true).open(&path).unwrap().set_modified(when).unwrap();
         }
-        prune(dir, "00.bin");
+        cache::keep_newest(dir, "00.bin", KEEP);
         let mut left: Vec<String> =
             fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         left.sort();

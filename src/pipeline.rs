@@ -12,6 +12,7 @@ use crate::fresh::{DocRead, DocReader, DocsRead, PreviousPages};
 use crate::index::{self, Index};
 use crate::links::{self, LinkGraph};
 use crate::model::{Doc, RenderedDoc, SourceFile};
+use crate::parse::kept::{self, Kept};
 use crate::serve::trace::Trace;
 use crate::site::{self, Site, SiteInput};
 use crate::{cache, discover, git, parse, publish, render, theme, write};
@@ -52,49 +53,99 @@ fn check_traced(
 ) -> Result<(Checked, Bodies, DocsRead), Diagnostic> {
     let (paths, mut diags) = discover::find_markdown(config)?;
     let walk = diags.clone();
-    let (docs, bodies, reads) = std::thread::scope(|s| {
-        s.spawn(|| discover::prefetch(&paths));
-        read_and_parse(&paths, config, leave_bodies, reader, &mut diags)
+    let kept = if leave_bodies && reader.is_on() { Kept::open(config) } else { Kept::off() };
+    let taken = take_kept(&paths, leave_bodies, &kept, reader);
+    trace.count("docs as parsed last build", taken.iter().filter(|t| t.is_some()).count());
+    let unread: Vec<&discover::FoundFile> =
+        paths.iter().zip(&taken).filter(|(_, t)| t.is_none()).map(|(p, _)| p).collect();
+    let (docs, bodies, reads, entries) = std::thread::scope(|s| {
+        s.spawn(|| discover::prefetch(unread.iter().copied()));
+        read_and_parse(&paths, taken, config, (leave_bodies, &kept), reader, &mut diags)
     });
     trace.mark("discover+parse");
-    let (history, git_diags) = git::read(config);
-    let (checked, _) = index_and_link_with(docs, config, &mut diags, (&history, &git_diags), (&bodies, None, None));
+    let checked = std::thread::scope(|s| {
+        // Written while the docs are linked: nothing reads it before the next build.
+        s.spawn(|| kept.store(entries));
+        let (history, git_diags) = git::read(config);
+        index_and_link_with(docs, config, &mut diags, (&history, &git_diags), (&bodies, None, None)).0
+    });
     trace.mark("git+index+links");
     Ok((checked, bodies, DocsRead::new(walk, reads)))
 }
 
+/// A doc kept from the last build: what the record keeps of its file, the doc, its entry.
+type Taken = (DocRead, kept::KeptDoc, kept::Entry);
+
+/// For each of `paths`, the doc `kept` holds for it when its file still holds the bytes
+/// the last build parsed ([`DocReader::known`]); all `None` unless a streaming build
+/// keeps docs.
+fn take_kept(paths: &[discover::FoundFile], leave_bodies: bool, kept: &Kept, reader: &DocReader) -> Vec<Option<Taken>> {
+    if !(leave_bodies && kept.is_on()) {
+        return paths.iter().map(|_| None).collect();
+    }
+    paths
+        .par_iter()
+        .with_max_len(64)
+        .map(|(abs, rel)| {
+            let read = reader.known(abs, rel)?;
+            let (doc, entry) = kept.get(rel, read.hash())?;
+            Some((read, doc, entry))
+        })
+        .collect()
+}
+
 /// Each file is read and parsed in one step, so no more than one source text per
-/// thread is held at once ([`discover::discover`] would read them all first).
+/// thread is held at once ([`discover::discover`] would read them all first). With
+/// `kept` on (and `leave_bodies`), a doc whose file still holds the bytes the last build
+/// parsed ([`DocReader::known`]) is taken from there without a read, and every doc
+/// parsed or taken comes back as an entry for the next build.
 fn read_and_parse(
     paths: &[discover::FoundFile],
+    taken: Vec<Option<Taken>>,
     config: &Config,
-    leave_bodies: bool,
+    (leave_bodies, kept): (bool, &Kept),
     reader: &DocReader,
     diags: &mut Vec<Diagnostic>,
-) -> (Vec<Doc>, Bodies, Vec<Option<DocRead>>) {
-    type Parsed = (Result<(Doc, Option<Recipe>), Diagnostic>, Option<DocRead>);
+) -> (Vec<Doc>, Bodies, Vec<Option<DocRead>>, Vec<kept::Entry>) {
+    type Parsed = (Result<(Doc, Option<Recipe>), Diagnostic>, Option<DocRead>, Option<kept::Entry>);
+    let keeping = leave_bodies && kept.is_on();
     // A few docs per task, so that no long run of them is left to one thread at the end.
     let parsed: Vec<Parsed> = paths
         .par_iter()
+        .zip(taken)
         .with_max_len(16)
-        .map(|(abs, rel)| {
+        .map(|((abs, rel), taken)| {
+            if let Some((read, kept, entry)) = taken {
+                let recipe = Recipe::kept(abs.clone(), &kept);
+                return (Ok((kept.doc, Some(recipe))), Some(read), Some(entry));
+            }
             let (file, read) = reader.read(abs, rel);
+            let mut entry = None;
             let parsed = file.map(|file| {
                 if !leave_bodies {
                     return (parse::parse(&file, config), None);
                 }
                 let (mut doc, blank) = parse::parse_blanking(&file, config);
-                doc.body = String::new();
-                (doc, Some(Recipe::new(&file, blank)))
+                let body = std::mem::take(&mut doc.body);
+                let recipe = Recipe::new(&file, blank, &body);
+                if let Some(read) = read.as_ref().filter(|r| keeping && r.of_bytes_alone()) {
+                    let (blank, text_hash, body_hash) = recipe.parts();
+                    let kept = kept::KeptDoc { doc, blank: blank.to_vec(), text_hash, body_hash };
+                    entry = Some(kept::Entry::new(rel, read.hash(), &kept));
+                    return (kept.doc, Some(recipe));
+                }
+                (doc, Some(recipe))
             });
-            (parsed, read)
+            (parsed, read, entry)
         })
         .collect();
     let mut docs = Vec::with_capacity(parsed.len());
     let mut recipes = HashMap::new();
     let mut reads = Vec::with_capacity(parsed.len());
-    for (doc, read) in parsed {
+    let mut entries = Vec::new();
+    for (doc, read, entry) in parsed {
         reads.push(read);
+        entries.extend(entry);
         match doc {
             Ok((doc, recipe)) => {
                 if let Some(recipe) = recipe {
@@ -105,7 +156,7 @@ fn read_and_parse(
             Err(d) => diags.push(d),
         }
     }
-    (docs, if leave_bodies { Bodies::OnDisk(recipes) } else { Bodies::Held }, reads)
+    (docs, if leave_bodies { Bodies::OnDisk(recipes) } else { Bodies::Held }, reads, entries)
 }
 
 pub fn parse_all(files: &[SourceFile], config: &Config) -> Vec<Doc> {
@@ -267,18 +318,23 @@ fn stream_from(
     // cache is off or the file changed during the build: such a page is never carried
     // over, nor cached).
     let render_doc = |i: usize, reuse: bool| -> (RenderedDoc, Option<cache::Lookup>, Option<cache::PendingArticle>) {
-        let body = bodies.get(index, i, config);
-        let text = &body.text;
-        let render = || render::render_body(index, graph, i, text, config);
+        // Keyed by the body's hash from the parse: the file is read only to render it.
+        let body_hash = bodies.body_hash(index, i);
+        let mut warning = None;
+        let mut render = || {
+            let body = bodies.get(index, i, config);
+            warning = body.warning;
+            render::render_body(index, graph, i, &body.text, config)
+        };
         let (mut rendered, lookup, pending) = if reuse {
-            cache.render_body_with(&linked, i, text, render)
+            cache.render_body_with(&linked, i, body_hash, render)
         } else {
-            (render(), Some(cache::Lookup { key: cache.key_for_body(&linked, i, text), hit: false }), None)
+            (render(), Some(cache::Lookup { key: cache.key_for_body_hash(&linked, i, body_hash), hit: false }), None)
         };
         // A doc whose file changed during the build warns on its page (the warning joins
         // its render's diagnostics).
-        let lookup = lookup.filter(|_| body.warning.is_none());
-        rendered.diagnostics.extend(body.warning);
+        let lookup = lookup.filter(|_| warning.is_none());
+        rendered.diagnostics.extend(warning);
         (rendered, lookup, pending)
     };
     let (streamed, ()) = site::build_streaming(

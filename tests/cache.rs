@@ -251,3 +251,69 @@ fn another_docportal_build_never_reads_this_ones_entries() {
     assert!(!poisoned(&root), "another build re-renders instead of reading the entry");
     assert!(!poisoned_search(&root), "and analyses the doc afresh");
 }
+
+/// A build with `DOCPORTAL_TRACE` on; how many docs it took as the last build parsed
+/// them, without reading their files.
+fn build_counting_kept(root: &Path) -> usize {
+    let out = Command::new(env!("CARGO_BIN_EXE_docportal"))
+        .arg("build")
+        .arg(root)
+        .env("NO_COLOR", "1")
+        .env("DOCPORTAL_TRACE", "1")
+        .env_remove("DOCPORTAL_CACHE")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.code().is_some_and(|c| c <= 1), "build failed: {stderr}");
+    let count = stderr.split("docs as parsed last build ").nth(1).unwrap_or_else(|| panic!("no count in {stderr}"));
+    count.split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap()
+}
+
+/// What a cold build of a copy of `root` writes (`root` itself is left as it is).
+fn cold_copy(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join("portal");
+    copy_dir(root, &copy);
+    cold_site(&copy)
+}
+
+/// Once its docs are older than the age at which docportal trusts a file's stamp (2 s),
+/// a rebuild takes each doc whose stamp is unchanged as the last build parsed it,
+/// without reading it, and writes what a cold build writes. A new config, or a torn
+/// file of kept docs, means every doc is parsed again.
+#[test]
+fn a_rebuild_takes_unchanged_docs_as_last_parsed_and_equals_a_cold_build() {
+    const TRD: &str = "content/trd/TRD-0001-rate-limiter.md";
+    const PRD: &str = "content/prd/PRD-0001-quotas.md";
+    let (_tmp, root) = portal();
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+    assert_eq!(build_counting_kept(&root), 0, "the first build parses every doc");
+
+    edit(&root, TRD, "The limiter follows", "The sharded limiter follows");
+    assert_eq!(build_counting_kept(&root), 3, "all but the edited doc");
+    assert_same(&site(&root), &cold_copy(&root), "doc edited");
+
+    // The TRD was read too recently to trust its stamp: it is parsed again as well.
+    edit(&root, PRD, "**Status**: Approved", "**Status**: Deprecated");
+    assert_eq!(build_counting_kept(&root), 2, "all but the two edited docs");
+    assert_same(&site(&root), &cold_copy(&root), "referenced doc's status");
+
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+    edit(&root, "book.toml", "title = \"Cache fixture\"", "title = \"Cache fixture\"\ndescription = \"Renamed\"");
+    assert_eq!(build_counting_kept(&root), 0, "a new config parses every doc again");
+    assert_same(&site(&root), &cold_copy(&root), "book.toml");
+
+    let kept = root.join(docportal::cache::DIR).join(docportal::parse::kept::FORMAT);
+    let files: Vec<PathBuf> = fs::read_dir(&kept).unwrap().map(|e| e.unwrap().path()).collect();
+    assert!(!files.is_empty());
+    for file in &files {
+        let bytes = fs::read(file).unwrap();
+        fs::write(file, &bytes[..bytes.len() / 2]).unwrap();
+    }
+    edit(&root, PRD, "**Status**: Deprecated", "**Status**: Approved");
+    assert_eq!(build_counting_kept(&root), 0, "a torn file keeps nothing");
+    assert_same(&site(&root), &cold_copy(&root), "torn file of kept docs");
+    edit(&root, PRD, "**Status**: Approved", "**Status**: Draft");
+    assert_eq!(build_counting_kept(&root), 3, "and the next build keeps again");
+    assert_same(&site(&root), &cold_copy(&root), "kept again");
+}

@@ -25,6 +25,7 @@ pub mod body_refs;
 mod fields;
 mod front_matter;
 mod header;
+pub mod kept;
 mod lines;
 mod title;
 mod toml_front_matter;

@@ -12,6 +12,8 @@ pub struct Trace {
     spans: Vec<(&'static str, Duration)>,
     /// Peak resident memory so far (MiB) at each span's end, where the OS tells it.
     peaks: Vec<Option<u64>>,
+    /// Counts worth knowing beside the times (`docs as parsed last build 999`).
+    notes: Vec<String>,
 }
 
 impl Trace {
@@ -21,7 +23,7 @@ impl Trace {
     }
 
     pub fn new(enabled: bool) -> Trace {
-        Trace { enabled, last: Instant::now(), spans: Vec::new(), peaks: Vec::new() }
+        Trace { enabled, last: Instant::now(), spans: Vec::new(), peaks: Vec::new(), notes: Vec::new() }
     }
 
     pub fn enabled(&self) -> bool {
@@ -37,6 +39,13 @@ impl Trace {
         self.spans.push((name, now - self.last));
         self.peaks.push(peak_rss_mib());
         self.last = now;
+    }
+
+    /// Notes a count, shown after the spans: `what n`.
+    pub fn count(&mut self, what: &str, n: usize) {
+        if self.enabled {
+            self.notes.push(format!("{what} {n}"));
+        }
     }
 
     /// Ends the current span, which contains `inner` (timed elsewhere): records those,
@@ -72,6 +81,7 @@ impl Trace {
                     _ => format!("{name} {ms:.1}ms"),
                 }
             })
+            .chain(self.notes.iter().cloned())
             .collect();
         parts.join(" · ")
     }
