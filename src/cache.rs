@@ -779,14 +779,11 @@ fn decode_analysis(r: &mut Reader) -> Option<DocAnalysis> {
     let sections = (0..r.u32()?)
         .map(|_| Some(ExcerptSection { heading: r.string()?, anchor: r.string()?, text: r.string()? }))
         .collect::<Option<Vec<_>>>()?;
-    // One count per term, or the entry is not one this code wrote.
-    (terms.split_terminator('\n').count() == counts.len()).then_some(DocAnalysis {
-        terms,
-        counts,
-        length,
-        intro,
-        sections,
-    })
+    // One count per term, or the entry is not one this code wrote. Counted as bytes
+    // (a `split_terminator` count was 2% of a one-doc rebuild's CPU at 10,000 docs).
+    let unterminated = usize::from(!terms.is_empty() && !terms.ends_with('\n'));
+    let term_count = terms.bytes().filter(|&b| b == b'\n').count() + unterminated;
+    (term_count == counts.len()).then_some(DocAnalysis { terms, counts, length, intro, sections })
 }
 
 /// What tells an intact frame from a torn or corrupt one. A CRC, not the keyed hash:
@@ -984,6 +981,26 @@ mod tests {
         let (article, decoded) = decode_entry(&encode_entry(key, &sample(), Some(&at)), key).unwrap();
         assert_eq!(article, Article::InPage(at));
         assert!(same(&decoded, &RenderedDoc { html: String::new(), ..sample() }), "all but the article is held");
+    }
+
+    /// An analysis is decoded only with one count per term: terms end in a newline each,
+    /// and a list whose last term lacks its newline still counts that term.
+    #[test]
+    fn an_analysis_decodes_only_with_one_count_per_term() {
+        let decoded = |terms: &str, counts: usize| {
+            let analysis = DocAnalysis { terms: terms.into(), counts: vec![(1, 0); counts], ..Default::default() };
+            let mut out = Vec::new();
+            encode_analysis(&mut out, &analysis);
+            decode_analysis(&mut Reader::new(&out)).map(|a| a.counts.len())
+        };
+        assert_eq!(decoded("queue\nlease\n", 2), Some(2));
+        assert_eq!(decoded("", 0), Some(0));
+        assert_eq!(decoded("queue\n\n", 2), Some(2), "an empty term is a term");
+        assert_eq!(decoded("queue\nlease\n", 3), None);
+        assert_eq!(decoded("queue\nlease\n", 1), None);
+        assert_eq!(decoded("queue\nlease", 2), Some(2));
+        assert_eq!(decoded("queue\nlease", 1), None);
+        assert_eq!(decoded("", 1), None);
     }
 
     #[test]
