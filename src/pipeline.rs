@@ -53,8 +53,9 @@ fn check_traced(
 ) -> Result<(Checked, Bodies, DocsRead), Diagnostic> {
     let (paths, mut diags) = discover::find_markdown(config)?;
     let walk = diags.clone();
-    let kept = if leave_bodies && reader.is_on() { Kept::open(config) } else { Kept::off() };
+    let mut kept = if leave_bodies && reader.is_on() { Kept::open(config) } else { Kept::off() };
     let taken = take_kept(&paths, leave_bodies, &kept, reader);
+    kept.release_loaded();
     trace.count("docs as parsed last build", taken.iter().filter(|t| t.is_some()).count());
     let unread: Vec<&discover::FoundFile> =
         paths.iter().zip(&taken).filter(|(_, t)| t.is_none()).map(|(p, _)| p).collect();
