@@ -21,6 +21,12 @@
 //!   and both directions of the link graph) that doc's id, title, status, kind, path
 //!   and heading anchors. Equal key → reuse.
 //!
+//! - on a server's first build (and for a doc it has not rendered yet), the render
+//!   cache `docportal build` keeps on disk ([`crate::cache::RenderCache`]), read only:
+//!   its key covers the same inputs (the doc, its link context, the config, the theme
+//!   and the docportal build), so a server started on a portal built before renders
+//!   only what changed since.
+//!
 //! - per build: the site last written to disk and the keys its pages were made from
 //!   (`site::reuse`): a doc page whose inputs are unchanged is carried over, not
 //!   re-rendered, and the writer compares new files with the old ones in memory
@@ -49,7 +55,7 @@ use crate::model::{Doc, RenderedDoc, Sidecar};
 use crate::pipeline;
 use crate::site::{reuse, Site};
 use crate::theme::{self, Theme};
-use crate::{git, index::Index, parse, render, urls};
+use crate::{cache, git, index::Index, parse, render, urls};
 use rayon::prelude::*;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -266,6 +272,9 @@ pub struct Outcome {
     pub removed: Vec<String>,
     /// How many docs were rendered afresh (the rest came from the cache).
     pub rendered: usize,
+    /// Of the docs not rendered afresh, how many came from the render cache a
+    /// `docportal build` keeps on disk (on a server's first build, as a rule).
+    pub from_disk: usize,
     /// How many doc pages went through the templates (the rest were carried over).
     pub pages: usize,
 }
@@ -517,16 +526,28 @@ impl Incremental {
         let stale: Vec<usize> = (0..checked.index.len())
             .filter(|&pos| renders.get(&checked.index.docs[pos].source).is_none_or(|c| c.key != keys[pos]))
             .collect();
+        // A doc this server has not rendered yet (all of them on its first build) may be
+        // in the render cache `docportal build` keeps on disk: the same render under the
+        // same key. Only read: a build owns what that cache keeps.
+        let unseen = |pos: usize| !renders.contains_key(&checked.index.docs[pos].source);
+        let on_disk = stale.iter().any(|&pos| unseen(pos)).then(|| cache::RenderCache::open(config, &self.theme));
+        let linked = cache::LinkContext::new(&checked.index, &checked.graph);
         // One doc per task, so that the few docs an edit touches render side by side.
-        let fresh: Vec<RenderedDoc> = stale
+        let fresh: Vec<(RenderedDoc, bool)> = stale
             .par_iter()
             .with_max_len(1)
             .map(|&pos| {
                 let body = sources.get(&checked.index.docs[pos].source).map_or("", |c| c.doc.body.as_str());
-                render::render_body(&checked.index, &checked.graph, pos, body, config)
+                let cached = on_disk.as_ref().filter(|_| unseen(pos));
+                match cached.and_then(|disk| disk.get(disk.key_for_body(&linked, pos, body))) {
+                    Some(rendered) => (rendered, true),
+                    None => (render::render_body(&checked.index, &checked.graph, pos, body, config), false),
+                }
             })
             .collect();
-        let rendered_count = stale.len();
+        let from_disk = fresh.iter().filter(|(_, hit)| *hit).count();
+        let rendered_count = stale.len() - from_disk;
+        let fresh = fresh.into_iter().map(|(rendered, _)| rendered);
         let mut fresh = stale.into_iter().zip(fresh).peekable();
         let mut rendered = Vec::with_capacity(checked.index.len());
         for pos in 0..checked.index.len() {
@@ -574,6 +595,7 @@ impl Incremental {
             changed,
             removed,
             rendered: rendered_count,
+            from_disk,
             pages: rebuilt.rendered_pages,
         }))
     }
@@ -716,6 +738,39 @@ mod tests {
         assert_eq!(second.changed, vec!["notes.md".to_string()]);
         assert_eq!(second.rendered, 1);
         assert_same_as_clean_build(&second.site, &config);
+    }
+
+    /// A server's first build takes the renders a `docportal build` left in the render
+    /// cache on disk instead of rendering every doc again, and still makes what a clean
+    /// build makes.
+    #[test]
+    fn a_first_build_takes_the_renders_a_build_left_on_disk() {
+        let (_tmp, config) = portal();
+        // `pipeline::build` keeps every render in the cache, as `docportal build` does.
+        let clean = pipeline::build(&config).unwrap();
+        let mut inc = Incremental::new(config.clone(), vec![]).unwrap();
+        let first = inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap().unwrap();
+        assert_eq!((first.rendered, first.from_disk), (0, 3), "every doc from the cache");
+        assert_same_as_clean_build(&first.site, &config);
+
+        // An entry changed under the doc's key shows that it is the cache that served it.
+        let theme = theme::load(&config).unwrap();
+        let checked = pipeline::check(&config).unwrap();
+        let linked = cache::LinkContext::new(&checked.index, &checked.graph);
+        let disk = cache::RenderCache::open(&config, &theme);
+        for pos in 0..checked.index.len() {
+            assert!(disk.get(disk.key(&linked, pos)).is_some(), "every doc is cached");
+        }
+        let notes = checked.index.find_source("notes.md").unwrap();
+        let poisoned = RenderedDoc { html: "<p>FROM-THE-CACHE</p>".into(), ..clean.rendered[notes].clone() };
+        disk.put(disk.key(&linked, notes), &poisoned, None);
+        disk.finish();
+        let mut inc = Incremental::new(config.clone(), vec![]).unwrap();
+        let first = inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap().unwrap();
+        let page = String::from_utf8_lossy(&first.site.files["notes.html"]).into_owned();
+        assert!(page.contains("FROM-THE-CACHE"), "the server's first build read the cache");
+        let other = String::from_utf8_lossy(&first.site.files["adr/ADR-0001-first.html"]).into_owned();
+        assert!(other.contains("See"), "{other}");
     }
 
     #[test]

@@ -376,6 +376,10 @@ fn summary(outcome: &Outcome, written: usize, what: &str, started: Instant) -> S
         counts.push(plural(errors, "error"));
     }
     let counts = if counts.is_empty() { String::new() } else { format!(", {}", counts.join(", ")) };
+    let what = match outcome.from_disk {
+        0 => what.to_string(),
+        n => format!("{what}; {n} from the build's render cache"),
+    };
     format!(
         "{} of {} ({what}), {}, {} written in {}ms{counts}",
         plural(outcome.rendered, "doc"),
