@@ -110,7 +110,7 @@ fn gone(rel: &str, why: &str) -> Body<'static> {
 }
 
 impl Bodies {
-    /// [`cache::content_hash`] of the body of the doc at `pos` of `index`, as parsed
+    /// The `cache::content_hash` of the body of the doc at `pos` of `index`, as parsed
     /// (without reading its file).
     pub fn body_hash(&self, index: &Index, pos: usize) -> u128 {
         let Some(doc) = index.docs.get(pos) else { return cache::content_hash(b"") };

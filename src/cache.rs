@@ -370,7 +370,7 @@ impl RenderCache {
         self.key_for_body_hash(linked, pos, content_hash(body.as_bytes()))
     }
 
-    /// [`RenderCache::key_for_body`] of a body known by its [`content_hash`] only (a
+    /// [`RenderCache::key_for_body`] of a body known by its `content_hash` only (a
     /// streaming build knows it from the parse, and reads the body only on a miss).
     pub fn key_for_body_hash(&self, linked: &LinkContext, pos: usize, body_hash: u128) -> Key {
         // Destructured in full: a new field of the graph must be considered here.

@@ -10,7 +10,7 @@
 //! the context is the docportal build and the whole effective config, everything but
 //! the file that parsing reads. A build rewrites its context's file with an entry for
 //! each doc it parsed or took from it, so deleted docs leave with it; the
-//! [`KEEP`] most recent contexts are kept.
+//! `KEEP` most recent contexts are kept.
 //!
 //! Invariants: an entry is found only under the path, bytes hash and context it was
 //! made from, so the doc it gives is the doc parsing those bytes gives (its body left
@@ -41,9 +41,9 @@ pub struct KeptDoc {
     pub doc: Doc,
     /// The lines parsing blanked ([`super::parse_blanking`]).
     pub blank: Vec<bool>,
-    /// [`cache::content_hash`] of the file's text as parsed.
+    /// The `cache::content_hash` of the file's text as parsed.
     pub text_hash: u128,
-    /// [`cache::content_hash`] of the doc's body.
+    /// The `cache::content_hash` of the doc's body.
     pub body_hash: u128,
 }
 
