@@ -802,7 +802,7 @@ pub(crate) fn seal(magic: &[u8; 8], key: u128, payload: &[u8]) -> Vec<u8> {
 
 /// [`seal`] of the payload `write` appends (about `size_hint` bytes), made in place
 /// rather than copied in: a render-cache entry is a whole article.
-fn seal_with(magic: &[u8; 8], key: u128, size_hint: usize, write: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+pub(crate) fn seal_with(magic: &[u8; 8], key: u128, size_hint: usize, write: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
     const HEADER: usize = 8 + 16 + 8 + 8;
     let mut out = Vec::with_capacity(HEADER + size_hint);
     out.extend_from_slice(magic);
