@@ -278,6 +278,12 @@ pub struct DocsRead {
 }
 
 impl DocRead {
+    /// The hash a read gives a doc (not one of a folder of its own) whose bytes are
+    /// `bytes`: what [`crate::parse::kept`] files its parse under.
+    pub fn hash_of(bytes: &[u8]) -> u128 {
+        hash_of_bytes(cache::content_hash(bytes))
+    }
+
     /// The hash of the doc's bytes (and, for a doc of a folder of its own, of its
     /// sidecars'; such a doc is never [`DocReader::known`]).
     pub fn hash(&self) -> u128 {

@@ -104,10 +104,19 @@ impl Kept {
     /// The entry kept for the doc at `rel` whose bytes hash to `hash`, decoded, with
     /// its bytes (to carry into this build's file).
     pub fn get(&self, rel: &str, hash: u128) -> Option<(KeptDoc, Entry)> {
-        let key = entry_key(rel, hash);
-        let bytes = self.bytes.get(self.entries.get(&key)?.clone())?;
+        let (key, bytes) = self.entry(rel, hash)?;
         let doc = decode(bytes).filter(|d| d.doc.source == rel)?;
         Some((doc, Entry { key, bytes: bytes.to_vec() }))
+    }
+
+    /// [`Kept::get`] without the entry (for a reader that keeps nothing: `serve`).
+    pub fn doc(&self, rel: &str, hash: u128) -> Option<KeptDoc> {
+        decode(self.entry(rel, hash)?.1).filter(|d| d.doc.source == rel)
+    }
+
+    fn entry(&self, rel: &str, hash: u128) -> Option<(u128, &[u8])> {
+        let key = entry_key(rel, hash);
+        Some((key, self.bytes.get(self.entries.get(&key)?.clone())?))
     }
 
     /// Lets go of the last build's entries (20 MB at 10,000 docs), once every doc that

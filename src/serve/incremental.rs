@@ -50,8 +50,10 @@ use super::trace::Trace;
 use crate::config::Config;
 use crate::diag::{self, Diagnostic};
 use crate::discover;
+use crate::fresh::DocRead;
 use crate::links::{self, LinkGraph};
-use crate::model::{Doc, RenderedDoc, Sidecar};
+use crate::model::{Doc, RenderedDoc, Sidecar, SourceFile};
+use crate::parse::kept::Kept;
 use crate::pipeline;
 use crate::site::{reuse, Site};
 use crate::theme::{self, Theme};
@@ -418,17 +420,25 @@ impl Incremental {
         let paths = &walk.paths;
         let config = &self.config;
         let sources = &self.sources;
+        // The first build reads every doc: those `docportal build` parsed from the same
+        // bytes (with the same docportal and config) are taken as it parsed them.
+        let kept = (!self.built_once).then(|| Kept::open(config));
         let reread: Vec<Reread> = stale
             .par_iter()
             .map(|(abs, rel, stamp)| {
-                let result = discover::read_source(abs, rel).map(|file| {
+                let mut bytes_hash = None;
+                let read = discover::read_source_seeing(abs, rel, |bytes| {
+                    bytes_hash = kept.as_ref().filter(|k| k.is_on()).map(|_| DocRead::hash_of(bytes));
+                });
+                let result = read.map(|file| {
                     let unchanged = sources.get(rel.as_str()).is_some_and(|c| {
                         c.text == file.text && c.sidecar == file.sidecar && c.file_diagnostics == file.diagnostics
                     });
                     if unchanged {
                         return None;
                     }
-                    let mut doc = parse::parse(&file, config);
+                    let taken = kept.as_ref().zip(bytes_hash).and_then(|(kept, hash)| take_kept(kept, &file, hash));
+                    let mut doc = taken.unwrap_or_else(|| parse::parse(&file, config));
                     let headings = render::heading_anchors(&doc.body);
                     Some(CachedDoc {
                         stamp: *stamp,
@@ -697,6 +707,21 @@ fn fatal_site_problem(site: &Site, diagnostics: &[Diagnostic], page_paths: &[Str
     None
 }
 
+/// The doc `kept` holds as parsed from `file`, whose bytes hash to `hash`, with its
+/// body made again from the file's text; `None` for a doc of a folder of its own (its
+/// sidecar is part of its parse) or when anything does not match.
+fn take_kept(kept: &Kept, file: &SourceFile, hash: u128) -> Option<Doc> {
+    if discover::is_folder_doc_file(&file.rel_path) || file.sidecar.is_some() {
+        return None;
+    }
+    let kept = kept.doc(&file.rel_path, hash)?;
+    if kept.text_hash != cache::content_hash(file.text.as_bytes()) {
+        return None;
+    }
+    let body = parse::blank_lines(&file.text, &kept.blank);
+    (cache::content_hash(body.as_bytes()) == kept.body_hash).then_some(Doc { body, ..kept.doc })
+}
+
 /// A digest of everything a doc's parse holds. The body goes in as its content hash:
 /// its `Debug` text, escaped character by character, was most of the digest's cost
 /// (200 MB of bodies on a server's first build at 10,000 docs). The body is lent out
@@ -784,6 +809,52 @@ mod tests {
         assert!(page.contains("FROM-THE-CACHE"), "the server's first build read the cache");
         let other = String::from_utf8_lossy(&first.site.files["adr/ADR-0001-first.html"]).into_owned();
         assert!(other.contains("See"), "{other}");
+    }
+
+    /// A server's first build takes each doc `docportal build` kept as parsed from the
+    /// same bytes, with its body made again from the file, and makes what a clean build
+    /// makes; a doc whose bytes changed since is parsed.
+    #[test]
+    fn a_first_build_takes_the_docs_a_build_kept_parsed() {
+        let (tmp, config) = portal();
+        let keep = |title_of_second: &str| {
+            let entries = ["adr/ADR-0001-first.md", "adr/ADR-0002-second.md", "notes.md"].map(|rel| {
+                let bytes = fs::read(config.src_dir.join(rel)).unwrap();
+                let file = discover::read_source(&config.src_dir.join(rel), rel).unwrap();
+                let (mut doc, blank) = parse::parse_blanking(&file, &config);
+                let body = std::mem::take(&mut doc.body);
+                if rel.contains("0002") {
+                    doc.title = title_of_second.into();
+                }
+                let kept = crate::parse::kept::KeptDoc {
+                    doc,
+                    blank,
+                    text_hash: cache::content_hash(file.text.as_bytes()),
+                    body_hash: cache::content_hash(body.as_bytes()),
+                };
+                crate::parse::kept::Entry::new(rel, DocRead::hash_of(&bytes), &kept)
+            });
+            Kept::open(&config).store(entries.into());
+        };
+        keep("Second");
+        let mut inc = Incremental::new(config.clone(), vec![]).unwrap();
+        let first = inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap().unwrap();
+        assert_same_as_clean_build(&first.site, &config);
+
+        // A title only the kept parse has shows that the server took it.
+        keep("KEPT-TITLE");
+        let mut inc = Incremental::new(config.clone(), vec![]).unwrap();
+        let first = inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap().unwrap();
+        let page = String::from_utf8_lossy(&first.site.files["adr/ADR-0002-second.html"]).into_owned();
+        assert!(page.contains("KEPT-TITLE"), "the first build took the kept parse");
+
+        // Bytes that changed since are parsed, whatever was kept for the old ones.
+        fs::write(tmp.path().join("content/adr/ADR-0002-second.md"), "# ADR-0002: Second\n\nEdited.\n").unwrap();
+        let mut inc = Incremental::new(config.clone(), vec![]).unwrap();
+        let first = inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap().unwrap();
+        let page = String::from_utf8_lossy(&first.site.files["adr/ADR-0002-second.html"]).into_owned();
+        assert!(!page.contains("KEPT-TITLE") && page.contains("Edited."));
+        assert_same_as_clean_build(&first.site, &config);
     }
 
     #[test]
