@@ -454,6 +454,8 @@ impl Incremental {
                 (rel.clone(), *stamp, result)
             })
             .collect();
+        // 20 MB at 10,000 docs, not needed past the reads.
+        drop(kept);
 
         let mut changed = Vec::new();
         self.read_errors = reread.iter().any(|(_, _, r)| r.is_err());
