@@ -749,7 +749,7 @@ fn encode_payload(out: &mut Vec<u8>, rendered: &RenderedDoc, in_page: Option<&Pa
     }
 }
 
-fn put_u32(out: &mut Vec<u8>, n: u32) {
+pub(crate) fn put_u32(out: &mut Vec<u8>, n: u32) {
     out.extend_from_slice(&n.to_le_bytes());
 }
 

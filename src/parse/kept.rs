@@ -134,10 +134,10 @@ impl Kept {
         let size: usize = entries.iter().map(|e| e.bytes.len() + 20).sum();
         // Framed in place: the payload is 20 MB at 10,000 docs.
         let sealed = cache::seal_with(MAGIC, self.context, size + 4, |payload| {
-            payload.extend_from_slice(&(entries.len() as u32).to_le_bytes());
+            cache::put_u32(payload, entries.len() as u32);
             for Entry { key, bytes } in &entries {
                 payload.extend_from_slice(&key.to_le_bytes());
-                payload.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+                cache::put_u32(payload, bytes.len() as u32);
                 payload.extend_from_slice(bytes);
             }
         });
@@ -195,7 +195,7 @@ fn put_opt(out: &mut Vec<u8>, s: &Option<String>) {
 }
 
 fn put_list(out: &mut Vec<u8>, items: &[String]) {
-    out.extend_from_slice(&(items.len() as u32).to_le_bytes());
+    cache::put_u32(out, items.len() as u32);
     for item in items {
         cache::put_str(out, item);
     }
@@ -226,7 +226,7 @@ fn encode(kept: &KeptDoc) -> Vec<u8> {
     let mut out = Vec::with_capacity(256 + refs.len() * 48);
     out.extend_from_slice(&text_hash.to_le_bytes());
     out.extend_from_slice(&body_hash.to_le_bytes());
-    out.extend_from_slice(&(blank.len() as u32).to_le_bytes());
+    cache::put_u32(&mut out, blank.len() as u32);
     out.extend(blank.chunks(8).map(|bits| bits.iter().rev().fold(0u8, |byte, &b| byte << 1 | u8::from(b))));
     for s in [source, id, title] {
         cache::put_str(&mut out, s);
@@ -237,14 +237,14 @@ fn encode(kept: &KeptDoc) -> Vec<u8> {
     }
     put_list(&mut out, authors);
     put_list(&mut out, reviewers);
-    out.extend_from_slice(&(fields.len() as u32).to_le_bytes());
+    cache::put_u32(&mut out, fields.len() as u32);
     for MetaField { key, label, value, line } in fields {
         for s in [key, label, value] {
             cache::put_str(&mut out, s);
         }
-        out.extend_from_slice(&line.to_le_bytes());
+        cache::put_u32(&mut out, *line);
     }
-    out.extend_from_slice(&(refs.len() as u32).to_le_bytes());
+    cache::put_u32(&mut out, refs.len() as u32);
     for RawRef { relation, target, label, line, field } in refs {
         out.push(match relation {
             Relation::Related => 0,
@@ -257,7 +257,7 @@ fn encode(kept: &KeptDoc) -> Vec<u8> {
         match line {
             Some(n) => {
                 out.push(1);
-                out.extend_from_slice(&n.to_le_bytes());
+                cache::put_u32(&mut out, *n);
             }
             None => out.push(0),
         }
