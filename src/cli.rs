@@ -10,7 +10,7 @@ use crate::config::{self, Config};
 use crate::diag::{self, Diagnostic};
 use crate::{discover, fresh, pipeline, scaffold, write};
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -199,15 +199,29 @@ impl Term {
     }
 
     pub fn diagnostic(&self, d: &Diagnostic, content_prefix: &str) {
+        self.diagnostics([d], content_prefix);
+    }
+
+    /// Prints each of `diagnostics`, one line each, through one lock on stderr and a
+    /// buffer: a portal with thousands of warnings took two `write` calls a line.
+    pub fn diagnostics<'d>(&self, diagnostics: impl IntoIterator<Item = &'d Diagnostic>, content_prefix: &str) {
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr().lock());
+        for d in diagnostics {
+            // A closed stderr is no reason to stop the build.
+            let _ = writeln!(out, "{}", self.diagnostic_line(d, content_prefix));
+        }
+        let _ = out.flush();
+    }
+
+    fn diagnostic_line(&self, d: &Diagnostic, content_prefix: &str) -> String {
         let line = d.render_human(content_prefix);
         if !self.color {
-            eprintln!("{line}");
-            return;
+            return line;
         }
         let label = d.severity.to_string();
         let colored =
             if d.is_error() { format!("\x1b[1;31m{label}\x1b[0m") } else { format!("\x1b[1;33m{label}\x1b[0m") };
-        eprintln!("{}", line.replacen(&format!(": {label}: "), &format!(": {colored}: "), 1));
+        line.replacen(&format!(": {label}: "), &format!(": {colored}: "), 1)
     }
 
     pub fn error(&self, message: &str) {
@@ -266,9 +280,7 @@ fn cmd_build(
     let freshness = fresh::check(&config);
     trace.mark("up-to-date check");
     if let Some(last) = freshness.up_to_date() {
-        for d in last.diagnostics {
-            term.diagnostic(d, &config.src_display);
-        }
+        term.diagnostics(last.diagnostics, &config.src_display);
         let summary = summary(last.docs, started, last.diagnostics, &config);
         if trace.enabled() {
             term.status("Trace", &trace.summary());
@@ -303,9 +315,7 @@ fn cmd_build(
     let mut diagnostics = config_diags;
     diagnostics.extend(checked.diagnostics.iter().cloned());
     diag::sort(&mut diagnostics);
-    for d in &diagnostics {
-        term.diagnostic(d, &config.src_display);
-    }
+    term.diagnostics(&diagnostics, &config.src_display);
     if let Err(e) = staging.commit() {
         term.error(&format!("cannot write the site: {e}"));
         return 2;
@@ -350,9 +360,7 @@ fn cmd_check(term: &Term, dir: &Path, format: Format, strict: bool) -> i32 {
     let (warnings, errors) = diag::count(&diagnostics);
     match format {
         Format::Human => {
-            for d in &diagnostics {
-                term.diagnostic(d, &config.src_display);
-            }
+            term.diagnostics(&diagnostics, &config.src_display);
             term.status(
                 "Checked",
                 &format!(

@@ -313,9 +313,7 @@ impl Session {
             s.ok = ok;
             s.errors = errors;
         });
-        for d in outcome.diagnostics.iter().filter(|d| !self.previous.contains(*d)) {
-            self.term.diagnostic(d, &config.src_display);
-        }
+        self.term.diagnostics(outcome.diagnostics.iter().filter(|d| !self.previous.contains(*d)), &config.src_display);
         self.previous = outcome.diagnostics.iter().cloned().collect();
         self.term.status(
             if what == "initial build" { "Finished" } else { "Rebuilt" },
