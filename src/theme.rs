@@ -61,6 +61,7 @@ impl Theme {
                 templates.push((name.to_string(), text));
             }
         }
+        templates.push((DOC_FRAME.to_string(), DOC_FRAME_TEMPLATE.to_string()));
         tera.add_raw_templates(templates).map_err(|e| {
             let mut msg = e.to_string();
             let mut source = std::error::Error::source(&e);
@@ -76,17 +77,37 @@ impl Theme {
         Ok(tera)
     }
 
+    /// True when the portal overrides none of `templates`: their built-in text is in use.
+    pub fn uses_built_in(&self, templates: &[&str]) -> bool {
+        !self.overridden.iter().any(|o| o.strip_prefix("templates/").is_some_and(|name| templates.contains(&name)))
+    }
+
     /// Static assets (everything under `assets/`), by path relative to `assets/`.
     pub fn assets(&self) -> impl Iterator<Item = (&str, &[u8])> {
         self.files.iter().filter_map(|(p, b)| p.strip_prefix("assets/").map(|rel| (rel, b.as_slice())))
     }
 }
 
+/// docportal's own template beside the theme's: `base.html` with markers for the title
+/// and the main block, the frame `site::native` writes a doc page into. No theme file
+/// can take its name (a file name holds no NUL).
+pub const DOC_FRAME: &str = "\0doc-frame.html";
+/// Where the title and the main block go in [`DOC_FRAME`].
+pub const FRAME_TITLE: &str = "\u{1}docportal-title\u{1}";
+pub const FRAME_MAIN: &str = "\u{1}docportal-main\u{1}";
+const DOC_FRAME_TEMPLATE: &str = "{% extends \"base.html\" %}{% block title %}\u{1}docportal-title\u{1}{% endblock title %}{% block main %}\u{1}docportal-main\u{1}{% endblock main %}";
+
 /// The autoescape function: the five characters that matter in HTML text and in quoted
 /// attribute values. Unlike tera's default it leaves `/` alone, so relative hrefs stay
 /// readable (`../trd/a.html`, not `..&#x2F;trd&#x2F;a.html`).
 pub fn escape_html(input: &str) -> String {
     let mut out = String::with_capacity(input.len() + input.len() / 8);
+    escape_html_into(&mut out, input);
+    out
+}
+
+/// [`escape_html`], appended to `out`.
+pub fn escape_html_into(out: &mut String, input: &str) {
     let mut copied = 0;
     // Byte by byte (the five are ASCII, so a hit is always a whole character), copying
     // the runs between them whole: a search for a set of chars decoded every character,
@@ -105,7 +126,6 @@ pub fn escape_html(input: &str) -> String {
         copied = at + 1;
     }
     out.push_str(&input[copied..]);
-    out
 }
 
 #[cfg(test)]

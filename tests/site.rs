@@ -467,3 +467,73 @@ fn assets_are_hashed_and_mermaid_loads_only_on_pages_with_diagrams() {
         }
     }
 }
+
+/// Every fixture portal (and the sample portal) built twice: with the built-in theme,
+/// whose doc pages and link items docportal writes without tera (`site::native`), and
+/// with the same built-in templates copied into the portal's theme folder, which makes
+/// tera render them. Every file of the two sites must be equal.
+#[test]
+fn doc_pages_written_without_tera_equal_the_built_in_templates() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let theme = root.join("theme/templates");
+    let mut portals: Vec<PathBuf> = std::fs::read_dir(root.join("tests/fixtures"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    portals.sort();
+    portals.push(root.to_path_buf());
+    let mut pages_compared = 0;
+    for portal in &portals {
+        let build_copy = |force_tera: bool| {
+            let tmp = tempfile::tempdir().unwrap();
+            let copy = tmp.path().join("portal");
+            if portal == root {
+                std::fs::create_dir_all(&copy).unwrap();
+                std::fs::copy(root.join("book.toml"), copy.join("book.toml")).unwrap();
+                copy_dir(&root.join("content"), &copy.join("content"));
+            } else {
+                copy_dir(portal, &copy);
+            }
+            if force_tera {
+                // An override with the built-in text: same templates, rendered by tera.
+                let templates = copy.join("theme/templates");
+                std::fs::create_dir_all(&templates).unwrap();
+                for name in ["doc.html", "link_item.html"] {
+                    if !templates.join(name).exists() {
+                        std::fs::copy(theme.join(name), templates.join(name)).unwrap();
+                    }
+                }
+            }
+            let out = tmp.path().join("site");
+            let status = Command::new(env!("CARGO_BIN_EXE_docportal"))
+                .args(["build", "-q"])
+                .arg(&copy)
+                .arg("--dest-dir")
+                .arg(&out)
+                .output()
+                .expect("the binary runs");
+            let built = Built { _tmp: tmp, out, code: status.status.code().unwrap_or(-1), stderr: String::new() };
+            (built.code, built.files())
+        };
+        let (native_code, native) = build_copy(false);
+        let (tera_code, tera) = build_copy(true);
+        assert_eq!(native_code, tera_code, "{}", portal.display());
+        assert_eq!(native.keys().collect::<Vec<_>>(), tera.keys().collect::<Vec<_>>(), "{}", portal.display());
+        for (path, bytes) in &native {
+            if bytes != &tera[path] {
+                let (a, b) = (String::from_utf8_lossy(bytes), String::from_utf8_lossy(&tera[path]));
+                let at = a.bytes().zip(b.bytes()).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+                let start = at.saturating_sub(200);
+                panic!(
+                    "{}: {path} differs at byte {at}\n--- without tera:\n{}\n--- tera:\n{}",
+                    portal.display(),
+                    a.get(start..(at + 200).min(a.len())).unwrap_or_default(),
+                    b.get(start..(at + 200).min(b.len())).unwrap_or_default()
+                );
+            }
+            pages_compared += usize::from(path.ends_with(".html"));
+        }
+    }
+    assert!(pages_compared > 300, "only {pages_compared} pages compared");
+}

@@ -2,7 +2,8 @@
 //! backlinks, supersession banner, neighbourhood graph and the doc's own diagnostics.
 //!
 //! The article HTML comes from the render stage already escaped and is inserted as is;
-//! every other value goes through tera's autoescaping. Relations are read from both
+//! every other value goes through tera's autoescaping (or, with the built-in templates,
+//! the same escaping in [`super::native`]). Relations are read from both
 //! sides of the link graph (a doc's own links and its backlinks), so a supersession
 //! declared on either doc shows on both pages even where the links stage did not
 //! mirror it. Template: `doc.html`; its values are [`DocPage`].
@@ -37,51 +38,51 @@ const CARD_KEYS: &[&str] = &[
 ];
 
 #[derive(Serialize)]
-struct DocPage<'a> {
-    doc: DocCard<'a>,
-    toc: Vec<TocItem<'a>>,
-    content: &'a str,
-    banner: Option<Banner>,
-    relations: Vec<LinkGroup>,
-    referenced_by: Vec<LinkGroup>,
+pub(super) struct DocPage<'a> {
+    pub doc: DocCard<'a>,
+    pub toc: Vec<TocItem<'a>>,
+    pub content: &'a str,
+    pub banner: Option<Banner>,
+    pub relations: Vec<LinkGroup>,
+    pub referenced_by: Vec<LinkGroup>,
     /// Mermaid source of the one-hop neighbourhood; `None` when the doc has no links.
-    neighbourhood: Option<String>,
-    diagnostics: Vec<DiagView<'a>>,
+    pub neighbourhood: Option<String>,
+    pub diagnostics: Vec<DiagView<'a>>,
     /// `error` when any of the doc's diagnostics is an error, else `warning`.
-    problem_tone: &'static str,
-    edit_url: Option<String>,
+    pub problem_tone: &'static str,
+    pub edit_url: Option<String>,
 }
 
 #[derive(Serialize)]
-struct DocCard<'a> {
-    id: &'a str,
-    title: &'a str,
-    kind: Option<&'a str>,
-    status: StatusView<'a>,
-    authors: &'a [String],
-    reviewers: &'a [String],
-    created: Option<&'a str>,
-    updated: Option<&'a str>,
-    version: Option<&'a str>,
-    source: &'a str,
+pub(super) struct DocCard<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub kind: Option<&'a str>,
+    pub status: StatusView<'a>,
+    pub authors: &'a [String],
+    pub reviewers: &'a [String],
+    pub created: Option<&'a str>,
+    pub updated: Option<&'a str>,
+    pub version: Option<&'a str>,
+    pub source: &'a str,
     /// Fields the card has no dedicated row for, in document order.
-    fields: Vec<&'a MetaField>,
+    pub fields: Vec<&'a MetaField>,
 }
 
 #[derive(Serialize)]
-struct TocItem<'a> {
+pub(super) struct TocItem<'a> {
     /// 0 for the shallowest heading level present.
-    depth: u8,
-    href: String,
-    text: &'a str,
+    pub depth: u8,
+    pub href: String,
+    pub text: &'a str,
 }
 
 /// The supersession story of a doc: who replaces it, what it replaces.
 #[derive(Serialize)]
-struct Banner {
-    superseded: bool,
-    successors: Vec<LinkItem>,
-    predecessors: Vec<LinkItem>,
+pub(super) struct Banner {
+    pub superseded: bool,
+    pub successors: Vec<LinkItem>,
+    pub predecessors: Vec<LinkItem>,
 }
 
 /// Renders the page of the doc at `pos`: `(site path, html or template error)`.
@@ -180,7 +181,12 @@ pub fn render_with(
         problem_tone: if own_diagnostics.iter().any(|d| d.is_error()) { "error" } else { "warning" },
         edit_url: edit_url(builder, &doc.source),
     };
-    let html = builder.render("doc.html", &shell, &values);
+    // The built-in templates are written out in Rust (`native`), around the frame of
+    // `base.html` that tera rendered for this folder and set of scripts.
+    let html = match builder.doc_frame(&page, needs, &shell) {
+        Some(frame) => Ok(super::native::doc_page(&frame, shell.site.title, &values)),
+        None => builder.render("doc.html", &shell, &values),
+    };
     Some((page, html))
 }
 

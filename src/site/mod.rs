@@ -24,6 +24,7 @@
 pub mod context;
 pub mod doc_page;
 pub mod docs_json;
+mod native;
 pub mod pages;
 pub mod reuse;
 
@@ -38,7 +39,7 @@ use context::{LinkItem, Portal};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// The whole output: site path → bytes.
 #[derive(Debug, Clone, Default)]
@@ -318,7 +319,16 @@ pub struct Builder<'a> {
     /// Link items rendered so far: [`Builder::link_items`] renders each once,
     /// not once per page.
     link_items: Mutex<LinkItems>,
+    /// With the built-in doc page templates: `base.html` around a doc page, by folder and
+    /// scripts, for [`native::doc_page`] (`None` where it could not be cut).
+    doc_frames: Option<Mutex<DocFrames>>,
+    /// With the built-in link item templates: link items are written by [`native::link_item`].
+    native_link_items: bool,
 }
+
+/// Frames of doc pages by (folder, needs code, needs Mermaid); `None` where the frame
+/// could not be cut.
+type DocFrames = HashMap<(String, bool, bool), Option<Arc<native::Frame>>>;
 
 /// Rendered link items by folder of the linking page and linked doc, their text in one
 /// buffer: freed at the end of the doc pages, one large block goes back to the system
@@ -403,7 +413,29 @@ impl<'a> Builder<'a> {
             portal: Portal::new(input.index, input.graph, input.diagnostics),
             rendered: input.rendered,
             link_items: Mutex::default(),
+            doc_frames: input.theme.uses_built_in(native::DOC_PAGE_TEMPLATES).then(Mutex::default),
+            native_link_items: input.theme.uses_built_in(native::LINK_ITEM_TEMPLATES),
         }
+    }
+
+    /// The frame of `base.html` for the doc page at `page` with `shell`, when the
+    /// portal uses the built-in doc page templates. The shell differs between pages only
+    /// in hrefs relative to the page's folder and in the scripts the page needs: one
+    /// frame serves a folder's pages with the same needs.
+    pub(super) fn doc_frame(&self, page: &str, needs: Needs, shell: &Shell) -> Option<Arc<native::Frame>> {
+        let frames = self.doc_frames.as_ref()?;
+        let folder = page.rsplit_once('/').map_or("", |(folder, _)| folder);
+        let key = (folder.to_string(), needs.code, needs.mermaid);
+        if let Some(frame) = crate::lock(frames).get(&key) {
+            return frame.clone();
+        }
+        // Rendered outside the lock; a template error leaves the page to tera, which reports it.
+        let rendered = tera::Context::from_serialize(shell)
+            .ok()
+            .and_then(|ctx| self.tera.render(crate::theme::DOC_FRAME, &ctx).ok());
+        let frame = rendered.and_then(|r| native::Frame::cut(&r)).map(Arc::new);
+        crate::lock(frames).insert(key, frame.clone());
+        frame
     }
 
     /// The links as the page at `page` lists them: `link_item.html` rendered with each.
@@ -427,9 +459,14 @@ impl<'a> Builder<'a> {
             let html = match known {
                 Some(html) => html,
                 None => {
-                    let mut ctx = tera::Context::new();
-                    ctx.insert("link", &self.portal.link_view(link, page));
-                    let html = self.tera.render(LINK_ITEM, &ctx).map_err(|e| self.template_error(LINK_ITEM, &e))?;
+                    let view = self.portal.link_view(link, page);
+                    let html = if self.native_link_items {
+                        native::link_item(&view)
+                    } else {
+                        let mut ctx = tera::Context::new();
+                        ctx.insert("link", &view);
+                        self.tera.render(LINK_ITEM, &ctx).map_err(|e| self.template_error(LINK_ITEM, &e))?
+                    };
                     if let (Some(target), Ok(mut known)) = (reusable(link), self.link_items.lock()) {
                         known.insert(folder, target, &html);
                     }
