@@ -238,31 +238,71 @@ fn number_part(id: &str) -> &str {
 
 /// Calls `f` with every string one edit from `s` ([`edit_distance`]'s edits: delete,
 /// insert or substitute a character from `alphabet`, or swap two neighbours), some
-/// more than once; one buffer serves them all.
+/// more than once; one buffer serves them all, filled from slices of `s` (a miss has
+/// hundreds of variants, and pushing them a character at a time was most of a
+/// "did you mean").
 fn for_each_one_edit_variant(s: &str, alphabet: &[char], mut f: impl FnMut(&str)) {
-    let chars: Vec<char> = s.chars().collect();
-    let mut buf = String::with_capacity(s.len() + 4);
-    let mut emit = |head: &[char], mid: &[char], rest: &[char]| {
+    let mut buf = String::with_capacity(s.len() + 8);
+    let mut emit = |head: &str, mid: &str, rest: &str| {
         buf.clear();
-        buf.extend(head.iter().chain(mid).chain(rest));
+        buf.push_str(head);
+        buf.push_str(mid);
+        buf.push_str(rest);
         f(&buf);
     };
-    for i in 0..=chars.len() {
-        let (head, tail) = chars.split_at(i);
+    let mut encoded = [0u8; 4];
+    let mut swapped = String::with_capacity(8);
+    for at in s.char_indices().map(|(i, _)| i).chain([s.len()]) {
+        let (head, tail) = s.split_at(at);
+        let mut chars = tail.chars();
+        let first = chars.next();
+        let after_first = chars.as_str();
         for &c in alphabet {
-            emit(head, &[c], tail);
-            if tail.first().is_some_and(|&t| t != c) {
-                emit(head, &[c], &tail[1..]);
+            let mid = c.encode_utf8(&mut encoded);
+            emit(head, mid, tail);
+            if first.is_some_and(|t| t != c) {
+                emit(head, mid, after_first);
             }
         }
-        if !tail.is_empty() {
-            emit(head, &[], &tail[1..]);
+        if first.is_some() {
+            emit(head, "", after_first);
         }
-        if tail.len() >= 2 && tail[0] != tail[1] {
-            emit(head, &[tail[1], tail[0]], &tail[2..]);
+        if let (Some(a), Some(b)) = (first, chars.next()) {
+            if a != b {
+                swapped.clear();
+                swapped.extend([b, a]);
+                emit(head, &swapped, chars.as_str());
+            }
         }
     }
 }
+
+/// FNV-1a, for the set of numbered ids a miss's variants are looked up in: hundreds of
+/// lookups of strings of ten bytes or so, where SipHash's rounds cost more than the
+/// rest of the lookup. The keys are the portal's own ids.
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0;
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type IdSet<'a> = HashSet<&'a str, std::hash::BuildHasherDefault<Fnv1a>>;
 
 /// "Did you mean" hints for misses, built once per links run. A portal with thousands
 /// of broken references stays fast: each distinct miss is looked up once, exact file
@@ -276,7 +316,7 @@ pub(crate) struct Hints<'a> {
     /// Ids of the numbered docs, the number part of each, and every character they use:
     /// a miss's one-edit neighbours are generated and looked up rather than compared
     /// with every doc, which was quadratic in portals with many broken references.
-    numbered_ids: HashSet<&'a str>,
+    numbered_ids: IdSet<'a>,
     by_number: HashMap<&'a str, Vec<&'a str>>,
     id_alphabet: Vec<char>,
     id_cache: Mutex<HashMap<String, Option<String>>>,
@@ -289,7 +329,7 @@ impl<'a> Hints<'a> {
         for d in &index.docs {
             by_name.entry(file_name(&d.source).to_lowercase()).or_default().push(&d.source);
         }
-        let mut numbered_ids = HashSet::new();
+        let mut numbered_ids = IdSet::default();
         let mut by_number: HashMap<&str, Vec<&str>> = HashMap::new();
         let mut alphabet = BTreeSet::new();
         for d in index.docs.iter().filter(|d| d.numbered) {
