@@ -61,7 +61,13 @@ impl Theme {
                 templates.push((name.to_string(), text));
             }
         }
-        templates.push((DOC_FRAME.to_string(), DOC_FRAME_TEMPLATE.to_string()));
+        templates.push((
+            DOC_FRAME.to_string(),
+            format!(
+                "{{% extends \"base.html\" %}}{{% block title %}}{FRAME_TITLE}{{% endblock title %}}\
+                 {{% block main %}}{FRAME_MAIN}{{% endblock main %}}"
+            ),
+        ));
         tera.add_raw_templates(templates).map_err(|e| {
             let mut msg = e.to_string();
             let mut source = std::error::Error::source(&e);
@@ -95,7 +101,6 @@ pub const DOC_FRAME: &str = "\0doc-frame.html";
 /// Where the title and the main block go in [`DOC_FRAME`].
 pub const FRAME_TITLE: &str = "\u{1}docportal-title\u{1}";
 pub const FRAME_MAIN: &str = "\u{1}docportal-main\u{1}";
-const DOC_FRAME_TEMPLATE: &str = "{% extends \"base.html\" %}{% block title %}\u{1}docportal-title\u{1}{% endblock title %}{% block main %}\u{1}docportal-main\u{1}{% endblock main %}";
 
 /// The autoescape function: the five characters that matter in HTML text and in quoted
 /// attribute values. Unlike tera's default it leaves `/` alone, so relative hrefs stay

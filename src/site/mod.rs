@@ -578,4 +578,32 @@ mod tests {
         let dotted_dir = hashed_name("v1.2/LICENSE", b"x");
         assert!(dotted_dir.starts_with("v1.2/LICENSE."), "{dotted_dir}");
     }
+
+    /// tests/site.rs shows pages written without tera equal tera's; this shows they are
+    /// written without tera at all: with the built-in templates the frame of `base.html`
+    /// cuts, and an overridden template turns the frame off.
+    #[test]
+    fn doc_pages_are_framed_only_with_the_built_in_templates() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::default_at(dir.path());
+        let (index, _) = crate::index::build(Vec::new(), &config);
+        let graph = crate::links::LinkGraph::default();
+        let built_in = Theme { files: crate::theme::load(&config).unwrap().files, overridden: Vec::new() };
+        let overridden = Theme { overridden: vec!["templates/base.html".to_string()], ..built_in.clone() };
+        let framed = |theme: &Theme| {
+            let input =
+                SiteInput { config: &config, index: &index, graph: &graph, rendered: &[], theme, diagnostics: &[] };
+            let tera = theme.tera().unwrap();
+            let builder = Builder::new(&input, &tera, asset_files(theme).0);
+            let needs = Needs { code: true, mermaid: false };
+            let shell = builder.shell("adr/a.html", "doc", needs);
+            let frame = builder.doc_frame("adr/a.html", needs, &shell);
+            frame.map(|f| native::frame_parts(&f))
+        };
+        let [head, middle, tail] = framed(&built_in).expect("the built-in base.html cuts into a frame");
+        assert!(head.ends_with("<title>"), "{head}");
+        assert!(middle.starts_with("</title>") && middle.contains("src=\"../assets/code."), "{middle}");
+        assert!(tail.contains("</main>") && tail.ends_with("</html>\n"), "{tail}");
+        assert!(framed(&overridden).is_none());
+    }
 }

@@ -46,6 +46,12 @@ impl Frame {
     }
 }
 
+/// The frame's three parts: before the title, between it and the main block, after.
+#[cfg(test)]
+pub fn frame_parts(frame: &Frame) -> [String; 3] {
+    [frame.head.clone(), frame.middle.clone(), frame.tail.clone()]
+}
+
 /// The doc page of `page` in `frame`: `doc.html`'s title block and main block.
 pub fn doc_page(frame: &Frame, site_title: &str, page: &DocPage) -> String {
     let mut out =
