@@ -18,7 +18,7 @@ use crate::ids;
 use crate::index::Index;
 use crate::parse::body_refs;
 use crate::urls;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 
 /// The outcome of resolving one written target.
@@ -277,33 +277,6 @@ fn for_each_one_edit_variant(s: &str, alphabet: &[char], mut f: impl FnMut(&str)
     }
 }
 
-/// FNV-1a, for the set of numbered ids a miss's variants are looked up in: hundreds of
-/// lookups of strings of ten bytes or so, where SipHash's rounds cost more than the
-/// rest of the lookup. The keys are the portal's own ids.
-struct Fnv1a(u64);
-
-impl Default for Fnv1a {
-    fn default() -> Self {
-        Fnv1a(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for Fnv1a {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = self.0;
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type IdSet<'a> = HashSet<&'a str, std::hash::BuildHasherDefault<Fnv1a>>;
-
 /// "Did you mean" hints for misses, built once per links run. A portal with thousands
 /// of broken references stays fast: each distinct miss is looked up once, exact file
 /// names come from a map, and edit distances are computed only for names of a close length.
@@ -316,7 +289,7 @@ pub(crate) struct Hints<'a> {
     /// Ids of the numbered docs, the number part of each, and every character they use:
     /// a miss's one-edit neighbours are generated and looked up rather than compared
     /// with every doc, which was quadratic in portals with many broken references.
-    numbered_ids: IdSet<'a>,
+    numbered_ids: crate::cache::FastSet<&'a str>,
     by_number: HashMap<&'a str, Vec<&'a str>>,
     id_alphabet: Vec<char>,
     id_cache: Mutex<HashMap<String, Option<String>>>,
@@ -329,7 +302,7 @@ impl<'a> Hints<'a> {
         for d in &index.docs {
             by_name.entry(file_name(&d.source).to_lowercase()).or_default().push(&d.source);
         }
-        let mut numbered_ids = IdSet::default();
+        let mut numbered_ids = crate::cache::FastSet::default();
         let mut by_number: HashMap<&str, Vec<&str>> = HashMap::new();
         let mut alphabet = BTreeSet::new();
         for d in index.docs.iter().filter(|d| d.numbered) {
@@ -518,6 +491,7 @@ pub(crate) fn nearby_anchors<'a>(anchors: &'a [String], wanted: &str) -> (bool, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashSet;
 
     proptest::proptest! {
         // The piece index must find every name that measuring every name finds. Queries

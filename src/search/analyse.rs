@@ -26,11 +26,11 @@
 use super::sections;
 use super::text::{self, Packed, Token, WordTerms};
 use super::{IN_HEADING, IN_ID, IN_TITLE};
+use crate::cache::FastMap;
 use crate::model::{Doc, RenderedDoc};
 use rayon::prelude::*;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What the index keeps of one rendered doc: a pure function of the `RenderedDoc`
@@ -721,42 +721,6 @@ impl<V: Copy> ShortKeyMap<V> {
         } else {
             self.short.insert(key, value);
         }
-    }
-}
-
-/// Hash maps keyed by short strings, hashed with a fast non-cryptographic hash (the
-/// keys are the portal's own words; nobody gains from colliding them).
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<WordHasher>>;
-
-/// FxHash-style multiply-rotate hashing, eight bytes at a time.
-#[derive(Default, Clone, Copy)]
-struct WordHasher(u64);
-
-impl Hasher for WordHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(c);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
-        }
-        let mut tail = [0u8; 8];
-        let rest = chunks.remainder();
-        tail[..rest.len()].copy_from_slice(rest);
-        self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(tail) ^ rest.len() as u64).wrapping_mul(K);
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.write_u64(u64::from(i));
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 

@@ -6,15 +6,21 @@
 
 use std::time::{Duration, Instant};
 
+/// One span: its name, wall time, the CPU time every thread used in it, and the
+/// peak resident memory so far (MiB) at its end; each `None` where not measured.
+struct Span {
+    name: &'static str,
+    wall: Duration,
+    cpu: Option<Duration>,
+    peak: Option<u64>,
+}
+
 pub struct Trace {
     enabled: bool,
     last: Instant,
-    spans: Vec<(&'static str, Duration)>,
-    /// The process's CPU time (user + system) at the last mark, and each span's share of it.
+    spans: Vec<Span>,
+    /// The process's CPU time (user + system) at the last mark.
     last_cpu: Option<Duration>,
-    cpu: Vec<Option<Duration>>,
-    /// Peak resident memory so far (MiB) at each span's end, where the OS tells it.
-    peaks: Vec<Option<u64>>,
     /// Counts worth knowing beside the times (`docs as parsed last build 999`).
     notes: Vec<String>,
 }
@@ -27,15 +33,7 @@ impl Trace {
 
     pub fn new(enabled: bool) -> Trace {
         let last_cpu = if enabled { process_cpu_time() } else { None };
-        Trace {
-            enabled,
-            last: Instant::now(),
-            spans: Vec::new(),
-            last_cpu,
-            cpu: Vec::new(),
-            peaks: Vec::new(),
-            notes: Vec::new(),
-        }
+        Trace { enabled, last: Instant::now(), spans: Vec::new(), last_cpu, notes: Vec::new() }
     }
 
     pub fn enabled(&self) -> bool {
@@ -48,10 +46,8 @@ impl Trace {
             return;
         }
         let now = Instant::now();
-        self.spans.push((name, now - self.last));
         let cpu = self.cpu_since_last_mark();
-        self.cpu.push(cpu);
-        self.peaks.push(peak_rss_mib());
+        self.spans.push(Span { name, wall: now - self.last, cpu, peak: peak_rss_mib() });
         self.last = now;
     }
 
@@ -77,14 +73,11 @@ impl Trace {
         }
         let now = Instant::now();
         let covered: Duration = inner.iter().map(|(_, d)| *d).sum();
-        self.spans.extend_from_slice(inner);
-        self.peaks.extend(inner.iter().map(|_| None));
-        self.cpu.extend(inner.iter().map(|_| None));
-        self.spans.push((rest, (now - self.last).saturating_sub(covered)));
+        self.spans.extend(inner.iter().map(|&(name, wall)| Span { name, wall, cpu: None, peak: None }));
         // The inner spans are timed on other threads: the CPU time is the whole span's.
         let cpu = self.cpu_since_last_mark();
-        self.cpu.push(cpu);
-        self.peaks.push(peak_rss_mib());
+        let wall = (now - self.last).saturating_sub(covered);
+        self.spans.push(Span { name: rest, wall, cpu, peak: peak_rss_mib() });
         self.last = now;
     }
 
@@ -97,14 +90,13 @@ impl Trace {
         let parts: Vec<String> = self
             .spans
             .iter()
-            .enumerate()
-            .map(|(i, (name, d))| {
-                let ms = d.as_secs_f64() * 1000.0;
-                let cpu = match self.cpu.get(i).copied().flatten() {
-                    Some(cpu) if d.as_millis() >= 1 => format!(" cpu {:.1}ms", cpu.as_secs_f64() * 1000.0),
+            .map(|&Span { name, wall, cpu, peak }| {
+                let ms = wall.as_secs_f64() * 1000.0;
+                let cpu = match cpu {
+                    Some(cpu) if wall.as_millis() >= 1 => format!(" cpu {:.1}ms", cpu.as_secs_f64() * 1000.0),
                     _ => String::new(),
                 };
-                match self.peaks.get(i).copied().flatten() {
+                match peak {
                     Some(peak) if peak > shown => {
                         shown = peak;
                         format!("{name} {ms:.1}ms{cpu} (peak {peak} MiB)")
