@@ -123,6 +123,15 @@ impl Bodies {
         }
     }
 
+    /// The `cache::content_hash` of the body of the doc parsed from `source`, when its
+    /// body is on disk (a held body has no recipe: hash it with [`Bodies::body_hash`]).
+    pub fn body_hash_of(&self, source: &str) -> Option<u128> {
+        match self {
+            Bodies::OnDisk(recipes) => Some(recipes.get(source)?.body_hash),
+            Bodies::Held => None,
+        }
+    }
+
     /// The body of the doc at `pos` of `index` (empty past the end).
     pub fn get<'a>(&self, index: &'a Index, pos: usize, config: &Config) -> Body<'a> {
         let Some(doc) = index.docs.get(pos) else { return Body::default() };

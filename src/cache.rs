@@ -360,7 +360,8 @@ pub fn build_identity(exe: &Path) -> String {
 }
 
 /// False when `DOCPORTAL_CACHE=off` (or `0`) turns every cache off: the render cache,
-/// the up-to-date check of [`crate::fresh`] and the parsed docs of [`crate::parse::kept`].
+/// the up-to-date check of [`crate::fresh`], the parsed docs of [`crate::parse::kept`]
+/// and the heading anchors of [`crate::links::kept_headings`].
 pub fn enabled() -> bool {
     !std::env::var("DOCPORTAL_CACHE").is_ok_and(|v| v == "off" || v == "0")
 }

@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::diag::{self, Diagnostic};
 use crate::fresh::{DocRead, DocReader, DocsRead, PreviousPages};
 use crate::index::{self, Index};
+use crate::links::kept_headings::KeptHeadings;
 use crate::links::{self, LinkGraph};
 use crate::model::{Doc, RenderedDoc, SourceFile};
 use crate::parse::kept::{self, Kept};
@@ -53,7 +54,9 @@ fn check_traced(
 ) -> Result<(Checked, Bodies, DocsRead), Diagnostic> {
     let (paths, mut diags) = discover::find_markdown(config)?;
     let walk = diags.clone();
-    let mut kept = if leave_bodies && reader.is_on() { Kept::open(config) } else { Kept::off() };
+    let keeping = leave_bodies && reader.is_on();
+    let mut kept = if keeping { Kept::open(config) } else { Kept::off() };
+    let kept_headings = if keeping { KeptHeadings::open(config) } else { KeptHeadings::off() };
     let taken = take_kept(&paths, leave_bodies, &kept, reader);
     kept.release_loaded();
     trace.count("docs as parsed last build", taken.iter().filter(|t| t.is_some()).count());
@@ -68,7 +71,15 @@ fn check_traced(
         // Written while the docs are linked: nothing reads it before the next build.
         s.spawn(|| kept.store(entries));
         let (history, git_diags) = git::read(config);
-        index_and_link_with(docs, config, &mut diags, (&history, &git_diags), (&bodies, None, None)).0
+        let known = |source: &str| kept_headings.get(bodies.body_hash_of(source)?);
+        let known: links::KnownHeadings = &known;
+        let (checked, _, headings) =
+            index_and_link_with(docs, config, &mut diags, (&history, &git_diags), (&bodies, Some(known), None));
+        let targets: Vec<(u128, Vec<String>)> =
+            headings.into_iter().map(|(pos, anchors)| (bodies.body_hash(&checked.index, pos), anchors)).collect();
+        let kept_headings = &kept_headings;
+        s.spawn(move || kept_headings.store(targets.iter().map(|(hash, anchors)| (*hash, &anchors[..]))));
+        checked
     });
     trace.mark("git+index+links");
     Ok((checked, bodies, DocsRead::new(walk, reads)))
@@ -173,26 +184,27 @@ pub fn index_and_link(docs: Vec<Doc>, config: &Config, diags: &mut Vec<Diagnosti
 /// [`index_and_link`] with the git history already read (`serve` keeps it between
 /// builds); the links stage reads the bodies it needs from `bodies`, unless `known`
 /// has their headings, and takes the docs' links from `earlier` where it can (see
-/// [`links::build_reusing`], which also gives back the links it resolved afresh).
+/// [`links::build_reusing`], which also gives back the links it resolved afresh and the
+/// headings of the `#anchor` targets).
 pub fn index_and_link_with(
     docs: Vec<Doc>,
     config: &Config,
     diags: &mut Vec<Diagnostic>,
     (history, git_diags): (&git::GitHistory, &[Diagnostic]),
     (bodies, known, earlier): (&Bodies, Option<links::KnownHeadings>, Option<links::EarlierLinks>),
-) -> (Checked, Vec<(usize, links::DocLinks)>) {
+) -> (Checked, Vec<(usize, links::DocLinks)>, links::TargetHeadings) {
     diags.extend(docs.iter().flat_map(|d| d.diagnostics.iter().cloned()));
     diags.extend(parse::portal_diagnostics(&docs, config));
     diags.extend(git_diags.iter().cloned());
     let docs = git::apply(docs, history);
     let (index, index_diags) = index::build(docs, config);
     diags.extend(index_diags);
-    let (graph, link_diags, fresh) = links::build_reusing(&index, config, (bodies, known), earlier);
+    let (graph, link_diags, fresh, headings) = links::build_reusing(&index, config, (bodies, known), earlier);
     diags.extend(link_diags);
     let mut diagnostics = std::mem::take(diags);
     diag::sort(&mut diagnostics);
     diagnostics.dedup();
-    (Checked { index, graph, diagnostics }, fresh)
+    (Checked { index, graph, diagnostics }, fresh, headings)
 }
 
 /// What the streaming build keeps of a doc between its render and its page.
@@ -608,6 +620,36 @@ mod tests {
         for (path, bytes) in expected {
             assert!(on_disk[path] == *bytes, "{path} differs");
         }
+    }
+
+    /// An `#anchor` target whose body is unchanged since the last build is not read for
+    /// its headings: they are the ones that build found ([`KeptHeadings`]). Poisoned,
+    /// the kept headings show in the next build's warnings; once the target is edited,
+    /// its body has a new hash and its headings are read again.
+    #[test]
+    fn anchor_targets_headings_come_from_the_last_build_while_their_body_is_unchanged() {
+        let (tmp, config) = project(
+            "[book]\ntitle = \"T\"\n",
+            &[("a.md", "# A\n\nSee [the goals](b.md#goals).\n".into()), ("b.md", "# B\n\n## Goals\n\nFast.\n".into())],
+        );
+        let goals_warnings = || -> Vec<String> {
+            let reader = crate::fresh::check(&config).doc_reader();
+            assert!(reader.is_on());
+            let (checked, _, _) = check_traced(&config, true, &reader, &mut Trace::new(false)).unwrap();
+            checked.diagnostics.iter().filter(|d| d.message.contains("#goals")).map(|d| d.message.clone()).collect()
+        };
+        assert_eq!(goals_warnings(), Vec::<String>::new());
+
+        let b = tmp.path().join("content/b.md");
+        let body_hash = |config: &Config| {
+            let (doc, _) = parse::parse_blanking(&discover::read_source(&b, "b.md").unwrap(), config);
+            cache::content_hash(doc.body.as_bytes())
+        };
+        KeptHeadings::open(&config).store([(body_hash(&config), &["risks".to_string()][..])]);
+        assert_eq!(goals_warnings(), ["`b.md` has no heading `#goals` (its headings: `#risks`)"]);
+
+        fs::write(&b, "# B\n\n## Goals\n\nFaster.\n").unwrap();
+        assert_eq!(goals_warnings(), Vec::<String>::new());
     }
 
     /// A doc edited after it was parsed, before its page is rendered: the page shows the

@@ -25,6 +25,7 @@
 //! another whose status says otherwise. A bare id written loosely (`RFC 2119`) that
 //! resolves to nothing is prose, not a reference: no link, no warning.
 
+pub mod kept_headings;
 mod mermaid;
 mod resolve;
 
@@ -107,8 +108,13 @@ pub fn build(index: &Index, config: &Config) -> (LinkGraph, Vec<Diagnostic>) {
 
 /// A doc's heading anchors (as [`render::heading_anchors`] gives them for its body)
 /// by the doc's source path, where they are already known: `serve` keeps each doc's
-/// from its parse, so a rebuild does not parse every `#anchor` target's body again.
+/// from its parse, and `docportal build` the last build's ([`kept_headings`]), so a
+/// rebuild does not parse every `#anchor` target's body again.
 pub type KnownHeadings<'a> = &'a (dyn Fn(&str) -> Option<Vec<String>> + Sync);
+
+/// The heading anchors of every doc an `#anchor` pointed into, by position, as the
+/// links stage found them (read from its body or known).
+pub type TargetHeadings = Vec<(usize, Vec<String>)>;
 
 /// [`build`], reading the bodies of `#anchor` targets from `bodies`, unless `known`
 /// has their headings.
@@ -118,7 +124,7 @@ pub fn build_reading(
     bodies: &Bodies,
     known: Option<KnownHeadings>,
 ) -> (LinkGraph, Vec<Diagnostic>) {
-    let (graph, diags, _) = build_reusing(index, config, (bodies, known), None);
+    let (graph, diags, _, _) = build_reusing(index, config, (bodies, known), None);
     (graph, diags)
 }
 
@@ -142,13 +148,14 @@ pub type EarlierLinks<'a> = &'a (dyn Fn(&Index, usize) -> Option<DocLinks> + Syn
 
 /// [`build_reading`], taking each doc's links from `earlier` where it has them and what
 /// they looked up on disk is unchanged; also gives back, by position, the [`DocLinks`]
-/// resolved afresh (only when there is an `earlier`: a one-shot build keeps none).
+/// resolved afresh (only when there is an `earlier`: a one-shot build keeps none) and
+/// the headings of the `#anchor` targets the docs resolved here looked into.
 pub fn build_reusing(
     index: &Index,
     config: &Config,
     (bodies, known): (&Bodies, Option<KnownHeadings>),
     earlier: Option<EarlierLinks>,
-) -> (LinkGraph, Vec<Diagnostic>, Vec<(usize, DocLinks)>) {
+) -> (LinkGraph, Vec<Diagnostic>, Vec<(usize, DocLinks)>, TargetHeadings) {
     let anchors = AnchorCache { known, ..AnchorCache::new(index.len(), bodies, config) };
     let hints = resolve::Hints::new(index);
     let files = Files { config, looked: Mutex::default(), seen: Mutex::default() };
@@ -167,7 +174,7 @@ pub fn build_reusing(
             (found, true)
         })
         .collect();
-    let mut diags = anchors.into_warnings();
+    let (mut diags, target_headings) = anchors.into_parts();
     let mut outgoing = Vec::with_capacity(per_doc.len());
     let mut missing_anchors = Vec::with_capacity(per_doc.len());
     let mut fresh = Vec::new();
@@ -189,7 +196,7 @@ pub fn build_reusing(
     let graph = LinkGraph { outgoing, incoming, missing_anchors, assets, probed: probed.into_iter().collect() };
     diags.extend(supersedes_cycles(index, &graph));
     diags.extend(status_mismatches(index, &graph));
-    (graph, diags, fresh)
+    (graph, diags, fresh, target_headings)
 }
 
 /// Resolves what an author wrote (an id in any spelling, or a path relative to the doc,
@@ -306,8 +313,15 @@ impl<'a> AnchorCache<'a> {
         })
     }
 
-    fn into_warnings(self) -> Vec<Diagnostic> {
-        crate::unwrap_mutex(self.warnings)
+    /// The warnings, and the headings of every doc whose anchors were looked at.
+    fn into_parts(self) -> (Vec<Diagnostic>, TargetHeadings) {
+        let headings = self
+            .anchors
+            .into_iter()
+            .enumerate()
+            .filter_map(|(pos, anchors)| Some((pos, anchors.into_inner()?.headings)))
+            .collect();
+        (crate::unwrap_mutex(self.warnings), headings)
     }
 }
 

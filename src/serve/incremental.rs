@@ -508,7 +508,7 @@ impl Incremental {
             let (key, links) = earlier_links.get(source)?;
             (*key == links_key(shape, sources.get(source)?)).then(|| links.clone())
         };
-        let (checked, fresh_links) = pipeline::index_and_link_with(
+        let (checked, fresh_links, _) = pipeline::index_and_link_with(
             docs,
             &self.config,
             &mut diags,
