@@ -540,7 +540,10 @@ mod tests {
         fs::write(root.join("content/adr/a.md"), "# ADR-0001: A\n\nFirst.\n").unwrap();
         fs::write(root.join("content/adr/b.md"), "# ADR-0002: B\n\nSecond.\n").unwrap();
         let (config, _) = crate::config::load(root).unwrap();
-        let keys = build_and_commit(&config, &PreviousPages::default());
+        let doc_pages = |keys: site::PageKeys| -> site::PageKeys {
+            keys.into_iter().filter(|(path, _)| path.starts_with("adr/")).collect()
+        };
+        let keys = doc_pages(build_and_commit(&config, &PreviousPages::default()));
         let paths: Vec<&str> = keys.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(paths, ["adr/a.html", "adr/b.html"]);
 
@@ -550,7 +553,7 @@ mod tests {
         fs::write(&b, "CARRIED B").unwrap();
         let previous = PreviousPages::as_on_disk(&config.build_dir, &keys);
         fs::write(root.join("content/adr/b.md"), "# ADR-0002: B\n\nSecond, edited.\n").unwrap();
-        let next = build_and_commit(&config, &previous);
+        let next = doc_pages(build_and_commit(&config, &previous));
         assert_eq!(fs::read_to_string(&a).unwrap(), "CARRIED A", "same key, same file: linked, not rendered");
         assert!(fs::read_to_string(&b).unwrap().contains("Second, edited."), "its doc changed: rendered");
         assert_eq!(next[0], keys[0]);
@@ -561,6 +564,52 @@ mod tests {
         fs::write(&a, "CHANGED BY HAND").unwrap();
         build_and_commit(&config, &previous);
         assert!(fs::read_to_string(&a).unwrap().contains("First."), "a changed file is rendered again");
+    }
+
+    /// The portal pages share one key over what they read of every doc: a body edit
+    /// carries them all over (a page changed on disk since is rendered again); a change
+    /// they show (a title) renders them all.
+    #[test]
+    fn portal_pages_are_carried_over_while_no_doc_listing_changes() {
+        let (_tmp, config) = project(
+            "[book]\ntitle = \"T\"\n",
+            &[
+                ("adr/a.md", "---\nstatus: accepted\n---\n# ADR-0001: A\n\nFirst.\n".into()),
+                ("adr/b.md", "# ADR-0002: B\n\nSecond.\n".into()),
+            ],
+        );
+        let portal = ["index.html", "docs.html", "graph.html", "404.html", "status/accepted.html"];
+        let keys = build_and_commit(&config, &PreviousPages::default());
+        for path in portal {
+            assert!(keys.iter().any(|(p, _)| p == path), "{path} has a key: {keys:?}");
+        }
+        let mark = |text: &str| {
+            for path in portal {
+                fs::write(config.build_dir.join(path), format!("{text} {path}")).unwrap();
+            }
+        };
+        let page = |path: &str| fs::read_to_string(config.build_dir.join(path)).unwrap();
+        let b = config.src_dir.join("adr/b.md");
+
+        mark("CARRIED");
+        let previous = PreviousPages::as_on_disk(&config.build_dir, &keys);
+        fs::write(config.build_dir.join("graph.html"), "CHANGED BY HAND").unwrap();
+        fs::write(&b, "# ADR-0002: B\n\nSecond, edited.\n").unwrap();
+        let next = build_and_commit(&config, &previous);
+        for path in portal.iter().filter(|p| **p != "graph.html") {
+            assert_eq!(page(path), format!("CARRIED {path}"), "a body edit carries {path} over");
+        }
+        assert!(page("graph.html").contains("ADR-0002"), "a page changed on disk is rendered again");
+        assert!(page("adr/b.html").contains("Second, edited."));
+
+        mark("CARRIED");
+        let previous = PreviousPages::as_on_disk(&config.build_dir, &next);
+        fs::write(&b, "# ADR-0002: B renamed\n\nSecond, edited.\n").unwrap();
+        build_and_commit(&config, &previous);
+        for path in ["index.html", "docs.html", "graph.html", "404.html"] {
+            assert!(!page(path).starts_with("CARRIED"), "a new title renders {path} again");
+        }
+        assert!(page("docs.html").contains("B renamed"));
     }
 
     /// A project with `book_toml` and, under `content/`, `files` (path, text).

@@ -38,7 +38,7 @@ use crate::urls;
 use context::{LinkItem, Portal};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 /// The whole output: site path → bytes.
@@ -116,7 +116,9 @@ pub struct CarryOver<'a, E> {
 /// ([`crate::search::Collector`], which keeps only what the index needs), so no more
 /// than a page per thread is held at once. `put` sees the files of [`build`] in an
 /// order where, as there, a later file at the same path replaces an earlier one. With
-/// `carry_over`, a doc page whose key is unchanged is carried over instead.
+/// `carry_over`, a doc page whose key is unchanged is carried over instead, and so is
+/// each portal page while their shared key (what they read of every doc: listings,
+/// links, diagnostics; not bodies) is.
 /// `input.rendered` is not read; `input.diagnostics` are those known before rendering;
 /// `tera` is the theme's compiled templates (the caller stops on a template that does
 /// not compile). `docs.json` is left to the caller ([`docs_json::write`] streams it; no
@@ -151,8 +153,14 @@ pub fn build_streaming<E: Send, R: Send, T>(
         None => Vec::new(),
     };
     let common = carry_over.as_ref().map(|c| doc_page::common_key(&builder, c.salt));
-    let doc_pages =
-        DocPages { builder: &builder, owner: &owner, signatures: &signatures, common, put: &put, carry_over };
+    let doc_pages = DocPages {
+        builder: &builder,
+        owner: &owner,
+        signatures: &signatures,
+        common,
+        put: &put,
+        carry_over: carry_over.as_ref(),
+    };
     let search = crate::search::Collector::new(input.index, input.config);
     type Outcome = (Vec<Diagnostic>, Option<Diagnostic>, Option<(String, u64)>);
     // One doc per task: a rayon leaf of many docs cannot be split once begun, and its
@@ -189,7 +197,7 @@ pub fn build_streaming<E: Send, R: Send, T>(
     diagnostics.dedup();
 
     let whole = SiteInput { diagnostics: &diagnostics, ..*input };
-    let site_files = || -> Result<Vec<Diagnostic>, E> {
+    let site_files = || -> Result<(Vec<Diagnostic>, PageKeys), E> {
         // Before the portal pages (no search file shares a path with a page), so what
         // the index kept of every doc is freed before they are made.
         for (path, bytes) in search.files() {
@@ -198,18 +206,37 @@ pub fn build_streaming<E: Send, R: Send, T>(
         crate::release_free_memory();
         trace.mark("search");
         let builder = Builder::new(&whole, tera, assets);
+        // The portal pages share one key over what they read of every doc (not bodies),
+        // so a body edit carries them over rather than listing every doc again.
+        let carry = carry_over.as_ref().zip(common);
+        let key = carry.map(|(_, common)| reuse::portal_key(&whole, &signatures, common));
+        let mut carried = HashSet::new();
+        let mut keys = Vec::new();
+        if let (Some((carry, _)), Some(key)) = (carry, key) {
+            for path in pages::paths(&builder) {
+                if (carry.keep)(&path, key)? {
+                    carried.insert(path.clone());
+                    keys.push((path, key));
+                }
+            }
+        }
         let mut page_errors = Vec::new();
-        for (path, page) in pages::render_all(&builder) {
+        for (path, page) in pages::render_all_but(&builder, |path| carried.contains(path)) {
             match page {
-                Ok(html) => put(&path, html.as_bytes())?,
+                Ok(html) => {
+                    put(&path, html.as_bytes())?;
+                    keys.extend(key.map(|key| (path, key)));
+                }
                 Err(d) => page_errors.push(d),
             }
         }
         trace.mark("portal pages");
-        Ok(page_errors)
+        Ok((page_errors, keys))
     };
-    let (page_errors, beside) = rayon::join(site_files, || alongside(&diagnostics));
-    site_diagnostics.extend(page_errors?);
+    let (portal, beside) = rayon::join(site_files, || alongside(&diagnostics));
+    let (page_errors, portal_keys) = portal?;
+    site_diagnostics.extend(page_errors);
+    page_keys.extend(portal_keys);
     Ok((Streamed { diagnostics, site_diagnostics, page_keys }, beside?))
 }
 
@@ -227,7 +254,7 @@ struct DocPages<'a, E, P> {
     /// [`doc_page::common_key`], with a carry-over.
     common: Option<u64>,
     put: &'a P,
-    carry_over: Option<CarryOver<'a, E>>,
+    carry_over: Option<&'a CarryOver<'a, E>>,
 }
 
 impl<E, P: Fn(&str, &[u8]) -> Result<(), E>> DocPages<'_, E, P> {
@@ -249,7 +276,7 @@ impl<E, P: Fn(&str, &[u8]) -> Result<(), E>> DocPages<'_, E, P> {
             .filter(|_| owned)
             .zip(self.common)
             .map(|(render_key, common)| doc_page::input_key(builder, pos, self.signatures, render_key, common));
-        let carried = match (&self.carry_over, key) {
+        let carried = match (self.carry_over, key) {
             (Some(carry_over), Some(key)) => (carry_over.keep)(&path, key)?,
             _ => false,
         };

@@ -21,15 +21,34 @@ const ATTENTION: usize = 25;
 /// Filter value meaning "no kind" / "no status" (statuses and kinds never contain `~`).
 const NONE: &str = "~none";
 
+type Page = fn(&Builder) -> Result<String, Diagnostic>;
+const FIXED_PAGES: [(&str, Page); 4] =
+    [("index.html", dashboard), ("docs.html", docs_table), ("graph.html", graph), ("404.html", not_found)];
+
 /// Renders every portal-wide page: `(site path, html or template error)`.
 pub fn render_all(builder: &Builder) -> Vec<(String, Result<String, Diagnostic>)> {
-    type Page = fn(&Builder) -> Result<String, Diagnostic>;
-    let fixed: [(&str, Page); 4] =
-        [("index.html", dashboard), ("docs.html", docs_table), ("graph.html", graph), ("404.html", not_found)];
+    render_all_but(builder, |_| false)
+}
+
+/// The site path of every portal-wide page, in [`render_all`]'s order.
+pub fn paths(builder: &Builder) -> Vec<String> {
+    let statuses = builder.portal.status_pages.values();
+    FIXED_PAGES.iter().map(|(path, _)| path.to_string()).chain(statuses.cloned()).collect()
+}
+
+/// [`render_all`] without the pages whose site path is `skip`ped.
+pub fn render_all_but(
+    builder: &Builder,
+    skip: impl Fn(&str) -> bool + Sync,
+) -> Vec<(String, Result<String, Diagnostic>)> {
     // Each lists every doc (the docs table, the status pages together): worth a thread each.
-    let mut out: Vec<(String, Result<String, Diagnostic>)> =
-        fixed.par_iter().map(|(path, page)| (path.to_string(), page(builder))).collect();
-    let statuses: Vec<(&Option<String>, &String)> = builder.portal.status_pages.iter().collect();
+    let mut out: Vec<(String, Result<String, Diagnostic>)> = FIXED_PAGES
+        .par_iter()
+        .filter(|(path, _)| !skip(path))
+        .map(|(path, page)| (path.to_string(), page(builder)))
+        .collect();
+    let statuses: Vec<(&Option<String>, &String)> =
+        builder.portal.status_pages.iter().filter(|(_, path)| !skip(path)).collect();
     out.par_extend(
         statuses.par_iter().map(|(status, path)| (path.to_string(), status_page(builder, status.as_deref(), path))),
     );

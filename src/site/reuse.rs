@@ -274,7 +274,7 @@ pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
 
 /// Hash of everything the portal-wide pages and docs.json read: every doc's metadata
 /// (not its body), the whole link graph, every diagnostic, and `common`.
-fn portal_key(input: &SiteInput, signatures: &[u64], common: u64) -> u64 {
+pub(super) fn portal_key(input: &SiteInput, signatures: &[u64], common: u64) -> u64 {
     let docs: Vec<u64> = input
         .index
         .docs
