@@ -254,19 +254,26 @@ pub(crate) type FastSet<K> = std::collections::HashSet<K, BuildHasherDefault<Wor
 #[derive(Default, Clone, Copy)]
 pub(crate) struct WordHasher(u64);
 
+impl WordHasher {
+    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
+    }
+}
+
 impl Hasher for WordHasher {
     fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
             let mut word = [0u8; 8];
             word.copy_from_slice(c);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+            self.mix(u64::from_le_bytes(word));
         }
         let mut tail = [0u8; 8];
         let rest = chunks.remainder();
         tail[..rest.len()].copy_from_slice(rest);
-        self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(tail) ^ rest.len() as u64).wrapping_mul(K);
+        self.mix(u64::from_le_bytes(tail) ^ rest.len() as u64);
     }
 
     fn write_u8(&mut self, i: u8) {
@@ -274,7 +281,7 @@ impl Hasher for WordHasher {
     }
 
     fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        self.mix(i);
     }
 
     fn finish(&self) -> u64 {

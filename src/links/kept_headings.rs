@@ -70,23 +70,20 @@ impl KeptHeadings {
     pub fn store<'a>(&self, headings: impl IntoIterator<Item = (u128, &'a [String])>) {
         let Some(file) = &self.file else { return };
         let (Some(dir), Some(name)) = (file.parent(), file.file_name()) else { return };
+        // Two targets with one body are one entry.
         let mut seen = std::collections::HashSet::new();
-        let mut payload = Vec::new();
-        let mut count = 0u32;
-        for (body_hash, anchors) in headings {
-            if !seen.insert(body_hash) {
-                continue;
+        let entries: Vec<(u128, &[String])> = headings.into_iter().filter(|(hash, _)| seen.insert(*hash)).collect();
+        let size: usize =
+            entries.iter().map(|(_, anchors)| 20 + anchors.iter().map(|a| a.len() + 4).sum::<usize>()).sum();
+        let sealed = cache::seal_with(MAGIC, self.context, size + 4, |out| {
+            cache::put_u32(out, entries.len() as u32);
+            for (body_hash, anchors) in &entries {
+                out.extend_from_slice(&body_hash.to_le_bytes());
+                cache::put_u32(out, anchors.len() as u32);
+                for anchor in *anchors {
+                    cache::put_str(out, anchor);
+                }
             }
-            count += 1;
-            payload.extend_from_slice(&body_hash.to_le_bytes());
-            cache::put_u32(&mut payload, anchors.len() as u32);
-            for anchor in anchors {
-                cache::put_str(&mut payload, anchor);
-            }
-        }
-        let sealed = cache::seal_with(MAGIC, self.context, payload.len() + 4, |out| {
-            cache::put_u32(out, count);
-            out.extend_from_slice(&payload);
         });
         let name = name.to_string_lossy();
         if std::fs::create_dir_all(dir).is_ok() && cache::store(dir, &name, &sealed) {
