@@ -212,9 +212,9 @@ impl fmt::Write for HashWriter<'_> {
     }
 }
 
-/// Deletes all but the `count` newest files of `dir` (by mtime), `keep` always among
-/// them, so building with many destinations or configs does not grow a cache folder
-/// without end. What is deleted is only built again.
+/// Deletes all but the `count` newest entries of `dir` (files, or folders of files; by
+/// mtime), `keep` always among them, so building with many destinations or configs
+/// does not grow a cache folder without end. What is deleted is only built again.
 pub(crate) fn keep_newest(dir: &Path, keep: &str, count: usize) {
     let Ok(entries) = fs::read_dir(dir) else { return };
     let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
@@ -224,7 +224,9 @@ pub(crate) fn keep_newest(dir: &Path, keep: &str, count: usize) {
         .collect();
     files.sort_by_key(|f| std::cmp::Reverse(f.0));
     for (_, path) in files.iter().skip(count.saturating_sub(1)) {
-        let _ = fs::remove_file(path);
+        if fs::remove_file(path).is_err() {
+            let _ = fs::remove_dir_all(path);
+        }
     }
 }
 
@@ -796,6 +798,15 @@ fn encode_payload(out: &mut Vec<u8>, rendered: &RenderedDoc, in_page: Option<&Pa
     }
 }
 
+/// What a probe found at a path: nothing, a file or a folder (read by [`Reader::asset_kind`]).
+pub(crate) fn put_asset_kind(out: &mut Vec<u8>, kind: Option<crate::discover::AssetKind>) {
+    out.push(match kind {
+        None => 0,
+        Some(crate::discover::AssetKind::File) => 1,
+        Some(crate::discover::AssetKind::Folder) => 2,
+    });
+}
+
 pub(crate) fn put_u32(out: &mut Vec<u8>, n: u32) {
     out.extend_from_slice(&n.to_le_bytes());
 }
@@ -895,6 +906,11 @@ impl<'a> Reader<'a> {
         self.bytes.is_empty()
     }
 
+    /// Bytes not read yet.
+    pub(crate) fn remaining(&self) -> usize {
+        self.bytes.len()
+    }
+
     pub(crate) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         if n > self.bytes.len() {
             return None;
@@ -927,6 +943,16 @@ impl<'a> Reader<'a> {
     pub(crate) fn string(&mut self) -> Option<String> {
         let len = self.u32()? as usize;
         String::from_utf8(self.take(len)?.to_vec()).ok()
+    }
+
+    /// What [`put_asset_kind`] wrote; `None` for a byte it does not write.
+    pub(crate) fn asset_kind(&mut self) -> Option<Option<crate::discover::AssetKind>> {
+        match self.u8()? {
+            0 => Some(None),
+            1 => Some(Some(crate::discover::AssetKind::File)),
+            2 => Some(Some(crate::discover::AssetKind::Folder)),
+            _ => None,
+        }
     }
 
     pub(crate) fn diagnostics(&mut self) -> Option<Vec<Diagnostic>> {

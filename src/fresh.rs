@@ -549,11 +549,7 @@ fn encode(record: &Record, key: u128) -> Vec<u8> {
     out.extend_from_slice(&(probes.len() as u32).to_le_bytes());
     for Probe { path, kind, content } in probes {
         cache::put_str(&mut out, path);
-        out.push(match kind {
-            None => 0,
-            Some(AssetKind::File) => 1,
-            Some(AssetKind::Folder) => 2,
-        });
+        cache::put_asset_kind(&mut out, *kind);
         out.extend_from_slice(&content.to_le_bytes());
     }
     out.extend_from_slice(&(outputs.len() as u32).to_le_bytes());
@@ -587,12 +583,7 @@ fn decode(bytes: &[u8], key: u128) -> Option<Record> {
     let probes = (0..r.u32()?)
         .map(|_| {
             let path = r.string()?;
-            let kind = match r.u8()? {
-                0 => None,
-                1 => Some(AssetKind::File),
-                2 => Some(AssetKind::Folder),
-                _ => return None,
-            };
+            let kind = r.asset_kind()?;
             Some(Probe { path, kind, content: r.u128()? })
         })
         .collect::<Option<Vec<_>>>()?;

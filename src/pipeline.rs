@@ -11,6 +11,7 @@ use crate::diag::{self, Diagnostic};
 use crate::fresh::{DocRead, DocReader, DocsRead, PreviousPages};
 use crate::index::{self, Index};
 use crate::links::kept_headings::KeptHeadings;
+use crate::links::kept_links::{self, KeptLinks};
 use crate::links::{self, LinkGraph};
 use crate::model::{Doc, RenderedDoc, SourceFile};
 use crate::parse::kept::{self, Kept};
@@ -20,6 +21,7 @@ use crate::{cache, discover, git, parse, publish, render, theme, write};
 use rayon::prelude::*;
 use std::cell::Cell;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// The result of the checking stages (no HTML).
 pub struct Checked {
@@ -51,12 +53,13 @@ fn check_traced(
     leave_bodies: bool,
     reader: &DocReader,
     trace: &mut Trace,
-) -> Result<(Checked, Bodies, DocsRead), Diagnostic> {
+) -> Result<(Checked, Bodies, DocsRead, LinksToKeep), Diagnostic> {
     let (paths, mut diags) = discover::find_markdown(config)?;
     let walk = diags.clone();
     let keeping = leave_bodies && reader.is_on();
     let mut kept = if keeping { Kept::open(config) } else { Kept::off() };
     let kept_headings = if keeping { KeptHeadings::open(config) } else { KeptHeadings::off() };
+    let kept_links = if keeping { KeptLinks::open(config) } else { KeptLinks::off() };
     let taken = take_kept(&paths, leave_bodies, &kept, reader);
     kept.release_loaded();
     trace.count("docs as parsed last build", taken.iter().filter(|t| t.is_some()).count());
@@ -67,22 +70,46 @@ fn check_traced(
         read_and_parse(&paths, taken, config, (leave_bodies, &kept), reader, &mut diags)
     });
     trace.mark("discover+parse");
-    let checked = std::thread::scope(|s| {
+    let (checked, links_to_keep) = std::thread::scope(|s| {
         // Written while the docs are linked: nothing reads it before the next build.
         s.spawn(|| kept.store(entries));
         let (history, git_diags) = git::read(config);
         let known = |source: &str| kept_headings.get(bodies.body_hash_of(source)?);
         let known: links::KnownHeadings = &known;
-        let (checked, _, headings) =
-            index_and_link_with(docs, config, &mut diags, (&history, &git_diags), (&bodies, Some(known), None));
+        // Worked out by the first doc the links stage asks about, once the index exists.
+        let shape = OnceLock::new();
+        let earlier = |index: &Index, pos: usize| {
+            kept_links.get(*shape.get_or_init(|| kept_links::shape_of(index)), index, pos, &bodies)
+        };
+        let earlier: Option<links::EarlierLinks> = if kept_links.is_on() { Some(&earlier) } else { None };
+        let (checked, fresh, headings) =
+            index_and_link_with(docs, config, &mut diags, (&history, &git_diags), (&bodies, Some(known), earlier));
         let targets: Vec<(u128, Vec<String>)> =
             headings.into_iter().map(|(pos, anchors)| (bodies.body_hash(&checked.index, pos), anchors)).collect();
         let kept_headings = &kept_headings;
         s.spawn(move || kept_headings.store(targets.iter().map(|(hash, anchors)| (*hash, &anchors[..]))));
-        checked
+        let shape = shape.get().copied().unwrap_or_else(|| kept_links::shape_of(&checked.index));
+        let linked_before = if kept_links.is_on() { checked.index.len() - fresh.len() } else { 0 };
+        let to_store = kept_links.to_store(shape, &checked.index, &bodies, fresh);
+        (checked, LinksToKeep { kept: kept_links, to_store, linked_before })
     });
     trace.mark("git+index+links");
-    Ok((checked, bodies, DocsRead::new(walk, reads)))
+    trace.count("docs linked as last build", links_to_keep.linked_before);
+    Ok((checked, bodies, DocsRead::new(walk, reads), links_to_keep))
+}
+
+/// This build's links, for the next build: written while the site is rendered.
+struct LinksToKeep {
+    kept: KeptLinks,
+    to_store: kept_links::ToStore,
+    /// How many docs' links were taken from the last build.
+    linked_before: usize,
+}
+
+impl LinksToKeep {
+    fn store(self) {
+        self.kept.store(self.to_store);
+    }
 }
 
 /// A doc kept from the last build: what the record keeps of its file, the doc, its entry.
@@ -262,13 +289,17 @@ pub fn build_into(
     // A template that does not compile stops the build before anything is written.
     let tera = theme.tera()?;
     trace.mark("theme");
-    let (mut checked, bodies, read) = check_traced(config, true, reader, trace)?;
+    let (mut checked, bodies, read, links_to_keep) = check_traced(config, true, reader, trace)?;
     // Resolved into the link graph, the raw references are read by nothing after the
     // links stage (at 10,000 docs they were 50 MB).
     for doc in &mut checked.index.docs {
         doc.refs = Vec::new();
     }
-    let streamed = stream_from(checked, &bodies, (&theme, &tera), config, (staging, previous), trace);
+    let streamed = std::thread::scope(|s| {
+        // Nothing reads it before the next build.
+        s.spawn(|| links_to_keep.store());
+        stream_from(checked, &bodies, (&theme, &tera), config, (staging, previous), trace)
+    });
     Ok(streamed.map(|(checked, page_keys)| BuiltInto { checked, page_keys, read }))
 }
 
@@ -684,7 +715,7 @@ mod tests {
         let goals_warnings = || -> Vec<String> {
             let reader = crate::fresh::check(&config).doc_reader();
             assert!(reader.is_on());
-            let (checked, _, _) = check_traced(&config, true, &reader, &mut Trace::new(false)).unwrap();
+            let (checked, _, _, _) = check_traced(&config, true, &reader, &mut Trace::new(false)).unwrap();
             checked.diagnostics.iter().filter(|d| d.message.contains("#goals")).map(|d| d.message.clone()).collect()
         };
         assert_eq!(goals_warnings(), Vec::<String>::new());
@@ -701,6 +732,36 @@ mod tests {
         assert_eq!(goals_warnings(), Vec::<String>::new());
     }
 
+    /// A doc whose links are taken from the last build ([`KeptLinks`]) reads no anchor
+    /// target, yet its targets stay this build's: their kept headings survive a build
+    /// that resolved nothing, for the next one that must.
+    #[test]
+    fn docs_linked_as_last_build_keep_their_anchor_targets_headings() {
+        let (tmp, config) = project(
+            "[book]\ntitle = \"T\"\n",
+            &[
+                ("a.md", "# A\n\nSee [the goals](b.md#goals).\n".into()),
+                ("b.md", "# B\n\n## Goals\n\nFast.\n".into()),
+                ("c.md", "# C\n\nPlain.\n".into()),
+            ],
+        );
+        let build = || -> usize {
+            let reader = crate::fresh::check(&config).doc_reader();
+            let (_, _, _, links_to_keep) = check_traced(&config, true, &reader, &mut Trace::new(false)).unwrap();
+            let linked_before = links_to_keep.linked_before;
+            links_to_keep.store();
+            linked_before
+        };
+        assert_eq!(build(), 0);
+        fs::write(tmp.path().join("content/c.md"), "# C\n\nPlainer.\n").unwrap();
+        assert_eq!(build(), 3, "no doc's references or anchor targets changed");
+
+        let b = tmp.path().join("content/b.md");
+        let (doc, _) = parse::parse_blanking(&discover::read_source(&b, "b.md").unwrap(), &config);
+        let kept = KeptHeadings::open(&config).get(cache::content_hash(doc.body.as_bytes()));
+        assert_eq!(kept, Some(vec!["goals".to_string()]));
+    }
+
     /// A doc edited after it was parsed, before its page is rendered: the page shows the
     /// file as it is now (its new header blanked as a parse of it would), and a warning
     /// names the file; the other pages are untouched.
@@ -713,7 +774,7 @@ mod tests {
         let theme = theme::load(&config).unwrap();
         let tera = theme.tera().unwrap();
         let mut trace = Trace::new(false);
-        let (checked, bodies, _) = check_traced(&config, true, &DocReader::default(), &mut trace).unwrap();
+        let (checked, bodies, _, _) = check_traced(&config, true, &DocReader::default(), &mut trace).unwrap();
         assert!(checked.index.docs.iter().all(|d| d.body.is_empty()), "no body is held");
 
         fs::write(tmp.path().join("content/a.md"), "---\nstatus: draft\n---\n# A\n\nNew words.\n").unwrap();

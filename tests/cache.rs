@@ -255,6 +255,11 @@ fn another_docportal_build_never_reads_this_ones_entries() {
 /// A build with `DOCPORTAL_TRACE` on; how many docs it took as the last build parsed
 /// them, without reading their files.
 fn build_counting_kept(root: &Path) -> usize {
+    build_counting(root, "docs as parsed last build")
+}
+
+/// A build with `DOCPORTAL_TRACE` on; the count its trace gives after `what`.
+fn build_counting(root: &Path, what: &str) -> usize {
     let out = Command::new(env!("CARGO_BIN_EXE_docportal"))
         .arg("build")
         .arg(root)
@@ -265,7 +270,7 @@ fn build_counting_kept(root: &Path) -> usize {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.code().is_some_and(|c| c <= 1), "build failed: {stderr}");
-    let count = stderr.split("docs as parsed last build ").nth(1).unwrap_or_else(|| panic!("no count in {stderr}"));
+    let count = stderr.split(&format!("{what} ")).nth(1).unwrap_or_else(|| panic!("no count in {stderr}"));
     count.split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap()
 }
 
@@ -316,4 +321,31 @@ fn a_rebuild_takes_unchanged_docs_as_last_parsed_and_equals_a_cold_build() {
     edit(&root, PRD, "**Status**: Approved", "**Status**: Draft");
     assert_eq!(build_counting_kept(&root), 3, "and the next build keeps again");
     assert_same(&site(&root), &cold_copy(&root), "kept again");
+}
+
+/// A rebuild takes each doc's links as the last build resolved them, unless the doc's
+/// references, any doc's id or path, or the headings it links into changed, and writes
+/// what a cold build writes.
+#[test]
+fn a_rebuild_resolves_again_only_the_docs_whose_links_read_what_changed() {
+    const LINKED: &str = "docs linked as last build";
+    let (_tmp, root) = portal();
+    assert_eq!(build_counting(&root, LINKED), 0, "the first build resolves every doc");
+
+    edit(&root, "content/trd/TRD-0001-rate-limiter.md", "The limiter follows", "The sharded limiter follows");
+    assert_eq!(build_counting(&root, LINKED), 4, "no reference changed");
+    assert_same(&site(&root), &cold_copy(&root), "prose edited");
+
+    // The TRD links to `PRD-0001-quotas.md#goals`.
+    edit(&root, "content/prd/PRD-0001-quotas.md", "## Goals", "## Objectives");
+    assert_eq!(build_counting(&root, LINKED), 3, "all but the doc linking into the renamed heading");
+    assert_same(&site(&root), &cold_copy(&root), "linked heading renamed");
+
+    fs::write(root.join("content/trd/TRD-0404-retry-budget.md"), "# TRD-0404: Retry Budget\n\nSee TRD-0001.\n")
+        .unwrap();
+    assert_eq!(build_counting(&root, LINKED), 0, "a new id can resolve any doc's references");
+    assert_same(&site(&root), &cold_copy(&root), "doc added");
+    edit(&root, "content/trd/TRD-0001-rate-limiter.md", "The sharded limiter", "The limiter");
+    assert_eq!(build_counting(&root, LINKED), 5, "and the next build keeps them all again");
+    assert_same(&site(&root), &cold_copy(&root), "prose edited back");
 }

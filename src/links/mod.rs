@@ -26,6 +26,7 @@
 //! resolves to nothing is prose, not a reference: no link, no warning.
 
 pub mod kept_headings;
+pub mod kept_links;
 mod mermaid;
 mod resolve;
 
@@ -138,6 +139,16 @@ pub struct DocLinks {
     diagnostics: Vec<Diagnostic>,
     /// Every docs-relative path looked up on disk, with what was there.
     probes: Vec<(String, Option<discover::AssetKind>)>,
+    /// Positions of the docs whose heading anchors an `#anchor` was checked against
+    /// (this doc's own too, for a bare `#anchor`), each once, in the order first met.
+    anchor_targets: Vec<usize>,
+}
+
+impl DocLinks {
+    /// Positions of the docs whose heading anchors resolving these links read.
+    pub fn anchor_targets(&self) -> &[usize] {
+        &self.anchor_targets
+    }
 }
 
 /// The [`DocLinks`] an earlier build resolved for the doc at a position of this index,
@@ -167,6 +178,11 @@ pub fn build_reusing(
         .map(|pos| {
             let reused = earlier.and_then(|earlier| earlier(index, pos)).filter(|was| files.still_hold(&was.probes));
             if let Some(was) = reused {
+                // Their headings are still this build's anchor targets (for a caller that
+                // keeps those between builds); `known` has them, unless it lost them.
+                for &target in &was.anchor_targets {
+                    anchors.of(index, target);
+                }
                 return (was, false);
             }
             let mut found = DocLinks::default();
@@ -182,7 +198,7 @@ pub fn build_reusing(
         if is_fresh && earlier.is_some() {
             fresh.push((pos, found.clone()));
         }
-        let DocLinks { links, missing_anchors: missing, diagnostics, probes: _ } = found;
+        let DocLinks { links, missing_anchors: missing, diagnostics, probes: _, anchor_targets: _ } = found;
         outgoing.push(links);
         missing_anchors.push(missing);
         diags.extend(diagnostics);
@@ -396,7 +412,7 @@ fn declared_links(
     (anchors, hints, files): (&AnchorCache, &resolve::Hints, &Files),
     found: &mut DocLinks,
 ) -> Vec<Link> {
-    let DocLinks { missing_anchors, diagnostics: diags, probes, .. } = found;
+    let DocLinks { missing_anchors, diagnostics: diags, probes, anchor_targets, .. } = found;
     let doc = &index.docs[pos];
     let mut links: Vec<Link> = Vec::new();
     let mut seen: HashSet<(Relation, Key)> = HashSet::new();
@@ -407,6 +423,9 @@ fn declared_links(
         match resolution {
             Resolution::Doc { pos: target, anchor } => {
                 if let Some(anchor) = &anchor {
+                    if !anchor_targets.contains(&target) {
+                        anchor_targets.push(target);
+                    }
                     if !check_anchor(index, anchors, pos, target, raw, anchor, diags) {
                         missing_anchors.insert(raw.target.clone());
                     }
