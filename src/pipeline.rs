@@ -47,13 +47,14 @@ pub fn check(config: &Config) -> Result<Checked, Diagnostic> {
 /// [`check`], with a span per stage in `trace`, each doc read by `reader`. With
 /// `leave_bodies`, each doc's body is dropped once parsed and its [`Recipe`] kept
 /// instead (the bodies are then read back from the files: [`Bodies::OnDisk`]); else
-/// the docs keep them ([`Bodies::Held`]).
+/// the docs keep them ([`Bodies::Held`]). Also gives how many docs' links were taken
+/// as the last build resolved them ([`KeptLinks`]), whose file this build rewrites.
 fn check_traced(
     config: &Config,
     leave_bodies: bool,
     reader: &DocReader,
     trace: &mut Trace,
-) -> Result<(Checked, Bodies, DocsRead, LinksToKeep), Diagnostic> {
+) -> Result<(Checked, Bodies, DocsRead, usize), Diagnostic> {
     let (paths, mut diags) = discover::find_markdown(config)?;
     let walk = diags.clone();
     let keeping = leave_bodies && reader.is_on();
@@ -70,7 +71,7 @@ fn check_traced(
         read_and_parse(&paths, taken, config, (leave_bodies, &kept), reader, &mut diags)
     });
     trace.mark("discover+parse");
-    let (checked, links_to_keep) = std::thread::scope(|s| {
+    let (checked, linked_before) = std::thread::scope(|s| {
         // Written while the docs are linked: nothing reads it before the next build.
         s.spawn(|| kept.store(entries));
         let (history, git_diags) = git::read(config);
@@ -91,25 +92,15 @@ fn check_traced(
         let shape = shape.get().copied().unwrap_or_else(|| kept_links::shape_of(&checked.index));
         let linked_before = if kept_links.is_on() { checked.index.len() - fresh.len() } else { 0 };
         let to_store = kept_links.to_store(shape, &checked.index, &bodies, fresh);
-        (checked, LinksToKeep { kept: kept_links, to_store, linked_before })
+        // Written now, not beside the render: the last build's links and this one's
+        // (21 MB and more at 10,000 docs) are dropped before the render's peak.
+        let kept_links = &kept_links;
+        s.spawn(move || kept_links.store(to_store));
+        (checked, linked_before)
     });
     trace.mark("git+index+links");
-    trace.count("docs linked as last build", links_to_keep.linked_before);
-    Ok((checked, bodies, DocsRead::new(walk, reads), links_to_keep))
-}
-
-/// This build's links, for the next build: written while the site is rendered.
-struct LinksToKeep {
-    kept: KeptLinks,
-    to_store: kept_links::ToStore,
-    /// How many docs' links were taken from the last build.
-    linked_before: usize,
-}
-
-impl LinksToKeep {
-    fn store(self) {
-        self.kept.store(self.to_store);
-    }
+    trace.count("docs linked as last build", linked_before);
+    Ok((checked, bodies, DocsRead::new(walk, reads), linked_before))
 }
 
 /// A doc kept from the last build: what the record keeps of its file, the doc, its entry.
@@ -289,17 +280,16 @@ pub fn build_into(
     // A template that does not compile stops the build before anything is written.
     let tera = theme.tera()?;
     trace.mark("theme");
-    let (mut checked, bodies, read, links_to_keep) = check_traced(config, true, reader, trace)?;
+    let (mut checked, bodies, read, _) = check_traced(config, true, reader, trace)?;
     // Resolved into the link graph, the raw references are read by nothing after the
     // links stage (at 10,000 docs they were 50 MB).
     for doc in &mut checked.index.docs {
         doc.refs = Vec::new();
     }
-    let streamed = std::thread::scope(|s| {
-        // Nothing reads it before the next build.
-        s.spawn(|| links_to_keep.store());
-        stream_from(checked, &bodies, (&theme, &tera), config, (staging, previous), trace)
-    });
+    // With them the links stage's working set (the last build's kept links and this
+    // one's, written by now), before the render's peak.
+    crate::release_free_memory();
+    let streamed = stream_from(checked, &bodies, (&theme, &tera), config, (staging, previous), trace);
     Ok(streamed.map(|(checked, page_keys)| BuiltInto { checked, page_keys, read }))
 }
 
@@ -726,6 +716,8 @@ mod tests {
             cache::content_hash(doc.body.as_bytes())
         };
         KeptHeadings::open(&config).store([(body_hash(&config), &["risks".to_string()][..])]);
+        // Else a.md's links are taken as they were, and no anchor is looked at.
+        fs::remove_dir_all(tmp.path().join(cache::DIR).join(kept_links::FORMAT)).unwrap();
         assert_eq!(goals_warnings(), ["`b.md` has no heading `#goals` (its headings: `#risks`)"]);
 
         fs::write(&b, "# B\n\n## Goals\n\nFaster.\n").unwrap();
@@ -747,10 +739,7 @@ mod tests {
         );
         let build = || -> usize {
             let reader = crate::fresh::check(&config).doc_reader();
-            let (_, _, _, links_to_keep) = check_traced(&config, true, &reader, &mut Trace::new(false)).unwrap();
-            let linked_before = links_to_keep.linked_before;
-            links_to_keep.store();
-            linked_before
+            check_traced(&config, true, &reader, &mut Trace::new(false)).unwrap().3
         };
         assert_eq!(build(), 0);
         fs::write(tmp.path().join("content/c.md"), "# C\n\nPlainer.\n").unwrap();
