@@ -48,7 +48,7 @@ pub fn check(config: &Config) -> Result<Checked, Diagnostic> {
 /// `leave_bodies`, each doc's body is dropped once parsed and its [`Recipe`] kept
 /// instead (the bodies are then read back from the files: [`Bodies::OnDisk`]); else
 /// the docs keep them ([`Bodies::Held`]). Also gives how many docs' links were taken
-/// as the last build resolved them ([`KeptLinks`]), whose file this build rewrites.
+/// as the last build resolved them ([`KeptLinks`], whose files this build rewrites).
 fn check_traced(
     config: &Config,
     leave_bodies: bool,

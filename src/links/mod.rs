@@ -144,13 +144,6 @@ pub struct DocLinks {
     anchor_targets: Vec<usize>,
 }
 
-impl DocLinks {
-    /// Positions of the docs whose heading anchors resolving these links read.
-    pub fn anchor_targets(&self) -> &[usize] {
-        &self.anchor_targets
-    }
-}
-
 /// The [`DocLinks`] an earlier build resolved for the doc at a position of this index,
 /// when the caller knows the doc's references and every doc's id, path, kind,
 /// numbering, title and heading anchors (all resolution reads, with the config) are
