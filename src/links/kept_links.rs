@@ -31,6 +31,7 @@ use crate::index::Index;
 use crate::model::{Doc, Relation};
 use rayon::prelude::*;
 use siphasher::sip128::Hasher128;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::PathBuf;
@@ -194,12 +195,13 @@ impl KeptLinks {
             if unchanged {
                 return;
             }
-            let entries: Vec<(&str, Vec<u8>)> = docs
+            // A reused entry is copied once, from the old file into the new one.
+            let entries: Vec<(&str, Cow<[u8]>)> = docs
                 .iter()
                 .filter_map(|(source, fresh)| {
                     let entry = match fresh {
-                        Some(fresh) => encode_entry(fresh),
-                        None => old.bytes.get(old.entries.get(source)?.clone())?.to_vec(),
+                        Some(fresh) => Cow::Owned(encode_entry(fresh)),
+                        None => Cow::Borrowed(old.bytes.get(old.entries.get(source)?.clone())?),
                     };
                     Some((source.as_str(), entry))
                 })
