@@ -41,11 +41,13 @@ use crate::model::{Doc, RenderedDoc, TocEntry};
 use crate::search::{DocAnalysis, ExcerptSection};
 use crate::theme::Theme;
 use siphasher::sip128::{Hasher128, SipHasher13};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::fs;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::io::{Read, Seek, SeekFrom, Write as _};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
@@ -871,6 +873,63 @@ pub(crate) fn seal_with(magic: &[u8; 8], key: u128, size_hint: usize, write: imp
     header[24..32].copy_from_slice(&(payload.len() as u64).to_le_bytes());
     header[32..40].copy_from_slice(&checksum(payload).to_le_bytes());
     out
+}
+
+/// The context of a cache kept per docportal build (`identity`) and config: its key,
+/// and the folder `.docportal-cache/<format>/<key>` of the project it holds.
+pub(crate) fn config_context(format: &str, identity: &str, config: &Config) -> (u128, PathBuf) {
+    let mut h = hasher();
+    hash_str(&mut h, format);
+    hash_str(&mut h, identity);
+    hash_debug(&mut h, config);
+    let context = h.finish128().as_u128();
+    (context, config.root.join(DIR).join(format).join(format!("{context:032x}")))
+}
+
+/// A sealed file of named entries, as the per-doc caches spread over many files keep
+/// them (`links::kept_links`, `search::kept_terms`): `header` (fixed length, what the
+/// entries were made under), then each entry's name and bytes. [`named_entries`]
+/// reads it back.
+pub(crate) fn seal_named(magic: &[u8; 8], key: u128, header: &[u8], entries: &[(&str, Cow<[u8]>)]) -> Vec<u8> {
+    let size: usize =
+        header.len() + 4 + entries.iter().map(|(name, entry)| name.len() + entry.len() + 8).sum::<usize>();
+    seal_with(magic, key, size, |out| {
+        out.extend_from_slice(header);
+        put_u32(out, entries.len() as u32);
+        for (name, entry) in entries {
+            put_str(out, name);
+            put_u32(out, entry.len() as u32);
+            out.extend_from_slice(entry);
+        }
+    })
+}
+
+/// Where each entry of a [`seal_named`] file lies in it, by name.
+pub(crate) type EntryPlaces = HashMap<String, Range<usize>>;
+
+/// The header (`header_len` bytes) of a file [`seal_named`] made and where each entry
+/// lies in `file`, by name; `None` unless the file is whole and sealed with `magic`
+/// and `key`.
+pub(crate) fn named_entries<'a>(
+    magic: &[u8; 8],
+    key: u128,
+    file: &'a [u8],
+    header_len: usize,
+) -> Option<(&'a [u8], EntryPlaces)> {
+    let payload = unseal(magic, key, file)?;
+    let start = file.len() - payload.len();
+    let mut r = Reader::new(payload);
+    let header = r.take(header_len)?;
+    let count = r.u32()? as usize;
+    let mut entries = HashMap::with_capacity(count.min(r.remaining()));
+    for _ in 0..count {
+        let name = r.string()?;
+        let len = r.u32()? as usize;
+        let at = start + payload.len() - r.remaining();
+        r.take(len)?;
+        entries.insert(name, at..at + len);
+    }
+    r.is_empty().then_some((header, entries))
 }
 
 /// The payload [`seal`] framed, or `None` unless `bytes` is exactly one whole, intact

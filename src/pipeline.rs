@@ -15,6 +15,7 @@ use crate::links::kept_links::{self, KeptLinks};
 use crate::links::{self, LinkGraph};
 use crate::model::{Doc, RenderedDoc, SourceFile};
 use crate::parse::kept::{self, Kept};
+use crate::search::kept_terms::KeptTerms;
 use crate::serve::trace::Trace;
 use crate::site::{self, Site, SiteInput};
 use crate::{cache, discover, git, parse, publish, render, theme, write};
@@ -401,7 +402,7 @@ fn stream_from(
             },
         ),
         put,
-        cache.context().map(|salt| site::CarryOver { salt, keep: &keep }),
+        cache.context().map(|salt| site::CarryOver { salt, keep: &keep, terms: KeptTerms::open(config) }),
         index_files,
         trace,
     )?;

@@ -282,6 +282,32 @@ fn cold_copy(root: &Path) -> BTreeMap<String, Vec<u8>> {
     cold_site(&copy)
 }
 
+/// A rebuild numbers the search terms again only of the docs whose text or listing
+/// changed (the others' are kept in `.docportal-cache/terms-v1/`), and its search files
+/// are a cold build's, whether the edit brought new words or not.
+#[test]
+fn a_rebuild_numbers_search_terms_again_only_for_the_docs_that_changed() {
+    const INDEXED: &str = "docs indexed as last build";
+    let (_tmp, root) = portal();
+    assert_eq!(build_counting(&root, INDEXED), 0, "the first build numbers every doc");
+
+    edit(&root, "content/trd/TRD-0001-rate-limiter.md", "The limiter follows", "The quokka limiter follows");
+    assert_eq!(build_counting(&root, INDEXED), 3, "one doc's text has a new word");
+    assert_same(&site(&root), &cold_copy(&root), "a new word");
+    assert!(site(&root)
+        .iter()
+        .any(|(path, bytes)| path.starts_with("search/t") && bytes.windows(6).any(|w| w == b"quokka")));
+
+    edit(&root, "content/prd/PRD-0001-quotas.md", "Marcus Okafor", "Marcus Okafor-Reyes");
+    assert_eq!(build_counting(&root, INDEXED), 3, "one doc's authors changed");
+    assert_same(&site(&root), &cold_copy(&root), "an author renamed");
+
+    fs::remove_file(root.join("content/trd/TRD-0001-rate-limiter.md")).unwrap();
+    let remaining = build_counting(&root, INDEXED);
+    assert_eq!(remaining, 3, "the other docs' terms are kept: their positions moved, their numbers did not");
+    assert_same(&site(&root), &cold_copy(&root), "a doc removed");
+}
+
 /// Once its docs are older than the age at which docportal trusts a file's stamp (2 s),
 /// a rebuild takes each doc whose stamp is unchanged as the last build parsed it,
 /// without reading it, and writes what a cold build writes. A new config, or a torn

@@ -30,10 +30,8 @@ use crate::config::Config;
 use crate::index::Index;
 use crate::model::{Doc, Relation};
 use rayon::prelude::*;
-use siphasher::sip128::Hasher128;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::ops::Range;
 use std::path::PathBuf;
 
 /// Bump when the entry format or what resolution reads changes.
@@ -63,7 +61,7 @@ struct Shard {
     /// The file, which `entries` points into.
     bytes: Vec<u8>,
     /// By source path: where the doc's entry is in `bytes`.
-    entries: HashMap<String, Range<usize>>,
+    entries: cache::EntryPlaces,
 }
 
 /// What a build leaves for [`KeptLinks::store`]: per doc of its index, in order, its
@@ -96,12 +94,7 @@ impl KeptLinks {
     /// when `identity` is `None` (a build that cannot name its binary keeps nothing).
     pub fn open_for(config: &Config, identity: Option<&str>) -> KeptLinks {
         let Some(identity) = identity.filter(|_| cache::enabled()) else { return KeptLinks::off() };
-        let mut h = cache::hasher();
-        cache::hash_str(&mut h, FORMAT);
-        cache::hash_str(&mut h, identity);
-        cache::hash_debug(&mut h, config);
-        let context = h.finish128().as_u128();
-        let dir = config.root.join(cache::DIR).join(FORMAT).join(format!("{context:032x}"));
+        let (context, dir) = cache::config_context(FORMAT, identity, config);
         let shards = (0..SHARDS)
             .into_par_iter()
             .map(|n| {
@@ -206,16 +199,7 @@ impl KeptLinks {
                     Some((source.as_str(), entry))
                 })
                 .collect();
-            let size: usize = entries.iter().map(|(source, entry)| source.len() + entry.len() + 8).sum();
-            let sealed = cache::seal_with(MAGIC, self.context, size + 20, |out| {
-                out.extend_from_slice(&to_store.shape.to_le_bytes());
-                cache::put_u32(out, entries.len() as u32);
-                for (source, entry) in &entries {
-                    cache::put_str(out, source);
-                    cache::put_u32(out, entry.len() as u32);
-                    out.extend_from_slice(entry);
-                }
-            });
+            let sealed = cache::seal_named(MAGIC, self.context, &to_store.shape.to_le_bytes(), &entries);
             cache::store(dir, &shard_name(n), &sealed);
         });
         if let (Some(formats), Some(name)) = (dir.parent(), dir.file_name()) {
@@ -387,21 +371,9 @@ fn decode_links(r: &mut Reader, len: usize, anchor_targets: Vec<usize>) -> Optio
 
 /// The shape, and where each source's entry is in `file`; `None` for a torn or
 /// foreign file.
-fn index_entries(file: &[u8], context: u128) -> Option<(u128, HashMap<String, Range<usize>>)> {
-    let payload = cache::unseal(MAGIC, context, file)?;
-    let start = file.len() - payload.len();
-    let mut r = Reader::new(payload);
-    let shape = r.u128()?;
-    let count = r.u32()? as usize;
-    let mut entries = HashMap::with_capacity(count);
-    for _ in 0..count {
-        let source = r.string()?;
-        let len = r.u32()? as usize;
-        let at = start + payload.len() - r.remaining();
-        r.take(len)?;
-        entries.insert(source, at..at + len);
-    }
-    r.is_empty().then_some((shape, entries))
+fn index_entries(file: &[u8], context: u128) -> Option<(u128, cache::EntryPlaces)> {
+    let (header, entries) = cache::named_entries(MAGIC, context, file, 16)?;
+    Some((Reader::new(header).u128()?, entries))
 }
 
 #[cfg(test)]

@@ -259,6 +259,32 @@ pub struct PackedTerms {
 }
 
 impl PackedTerms {
+    /// The packed form, as [`PackedTerms::from_bytes`] reads it back.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Terms packed by [`PackedTerms::bytes`], when they are: whole entries, term
+    /// numbers strictly ascending from 1 and all below `limit`.
+    pub fn from_bytes(bytes: &[u8], limit: u32) -> Option<PackedTerms> {
+        let mut at = bytes.iter().copied();
+        let mut last = 0u32;
+        while let Some(mut byte) = at.next() {
+            let (mut gap, mut shift) = (0u32, 0u32);
+            loop {
+                gap |= u32::from(byte & 0x7f).checked_shl(shift)?;
+                shift += 7;
+                if byte < 0x80 {
+                    break;
+                }
+                byte = at.next()?;
+            }
+            last = last.checked_add(gap).filter(|&term| gap > 0 && term < limit)?;
+            at.next()?;
+        }
+        Some(PackedTerms { bytes: bytes.into() })
+    }
+
     pub fn new(mut terms: NumberedTerms) -> Self {
         terms.sort_unstable_by_key(|&(term, _)| term);
         let mut bytes = Vec::with_capacity(terms.len() * 3);
@@ -274,6 +300,12 @@ impl PackedTerms {
             bytes.push(payload);
         }
         PackedTerms { bytes: bytes.into() }
+    }
+}
+
+impl TermList for &PackedTerms {
+    fn each(&self) -> impl Iterator<Item = (u32, u8)> + '_ {
+        (**self).each()
     }
 }
 
@@ -299,6 +331,47 @@ impl TermList for PackedTerms {
 }
 
 impl Merger {
+    /// A merger that goes on from terms an earlier one numbered (`terms`, by number,
+    /// [`Merger::terms`]) and sorted (`order`, [`Merger::order`]), so the docs it numbered
+    /// keep their numbers; `None` unless `terms` starts with the placeholder, holds no
+    /// term twice and `order` lists each number once.
+    pub fn resume(terms: Vec<Box<str>>, order: Vec<u32>) -> Option<Merger> {
+        if terms.first().is_none_or(|t| !t.is_empty()) || order.len() != terms.len() {
+            return None;
+        }
+        let mut seen = vec![false; terms.len()];
+        for &n in &order {
+            let slot = seen.get_mut(n as usize)?;
+            if std::mem::replace(slot, true) {
+                return None;
+            }
+        }
+        let mut numbers = ShortKeyMap::default();
+        let mut keys = Vec::with_capacity(terms.len());
+        keys.push(Packed::NONE);
+        for (n, term) in terms.iter().enumerate().skip(1) {
+            let key = text::packed(term.as_bytes(), 0, term.len());
+            if term.is_empty() || numbers.get(key, term).is_some() {
+                return None;
+            }
+            numbers.insert(key, term, n as u32);
+            keys.push(key);
+        }
+        let dictionary = Dictionary { words: ShortKeyMap::default(), numbers, terms, keys };
+        Some(Merger { dictionary, order, ..Merger::default() })
+    }
+
+    /// Every term numbered so far, by number: the first is an empty placeholder.
+    pub fn terms(&self) -> &[Box<str>] {
+        &self.dictionary.terms
+    }
+
+    /// The numbers of the terms sorted so far, in client order (every term, once
+    /// [`Merger::sort`] has run).
+    pub fn order(&self) -> &[u32] {
+        &self.order
+    }
+
     /// Terms numbered so far (those of earlier builds included).
     pub fn len(&self) -> usize {
         self.dictionary.terms.len()
@@ -394,6 +467,13 @@ impl Merger {
     /// term some doc has, in client order, with its postings (doc numbers ascending),
     /// all of them slices of two arrays.
     pub fn invert(&mut self, docs: &[impl TermList]) -> Inverted<'_> {
+        self.sort();
+        self.inverted(docs)
+    }
+
+    /// [`Merger::invert`] by a merger whose terms are all sorted ([`Merger::sort`]);
+    /// terms not sorted yet are left out.
+    pub fn inverted(&self, docs: &[impl TermList]) -> Inverted<'_> {
         // Count, then fill in doc order, so every postings list comes out sorted.
         let mut starts = vec![0usize; self.dictionary.terms.len() + 1];
         for terms in docs {
@@ -419,21 +499,21 @@ impl Merger {
                 }
             }
         }
-        self.sort();
         let terms = self
             .order
             .iter()
             .filter_map(|&term| {
                 let (from, to) = (*starts.get(term as usize)?, *starts.get(term as usize + 1)?);
-                Some((&*self.dictionary.terms[term as usize], from..to)).filter(|_| to > from)
+                Some((&**self.dictionary.terms.get(term as usize)?, from..to)).filter(|_| to > from)
             })
             .collect();
         Inverted { terms, docs: doc_numbers, payloads }
     }
 
     /// Every term numbered so far, in client order. The order is kept and new terms are
-    /// merged into it, so a `serve` rebuild sorts only the terms it added.
-    fn sort(&mut self) {
+    /// merged into it, so a `serve` rebuild (or a resumed merger) sorts only the terms
+    /// it added.
+    pub fn sort(&mut self) {
         let terms = &self.dictionary.terms;
         let done = self.order.len();
         if done < terms.len() {

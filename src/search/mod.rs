@@ -35,6 +35,7 @@
 
 pub mod analyse;
 pub mod encode;
+pub mod kept_terms;
 pub mod sections;
 pub mod stem;
 pub mod text;
@@ -44,12 +45,14 @@ use crate::index::Index;
 use crate::model::{Doc, RenderedDoc};
 use crate::urls;
 pub use analyse::{DocAnalysis, ExcerptSection};
+use kept_terms::KeptTerms;
 use rayon::prelude::*;
 use sections::Section;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 /// Posting flag: the term is in the doc's title.
@@ -167,19 +170,41 @@ pub fn build_reusing(
 /// (`docportal build`): [`Collector::add`] numbers a doc's terms as soon as it is
 /// rendered and keeps only those numbers with its length and excerpt, not its whole
 /// analysis; [`Collector::files`] then makes the files [`build`] makes, byte for byte
-/// (the index does not depend on the order docs were numbered in).
+/// (the index does not depend on the order docs were numbered in, nor on the numbers).
+/// With [`KeptTerms`] from the last build, a doc whose analysis and listing are
+/// unchanged takes its numbered terms from there, and the files for the next build
+/// are written beside the search files.
 pub struct Collector<'a> {
     index: &'a Index,
     kinds: Vec<String>,
     merger: Mutex<analyse::Merger>,
     /// By doc position: its numbered terms, and its analysis without its terms.
-    docs: Vec<OnceLock<(analyse::PackedTerms, DocAnalysis)>>,
+    docs: Vec<OnceLock<Indexed>>,
+    kept: KeptTerms,
+    reused: AtomicUsize,
+}
+
+/// What a [`Collector`] keeps of one doc until the files are made.
+struct Indexed {
+    terms: analyse::PackedTerms,
+    /// Without its terms.
+    analysis: DocAnalysis,
+    /// [`kept_terms::key_of`] the doc (0 when terms are not kept), and whether its
+    /// terms came from [`KeptTerms`].
+    key: u128,
+    reused: bool,
 }
 
 impl<'a> Collector<'a> {
     pub fn new(index: &'a Index, config: &Config) -> Self {
+        Collector::keeping(index, config, KeptTerms::default())
+    }
+
+    /// A collector going on from what the last build left in `kept`.
+    pub fn keeping(index: &'a Index, config: &Config, mut kept: KeptTerms) -> Self {
         let docs = (0..index.docs.len()).map(|_| OnceLock::new()).collect();
-        Collector { index, kinds: kinds_of(config), merger: Mutex::default(), docs }
+        let merger = Mutex::new(kept.merger());
+        Collector { index, kinds: kinds_of(config), merger, docs, kept, reused: AtomicUsize::new(0) }
     }
 
     /// Adds the doc at `pos` of the index, as rendered. A doc added twice keeps its
@@ -190,31 +215,59 @@ impl<'a> Collector<'a> {
             Some(analysis) => analysis,
             None => analyse::analyse(&rendered, &self.kinds),
         };
-        let local = analyse::local_terms(&analysis);
-        let terms = crate::lock(&self.merger).number_with(doc, &analysis, local.as_ref(), &self.kinds);
+        let key = if self.kept.is_on() { kept_terms::key_of(doc, &analysis) } else { 0 };
+        let kept = self.kept.get(&doc.source, key);
+        let reused = kept.is_some();
+        let terms = kept.unwrap_or_else(|| {
+            let local = analyse::local_terms(&analysis);
+            let terms = crate::lock(&self.merger).number_with(doc, &analysis, local.as_ref(), &self.kinds);
+            analyse::PackedTerms::new(terms)
+        });
         let DocAnalysis { length, intro, sections, .. } = analysis;
-        let _ = slot
-            .set((analyse::PackedTerms::new(terms), DocAnalysis { length, intro, sections, ..DocAnalysis::default() }));
+        let analysis = DocAnalysis { length, intro, sections, ..DocAnalysis::default() };
+        if slot.set(Indexed { terms, analysis, key, reused }).is_ok() && reused {
+            self.reused.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// How many docs added so far took their numbered terms from the last build.
+    pub fn reused(&self) -> usize {
+        self.reused.load(Ordering::Relaxed)
     }
 
     /// Every search file, by site path. A doc never added counts as one with no text.
     pub fn files(self) -> BTreeMap<String, Vec<u8>> {
-        let Collector { index, kinds, merger, docs } = self;
+        let Collector { index, kinds, merger, docs, kept, .. } = self;
         let mut merger = crate::unwrap_mutex(merger);
-        let mut lists = Vec::with_capacity(docs.len());
-        let mut analyses = Vec::with_capacity(docs.len());
+        let mut indexed = Vec::with_capacity(docs.len());
         for (doc, slot) in index.docs.iter().zip(docs) {
-            let (terms, analysis) = slot.into_inner().unwrap_or_else(|| {
+            indexed.push(slot.into_inner().unwrap_or_else(|| {
                 let analysis = DocAnalysis::default();
-                (analyse::PackedTerms::new(merger.number(doc, &analysis, &kinds)), analysis)
-            });
-            lists.push(terms);
-            analyses.push(analysis);
+                let terms = analyse::PackedTerms::new(merger.number(doc, &analysis, &kinds));
+                let key = if kept.is_on() { kept_terms::key_of(doc, &analysis) } else { 0 };
+                Indexed { terms, analysis, key, reused: false }
+            }));
         }
-        let inverted = merger.invert(&lists);
-        drop(lists);
-        let analyses: Vec<&DocAnalysis> = analyses.iter().collect();
-        files_of(index, &analyses, &inverted, &kinds)
+        merger.sort();
+        let lists: Vec<&analyse::PackedTerms> = indexed.iter().map(|d| &d.terms).collect();
+        let inverted = merger.inverted(&lists);
+        let analyses: Vec<&DocAnalysis> = indexed.iter().map(|d| &d.analysis).collect();
+        let store = || {
+            let stored: Vec<kept_terms::StoredDoc> = index
+                .docs
+                .iter()
+                .zip(&indexed)
+                .map(|(doc, d)| kept_terms::StoredDoc {
+                    source: &doc.source,
+                    key: d.key,
+                    terms: &d.terms,
+                    reused: d.reused,
+                })
+                .collect();
+            kept.store(&merger, inverted.terms.len(), &stored);
+        };
+        let (files, ()) = rayon::join(|| files_of(index, &analyses, &inverted, &kinds), store);
+        files
     }
 }
 
@@ -566,7 +619,7 @@ mod tests {
     /// A portal of `n` docs (numbered or not, several authors) and a render of each:
     /// words shared by many docs and words of one doc, headings, and half of the
     /// renders carrying their analysis.
-    fn portal(n: usize) -> (Config, Index, Vec<RenderedDoc>) {
+    pub(super) fn portal(n: usize) -> (Config, Index, Vec<RenderedDoc>) {
         let config = Config::default_at(std::path::Path::new("/p"));
         let docs = (0..n)
             .map(|i| {

@@ -104,6 +104,9 @@ pub struct CarryOver<'a, E> {
     /// Carries over the page at a site path if the earlier build made it from inputs
     /// with this key ([`doc_page::input_key`]) and it is still as written; true when done.
     pub keep: &'a (dyn Fn(&str, u64) -> Result<bool, E> + Sync),
+    /// Each doc's numbered search terms as the earlier build left them (taken by the
+    /// search index, which writes them again for the next build).
+    pub terms: crate::search::kept_terms::KeptTerms,
 }
 
 /// [`build`] for a build that writes as it goes: each doc is rendered by `render_doc`
@@ -134,10 +137,11 @@ pub fn build_streaming<E: Send, R: Send, T>(
         impl Fn(T, &RenderedDoc, Option<(&str, &str)>) + Sync,
     ),
     put: impl Fn(&str, &[u8]) -> Result<(), E> + Sync,
-    carry_over: Option<CarryOver<E>>,
+    mut carry_over: Option<CarryOver<E>>,
     alongside: impl FnOnce(&[Diagnostic]) -> Result<R, E> + Send,
     trace: &mut crate::serve::trace::Trace,
 ) -> Result<(Streamed, R), E> {
+    let kept_terms = carry_over.as_mut().map(|c| std::mem::take(&mut c.terms)).unwrap_or_default();
     let (assets, asset_files) = asset_files(input.theme);
     for (path, bytes) in &asset_files {
         put(path, bytes)?;
@@ -161,7 +165,7 @@ pub fn build_streaming<E: Send, R: Send, T>(
         put: &put,
         carry_over: carry_over.as_ref(),
     };
-    let search = crate::search::Collector::new(input.index, input.config);
+    let search = crate::search::Collector::keeping(input.index, input.config, kept_terms);
     type Outcome = (Vec<Diagnostic>, Option<Diagnostic>, Option<(String, u64)>);
     // One doc per task: a rayon leaf of many docs cannot be split once begun, and its
     // last docs rendered on one thread while the other had nothing left (half a
@@ -200,6 +204,7 @@ pub fn build_streaming<E: Send, R: Send, T>(
     let site_files = || -> Result<(Vec<Diagnostic>, PageKeys), E> {
         // Before the portal pages (no search file shares a path with a page), so what
         // the index kept of every doc is freed before they are made.
+        trace.count("docs indexed as last build", search.reused());
         for (path, bytes) in search.files() {
             put(&path, &bytes)?;
         }
