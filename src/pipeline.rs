@@ -336,13 +336,16 @@ fn stream_from(
     let input = site_input(&checked, &[], theme, config, &checked.diagnostics);
     // docs.json and the hosting files, written while the search files and portal pages
     // are made: neither takes a path of theirs.
-    let index_files = |diagnostics: &[Diagnostic]| -> Result<(), write::WriteError> {
-        let written =
-            staging.put_with("docs.json", |out| site::docs_json::write(out, index, graph, diagnostics, config))?;
-        if config.precompress {
-            let bytes =
-                std::fs::read(&written).map_err(|e| write::WriteError { path: written, message: e.to_string() })?;
-            compressed("docs.json", &bytes)?;
+    let index_files = |diagnostics: &[Diagnostic], docs_json: bool| -> Result<(), write::WriteError> {
+        if docs_json {
+            let written = staging.put_with(site::docs_json::PATH, |out| {
+                site::docs_json::write(out, index, graph, diagnostics, config)
+            })?;
+            if config.precompress {
+                let bytes =
+                    std::fs::read(&written).map_err(|e| write::WriteError { path: written, message: e.to_string() })?;
+                compressed(site::docs_json::PATH, &bytes)?;
+            }
         }
         for (path, bytes) in publish::extras(config, index) {
             put(&path, &bytes)?;

@@ -282,6 +282,39 @@ fn cold_copy(root: &Path) -> BTreeMap<String, Vec<u8>> {
     cold_site(&copy)
 }
 
+/// docs.json lists no bodies: while no doc's listing, links or warnings change, a
+/// rebuild hard-links it from the last site rather than writing it again (46 MB at
+/// 10,000 docs); a change to any of them, a relation's line included, writes it anew.
+/// Either way it is a cold build's.
+#[test]
+#[cfg(unix)]
+fn docs_json_is_carried_over_only_while_nothing_it_lists_changed() {
+    use std::os::unix::fs::MetadataExt;
+    const TRD: &str = "content/trd/TRD-0001-rate-limiter.md";
+    let (_tmp, root) = portal();
+    build(&root);
+    let docs_json =
+        || (fs::metadata(root.join("book/docs.json")).unwrap().ino(), fs::read(root.join("book/docs.json")).unwrap());
+    let (first, before) = docs_json();
+
+    edit(&root, TRD, "The limiter follows", "The sharded limiter follows");
+    build(&root);
+    assert_eq!(docs_json().0, first, "a prose edit carries docs.json over");
+    assert_same(&site(&root), &cold_copy(&root), "prose edited");
+
+    // The TRD's link to the PRD moves down a line.
+    edit(&root, TRD, "The sharded limiter follows", "\nThe sharded limiter follows");
+    build(&root);
+    let (second, after) = docs_json();
+    assert!(second != first && after != before, "a relation's line changed: docs.json is written again");
+    assert_same(&site(&root), &cold_copy(&root), "a reference moved");
+
+    edit(&root, "content/prd/PRD-0001-quotas.md", "Marcus Okafor", "Marcus Okafor-Reyes");
+    build(&root);
+    assert!(docs_json().0 != second, "an author changed: docs.json is written again");
+    assert_same(&site(&root), &cold_copy(&root), "an author renamed");
+}
+
 /// A rebuild numbers the search terms again only of the docs whose text or listing
 /// changed (the others' are kept in `.docportal-cache/terms-v1/`), and its search files
 /// are a cold build's, whether the edit brought new words or not.

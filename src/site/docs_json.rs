@@ -16,6 +16,9 @@ use crate::links::LinkGraph;
 use crate::urls;
 use serde::Serialize;
 
+/// Where in the site the file is.
+pub const PATH: &str = "docs.json";
+
 #[derive(Serialize)]
 struct DocsJson<'a> {
     /// Only with `[output.html] build-info` / `--build-info`: a timestamp would make

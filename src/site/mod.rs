@@ -79,7 +79,8 @@ pub fn build(input: &SiteInput) -> (Site, Vec<Diagnostic>) {
     add_pages(&mut site, &mut diags, doc_pages);
     add_pages(&mut site, &mut diags, pages::render_all(&builder));
     site.files.extend(crate::search::build(input.index, input.rendered, input.config));
-    site.files.insert("docs.json".into(), docs_json::render(input.index, input.graph, input.diagnostics, input.config));
+    site.files
+        .insert(docs_json::PATH.into(), docs_json::render(input.index, input.graph, input.diagnostics, input.config));
     (site, diags)
 }
 
@@ -126,8 +127,10 @@ pub struct CarryOver<'a, E> {
 /// `tera` is the theme's compiled templates (the caller stops on a template that does
 /// not compile). `docs.json` is left to the caller ([`docs_json::write`] streams it; no
 /// other file of the site takes its path): `alongside` is given the build's diagnostics
-/// once every doc is rendered and runs while the search files and portal pages are
-/// made, so it must not write a path they may take (search files and pages).
+/// once every doc is rendered, and whether to write `docs.json` (not when it was
+/// carried over: it reads only what the portal pages' key covers), and runs while the
+/// search files and portal pages are made, so it must not write a path they may take
+/// (search files and pages).
 pub fn build_streaming<E: Send, R: Send, T>(
     input: &SiteInput,
     tera: &tera::Tera,
@@ -138,7 +141,7 @@ pub fn build_streaming<E: Send, R: Send, T>(
     ),
     put: impl Fn(&str, &[u8]) -> Result<(), E> + Sync,
     mut carry_over: Option<CarryOver<E>>,
-    alongside: impl FnOnce(&[Diagnostic]) -> Result<R, E> + Send,
+    alongside: impl FnOnce(&[Diagnostic], bool) -> Result<R, E> + Send,
     trace: &mut crate::serve::trace::Trace,
 ) -> Result<(Streamed, R), E> {
     let kept_terms = carry_over.as_mut().map(|c| std::mem::take(&mut c.terms)).unwrap_or_default();
@@ -201,6 +204,15 @@ pub fn build_streaming<E: Send, R: Send, T>(
     diagnostics.dedup();
 
     let whole = SiteInput { diagnostics: &diagnostics, ..*input };
+    // The portal pages and docs.json share one key over what they read of every doc
+    // (not bodies), so a body edit carries them over rather than listing every doc again.
+    let carry = carry_over.as_ref().zip(common);
+    let key = carry.map(|(_, common)| reuse::portal_key(&whole, &signatures, common));
+    let docs_json_carried = match (carry, key) {
+        (Some((carry, _)), Some(key)) => (carry.keep)(docs_json::PATH, key)?,
+        _ => false,
+    };
+    page_keys.extend(key.map(|key| (docs_json::PATH.to_string(), key)));
     let site_files = || -> Result<(Vec<Diagnostic>, PageKeys), E> {
         // Before the portal pages (no search file shares a path with a page), so what
         // the index kept of every doc is freed before they are made.
@@ -211,10 +223,6 @@ pub fn build_streaming<E: Send, R: Send, T>(
         crate::release_free_memory();
         trace.mark("search");
         let builder = Builder::new(&whole, tera, assets);
-        // The portal pages share one key over what they read of every doc (not bodies),
-        // so a body edit carries them over rather than listing every doc again.
-        let carry = carry_over.as_ref().zip(common);
-        let key = carry.map(|(_, common)| reuse::portal_key(&whole, &signatures, common));
         let mut carried = HashSet::new();
         let mut keys = Vec::new();
         if let (Some((carry, _)), Some(key)) = (carry, key) {
@@ -238,7 +246,7 @@ pub fn build_streaming<E: Send, R: Send, T>(
         trace.mark("portal pages");
         Ok((page_errors, keys))
     };
-    let (portal, beside) = rayon::join(site_files, || alongside(&diagnostics));
+    let (portal, beside) = rayon::join(site_files, || alongside(&diagnostics, !docs_json_carried));
     let (page_errors, portal_keys) = portal?;
     site_diagnostics.extend(page_errors);
     page_keys.extend(portal_keys);
