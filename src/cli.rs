@@ -316,10 +316,16 @@ fn cmd_build(
     diagnostics.extend(checked.diagnostics.iter().cloned());
     diag::sort(&mut diagnostics);
     term.diagnostics(&diagnostics, &config.src_display);
-    if let Err(e) = staging.commit() {
-        term.error(&format!("cannot write the site: {e}"));
-        return 2;
-    }
+    let replaced = match staging.commit() {
+        Ok(replaced) => replaced,
+        Err(e) => {
+            term.error(&format!("cannot write the site: {e}"));
+            return 2;
+        }
+    };
+    // Deleted before the record stamps the new site: a page carried over is a hard link
+    // into the old one, and unlinking the old name moves the file's ctime.
+    drop(replaced);
     trace.mark("commit");
     freshness.record(&config, (checked.index.len(), &checked.graph), &diagnostics, page_keys, &read);
     trace.mark("record");

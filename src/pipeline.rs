@@ -56,7 +56,7 @@ fn check_traced(
     reader: &DocReader,
     trace: &mut Trace,
 ) -> Result<(Checked, Bodies, DocsRead, usize), Diagnostic> {
-    let (paths, mut diags) = discover::find_markdown(config)?;
+    let (paths, mut diags) = reader.walk(config)?;
     let walk = diags.clone();
     let keeping = leave_bodies && reader.is_on();
     let mut kept = if keeping { Kept::open(config) } else { Kept::off() };
