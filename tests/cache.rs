@@ -315,6 +315,22 @@ fn docs_json_is_carried_over_only_while_nothing_it_lists_changed() {
     assert_same(&site(&root), &cold_copy(&root), "an author renamed");
 }
 
+/// A page carried over (hard-linked from the last site) is recorded as it stands once
+/// the last site is gone, so the next build carries it over again: deleting the old
+/// site after recording moved each carried page's ctime and made every page render anew.
+#[test]
+fn a_page_carried_over_is_carried_over_again_by_the_next_build() {
+    const CARRIED: &str = "doc pages carried over";
+    const TRD: &str = "content/trd/TRD-0001-rate-limiter.md";
+    let (_tmp, root) = portal();
+    assert_eq!(build_counting(&root, CARRIED), 0, "nothing to carry over yet");
+    for (from, to) in [("The limiter follows", "The sharded limiter follows"), ("The sharded limiter", "The limiter")] {
+        edit(&root, TRD, from, to);
+        assert_eq!(build_counting(&root, CARRIED), 3, "every page but the TRD's after {to:?}");
+    }
+    assert_same(&site(&root), &cold_copy(&root), "edited twice");
+}
+
 /// A rebuild numbers the search terms again only of the docs whose text or listing
 /// changed (the others' are kept in `.docportal-cache/terms-v1/`), and its search files
 /// are a cold build's, whether the edit brought new words or not.

@@ -39,6 +39,7 @@ use context::{LinkItem, Portal};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The whole output: site path → bytes.
@@ -167,6 +168,7 @@ pub fn build_streaming<E: Send, R: Send, T>(
         common,
         put: &put,
         carry_over: carry_over.as_ref(),
+        carried: AtomicUsize::new(0),
     };
     let search = crate::search::Collector::keeping(input.index, input.config, kept_terms);
     type Outcome = (Vec<Diagnostic>, Option<Diagnostic>, Option<(String, u64)>);
@@ -186,6 +188,7 @@ pub fn build_streaming<E: Send, R: Send, T>(
             Ok((diagnostics, page_error, page_key))
         })
         .collect::<Result<_, E>>()?;
+    let pages_carried = doc_pages.carried.load(Ordering::Relaxed);
     // With it its rendered link items (16 MB at 10,000 docs), and the highlighting
     // memo's lines (about 10 MB), before search needs memory.
     drop(builder);
@@ -216,6 +219,7 @@ pub fn build_streaming<E: Send, R: Send, T>(
     let site_files = || -> Result<(Vec<Diagnostic>, PageKeys), E> {
         // Before the portal pages (no search file shares a path with a page), so what
         // the index kept of every doc is freed before they are made.
+        trace.count("doc pages carried over", pages_carried);
         trace.count("docs indexed as last build", search.reused());
         for (path, bytes) in search.files() {
             put(&path, &bytes)?;
@@ -268,6 +272,8 @@ struct DocPages<'a, E, P> {
     common: Option<u64>,
     put: &'a P,
     carry_over: Option<&'a CarryOver<'a, E>>,
+    /// Pages carried over so far.
+    carried: AtomicUsize,
 }
 
 impl<E, P: Fn(&str, &[u8]) -> Result<(), E>> DocPages<'_, E, P> {
@@ -295,7 +301,9 @@ impl<E, P: Fn(&str, &[u8]) -> Result<(), E>> DocPages<'_, E, P> {
         };
         let mut page_error = None;
         let mut written = None;
-        if !carried {
+        if carried {
+            self.carried.fetch_add(1, Ordering::Relaxed);
+        } else {
             complete(rendered);
             let mut own: Vec<Diagnostic> = builder.portal.diagnostics_of(doc).iter().map(|d| (*d).clone()).collect();
             own.extend(rendered.diagnostics.iter().cloned());
