@@ -94,7 +94,7 @@ impl KeptTerms {
     pub fn open_for(config: &Config, identity: Option<&str>) -> KeptTerms {
         let Some(identity) = identity.filter(|_| cache::enabled()) else { return KeptTerms::default() };
         let (context, dir) = cache::config_context(FORMAT, identity, config);
-        let (dictionary, mut shards) = rayon::join(
+        let (dictionary, shards) = rayon::join(
             || read_dictionary(&std::fs::read(dir.join(DICTIONARY)).unwrap_or_default(), context),
             || {
                 (0..SHARDS)
@@ -106,17 +106,16 @@ impl KeptTerms {
         let Some((terms, order)) = dictionary else {
             return KeptTerms { dir: Some(dir), context, shards: Vec::new(), ..KeptTerms::default() };
         };
-        let wanted: Vec<usize> =
-            shards.iter().filter_map(|s| s.as_ref().map(|(limit, _, _)| *limit as usize)).collect();
+        let wanted: Vec<usize> = shards.iter().flatten().map(|(_, shard)| shard.limit as usize).collect();
         let (read, prefixes) = chain(&terms, 0, initial_chain(), &wanted);
         let Some(merger) = Merger::resume(terms, order) else {
             return KeptTerms { dir: Some(dir), context, shards: Vec::new(), ..KeptTerms::default() };
         };
         let shards = shards
-            .iter_mut()
+            .into_iter()
             .map(|read| {
-                let Some((limit, hash, shard)) = read.take() else { return Shard::default() };
-                Shard { usable: prefixes.get(&(limit as usize)) == Some(&hash), limit, ..shard }
+                let Some((hash, shard)) = read else { return Shard::default() };
+                Shard { usable: prefixes.get(&(shard.limit as usize)) == Some(&hash), ..shard }
             })
             .collect();
         KeptTerms { dir: Some(dir), context, merger: Some(merger), read, shards }
@@ -145,10 +144,10 @@ impl KeptTerms {
     }
 
     /// Writes what the next build needs: the dictionary of `merger` (the one
-    /// [`KeptTerms::merger`] gave, with all its terms sorted) when it grew or is new, and each docs file that no longer holds
-    /// exactly `docs`. `live` is how many terms the index used: a dictionary holding far
-    /// more is not kept, so the next build starts a new one. Failures are ignored: the
-    /// next build numbers those docs again.
+    /// [`KeptTerms::merger`] gave, with all its terms sorted) when it grew or is new,
+    /// and each docs file that no longer holds exactly `docs`. `live` is how many terms
+    /// the index used: a dictionary holding far more is not kept, so the next build
+    /// starts a new one. Failures are ignored: the next build numbers those docs again.
     pub fn store(&self, merger: &Merger, live: usize, docs: &[StoredDoc]) {
         let Some(dir) = &self.dir else { return };
         let terms = merger.terms();
@@ -284,12 +283,13 @@ fn read_dictionary(file: &[u8], context: u128) -> Option<(Vec<Box<str>>, Vec<u32
     r.is_empty().then_some((terms, order))
 }
 
-/// A docs file's dictionary length, chained hash and entries, if it is whole and ours.
-fn read_shard(bytes: Vec<u8>, context: u128) -> Option<(u32, u128, Shard)> {
+/// A docs file (not yet known to be usable) and the chained hash of the dictionary
+/// prefix its numbers came from, if it is whole and ours.
+fn read_shard(bytes: Vec<u8>, context: u128) -> Option<(u128, Shard)> {
     let (header, entries) = cache::named_entries(DOCS_MAGIC, context, &bytes, 20)?;
     let mut r = Reader::new(header);
     let (limit, hash) = (r.u32()?, r.u128()?);
-    Some((limit, hash, Shard { usable: false, limit, bytes, entries }))
+    Some((hash, Shard { usable: false, limit, bytes, entries }))
 }
 
 /// Which docs file holds the doc at `source`.

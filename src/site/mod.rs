@@ -217,10 +217,10 @@ pub fn build_streaming<E: Send, R: Send, T>(
     };
     page_keys.extend(key.map(|key| (docs_json::PATH.to_string(), key)));
     let site_files = || -> Result<(Vec<Diagnostic>, PageKeys), E> {
-        // Before the portal pages (no search file shares a path with a page), so what
-        // the index kept of every doc is freed before they are made.
         trace.count("doc pages carried over", pages_carried);
         trace.count("docs indexed as last build", search.reused());
+        // Before the portal pages (no search file shares a path with a page), so what
+        // the index kept of every doc is freed before they are made.
         for (path, bytes) in search.files() {
             put(&path, &bytes)?;
         }
