@@ -411,8 +411,8 @@ fn combine<'a>(settled: u128, walk: &[Diagnostic], docs: impl Iterator<Item = (&
 }
 
 /// The input fingerprint of the docs `found` by a walk just made, on top of `settled`;
-/// `None` when a doc cannot be read. A doc listed in `seen` with the stamp it has now is not read:
-/// its hash is taken from there.
+/// `None` when a doc cannot be read. A doc listed in `seen` with the stamp it has now
+/// is not read: its hash is taken from there.
 fn docs_fingerprint((found, walk): &Walk, settled: u128, seen: &HashMap<&str, &SeenDoc>) -> Option<u128> {
     let hashes: Vec<u128> = found.par_iter().map(|(abs, rel)| seen_doc(abs, rel, seen)).collect::<Option<_>>()?;
     Some(combine(settled, walk, found.iter().map(|(_, rel)| rel.as_str()).zip(hashes)))
