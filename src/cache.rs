@@ -890,7 +890,7 @@ pub(crate) fn config_context(format: &str, identity: &str, config: &Config) -> (
 /// them (`links::kept_links`, `search::kept_terms`): `header` (fixed length, what the
 /// entries were made under), then each entry's name and bytes. [`named_entries`]
 /// reads it back.
-pub(crate) fn seal_named(magic: &[u8; 8], key: u128, header: &[u8], entries: &[(&str, Cow<[u8]>)]) -> Vec<u8> {
+fn seal_named(magic: &[u8; 8], key: u128, header: &[u8], entries: &[(&str, Cow<[u8]>)]) -> Vec<u8> {
     let size: usize =
         header.len() + 4 + entries.iter().map(|(name, entry)| name.len() + entry.len() + 8).sum::<usize>();
     seal_with(magic, key, size, |out| {
@@ -905,17 +905,12 @@ pub(crate) fn seal_named(magic: &[u8; 8], key: u128, header: &[u8], entries: &[(
 }
 
 /// Where each entry of a [`seal_named`] file lies in it, by name.
-pub(crate) type EntryPlaces = HashMap<String, Range<usize>>;
+type EntryPlaces = HashMap<String, Range<usize>>;
 
 /// The header (`header_len` bytes) of a file [`seal_named`] made and where each entry
 /// lies in `file`, by name; `None` unless the file is whole and sealed with `magic`
 /// and `key`.
-pub(crate) fn named_entries<'a>(
-    magic: &[u8; 8],
-    key: u128,
-    file: &'a [u8],
-    header_len: usize,
-) -> Option<(&'a [u8], EntryPlaces)> {
+fn named_entries<'a>(magic: &[u8; 8], key: u128, file: &'a [u8], header_len: usize) -> Option<(&'a [u8], EntryPlaces)> {
     let payload = unseal(magic, key, file)?;
     let start = file.len() - payload.len();
     let mut r = Reader::new(payload);
@@ -930,6 +925,106 @@ pub(crate) fn named_entries<'a>(
         entries.insert(name, at..at + len);
     }
     r.is_empty().then_some((header, entries))
+}
+
+/// Files a per-doc cache spreads its entries over, by a hash of each entry's name (the
+/// doc's path): an edit rewrites the file holding its doc, not every doc's entry.
+pub(crate) const SHARDS: usize = 64;
+
+/// One of the [`SHARDS`] files of a per-doc cache (`links::kept_links`,
+/// `search::kept_terms`), as read.
+#[derive(Default)]
+pub(crate) struct Shard {
+    /// What its entries were made under; `None` when the file is missing, torn or foreign.
+    pub(crate) header: Option<Vec<u8>>,
+    /// The file, which `entries` points into.
+    bytes: Vec<u8>,
+    entries: EntryPlaces,
+}
+
+impl Shard {
+    /// The entry named `name`, as stored.
+    pub(crate) fn entry(&self, name: &str) -> Option<&[u8]> {
+        self.bytes.get(self.entries.get(name)?.clone())
+    }
+}
+
+/// One entry a per-doc cache stores, by name: made afresh, or taken as it was from the
+/// file that held it.
+pub(crate) trait ShardEntry: Sync {
+    fn name(&self) -> &str;
+    /// Whether it is the last build's entry, copied from the file as it was.
+    fn reused(&self) -> bool;
+    /// Its bytes made afresh; `None` for one that can only be reused (it is then left
+    /// out when the old file no longer holds it).
+    fn encode(&self) -> Option<Vec<u8>>;
+}
+
+/// Which of [`SHARDS`] files holds the entry named `name`.
+pub(crate) fn shard_of(name: &str) -> usize {
+    (content_hash(name.as_bytes()) % SHARDS as u128) as usize
+}
+
+pub(crate) fn shard_name(n: usize) -> String {
+    format!("{n:02x}.bin")
+}
+
+/// Every shard file in `dir`, sealed with `magic` and `key`, each with a header of
+/// `header_len` bytes; read in parallel.
+pub(crate) fn read_shards(dir: &Path, magic: &[u8; 8], key: u128, header_len: usize) -> Vec<Shard> {
+    use rayon::prelude::*;
+    (0..SHARDS)
+        .into_par_iter()
+        .map(|n| {
+            let bytes = fs::read(dir.join(shard_name(n))).unwrap_or_default();
+            let Some((header, entries)) = named_entries(magic, key, &bytes, header_len) else {
+                return Shard::default();
+            };
+            Shard { header: Some(header.to_vec()), bytes, entries }
+        })
+        .collect()
+}
+
+/// Writes the shard files of `entries` into `dir` under `header`: each file that does
+/// not already hold exactly its entries, reused ones all, in a file `still_good` (by
+/// its number) says may stay as it is. A reused entry is copied once, from the old file
+/// (`old`, as [`read_shards`] gave it) into the new one. Failures are ignored: the next
+/// build makes those entries again.
+pub(crate) fn write_shards<E: ShardEntry>(
+    (dir, magic, key): (&Path, &[u8; 8], u128),
+    header: &[u8],
+    old: &[Shard],
+    still_good: impl Fn(usize) -> bool + Sync,
+    entries: &[E],
+) {
+    use rayon::prelude::*;
+    let mut by_shard: Vec<Vec<&E>> = (0..SHARDS).map(|_| Vec::new()).collect();
+    for entry in entries {
+        by_shard[shard_of(entry.name())].push(entry);
+    }
+    by_shard.par_iter().enumerate().for_each(|(n, entries)| {
+        let old = old.get(n);
+        let unchanged = still_good(n)
+            && old.is_some_and(|old| {
+                old.entries.len() == entries.len()
+                    && entries.iter().all(|e| e.reused() && old.entries.contains_key(e.name()))
+            });
+        if unchanged {
+            return;
+        }
+        let bytes: Vec<(&str, Cow<[u8]>)> = entries
+            .iter()
+            .filter_map(|e| {
+                let kept = old.filter(|_| e.reused()).and_then(|old| old.entry(e.name()));
+                let bytes = match kept {
+                    Some(bytes) => Cow::Borrowed(bytes),
+                    None => Cow::Owned(e.encode()?),
+                };
+                Some((e.name(), bytes))
+            })
+            .collect();
+        store(dir, &shard_name(n), &seal_named(magic, key, header, &bytes));
+    });
 }
 
 /// The payload [`seal`] framed, or `None` unless `bytes` is exactly one whole, intact

@@ -13,7 +13,7 @@
 //!
 //! Entries live in one folder per docportal build and config
 //! (`.docportal-cache/links-v1/<context>/`: the binary and the config are the rest of
-//! what resolution reads), spread over [`SHARDS`] files by a hash of the doc's path.
+//! what resolution reads), spread over [`cache::SHARDS`] files by a hash of the doc's path.
 //! A build rewrites each file that no longer holds exactly its docs' entries (copying
 //! the entries it reused as they were), so none holds docs that are gone, and an edit
 //! of one doc rewrites one file.
@@ -30,7 +30,6 @@ use crate::config::Config;
 use crate::index::Index;
 use crate::model::{Doc, Relation};
 use rayon::prelude::*;
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -39,29 +38,14 @@ pub const FORMAT: &str = "links-v1";
 const MAGIC: &[u8; 8] = b"DPLINK01";
 /// Context folders kept (one per docportal binary and config that built the project lately).
 const KEEP: usize = 2;
-/// Files per context, each holding the docs whose path hashes to it: an edit rewrites
-/// the few that hold what changed, not every doc's links (21 MB at 10,000 docs).
-const SHARDS: usize = 64;
-
 /// The docs' links as the last build of this context resolved them.
 pub struct KeptLinks {
     /// The context's folder; `None` when the cache is off.
     dir: Option<PathBuf>,
     context: u128,
-    /// By [`shard_of`].
-    shards: Vec<Shard>,
-}
-
-/// One file of a context, as read.
-#[derive(Default)]
-struct Shard {
-    /// The shape of the index its entries were resolved against; `None` when the file
-    /// is missing, torn or foreign.
-    shape: Option<u128>,
-    /// The file, which `entries` points into.
-    bytes: Vec<u8>,
-    /// By source path: where the doc's entry is in `bytes`.
-    entries: cache::EntryPlaces,
+    /// By [`cache::shard_of`] of the doc's path; each file's header is the shape of the
+    /// index its entries were resolved against.
+    shards: Vec<cache::Shard>,
 }
 
 /// What a build leaves for [`KeptLinks::store`]: per doc of its index, in order, its
@@ -95,16 +79,7 @@ impl KeptLinks {
     pub fn open_for(config: &Config, identity: Option<&str>) -> KeptLinks {
         let Some(identity) = identity.filter(|_| cache::enabled()) else { return KeptLinks::off() };
         let (context, dir) = cache::config_context(FORMAT, identity, config);
-        let shards = (0..SHARDS)
-            .into_par_iter()
-            .map(|n| {
-                let bytes = std::fs::read(dir.join(shard_name(n))).unwrap_or_default();
-                match index_entries(&bytes, context) {
-                    Some((shape, entries)) => Shard { shape: Some(shape), bytes, entries },
-                    None => Shard::default(),
-                }
-            })
-            .collect();
+        let shards = cache::read_shards(&dir, MAGIC, context, 16);
         KeptLinks { dir: Some(dir), context, shards }
     }
 
@@ -118,11 +93,11 @@ impl KeptLinks {
     /// bodies are as they were then.
     pub fn get(&self, shape: u128, index: &Index, pos: usize, bodies: &Bodies) -> Option<DocLinks> {
         let doc = index.docs.get(pos)?;
-        let shard = self.shards.get(shard_of(&doc.source))?;
-        if shard.shape != Some(shape) {
+        let shard = self.shards.get(cache::shard_of(&doc.source))?;
+        if shard.header.as_deref() != Some(&shape.to_le_bytes()[..]) {
             return None;
         }
-        let mut r = Reader::new(shard.bytes.get(shard.entries.get(&doc.source)?.clone())?);
+        let mut r = Reader::new(shard.entry(&doc.source)?);
         if r.u128()? != doc_key(doc) {
             return None;
         }
@@ -176,46 +151,14 @@ impl KeptLinks {
         if std::fs::create_dir_all(dir).is_err() {
             return;
         }
-        let mut by_shard: Vec<Vec<&(String, Option<FreshEntry>)>> = (0..SHARDS).map(|_| Vec::new()).collect();
-        for doc in &to_store.docs {
-            by_shard[shard_of(&doc.0)].push(doc);
-        }
-        by_shard.par_iter().enumerate().for_each(|(n, docs)| {
-            let Some(old) = self.shards.get(n) else { return };
-            let unchanged = old.shape == Some(to_store.shape)
-                && old.entries.len() == docs.len()
-                && docs.iter().all(|(source, fresh)| fresh.is_none() && old.entries.contains_key(source));
-            if unchanged {
-                return;
-            }
-            // A reused entry is copied once, from the old file into the new one.
-            let entries: Vec<(&str, Cow<[u8]>)> = docs
-                .iter()
-                .filter_map(|(source, fresh)| {
-                    let entry = match fresh {
-                        Some(fresh) => Cow::Owned(encode_entry(fresh)),
-                        None => Cow::Borrowed(old.bytes.get(old.entries.get(source)?.clone())?),
-                    };
-                    Some((source.as_str(), entry))
-                })
-                .collect();
-            let sealed = cache::seal_named(MAGIC, self.context, &to_store.shape.to_le_bytes(), &entries);
-            cache::store(dir, &shard_name(n), &sealed);
-        });
+        let shape = to_store.shape.to_le_bytes();
+        let still_good = |n: usize| self.shards.get(n).is_some_and(|s| s.header.as_deref() == Some(&shape[..]));
+        cache::write_shards((dir, MAGIC, self.context), &shape, &self.shards, still_good, &to_store.docs);
         if let (Some(formats), Some(name)) = (dir.parent(), dir.file_name()) {
             cache::keep_newest(formats, &name.to_string_lossy(), KEEP);
             cache::remove_other_formats(formats, "links-v");
         }
     }
-}
-
-/// Which of a context's files holds the doc at `source`.
-fn shard_of(source: &str) -> usize {
-    (cache::content_hash(source.as_bytes()) % SHARDS as u128) as usize
-}
-
-fn shard_name(n: usize) -> String {
-    format!("{n:02x}.bin")
 }
 
 /// Hash of everything resolution reads of every doc but the one resolved (besides
@@ -371,9 +314,20 @@ fn decode_links(r: &mut Reader, len: usize, anchor_targets: Vec<usize>) -> Optio
 
 /// The shape, and where each source's entry is in `file`; `None` for a torn or
 /// foreign file.
-fn index_entries(file: &[u8], context: u128) -> Option<(u128, cache::EntryPlaces)> {
-    let (header, entries) = cache::named_entries(MAGIC, context, file, 16)?;
-    Some((Reader::new(header).u128()?, entries))
+/// A doc's entry to store: made from the links resolved afresh, or (`None`) copied
+/// from the last build's file.
+impl cache::ShardEntry for (String, Option<FreshEntry>) {
+    fn name(&self) -> &str {
+        &self.0
+    }
+
+    fn reused(&self) -> bool {
+        self.1.is_none()
+    }
+
+    fn encode(&self) -> Option<Vec<u8>> {
+        self.1.as_ref().map(encode_entry)
+    }
 }
 
 #[cfg(test)]
@@ -382,19 +336,10 @@ mod tests {
     use crate::diag::Diagnostic;
     use crate::links::build_reusing;
 
-    fn doc(source: &str, id: &str, title: &str, body: &str, config: &Config) -> Doc {
-        let kind = crate::ids::kind_of(id, &config.kinds).map(str::to_string);
-        Doc {
-            source: source.into(),
-            id: id.into(),
-            numbered: kind.is_some(),
-            listed: true,
-            kind,
-            title: title.into(),
-            refs: crate::parse::body_refs::scan(body, config),
-            body: body.into(),
-            ..Doc::default()
-        }
+    /// [`crate::links::tests::doc`] with its own title (its references read the default
+    /// kinds, which every config here has).
+    fn doc(source: &str, id: &str, title: &str, body: &str) -> Doc {
+        Doc { title: title.into(), ..crate::links::tests::doc(source, id, body) }
     }
 
     /// Links every doc, taking what `kept` holds; gives the warnings, how many docs were
@@ -434,9 +379,9 @@ mod tests {
     fn a_doc_s_links_are_kept_while_its_references_the_ids_and_its_anchor_targets_are_unchanged() {
         let tmp = tempfile::tempdir().unwrap();
         let config = Config::default_at(tmp.path());
-        let a = |body: &str| doc("a.md", "ADR-0001", "A", body, &config);
-        let b = |title: &str, body: &str| doc("b.md", "ADR-0002", title, body, &config);
-        let c = doc("c.md", "ADR-0003", "C", "Nothing to link.\n", &config);
+        let a = |body: &str| doc("a.md", "ADR-0001", "A", body);
+        let b = |title: &str, body: &str| doc("b.md", "ADR-0002", title, body);
+        let c = doc("c.md", "ADR-0003", "C", "Nothing to link.\n");
         let linking = "See [the goals](b.md#goals) and ADR-0777.\n";
         let docs = || vec![a(linking), b("B", "## Goals\n"), c.clone()];
         let kept = || KeptLinks::open_for(&config, Some("v1:1:1"));
@@ -468,7 +413,7 @@ mod tests {
 
         // A doc with the id it names appeared: every doc is resolved again.
         let mut more = docs();
-        more.push(doc("d.md", "ADR-0777", "D", "", &config));
+        more.push(doc("d.md", "ADR-0777", "D", ""));
         let (warnings, fresh, _) = link(more, &config, &kept());
         assert_eq!((warnings, fresh), (Vec::<String>::new(), 4));
 
@@ -488,7 +433,7 @@ mod tests {
             (1..=40)
                 .map(|n| {
                     let body = if n == 7 { edited.to_string() } else { format!("See ADR-{:04}.\n", n % 40 + 1) };
-                    doc(&format!("adr/{n:02}.md"), &format!("ADR-{n:04}"), "T", &body, &config)
+                    doc(&format!("adr/{n:02}.md"), &format!("ADR-{n:04}"), "T", &body)
                 })
                 .collect()
         };
@@ -514,14 +459,17 @@ mod tests {
         kept().store(to_store);
         let after = files();
         let changed: Vec<&PathBuf> = before.iter().zip(&after).filter(|(b, a)| b != a).map(|(_, a)| &a.0).collect();
-        assert_eq!(changed, [&dir.join(shard_name(shard_of("adr/07.md")))]);
+        assert_eq!(changed, [&dir.join(cache::shard_name(cache::shard_of("adr/07.md")))]);
         assert_eq!(link(docs("See ADR-0002.\n"), &config, &kept()).1, 0, "the rewritten file holds every doc it held");
 
         let torn = changed[0];
         let bytes = std::fs::read(torn).unwrap();
         std::fs::write(torn, &bytes[..bytes.len() - 1]).unwrap();
         let in_torn = (1..=40)
-            .filter(|n| shard_name(shard_of(&format!("adr/{n:02}.md"))) == shard_name(shard_of("adr/07.md")))
+            .filter(|n| {
+                cache::shard_name(cache::shard_of(&format!("adr/{n:02}.md")))
+                    == cache::shard_name(cache::shard_of("adr/07.md"))
+            })
             .count();
         let (_, fresh, to_store) = link(docs("See ADR-0002.\n"), &config, &kept());
         assert_eq!(fresh, in_torn, "the docs of the torn file only");

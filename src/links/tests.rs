@@ -9,7 +9,7 @@ fn config() -> Config {
     Config::default_at(Path::new("/p"))
 }
 
-fn doc(source: &str, id: &str, body: &str) -> Doc {
+pub(super) fn doc(source: &str, id: &str, body: &str) -> Doc {
     let kind = crate::ids::kind_of(id, &config().kinds).map(str::to_string);
     Doc {
         source: source.into(),

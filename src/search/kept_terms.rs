@@ -12,9 +12,10 @@
 //! Files live in one folder per docportal build and config
 //! (`.docportal-cache/terms-v1/<context>/`: the stemmer, the stop words and the kinds
 //! are the rest of what numbering reads): `terms.bin` holds the dictionary, and
-//! [`SHARDS`] files hold the docs, spread by a hash of the doc's path. A build rewrites
-//! the dictionary when it numbered new terms, and each docs file that no longer holds
-//! exactly its docs' entries, so an edit of one doc rewrites one docs file.
+//! [`cache::SHARDS`] files hold the docs, spread by a hash of the doc's path
+//! ([`cache::write_shards`]). A build rewrites the dictionary when it numbered new
+//! terms, and each docs file that no longer holds exactly its docs' entries, so an edit
+//! of one doc rewrites one docs file.
 //!
 //! Numbers mean something only with the dictionary they were given under, and the
 //! files are written one at a time (by builds that may run side by side). So each docs
@@ -27,8 +28,6 @@ use super::analyse::{DocAnalysis, Merger, PackedTerms};
 use crate::cache::{self, Reader};
 use crate::config::Config;
 use crate::model::Doc;
-use rayon::prelude::*;
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -39,9 +38,6 @@ const DOCS_MAGIC: &[u8; 8] = b"DPTDOCS1";
 const DICTIONARY: &str = "terms.bin";
 /// Context folders kept (one per docportal binary and config that built the project lately).
 const KEEP: usize = 2;
-/// Docs files per context: an edit rewrites the one holding its doc, not every doc's
-/// terms (13 MB at 10,000 docs).
-const SHARDS: usize = 64;
 /// Terms a dictionary may hold beyond twice those the last index used before a build
 /// starts a new one: edits leave old terms behind.
 const STALE_TERMS: usize = 100_000;
@@ -56,21 +52,12 @@ pub struct KeptTerms {
     merger: Option<Merger>,
     /// The dictionary as read: its length and chained hash (see [`chain`]).
     read: (usize, u128),
-    /// By [`shard_of`].
-    shards: Vec<Shard>,
-}
-
-/// One docs file, as read.
-#[derive(Default)]
-struct Shard {
-    /// Whether its entries were numbered by (a prefix of) the dictionary read.
-    usable: bool,
-    /// The dictionary length its entries' numbers are below.
-    limit: u32,
-    /// The file, which `entries` points into.
-    bytes: Vec<u8>,
-    /// By source path: where the doc's entry (key, then packed terms) is in `bytes`.
-    entries: cache::EntryPlaces,
+    /// The docs files, by [`cache::shard_of`] of the doc's path; each file's header is
+    /// the length of the dictionary its numbers came from and that prefix's chained hash.
+    shards: Vec<cache::Shard>,
+    /// By docs file: that length, when the file's numbers came from a prefix of the
+    /// dictionary read (else the file is not used).
+    limits: Vec<Option<u32>>,
 }
 
 /// One doc of the index being stored: its path, its key and its numbered terms, and
@@ -96,29 +83,23 @@ impl KeptTerms {
         let (context, dir) = cache::config_context(FORMAT, identity, config);
         let (dictionary, shards) = rayon::join(
             || read_dictionary(&std::fs::read(dir.join(DICTIONARY)).unwrap_or_default(), context),
-            || {
-                (0..SHARDS)
-                    .into_par_iter()
-                    .map(|n| read_shard(std::fs::read(dir.join(shard_name(n))).unwrap_or_default(), context))
-                    .collect::<Vec<_>>()
-            },
+            || cache::read_shards(&dir, DOCS_MAGIC, context, 20),
         );
-        let Some((terms, order)) = dictionary else {
-            return KeptTerms { dir: Some(dir), context, shards: Vec::new(), ..KeptTerms::default() };
-        };
-        let wanted: Vec<usize> = shards.iter().flatten().map(|(_, shard)| shard.limit as usize).collect();
+        let unused = |shards| KeptTerms { dir: Some(dir.clone()), context, shards, ..KeptTerms::default() };
+        let Some((terms, order)) = dictionary else { return unused(shards) };
+        let headers: Vec<Option<(u32, u128)>> =
+            shards.iter().map(|s| s.header.as_deref().and_then(prefix_of)).collect();
+        let wanted: Vec<usize> = headers.iter().flatten().map(|&(limit, _)| limit as usize).collect();
         let (read, prefixes) = chain(&terms, 0, initial_chain(), &wanted);
-        let Some(merger) = Merger::resume(terms, order) else {
-            return KeptTerms { dir: Some(dir), context, shards: Vec::new(), ..KeptTerms::default() };
-        };
-        let shards = shards
+        let Some(merger) = Merger::resume(terms, order) else { return unused(shards) };
+        let limits = headers
             .into_iter()
-            .map(|read| {
-                let Some((hash, shard)) = read else { return Shard::default() };
-                Shard { usable: prefixes.get(&(shard.limit as usize)) == Some(&hash), ..shard }
+            .map(|header| {
+                let (limit, hash) = header?;
+                (prefixes.get(&(limit as usize)) == Some(&hash)).then_some(limit)
             })
             .collect();
-        KeptTerms { dir: Some(dir), context, merger: Some(merger), read, shards }
+        KeptTerms { dir: Some(dir), context, merger: Some(merger), read, shards, limits }
     }
 
     /// Whether terms are kept at all (the cache is on and the build knows its binary).
@@ -135,12 +116,13 @@ impl KeptTerms {
     /// The terms the last build numbered for the doc at `source`, when it numbered them
     /// from what has the key `key` now ([`key_of`]).
     pub fn get(&self, source: &str, key: u128) -> Option<PackedTerms> {
-        let shard = self.shards.get(shard_of(source)).filter(|s| s.usable)?;
-        let mut r = Reader::new(shard.bytes.get(shard.entries.get(source)?.clone())?);
+        let n = cache::shard_of(source);
+        let limit = (*self.limits.get(n)?)?;
+        let mut r = Reader::new(self.shards.get(n)?.entry(source)?);
         if r.u128()? != key {
             return None;
         }
-        PackedTerms::from_bytes(r.take(r.remaining())?, shard.limit)
+        PackedTerms::from_bytes(r.take(r.remaining())?, limit)
     }
 
     /// Writes what the next build needs: the dictionary of `merger` (the one
@@ -181,42 +163,10 @@ impl KeptTerms {
                 return;
             }
         }
-        let mut by_shard: Vec<Vec<&StoredDoc>> = (0..SHARDS).map(|_| Vec::new()).collect();
-        for doc in docs {
-            by_shard[shard_of(doc.source)].push(doc);
-        }
-        by_shard.par_iter().enumerate().for_each(|(n, docs)| {
-            let old = self.shards.get(n);
-            let unchanged = old.is_some_and(|old| {
-                old.usable
-                    && old.entries.len() == docs.len()
-                    && docs.iter().all(|d| d.reused && old.entries.contains_key(d.source))
-            });
-            if unchanged {
-                return;
-            }
-            let entries: Vec<(&str, Cow<[u8]>)> = docs
-                .iter()
-                .map(|d| {
-                    let kept =
-                        old.filter(|_| d.reused).and_then(|old| old.bytes.get(old.entries.get(d.source)?.clone()));
-                    let entry = match kept {
-                        Some(bytes) => Cow::Borrowed(bytes),
-                        None => {
-                            let mut bytes = Vec::with_capacity(16 + d.terms.bytes().len());
-                            bytes.extend_from_slice(&d.key.to_le_bytes());
-                            bytes.extend_from_slice(d.terms.bytes());
-                            Cow::Owned(bytes)
-                        }
-                    };
-                    (d.source, entry)
-                })
-                .collect();
-            let mut header = (terms.len() as u32).to_le_bytes().to_vec();
-            header.extend_from_slice(&now.to_le_bytes());
-            let sealed = cache::seal_named(DOCS_MAGIC, self.context, &header, &entries);
-            cache::store(dir, &shard_name(n), &sealed);
-        });
+        let mut header = (terms.len() as u32).to_le_bytes().to_vec();
+        header.extend_from_slice(&now.to_le_bytes());
+        let still_good = |n: usize| self.limits.get(n).is_some_and(Option::is_some);
+        cache::write_shards((dir, DOCS_MAGIC, self.context), &header, &self.shards, still_good, docs);
         if let (Some(formats), Some(name)) = (dir.parent(), dir.file_name()) {
             cache::keep_newest(formats, &name.to_string_lossy(), KEEP);
             cache::remove_other_formats(formats, "terms-v");
@@ -283,22 +233,28 @@ fn read_dictionary(file: &[u8], context: u128) -> Option<(Vec<Box<str>>, Vec<u32
     r.is_empty().then_some((terms, order))
 }
 
-/// A docs file (not yet known to be usable) and the chained hash of the dictionary
-/// prefix its numbers came from, if it is whole and ours.
-fn read_shard(bytes: Vec<u8>, context: u128) -> Option<(u128, Shard)> {
-    let (header, entries) = cache::named_entries(DOCS_MAGIC, context, &bytes, 20)?;
+/// The dictionary length and chained hash a docs file's header names.
+fn prefix_of(header: &[u8]) -> Option<(u32, u128)> {
     let mut r = Reader::new(header);
-    let (limit, hash) = (r.u32()?, r.u128()?);
-    Some((hash, Shard { usable: false, limit, bytes, entries }))
+    Some((r.u32()?, r.u128()?))
 }
 
-/// Which docs file holds the doc at `source`.
-fn shard_of(source: &str) -> usize {
-    (cache::content_hash(source.as_bytes()) % SHARDS as u128) as usize
-}
+impl cache::ShardEntry for StoredDoc<'_> {
+    fn name(&self) -> &str {
+        self.source
+    }
 
-fn shard_name(n: usize) -> String {
-    format!("{n:02x}.bin")
+    fn reused(&self) -> bool {
+        self.reused
+    }
+
+    /// The doc's key, then its packed terms.
+    fn encode(&self) -> Option<Vec<u8>> {
+        let mut bytes = Vec::with_capacity(16 + self.terms.bytes().len());
+        bytes.extend_from_slice(&self.key.to_le_bytes());
+        bytes.extend_from_slice(self.terms.bytes());
+        Some(bytes)
+    }
 }
 
 #[cfg(test)]
@@ -361,7 +317,7 @@ mod tests {
         assert!(first == build(&index, &rendered, &config), "the first build's files are build's");
         let dir = context_dir(tmp.path());
         let before = inodes(&dir);
-        assert_eq!(before.len(), SHARDS + 1, "a dictionary and every docs file: {before:?}");
+        assert_eq!(before.len(), cache::SHARDS + 1, "a dictionary and every docs file: {before:?}");
 
         let (second, reused) = collect((&config, &index, &rendered), tmp.path(), "build-1", &all);
         assert_eq!(reused, 120, "every doc is as it was");
@@ -378,7 +334,10 @@ mod tests {
         assert!(String::from_utf8_lossy(&third.values().flatten().copied().collect::<Vec<u8>>()).contains("quokka"));
         let after = inodes(&dir);
         let rewritten: Vec<&String> = after.keys().filter(|name| after[*name] != before[*name]).collect();
-        let changed = [shard_name(shard_of(&index.docs[5].source)), shard_name(shard_of(&index.docs[8].source))];
+        let changed = [
+            cache::shard_name(cache::shard_of(&index.docs[5].source)),
+            cache::shard_name(cache::shard_of(&index.docs[8].source)),
+        ];
         let expected: Vec<&str> = std::iter::once(DICTIONARY).chain(changed.iter().map(String::as_str)).collect();
         assert!(rewritten.iter().all(|name| expected.contains(&name.as_str())), "rewritten: {rewritten:?}");
         assert!(rewritten.iter().any(|name| *name == DICTIONARY), "a new term grows the dictionary");
@@ -402,8 +361,8 @@ mod tests {
         let expected = build(&index, &rendered, &config);
         collect((&config, &index, &rendered), tmp.path(), "build-1", &forward);
         let dir = context_dir(tmp.path());
-        let docs_files: Vec<(PathBuf, Vec<u8>)> = (0..SHARDS)
-            .map(|n| dir.join(shard_name(n)))
+        let docs_files: Vec<(PathBuf, Vec<u8>)> = (0..cache::SHARDS)
+            .map(|n| dir.join(cache::shard_name(n)))
             .map(|path| (path.clone(), std::fs::read(&path).unwrap()))
             .collect();
         let forward_dictionary = std::fs::read(dir.join(DICTIONARY)).unwrap();
