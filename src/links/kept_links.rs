@@ -312,8 +312,6 @@ fn decode_links(r: &mut Reader, len: usize, anchor_targets: Vec<usize>) -> Optio
     Some(DocLinks { links, missing_anchors, diagnostics, probes, anchor_targets })
 }
 
-/// The shape, and where each source's entry is in `file`; `None` for a torn or
-/// foreign file.
 /// A doc's entry to store: made from the links resolved afresh, or (`None`) copied
 /// from the last build's file.
 impl cache::ShardEntry for (String, Option<FreshEntry>) {
@@ -465,12 +463,8 @@ mod tests {
         let torn = changed[0];
         let bytes = std::fs::read(torn).unwrap();
         std::fs::write(torn, &bytes[..bytes.len() - 1]).unwrap();
-        let in_torn = (1..=40)
-            .filter(|n| {
-                cache::shard_name(cache::shard_of(&format!("adr/{n:02}.md")))
-                    == cache::shard_name(cache::shard_of("adr/07.md"))
-            })
-            .count();
+        let in_torn =
+            (1..=40).filter(|n| cache::shard_of(&format!("adr/{n:02}.md")) == cache::shard_of("adr/07.md")).count();
         let (_, fresh, to_store) = link(docs("See ADR-0002.\n"), &config, &kept());
         assert_eq!(fresh, in_torn, "the docs of the torn file only");
         kept().store(to_store);
