@@ -147,7 +147,7 @@ pub fn build_reusing(
     let mut todo: Vec<(u64, &Doc, &DocAnalysis)> = Vec::new();
     for (pos, (doc, analysis)) in index.docs.iter().zip(&analyses).enumerate() {
         let key = render_keys.get(pos).map(|render| {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
+            let mut h = crate::cache::key_hasher();
             (render, &doc.id, doc.numbered, &doc.title, &doc.authors).hash(&mut h);
             h.finish()
         });

@@ -59,7 +59,6 @@ use crate::site::{reuse, Site};
 use crate::theme::{self, Theme};
 use crate::{cache, git, index::Index, parse, render, urls};
 use rayon::prelude::*;
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -165,7 +164,7 @@ struct ResolvedRefs {
 
 impl ResolvedRefs {
     fn of(index: &Index, pos: usize, shape: u64, fingerprint: u64) -> ResolvedRefs {
-        let mut h = DefaultHasher::new();
+        let mut h = cache::key_hasher();
         let mut targets = Vec::new();
         for r in index.docs.get(pos).map(|d| d.refs.as_slice()).unwrap_or_default() {
             r.target.hash(&mut h);
@@ -215,7 +214,7 @@ fn resolve_refs(
 /// (with the config, fixed here, and the disk, which it checks itself): the index's
 /// shape, and each doc's title and heading anchors (the `#anchor`s it has).
 fn links_shape_of(index_shape: u64, index: &Index, sources: &HashMap<String, CachedDoc>) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = cache::key_hasher();
     index_shape.hash(&mut h);
     for d in &index.docs {
         (&d.title, sources.get(&d.source).map(|c| c.anchors)).hash(&mut h);
@@ -245,7 +244,7 @@ fn links_key(shape: u64, doc: &CachedDoc) -> u64 {
 /// Hash of everything reference resolution reads of the docs: each one's id, path,
 /// kind and numbering, in index order.
 fn index_shape(index: &Index) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = cache::key_hasher();
     for d in &index.docs {
         (&d.id, &d.source, &d.kind, d.numbered).hash(&mut h);
     }
@@ -640,7 +639,7 @@ impl Incremental {
     /// Hash of everything `render::render` can read for the doc at `pos`, given the
     /// [`Incremental::signatures`] of every doc.
     fn render_key(&self, index: &Index, graph: &LinkGraph, pos: usize, signatures: &[u64]) -> u64 {
-        let mut h = DefaultHasher::new();
+        let mut h = cache::key_hasher();
         self.config_hash.hash(&mut h);
         let signature = |target: usize| signatures.get(target).copied().unwrap_or(u64::MAX);
         let Some(doc) = index.docs.get(pos) else { return h.finish() };
@@ -668,7 +667,7 @@ impl Incremental {
             .docs
             .par_iter()
             .map(|d| {
-                let mut h = DefaultHasher::new();
+                let mut h = cache::key_hasher();
                 (&d.id, d.numbered, &d.kind, &d.title, &d.status, &d.status_raw, &d.source).hash(&mut h);
                 self.sources.get(&d.source).map(|c| c.anchors).hash(&mut h);
                 h.finish()
@@ -738,7 +737,7 @@ fn parse_fingerprint(doc: &mut Doc) -> u64 {
 }
 
 fn hash_of(value: &impl Hash) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = cache::key_hasher();
     value.hash(&mut h);
     h.finish()
 }

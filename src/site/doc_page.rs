@@ -15,7 +15,6 @@ use crate::links::Link;
 use crate::model::{Doc, MetaField, Relation, RenderedDoc, TocEntry};
 use crate::urls;
 use serde::Serialize;
-use std::collections::hash_map::DefaultHasher;
 use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 
@@ -193,7 +192,7 @@ pub fn render_with(
 /// What a page shows of another doc it links to or is linked from (and, for its own
 /// page, the card's main rows): id, title, kind, status, authors, dates and path.
 pub fn listing_signature(doc: &Doc) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = crate::cache::key_hasher();
     (&doc.id, doc.numbered, &doc.kind, &doc.title, &doc.status, &doc.status_raw).hash(&mut h);
     (&doc.authors, &doc.created, &doc.updated, &doc.source).hash(&mut h);
     h.finish()
@@ -203,7 +202,7 @@ pub fn listing_signature(doc: &Doc) -> u64 {
 /// changes whenever docportal, the config or the theme does), the status pages and the
 /// asset names.
 pub fn common_key(builder: &Builder, salt: u64) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = crate::cache::key_hasher();
     (salt, &builder.portal.status_pages, &builder.assets).hash(&mut h);
     h.finish()
 }
@@ -215,7 +214,7 @@ pub fn common_key(builder: &Builder, salt: u64) -> u64 {
 /// [`render`]. The position itself is part of it, since the neighbourhood graph names
 /// its nodes by position.
 pub fn input_key(builder: &Builder, pos: usize, signatures: &[u64], render_key: u64, common: u64) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = crate::cache::key_hasher();
     (common, pos, render_key).hash(&mut h);
     let portal = &builder.portal;
     let Some(doc) = portal.doc(pos) else { return h.finish() };

@@ -26,7 +26,6 @@ use super::{asset_files, doc_page, docs_json, pages, Builder, Site, SiteInput};
 use crate::diag::Diagnostic;
 use crate::{search, urls};
 use rayon::prelude::*;
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::time::{Duration, Instant};
@@ -281,7 +280,7 @@ pub(super) fn portal_key(input: &SiteInput, signatures: &[u64], common: u64) -> 
         .par_iter()
         .enumerate()
         .map(|(pos, doc)| {
-            let mut h = DefaultHasher::new();
+            let mut h = crate::cache::key_hasher();
             (signatures.get(pos), &doc.reviewers, &doc.version, doc.fields.len()).hash(&mut h);
             for f in &doc.fields {
                 (&f.key, &f.label, &f.value, f.line).hash(&mut h);
@@ -303,7 +302,7 @@ pub(super) fn portal_key(input: &SiteInput, signatures: &[u64], common: u64) -> 
 }
 
 fn hash_of(value: &impl Hash) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = crate::cache::key_hasher();
     value.hash(&mut h);
     h.finish()
 }
