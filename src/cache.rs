@@ -293,7 +293,8 @@ impl Hasher for WordHasher {
     }
 }
 
-/// The hasher of every key and checksum (also [`crate::fresh`]'s).
+/// The hasher of the render cache's 128-bit keys and of every checksum (also
+/// [`crate::fresh`]'s). The 64-bit keys of pages and of `serve` use [`key_hasher`].
 pub(crate) fn hasher() -> SipHasher13 {
     SipHasher13::new_with_keys(0x646f_6370_6f72_7461, 0x6c2d_7265_6e64_6572)
 }
