@@ -192,13 +192,17 @@ fn run(bin: &Path, n: usize, edits: usize) {
 
 /// `DOCPORTAL_TRACE=1` makes the server print `Trace discover 2.1ms · site 9.0ms …` after
 /// each rebuild; this is the median of each span over the run, in first-seen order.
+/// Median wall time of each span over the rebuilds' `DOCPORTAL_TRACE` lines, whose
+/// parts read `name 12.3ms`, `name 12.3ms cpu 20.1ms` or `name 12.3ms (peak 40 MiB)`.
 fn span_medians<'a>(lines: impl Iterator<Item = &'a String>) -> String {
     let mut spans: Vec<(String, Vec<f64>)> = Vec::new();
     for line in lines {
         let Some((_, rest)) = line.split_once("Trace") else { continue };
         for part in rest.split('·') {
+            let part = part.split(" (peak").next().unwrap_or(part);
+            let part = part.split(" cpu ").next().unwrap_or(part);
             let Some((name, ms)) = part.trim().rsplit_once(' ') else { continue };
-            let Ok(ms) = ms.trim_end_matches("ms").parse::<f64>() else { continue };
+            let Some(Ok(ms)) = ms.strip_suffix("ms").map(str::parse::<f64>) else { continue };
             match spans.iter_mut().find(|(n, _)| n == name) {
                 Some((_, v)) => v.push(ms),
                 None => spans.push((name.to_string(), vec![ms])),
