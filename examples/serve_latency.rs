@@ -191,9 +191,9 @@ fn run(bin: &Path, n: usize, edits: usize) {
 }
 
 /// `DOCPORTAL_TRACE=1` makes the server print `Trace discover 2.1ms · site 9.0ms …` after
-/// each rebuild; this is the median of each span over the run, in first-seen order.
-/// Median wall time of each span over the rebuilds' `DOCPORTAL_TRACE` lines, whose
-/// parts read `name 12.3ms`, `name 12.3ms cpu 20.1ms` or `name 12.3ms (peak 40 MiB)`.
+/// each rebuild, a part reading `name 12.3ms`, `name 12.3ms cpu 20.1ms` or `name 12.3ms
+/// (peak 40 MiB)`; this is the median wall time of each span over the run, in first-seen
+/// order.
 fn span_medians<'a>(lines: impl Iterator<Item = &'a String>) -> String {
     let mut spans: Vec<(String, Vec<f64>)> = Vec::new();
     for line in lines {

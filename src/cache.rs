@@ -310,6 +310,13 @@ pub(crate) fn key_hasher() -> KeyHasher {
     KeyHasher { xxh3: xxhash_rust::xxh3::Xxh3Default::new(), buffer: [0; KEY_BUFFER], len: 0 }
 }
 
+/// The [`key_hasher`] digest of one value.
+pub(crate) fn key_of(value: &impl Hash) -> u64 {
+    let mut h = key_hasher();
+    value.hash(&mut h);
+    h.finish()
+}
+
 const KEY_BUFFER: usize = 256;
 
 /// XXH3 of the bytes written, gathered here first: the numbers a derived `Hash` writes

@@ -86,7 +86,7 @@ fn stamp_of(path: &Path) -> Option<Stamp> {
                 .iter()
                 .map(|name| std::fs::metadata(dir.join(name)).ok().map(|m| (m.len(), m.modified().ok())))
                 .collect();
-            hash_of(&stamps)
+            cache::key_of(&stamps)
         }
         _ => 0,
     };
@@ -238,7 +238,7 @@ impl Shapes {
 
 /// The key a doc's links are kept under: the links shape and the doc's own parse.
 fn links_key(shape: u64, doc: &CachedDoc) -> u64 {
-    hash_of(&(shape, doc.fingerprint))
+    cache::key_of(&(shape, doc.fingerprint))
 }
 
 /// Hash of everything reference resolution reads of the docs: each one's id, path,
@@ -315,7 +315,7 @@ impl Incremental {
     /// Loads the theme (templates must compile) for a fresh cache.
     pub fn new(config: Config, config_diagnostics: Vec<Diagnostic>) -> Result<Incremental, Diagnostic> {
         let theme = load_theme(&config)?;
-        let config_hash = hash_of(&format!("{config:?}"));
+        let config_hash = cache::key_of(&format!("{config:?}"));
         Ok(Incremental {
             config,
             config_diagnostics,
@@ -442,7 +442,7 @@ impl Incremental {
                     Some(CachedDoc {
                         stamp: *stamp,
                         fingerprint: parse_fingerprint(&mut doc),
-                        anchors: hash_of(&headings),
+                        anchors: cache::key_of(&headings),
                         headings,
                         text: file.text,
                         sidecar: file.sidecar,
@@ -633,7 +633,7 @@ impl Incremental {
     /// Changes whenever the config or the theme does: page keys from an older salt
     /// never match.
     fn site_salt(&self) -> u64 {
-        hash_of(&(self.config_hash, self.theme_generation))
+        cache::key_of(&(self.config_hash, self.theme_generation))
     }
 
     /// Hash of everything `render::render` can read for the doc at `pos`, given the
@@ -733,12 +733,6 @@ fn parse_fingerprint(doc: &mut Doc) -> u64 {
     h.write_u128(cache::content_hash(body.as_bytes()));
     cache::hash_debug(&mut h, doc);
     doc.body = body;
-    h.finish()
-}
-
-fn hash_of(value: &impl Hash) -> u64 {
-    let mut h = cache::key_hasher();
-    value.hash(&mut h);
     h.finish()
 }
 

@@ -187,7 +187,7 @@ pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
     let keys: Vec<u64> = (0..docs.len())
         .into_par_iter()
         .map(|pos| {
-            let render_key = render_keys.get(pos).copied().unwrap_or_else(|| hash_of(&(u64::MAX, pos)));
+            let render_key = render_keys.get(pos).copied().unwrap_or_else(|| crate::cache::key_of(&(u64::MAX, pos)));
             doc_page::input_key(&builder, pos, &signatures, render_key, common)
         })
         .collect();
@@ -298,11 +298,5 @@ pub(super) fn portal_key(input: &SiteInput, signatures: &[u64], common: u64) -> 
             h.finish()
         })
         .collect();
-    hash_of(&(common, docs, input.diagnostics))
-}
-
-fn hash_of(value: &impl Hash) -> u64 {
-    let mut h = crate::cache::key_hasher();
-    value.hash(&mut h);
-    h.finish()
+    crate::cache::key_of(&(common, docs, input.diagnostics))
 }
