@@ -132,6 +132,15 @@ impl Bodies {
         }
     }
 
+    /// The body of the doc parsed from `source`, when bodies are on disk and that doc has
+    /// a recipe (held bodies are in the docs).
+    pub fn on_disk(&self, source: &str, config: &Config) -> Option<Body<'static>> {
+        match self {
+            Bodies::OnDisk(recipes) => Some(recipes.get(source)?.read(source, config)),
+            Bodies::Held => None,
+        }
+    }
+
     /// The body of the doc at `pos` of `index` (empty past the end).
     pub fn get<'a>(&self, index: &'a Index, pos: usize, config: &Config) -> Body<'a> {
         let Some(doc) = index.docs.get(pos) else { return Body::default() };

@@ -57,6 +57,18 @@ pub(crate) fn release_free_memory() {
     unsafe { libmimalloc_sys::mi_collect(true) };
 }
 
+/// Lowers the calling thread's priority to the least, so that it runs only on a core no
+/// other thread of the build wants (work done ahead in idle time must not slow the
+/// stage that leaves that time). Linux only: elsewhere the nice value is per process.
+pub(crate) fn run_in_idle_time() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: `setpriority` only reads its arguments; `who = 0` is the calling thread
+    // on Linux, whose nice value is a per-thread attribute.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+    }
+}
+
 /// Locks `m`, taking its value even when a thread panicked while holding it: every
 /// shared map and list in docportal changes by single inserts and pushes, so a
 /// poisoned one is still whole.

@@ -22,6 +22,7 @@ use crate::{cache, discover, git, parse, publish, render, theme, write};
 use rayon::prelude::*;
 use std::cell::Cell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 /// The result of the checking stages (no HTML).
@@ -67,15 +68,25 @@ fn check_traced(
     trace.count("docs as parsed last build", taken.iter().filter(|t| t.is_some()).count());
     let unread: Vec<&discover::FoundFile> =
         paths.iter().zip(&taken).filter(|(_, t)| t.is_none()).map(|(p, _)| p).collect();
-    let (docs, bodies, reads, entries) = std::thread::scope(|s| {
+    let ((docs, bodies, reads, entries), (history, git_diags)) = std::thread::scope(|s| {
         s.spawn(|| discover::prefetch(unread.iter().copied()));
-        read_and_parse(&paths, taken, config, (leave_bodies, &kept), reader, &mut diags)
+        // `git log` is another process: it runs while the docs are parsed.
+        let git = s.spawn(|| git::read(config));
+        let parsed = read_and_parse(&paths, taken, config, (leave_bodies, &kept), reader, &mut diags);
+        (parsed, git.join().unwrap_or_default())
     });
     trace.mark("discover+parse");
-    let (checked, linked_before) = std::thread::scope(|s| {
+    let links_done = AtomicBool::new(false);
+    let (checked, linked_before, ahead) = std::thread::scope(|s| {
         // Written while the docs are linked: nothing reads it before the next build.
         s.spawn(|| kept.store(entries));
-        let (history, git_diags) = git::read(config);
+        // The links stage leaves a core mostly idle: it highlights the code of the docs
+        // parsed afresh (a doc kept from the last build most likely has its render kept
+        // too) for the render to take; what no render takes is dropped with the memo.
+        let ahead = keeping.then(|| {
+            let fresh = unread.iter().filter_map(|(_, rel)| bodies.on_disk(rel, config)).map(|body| body.text);
+            s.spawn(|| render::highlight_ahead(fresh, &links_done))
+        });
         let known = |source: &str| kept_headings.get(bodies.body_hash_of(source)?);
         let known: links::KnownHeadings = &known;
         // Worked out by the first doc the links stage asks about, once the index exists.
@@ -97,9 +108,11 @@ fn check_traced(
         // (21 MB and more at 10,000 docs) are dropped before the render's peak.
         let kept_links = &kept_links;
         s.spawn(move || kept_links.store(to_store));
-        (checked, linked_before)
+        links_done.store(true, Ordering::Relaxed);
+        (checked, linked_before, ahead.map_or(0, |ahead| ahead.join().unwrap_or(0)))
     });
     trace.mark("git+index+links");
+    trace.count("code blocks highlighted ahead", ahead);
     trace.count("docs linked as last build", linked_before);
     Ok((checked, bodies, DocsRead::new(walk, reads), linked_before))
 }

@@ -8,6 +8,8 @@
 //! loaded once per process from its packed dump and shared read-only by every render
 //! thread. Each block is parsed with one parse state, line by line; a line already
 //! parsed from an equal state, by any thread, reuses that parse (see [`LineMemo`]).
+//! A block can also be highlighted ahead, on a core the build would leave idle, and
+//! its result held until the render asks for that block ([`highlight_ahead`]).
 //!
 //! Invariants: the text of the output, with tags removed and entities decoded, is
 //! exactly the input; an unknown language or a grammar failure never loses content
@@ -17,7 +19,8 @@ use siphasher::sip128::{Hasher128, SipHasher13};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::{LazyLock, RwLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{LazyLock, Mutex, RwLock};
 use syntect::html::{line_tokens_to_classed_spans, ClassStyle};
 use syntect::parsing::{ParseState, Scope, ScopeStack, ScopeStackOp, SyntaxReference, SyntaxSet};
 use syntect::util::LinesWithEndings;
@@ -119,7 +122,22 @@ fn look_up_syntax(lang: &str) -> Option<&'static SyntaxReference> {
 /// Highlights `code` with `syntax`: token spans only, without the surrounding `<pre>`.
 /// `Err` carries the grammar's message when syntect fails on this input.
 pub fn highlight(syntax: &SyntaxReference, code: &str) -> Result<String, String> {
-    highlight_with(&LINE_MEMO, syntax, code)
+    AHEAD.take_or(syntax, code, || highlight_with(&LINE_MEMO, syntax, code))
+}
+
+/// Highlights `code` now and keeps the result until [`highlight`] is asked for the same
+/// block: for a spare core while the build has work for only one (the links stage),
+/// so the render has less to do. What `highlight` then gives is what it would have made.
+/// Gives whether there is room for more: what is held is bounded
+/// ([`Ahead::ROOM`]) so that it never raises the build's peak memory much.
+pub fn highlight_ahead(syntax: &SyntaxReference, code: &str) -> bool {
+    let result = highlight_with(&LINE_MEMO, syntax, code);
+    AHEAD.put(syntax, code, result)
+}
+
+/// How many blocks highlighted ahead no render has asked for yet.
+pub fn ahead_waiting() -> usize {
+    AHEAD.waiting.load(Ordering::Relaxed)
 }
 
 fn highlight_with(memo: &LineMemo, syntax: &SyntaxReference, code: &str) -> Result<String, String> {
@@ -142,6 +160,82 @@ fn highlight_with(memo: &LineMemo, syntax: &SyntaxReference, code: &str) -> Resu
 /// afterwards is as exact as before, only slower until the memo fills again.
 pub fn forget_lines() {
     LINE_MEMO.forget();
+    AHEAD.clear();
+}
+
+/// Blocks highlighted ahead of the render ([`highlight_ahead`]), each given out once.
+static AHEAD: LazyLock<Ahead> = LazyLock::new(Ahead::default);
+
+#[derive(Default)]
+struct Ahead {
+    /// By the grammar's address in the process-wide set and the code's hash: the code
+    /// (compared in full) and its result.
+    blocks: Mutex<HashMap<(usize, u64), Vec<HeldBlock>>>,
+    /// Blocks held, read without the lock: the render asks for every block, and nearly
+    /// always none is waiting.
+    waiting: AtomicUsize,
+    /// Bytes of code and results held.
+    held: AtomicUsize,
+}
+
+/// A block highlighted ahead: its code and what highlighting it gave.
+type HeldBlock = (Box<str>, Result<String, String>);
+
+impl Ahead {
+    fn key(syntax: &SyntaxReference, code: &str) -> (usize, u64) {
+        (std::ptr::from_ref(syntax) as usize, xxhash_rust::xxh3::xxh3_64(code.as_bytes()))
+    }
+
+    /// Bytes of code and results held at most: a few hundred docs' blocks (at 10,000
+    /// docs the links stage leaves time for about 2,000 blocks, 10 MB).
+    const ROOM: usize = 4 << 20;
+
+    /// Holds `result` for `code`; gives whether there is room for more.
+    fn put(&self, syntax: &SyntaxReference, code: &str, result: Result<String, String>) -> bool {
+        let size = Ahead::size(code, &result);
+        let mut blocks = crate::lock(&self.blocks);
+        blocks.entry(Ahead::key(syntax, code)).or_default().push((code.into(), result));
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        self.held.fetch_add(size, Ordering::Relaxed) + size < Ahead::ROOM
+    }
+
+    fn size(code: &str, result: &Result<String, String>) -> usize {
+        code.len() + result.as_ref().map_or_else(String::len, String::len)
+    }
+
+    /// The result held for `code`, given once, or else what `highlight` makes.
+    fn take_or(
+        &self,
+        syntax: &SyntaxReference,
+        code: &str,
+        highlight: impl FnOnce() -> Result<String, String>,
+    ) -> Result<String, String> {
+        self.take(syntax, code).unwrap_or_else(highlight)
+    }
+
+    fn take(&self, syntax: &SyntaxReference, code: &str) -> Option<Result<String, String>> {
+        if self.waiting.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
+        let key = Ahead::key(syntax, code);
+        let mut blocks = crate::lock(&self.blocks);
+        let same = blocks.get_mut(&key)?;
+        let at = same.iter().position(|(held, _)| **held == *code)?;
+        let (_, result) = same.swap_remove(at);
+        if same.is_empty() {
+            blocks.remove(&key);
+        }
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        self.held.fetch_sub(Ahead::size(code, &result), Ordering::Relaxed);
+        Some(result)
+    }
+
+    fn clear(&self) {
+        let mut blocks = crate::lock(&self.blocks);
+        *blocks = HashMap::new();
+        self.waiting.store(0, Ordering::Relaxed);
+        self.held.store(0, Ordering::Relaxed);
+    }
 }
 
 /// The memo every render thread shares.
@@ -669,6 +763,47 @@ mod tests {
             assert_eq!(highlight(syntax, code).expect("first"), expected, "{lang}, first time");
             assert_eq!(highlight(syntax, code).expect("again"), expected, "{lang}, from the memo");
         }
+    }
+
+    #[test]
+    fn a_block_highlighted_ahead_is_given_once_exactly_as_highlighting_makes_it() {
+        let ahead = Ahead::default();
+        let rust = syntax_for("rust").expect("grammar");
+        let python = syntax_for("python").expect("grammar");
+        let code = "fn ahead_once() -> u8 { 1 }\n";
+        let other = "x = [1, 2]\n";
+        assert!(ahead.put(rust, code, highlight_with(&LINE_MEMO, rust, code)));
+        assert!(ahead.put(python, other, highlight_with(&LINE_MEMO, python, other)));
+        assert_eq!(ahead.waiting.load(Ordering::Relaxed), 2);
+        assert!(ahead.take(rust, "fn ahead_other() -> u8 { 2 }\n").is_none(), "another block's result");
+        assert!(ahead.take(python, code).is_none(), "the same text in another grammar");
+        assert_eq!(ahead.take(rust, code).expect("held"), Ok(without_memo("rust", code)));
+        assert!(ahead.take(rust, code).is_none(), "given out twice");
+        assert_eq!(ahead.waiting.load(Ordering::Relaxed), 1);
+        assert_eq!(ahead.take(python, other).expect("held"), Ok(without_memo("python", other)));
+        assert_eq!(ahead.waiting.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn blocks_are_held_ahead_only_while_there_is_room() {
+        let ahead = Ahead::default();
+        let json = syntax_for("json").expect("grammar");
+        let half = "1".repeat(Ahead::ROOM / 2);
+        assert!(ahead.put(json, "[]\n", Ok(half.clone())), "room after a first half");
+        assert!(!ahead.put(json, "{}\n", Ok(half.clone())), "room past the limit");
+        assert!(ahead.take(json, "{}\n").is_some());
+        assert!(ahead.put(json, "0\n", Ok("0".to_string())), "taking a block frees its room");
+    }
+
+    #[test]
+    fn highlighting_takes_the_block_held_and_then_highlights_afresh() {
+        let ahead = Ahead::default();
+        let yaml = syntax_for("yaml").expect("grammar");
+        let code = "ahead_taken: {a: [1, 2]}\n";
+        let fresh = || highlight_with(&LINE_MEMO, yaml, code);
+        assert!(ahead.put(yaml, code, Err("held".to_string())));
+        assert_eq!(ahead.take_or(yaml, code, fresh), Err("held".to_string()), "the held result is not used");
+        assert_eq!(ahead.take_or(yaml, code, fresh), Ok(without_memo("yaml", code)));
     }
 
     #[test]

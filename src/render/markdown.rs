@@ -151,6 +151,23 @@ pub fn heading_anchors(markdown: &str) -> Vec<String> {
         .collect()
 }
 
+/// The fenced code blocks [`render`] highlights, in document order: each one's
+/// language tag and text (Mermaid blocks are drawn, not highlighted, so left out).
+pub fn highlighted_blocks(markdown: &str) -> Vec<(String, String)> {
+    let options = comrak_options(MarkdownOptions::default());
+    let arena = Arena::new();
+    let root = comrak::parse_document(&arena, markdown, &options);
+    root.descendants()
+        .filter_map(|node| match &node.data().value {
+            NodeValue::CodeBlock(block) if block.fenced => {
+                let lang = language_of(&block.info);
+                (!lang.eq_ignore_ascii_case("mermaid")).then(|| (lang.to_string(), block.literal.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// The plain text of a heading, the input of the anchor algorithm and the TOC label:
 /// text and code spans, breaks as spaces, markup and raw HTML dropped.
 fn heading_text<'a>(node: &'a AstNode<'a>) -> String {
@@ -509,6 +526,32 @@ mod tests {
 
     fn html_of(markdown: &str) -> Output {
         render(markdown, MarkdownOptions::default(), &OneDoc)
+    }
+
+    #[test]
+    fn highlighted_blocks_are_the_blocks_the_render_highlights() {
+        let markdown = "# Blocks\n\n```rust,ignore\nfn a() {}\n```\n\n~~~ {.python}\nprint(1)\n~~~\n\n\
+            ```mermaid\ngraph TD; A-->B\n```\n\n    indented = 1\n\n- in a list:\n\n  ```yaml\n  key: [1, 2]\n  ```\n\n\
+            > ```json\n> {\"quoted\": true}\n> ```\n\n```nosuchlanguage\nplain\n```\n\n```sql\nSELECT 1;\n";
+        let blocks = highlighted_blocks(markdown);
+        let langs: Vec<&str> = blocks.iter().map(|(lang, _)| lang.as_str()).collect();
+        assert_eq!(langs, ["rust", "python", "yaml", "json", "nosuchlanguage", "sql"]);
+        let html = html_of(markdown).html;
+        // Blocks with a language tag (an indented block has none and is never highlighted).
+        let rendered: Vec<&str> = html
+            .split("<div class=\"code-block\" data-lang=")
+            .skip(1)
+            .map(|rest| rest.split_once("<pre class=\"hl\"><code>").expect("code").1)
+            .map(|rest| rest.split_once("</code></pre>").expect("closed").0)
+            .collect();
+        let expected: Vec<String> = blocks
+            .iter()
+            .map(|(lang, code)| match highlight::syntax_for(lang) {
+                Some(syntax) => highlight::highlight(syntax, code).expect("highlights"),
+                None => crate::theme::escape_html(code),
+            })
+            .collect();
+        assert_eq!(rendered, expected);
     }
 
     fn select<'h>(doc: &'h Html, css: &str) -> Vec<scraper::ElementRef<'h>> {

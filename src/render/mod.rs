@@ -22,7 +22,9 @@ use crate::model::RenderedDoc;
 use crate::parse::body_refs;
 use crate::{search, urls};
 use markdown::{DocLink, MarkdownOptions, Xref, Xrefs};
+use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The vendored Mermaid release (`theme/assets/mermaid/mermaid.min.js`, from the npm
 /// package `mermaid`, MIT, licence beside it).
@@ -67,6 +69,29 @@ pub fn render_body(index: &Index, graph: &LinkGraph, doc_pos: usize, body: &str,
 /// rendered page has them (the links stage checks `#anchor` references against this).
 pub fn heading_anchors(markdown: &str) -> Vec<String> {
     markdown::heading_anchors(markdown)
+}
+
+/// Highlights the code blocks of `bodies`, one body after the other, ahead of the
+/// render ([`highlight::highlight_ahead`]) until `stop` is set or enough are held;
+/// gives how many. Runs only on a core the build leaves idle ([`crate::run_in_idle_time`]);
+/// what the render then makes is unchanged.
+pub fn highlight_ahead<'a>(bodies: impl Iterator<Item = Cow<'a, str>>, stop: &AtomicBool) -> usize {
+    crate::run_in_idle_time();
+    let mut done = 0;
+    for body in bodies {
+        for (lang, code) in markdown::highlighted_blocks(&body) {
+            if stop.load(Ordering::Relaxed) {
+                return done;
+            }
+            if let Some(syntax) = highlight::syntax_for(&lang) {
+                done += 1;
+                if !highlight::highlight_ahead(syntax, &code) {
+                    return done;
+                }
+            }
+        }
+    }
+    done
 }
 
 /// Cross-references as seen from one doc's page.
