@@ -128,16 +128,12 @@ pub fn highlight(syntax: &SyntaxReference, code: &str) -> Result<String, String>
 /// Highlights `code` now and keeps the result until [`highlight`] is asked for the same
 /// block: for a spare core while the build has work for only one (the links stage),
 /// so the render has less to do. What `highlight` then gives is what it would have made.
-/// Gives whether there is room for more: what is held is bounded
-/// ([`Ahead::ROOM`]) so that it never raises the build's peak memory much.
+///
+/// Gives whether there is room for more: what is held is bounded ([`Ahead::ROOM`]), so
+/// that it never raises the build's peak memory much.
 pub fn highlight_ahead(syntax: &SyntaxReference, code: &str) -> bool {
     let result = highlight_with(&LINE_MEMO, syntax, code);
     AHEAD.put(syntax, code, result)
-}
-
-/// How many blocks highlighted ahead no render has asked for yet.
-pub fn ahead_waiting() -> usize {
-    AHEAD.waiting.load(Ordering::Relaxed)
 }
 
 fn highlight_with(memo: &LineMemo, syntax: &SyntaxReference, code: &str) -> Result<String, String> {
@@ -186,8 +182,8 @@ impl Ahead {
         (std::ptr::from_ref(syntax) as usize, xxhash_rust::xxh3::xxh3_64(code.as_bytes()))
     }
 
-    /// Bytes of code and results held at most: a few hundred docs' blocks (at 10,000
-    /// docs the links stage leaves time for about 2,000 blocks, 10 MB).
+    /// Bytes of code and results held at most: a few hundred docs' blocks. The links
+    /// stage of 10,000 docs leaves time for about 400 (2 MB) at the lowest priority.
     const ROOM: usize = 4 << 20;
 
     /// Holds `result` for `code`; gives whether there is room for more.

@@ -73,8 +73,9 @@ pub fn heading_anchors(markdown: &str) -> Vec<String> {
 
 /// Highlights the code blocks of `bodies`, one body after the other, ahead of the
 /// render ([`highlight::highlight_ahead`]) until `stop` is set or enough are held;
-/// gives how many. Runs only on a core the build leaves idle ([`crate::run_in_idle_time`]);
-/// what the render then makes is unchanged.
+/// gives how many. Runs only on a core the build leaves idle ([`crate::run_in_idle_time`]:
+/// call it on a thread of its own, whose priority stays lowered); what the render then
+/// makes is unchanged.
 pub fn highlight_ahead<'a>(bodies: impl Iterator<Item = Cow<'a, str>>, stop: &AtomicBool) -> usize {
     crate::run_in_idle_time();
     let mut done = 0;
