@@ -59,14 +59,19 @@ pub(crate) fn release_free_memory() {
 
 /// Lowers the calling thread's priority to the least, so that it runs only on a core no
 /// other thread of the build wants (work done ahead in idle time must not slow the
-/// stage that leaves that time). Linux only: elsewhere the nice value is per process.
-pub(crate) fn run_in_idle_time() {
-    #[cfg(target_os = "linux")]
+/// stage that leaves that time); gives whether it could. Linux only: elsewhere the
+/// nice value is per process, so this gives `false` and changes nothing.
+#[cfg(target_os = "linux")]
+pub(crate) fn run_in_idle_time() -> bool {
     // SAFETY: `setpriority` only reads its arguments; `who = 0` is the calling thread
     // on Linux, whose nice value is a per-thread attribute.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
-    }
+    unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 19) == 0 }
+}
+
+/// See the Linux version: elsewhere the priority is left alone.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn run_in_idle_time() -> bool {
+    false
 }
 
 /// Locks `m`, taking its value even when a thread panicked while holding it: every
@@ -79,4 +84,21 @@ pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// The value of `m` once no thread shares it, taken whole for the reason [`lock`] gives.
 pub(crate) fn unwrap_mutex<T>(m: std::sync::Mutex<T>) -> T {
     m.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod idle_time_tests {
+    /// The calling thread's nice value.
+    fn nice() -> i32 {
+        // SAFETY: `getpriority` only reads its arguments.
+        unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) }
+    }
+
+    #[test]
+    fn idle_time_lowers_only_the_calling_threads_priority() {
+        let before = nice();
+        let lowered = std::thread::spawn(|| (super::run_in_idle_time(), nice())).join().expect("thread");
+        assert_eq!(lowered, (true, 19));
+        assert_eq!(nice(), before, "the other threads keep their priority");
+    }
 }

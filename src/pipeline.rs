@@ -73,16 +73,17 @@ fn check_traced(
         // `git log` is another process: it runs while the docs are parsed.
         let git = s.spawn(|| git::read(config));
         let parsed = read_and_parse(&paths, taken, config, (leave_bodies, &kept), reader, &mut diags);
-        (parsed, git.join().unwrap_or_default())
+        (parsed, git.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
     });
     trace.mark("discover+parse");
     let links_done = AtomicBool::new(false);
     let (checked, linked_before, ahead) = std::thread::scope(|s| {
         // Written while the docs are linked: nothing reads it before the next build.
         s.spawn(|| kept.store(entries));
-        // The links stage leaves a core mostly idle: it highlights the code of the docs
-        // parsed afresh (a doc kept from the last build most likely has its render kept
-        // too) for the render to take; what no render takes is dropped with the memo.
+        // The links stage leaves a core mostly idle: a thread at the lowest priority
+        // highlights the code of the docs parsed afresh (a doc kept from the last build
+        // most likely has its render kept too) for the render to take; what no render
+        // takes is dropped with the highlighting memo once the doc pages are written.
         let ahead = keeping.then(|| {
             let fresh = unread.iter().filter_map(|(_, rel)| bodies.on_disk(rel, config)).map(|body| body.text);
             s.spawn(|| render::highlight_ahead(fresh, &links_done))

@@ -74,10 +74,13 @@ pub fn heading_anchors(markdown: &str) -> Vec<String> {
 /// Highlights the code blocks of `bodies`, one body after the other, ahead of the
 /// render ([`highlight::highlight_ahead`]) until `stop` is set or enough are held;
 /// gives how many. Runs only on a core the build leaves idle ([`crate::run_in_idle_time`]:
-/// call it on a thread of its own, whose priority stays lowered); what the render then
-/// makes is unchanged.
+/// call it on a thread of its own, whose priority stays lowered), and not at all where
+/// that cannot be had; what the render then makes is unchanged.
 pub fn highlight_ahead<'a>(bodies: impl Iterator<Item = Cow<'a, str>>, stop: &AtomicBool) -> usize {
-    crate::run_in_idle_time();
+    if !crate::run_in_idle_time() {
+        // At normal priority it would slow the links stage it is meant to wait on.
+        return 0;
+    }
     let mut done = 0;
     for body in bodies {
         for (lang, code) in markdown::highlighted_blocks(&body) {
