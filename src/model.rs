@@ -121,8 +121,10 @@ pub struct Doc {
     pub version: Option<String>,
     /// Every metadata field found, in document order.
     pub fields: Vec<MetaField>,
-    /// Metadata references and body references, in document order.
-    pub refs: Vec<RawRef>,
+    /// Metadata references and body references, in document order. Shared, not
+    /// copied, when a doc is cloned: `serve` copies every parsed doc into each rebuild
+    /// (at 10,000 docs, 320,000 references).
+    pub refs: std::sync::Arc<[RawRef]>,
     /// The Markdown to render. It has exactly as many lines as the source file:
     /// front-matter, the title H1 and metadata blocks that went into the metadata
     /// card are blanked, so comrak's line numbers are the file's line numbers.

@@ -299,7 +299,7 @@ pub fn build_into(
     // Resolved into the link graph, the raw references are read by nothing after the
     // links stage (at 10,000 docs they were 50 MB).
     for doc in &mut checked.index.docs {
-        doc.refs = Vec::new();
+        doc.refs = Default::default();
     }
     // With them the links stage's working set (the last build's kept links and this
     // one's, written by now), before the render's peak.

@@ -451,7 +451,7 @@ fn stub_doc(source: &str, id: &str, kind: &str) -> Doc {
         updated: None,
         version: None,
         fields: vec![],
-        refs: vec![],
+        refs: Default::default(),
         body: String::new(),
         diagnostics: vec![],
     }

@@ -150,7 +150,7 @@ fn synthetic_doc(n: usize, words: &[String]) -> (Doc, RenderedDoc) {
         updated: None,
         version: None,
         fields: vec![],
-        refs: vec![],
+        refs: Default::default(),
         body: String::new(),
         diagnostics: vec![],
     };

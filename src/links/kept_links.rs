@@ -179,7 +179,7 @@ pub fn shape_of(index: &Index) -> u128 {
 fn doc_key(doc: &Doc) -> u128 {
     let mut bytes = Vec::with_capacity(64 + doc.refs.len() * 48);
     cache::put_str(&mut bytes, &doc.source);
-    for raw in &doc.refs {
+    for raw in doc.refs.iter() {
         bytes.push(relation_code(raw.relation));
         cache::put_str(&mut bytes, &raw.target);
         put_opt_str(&mut bytes, raw.label.as_deref());

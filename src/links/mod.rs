@@ -410,7 +410,7 @@ fn declared_links(
     let mut links: Vec<Link> = Vec::new();
     let mut seen: HashSet<(Relation, Key)> = HashSet::new();
     let mut unresolved: BTreeMap<Key, Unresolved> = BTreeMap::new();
-    for raw in &doc.refs {
+    for raw in doc.refs.iter() {
         let resolution = resolve::resolve_written(index, pos, &raw.target);
         let is_metadata = raw.relation != Relation::Mentions;
         match resolution {

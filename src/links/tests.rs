@@ -26,7 +26,7 @@ pub(super) fn doc(source: &str, id: &str, body: &str) -> Doc {
         updated: None,
         version: None,
         fields: vec![],
-        refs: crate::parse::body_refs::scan(body, &config()),
+        refs: crate::parse::body_refs::scan(body, &config()).into(),
         body: body.into(),
         diagnostics: vec![],
     }
@@ -36,10 +36,9 @@ fn meta(relation: Relation, target: &str, field: &str, line: u32) -> RawRef {
     RawRef { relation, target: target.into(), label: None, line: Some(line), field: Some(field.into()) }
 }
 
-fn with_meta(mut d: Doc, refs: Vec<RawRef>) -> Doc {
-    let body_refs = std::mem::take(&mut d.refs);
-    d.refs = refs;
-    d.refs.extend(body_refs);
+fn with_meta(mut d: Doc, mut refs: Vec<RawRef>) -> Doc {
+    refs.extend(d.refs.iter().cloned());
+    d.refs = refs.into();
     d
 }
 

@@ -245,7 +245,7 @@ fn encode(kept: &KeptDoc) -> Vec<u8> {
         cache::put_u32(&mut out, *line);
     }
     cache::put_u32(&mut out, refs.len() as u32);
-    for RawRef { relation, target, label, line, field } in refs {
+    for RawRef { relation, target, label, line, field } in refs.iter() {
         out.push(match relation {
             Relation::Related => 0,
             Relation::Supersedes => 1,
@@ -329,7 +329,7 @@ fn decode(bytes: &[u8]) -> Option<KeptDoc> {
         updated,
         version,
         fields,
-        refs,
+        refs: refs.into(),
         body: String::new(),
         diagnostics,
     };

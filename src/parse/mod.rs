@@ -180,7 +180,7 @@ pub fn parse_blanking(file: &SourceFile, config: &Config) -> (Doc, Vec<bool>) {
         updated: meta.updated.map(|(d, _)| d),
         version: meta.version.map(|(v, _)| v),
         fields: meta.fields,
-        refs,
+        refs: refs.into(),
         body,
         diagnostics: meta.diagnostics,
     };

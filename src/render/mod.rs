@@ -187,7 +187,7 @@ mod tests {
             updated: None,
             version: None,
             fields: vec![],
-            refs: vec![],
+            refs: Default::default(),
             body: body.into(),
             diagnostics: vec![],
         }

@@ -166,7 +166,7 @@ impl ResolvedRefs {
     fn of(index: &Index, pos: usize, shape: u64, fingerprint: u64) -> ResolvedRefs {
         let mut h = cache::key_hasher();
         let mut targets = Vec::new();
-        for r in index.docs.get(pos).map(|d| d.refs.as_slice()).unwrap_or_default() {
+        for r in index.docs.get(pos).map(|d| &d.refs[..]).unwrap_or_default() {
             r.target.hash(&mut h);
             let resolved = links::resolve(index, pos, &r.target);
             resolved.hash(&mut h);
@@ -874,13 +874,14 @@ mod tests {
                 "# ADR-0001: A
 ",
             );
-            first.refs.push(crate::model::RawRef {
+            first.refs = [crate::model::RawRef {
                 relation: crate::model::Relation::Mentions,
                 target: "ADR-0002".into(),
                 label: None,
                 line: Some(3),
                 field: None,
-            });
+            }]
+            .into();
             let docs = vec![
                 first,
                 doc(

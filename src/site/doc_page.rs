@@ -349,7 +349,7 @@ mod tests {
             updated: None,
             version: None,
             fields: vec![],
-            refs: vec![],
+            refs: Default::default(),
             body: String::new(),
             diagnostics: vec![],
         }
