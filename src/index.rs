@@ -123,7 +123,7 @@ mod tests {
             created: None,
             updated: None,
             version: None,
-            fields: vec![],
+            fields: Default::default(),
             refs: Default::default(),
             body: String::new(),
             diagnostics: vec![],

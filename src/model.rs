@@ -119,8 +119,9 @@ pub struct Doc {
     /// ISO `YYYY-MM-DD`.
     pub updated: Option<String>,
     pub version: Option<String>,
-    /// Every metadata field found, in document order.
-    pub fields: Vec<MetaField>,
+    /// Every metadata field found, in document order. Shared when a doc is cloned,
+    /// as `refs` is.
+    pub fields: std::sync::Arc<[MetaField]>,
     /// Metadata references and body references, in document order. Shared, not
     /// copied, when a doc is cloned: `serve` copies every parsed doc into each rebuild
     /// (at 10,000 docs, 320,000 references).

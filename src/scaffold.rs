@@ -450,7 +450,7 @@ fn stub_doc(source: &str, id: &str, kind: &str) -> Doc {
         created: None,
         updated: None,
         version: None,
-        fields: vec![],
+        fields: Default::default(),
         refs: Default::default(),
         body: String::new(),
         diagnostics: vec![],
@@ -471,7 +471,12 @@ mod tests {
 
     fn doc_with_status_line(line: u32) -> Doc {
         let mut d = stub_doc("adr/ADR-0003-x.md", "ADR-0003", "ADR");
-        d.fields.push(MetaField { key: "status".into(), label: "Status".into(), value: "Accepted".into(), line });
+        d.fields = d
+            .fields
+            .iter()
+            .cloned()
+            .chain([MetaField { key: "status".into(), label: "Status".into(), value: "Accepted".into(), line }])
+            .collect();
         d
     }
 

@@ -149,7 +149,7 @@ fn synthetic_doc(n: usize, words: &[String]) -> (Doc, RenderedDoc) {
         created: None,
         updated: None,
         version: None,
-        fields: vec![],
+        fields: Default::default(),
         refs: Default::default(),
         body: String::new(),
         diagnostics: vec![],

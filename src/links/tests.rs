@@ -25,7 +25,7 @@ pub(super) fn doc(source: &str, id: &str, body: &str) -> Doc {
         created: None,
         updated: None,
         version: None,
-        fields: vec![],
+        fields: Default::default(),
         refs: crate::parse::body_refs::scan(body, &config()).into(),
         body: body.into(),
         diagnostics: vec![],
@@ -45,7 +45,12 @@ fn with_meta(mut d: Doc, mut refs: Vec<RawRef>) -> Doc {
 fn with_status(mut d: Doc, status: &str, line: u32) -> Doc {
     d.status = Some(status.to_lowercase());
     d.status_raw = Some(status.into());
-    d.fields.push(MetaField { key: "status".into(), label: "Status".into(), value: status.into(), line });
+    d.fields = d
+        .fields
+        .iter()
+        .cloned()
+        .chain([MetaField { key: "status".into(), label: "Status".into(), value: status.into(), line }])
+        .collect();
     d
 }
 

@@ -238,7 +238,7 @@ fn encode(kept: &KeptDoc) -> Vec<u8> {
     put_list(&mut out, authors);
     put_list(&mut out, reviewers);
     cache::put_u32(&mut out, fields.len() as u32);
-    for MetaField { key, label, value, line } in fields {
+    for MetaField { key, label, value, line } in fields.iter() {
         for s in [key, label, value] {
             cache::put_str(&mut out, s);
         }
@@ -328,7 +328,7 @@ fn decode(bytes: &[u8]) -> Option<KeptDoc> {
         created,
         updated,
         version,
-        fields,
+        fields: fields.into(),
         refs: refs.into(),
         body: String::new(),
         diagnostics,

@@ -179,7 +179,7 @@ pub fn parse_blanking(file: &SourceFile, config: &Config) -> (Doc, Vec<bool>) {
         created: meta.created.map(|(d, _)| d),
         updated: meta.updated.map(|(d, _)| d),
         version: meta.version.map(|(v, _)| v),
-        fields: meta.fields,
+        fields: meta.fields.into(),
         refs: refs.into(),
         body,
         diagnostics: meta.diagnostics,

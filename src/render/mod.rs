@@ -186,7 +186,7 @@ mod tests {
             created: None,
             updated: None,
             version: None,
-            fields: vec![],
+            fields: Default::default(),
             refs: Default::default(),
             body: body.into(),
             diagnostics: vec![],

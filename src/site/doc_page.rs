@@ -219,7 +219,7 @@ pub fn input_key(builder: &Builder, pos: usize, signatures: &[u64], render_key: 
     let portal = &builder.portal;
     let Some(doc) = portal.doc(pos) else { return h.finish() };
     (signatures.get(pos), &doc.reviewers, &doc.version, doc.fields.len()).hash(&mut h);
-    for f in &doc.fields {
+    for f in doc.fields.iter() {
         (&f.key, &f.label, &f.value, f.line).hash(&mut h);
     }
     portal.diagnostics_of(doc).hash(&mut h);
@@ -348,7 +348,7 @@ mod tests {
             created: None,
             updated: None,
             version: None,
-            fields: vec![],
+            fields: Default::default(),
             refs: Default::default(),
             body: String::new(),
             diagnostics: vec![],

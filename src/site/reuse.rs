@@ -282,7 +282,7 @@ pub(super) fn portal_key(input: &SiteInput, signatures: &[u64], common: u64) -> 
         .map(|(pos, doc)| {
             let mut h = crate::cache::key_hasher();
             (signatures.get(pos), &doc.reviewers, &doc.version, doc.fields.len()).hash(&mut h);
-            for f in &doc.fields {
+            for f in doc.fields.iter() {
                 (&f.key, &f.label, &f.value, f.line).hash(&mut h);
             }
             let outgoing = input.graph.outgoing.get(pos).map(Vec::as_slice).unwrap_or_default();
