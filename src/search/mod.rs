@@ -194,6 +194,11 @@ impl KeptPostings {
     }
 }
 
+/// Changed docs a rebuild patches [`KeptPostings`] for; past this it inverts afresh
+/// (a theme edit changes every doc's render key): moving a doc's postings shifts
+/// the lists of its common terms, thousands of entries each in a large portal.
+const PATCH_MAX_DOCS: usize = 64;
+
 /// Terms a [`Memo`]'s merger may hold beyond twice those in use before it starts
 /// afresh: edits leave old terms behind.
 const STALE_TERMS: usize = 100_000;
@@ -254,7 +259,7 @@ pub fn build_reusing(
     let same_docs = postings.as_ref().is_some_and(|kept| {
         kept.sources.len() == index.docs.len() && kept.sources.iter().zip(&index.docs).all(|(s, d)| *s == d.source)
     });
-    if !same_docs {
+    if !same_docs || todo.len() > PATCH_MAX_DOCS {
         *postings = None;
     }
     let pairs: Vec<(&Doc, &DocAnalysis)> = todo.iter().map(|&(_, _, doc, analysis)| (doc, analysis)).collect();
@@ -826,9 +831,17 @@ mod tests {
         for pos in 0..index.docs.len() / 2 + 5 {
             let text = format!("{} quokka", rendered[pos].text);
             edit(&mut rendered, pos, text);
+            if pos % PATCH_MAX_DOCS == PATCH_MAX_DOCS - 1 {
+                step(&index, &rendered, "a batch of docs patched");
+            }
         }
         let files = step(&index, &rendered, "a word made common");
         assert!(files.values().any(|f| String::from_utf8_lossy(f).contains("quokka")));
+        for pos in 0..index.docs.len() {
+            let text = format!("{} wombat", rendered[pos].text);
+            edit(&mut rendered, pos, text);
+        }
+        step(&index, &rendered, "every doc changed");
         edit(&mut rendered, 9, "Intro 9 shares unique100 with another doc.".into());
         step(&index, &rendered, "a word another doc has");
         index.docs[11].title = "Doc eleven renamed about quokka".into();
