@@ -235,7 +235,7 @@ const PARALLEL_MIN_DOCS: usize = 64;
 /// One doc's terms as (term number in its [`Merger`], payload), one entry per term.
 pub type NumberedTerms = Vec<(u32, u8)>;
 
-/// One doc's numbered terms as [`Merger::invert`] reads them.
+/// One doc's numbered terms as [`Merger::inverted`] reads them.
 pub trait TermList {
     /// (term number, payload), one per term.
     fn each(&self) -> impl Iterator<Item = (u32, u8)> + '_;
@@ -310,7 +310,7 @@ impl TermList for &PackedTerms {
 }
 
 impl TermList for PackedTerms {
-    /// In ascending term order (the order [`Merger::invert`] does not depend on).
+    /// In ascending term order (the order [`Merger::inverted`] does not depend on).
     fn each(&self) -> impl Iterator<Item = (u32, u8)> + '_ {
         let mut bytes = self.bytes.iter().copied();
         let mut last = 0u32;
@@ -465,15 +465,23 @@ impl Merger {
 
     /// The inverted index of docs numbered by this merger (`docs` in doc order): every
     /// term some doc has, in client order, with its postings (doc numbers ascending),
-    /// all of them slices of two arrays.
-    pub fn invert(&mut self, docs: &[impl TermList]) -> Inverted<'_> {
-        self.sort();
-        self.inverted(docs)
+    /// all of them slices of two arrays. The merger's terms must all be sorted
+    /// ([`Merger::sort`]); terms not sorted yet are left out.
+    pub fn inverted(&self, docs: &[impl TermList]) -> Inverted<'_> {
+        let ByNumber { starts, docs: doc_numbers, payloads } = self.postings_by_number(docs);
+        let terms = self
+            .order
+            .iter()
+            .filter_map(|&term| {
+                let (from, to) = (*starts.get(term as usize)?, *starts.get(term as usize + 1)?);
+                Some((&**self.dictionary.terms.get(term as usize)?, from..to)).filter(|_| to > from)
+            })
+            .collect();
+        Inverted { terms, docs: doc_numbers, payloads }
     }
 
-    /// [`Merger::invert`] by a merger whose terms are all sorted ([`Merger::sort`]);
-    /// terms not sorted yet are left out.
-    pub fn inverted(&self, docs: &[impl TermList]) -> Inverted<'_> {
+    /// The postings of docs numbered by this merger (`docs` in doc order), by term number.
+    pub fn postings_by_number(&self, docs: &[impl TermList]) -> ByNumber {
         // Count, then fill in doc order, so every postings list comes out sorted.
         let mut starts = vec![0usize; self.dictionary.terms.len() + 1];
         for terms in docs {
@@ -499,15 +507,7 @@ impl Merger {
                 }
             }
         }
-        let terms = self
-            .order
-            .iter()
-            .filter_map(|&term| {
-                let (from, to) = (*starts.get(term as usize)?, *starts.get(term as usize + 1)?);
-                Some((&**self.dictionary.terms.get(term as usize)?, from..to)).filter(|_| to > from)
-            })
-            .collect();
-        Inverted { terms, docs: doc_numbers, payloads }
+        ByNumber { starts, docs: doc_numbers, payloads }
     }
 
     /// Every term numbered so far, in client order. The order is kept and new terms are
@@ -550,6 +550,25 @@ fn sort_terms(numbers: &mut [u32], terms: &[Box<str>]) {
     }
     for (slot, (_, n)) in numbers.iter_mut().zip(keyed) {
         *slot = n;
+    }
+}
+
+/// Postings by term number ([`Merger::postings_by_number`]): term `t`'s doc numbers
+/// and payloads are `starts[t]..starts[t + 1]` of `docs` and `payloads`.
+pub struct ByNumber {
+    starts: Vec<usize>,
+    docs: Vec<u32>,
+    payloads: Vec<u8>,
+}
+
+impl ByNumber {
+    /// Term `term`'s doc numbers (ascending) and their payloads; empty for a term no doc has.
+    pub fn of(&self, term: u32) -> (&[u32], &[u8]) {
+        let range = match (self.starts.get(term as usize), self.starts.get(term as usize + 1)) {
+            (Some(&from), Some(&to)) => from..to,
+            _ => 0..0,
+        };
+        (self.docs.get(range.clone()).unwrap_or_default(), self.payloads.get(range).unwrap_or_default())
     }
 }
 
@@ -920,7 +939,13 @@ mod tests {
         let pairs: Vec<(&Doc, &DocAnalysis)> = docs.iter().map(|(d, a)| (d, a)).collect();
         let index = |merger: &mut Merger, lists: &[NumberedTerms]| -> Vec<(String, Vec<(u32, u8)>)> {
             let lists: Vec<&[(u32, u8)]> = lists.iter().map(Vec::as_slice).collect();
-            merger.invert(&lists).iter().map(|(t, p)| (t.to_string(), p.iter().collect())).collect()
+            {
+                merger.sort();
+                merger.inverted(&lists)
+            }
+            .iter()
+            .map(|(t, p)| (t.to_string(), p.iter().collect()))
+            .collect()
         };
         let mut parallel = Merger::default();
         let runs = parallel.number_all(&pairs, &kinds());
@@ -967,7 +992,13 @@ mod tests {
         }
         let index = |merger: &mut Merger, lists: &[NumberedTerms]| -> Vec<(String, Vec<(u32, u8)>)> {
             let lists: Vec<&[(u32, u8)]> = lists.iter().map(Vec::as_slice).collect();
-            merger.invert(&lists).iter().map(|(t, p)| (t.to_string(), p.iter().collect())).collect()
+            {
+                merger.sort();
+                merger.inverted(&lists)
+            }
+            .iter()
+            .map(|(t, p)| (t.to_string(), p.iter().collect()))
+            .collect()
         };
         let expected = index(&mut plain, &expected);
         assert!(expected.iter().any(|(t, p)| t == "zebra" && p.len() == 2), "{expected:?}");

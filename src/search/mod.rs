@@ -122,29 +122,16 @@ struct TermPostings {
 }
 
 impl KeptPostings {
-    /// The index of `lists` (each doc's numbered terms, by doc number) for the docs of
-    /// `sources`, nothing encoded yet.
-    fn invert(sources: Vec<String>, lists: &[&[(u32, u8)]], terms: usize) -> KeptPostings {
-        let mut counts = vec![0usize; terms];
-        for list in lists {
-            for &(term, _) in *list {
-                if let Some(c) = counts.get_mut(term as usize) {
-                    *c += 1;
-                }
-            }
-        }
-        let mut by_term: Vec<TermPostings> = counts
-            .into_iter()
-            .map(|n| TermPostings { docs: Vec::with_capacity(n), payloads: Vec::with_capacity(n), encoded: None })
+    /// The index of `lists` (each doc's numbered terms by `merger`, by doc number) for
+    /// the docs of `sources`, nothing encoded yet.
+    fn invert(sources: Vec<String>, merger: &analyse::Merger, lists: &[&[(u32, u8)]]) -> KeptPostings {
+        let postings = merger.postings_by_number(lists);
+        let by_term = (0..merger.len() as u32)
+            .map(|term| {
+                let (docs, payloads) = postings.of(term);
+                TermPostings { docs: docs.to_vec(), payloads: payloads.to_vec(), encoded: None }
+            })
             .collect();
-        for (doc, list) in lists.iter().enumerate() {
-            for &(term, payload) in *list {
-                if let Some(t) = by_term.get_mut(term as usize) {
-                    t.docs.push(doc as u32);
-                    t.payloads.push(payload);
-                }
-            }
-        }
         KeptPostings { sources, by_term }
     }
 
@@ -276,7 +263,7 @@ pub fn build_reusing(
     let kept = postings.get_or_insert_with(|| {
         let lists: Vec<&[(u32, u8)]> =
             index.docs.iter().map(|d| numbered.get(&d.source).map_or(&[][..], |(_, t)| t.as_slice())).collect();
-        KeptPostings::invert(index.docs.iter().map(|d| d.source.clone()).collect(), &lists, merger.len())
+        KeptPostings::invert(index.docs.iter().map(|d| d.source.clone()).collect(), merger, &lists)
     });
     let encoded = kept.encoded(merger.order(), merger.terms(), index.docs.len());
     *live = encoded.len();
