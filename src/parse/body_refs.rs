@@ -14,9 +14,11 @@
 //! `render/` only). It follows CommonMark's block and inline rules closely enough to
 //! agree with the renderer on real documents, and runs in two linear passes: blocks
 //! (which also collects link reference definitions, since a `[label]` may use a
-//! definition written further down), then inlines of each paragraph. Bare ids are
-//! found by one [`IdMatcher`], which the renderer also runs on comrak's text nodes
-//! (one matcher per doc), so both always agree on what an id is.
+//! definition written further down), then inlines of each paragraph. Openers that
+//! close late or never (`[`, backtick runs, `<!--`, `<tag`) are searched for once per
+//! paragraph ([`Lookahead`]), so no run of them makes a paragraph's scan quadratic.
+//! Bare ids are found by one [`IdMatcher`], which the renderer also runs on comrak's
+//! text nodes (one matcher per doc), so both always agree on what an id is.
 //!
 //! Word boundaries: an id must not touch letters, digits or path punctuation on
 //! either side (`XADR-7`, `ADR-7x`, `docs/ADR-7`, `ADR-7.md`, `adr-7@x.io` are not
@@ -537,7 +539,7 @@ fn parse_definition(t: &str) -> Option<Definition<'_>> {
     let rest = t.strip_prefix('[')?;
     let close = find_label_end(rest.as_bytes(), 0)?;
     let label = &rest[..close];
-    if label.trim().is_empty() || label.starts_with('^') {
+    if label.trim().is_empty() || label.starts_with('^') || is_too_long_for_a_label(label) {
         return None;
     }
     let after = rest[close + 1..].strip_prefix(':')?.trim_start();
@@ -583,6 +585,7 @@ fn scan_inlines(
 ) {
     let s = &body[para.range.clone()];
     let b = s.as_bytes();
+    let mut ahead = Lookahead::new(b);
     let mut lines = LineCursor { text: s, pos: 0, line: para.line };
     let mut text_start = 0;
     let mut i = 0;
@@ -592,14 +595,14 @@ fn scan_inlines(
                 i += if b.get(i + 1).is_some_and(u8::is_ascii_punctuation) { 2 } else { 1 };
                 continue;
             }
-            b'`' => match code_span_end(b, i) {
+            b'`' => match ahead.code_span_end(i) {
                 Some(end) => (end, None),
                 None => {
                     i += b[i..].iter().take_while(|&&c| c == b'`').count();
                     continue;
                 }
             },
-            b'<' => match angle_end(b, i) {
+            b'<' => match ahead.angle_end(i) {
                 Some(end) => (end, None),
                 None => {
                     i += 1;
@@ -608,7 +611,8 @@ fn scan_inlines(
             },
             b'!' | b'[' => {
                 let bracket = if b[i] == b'!' { i + 1 } else { i };
-                match (b.get(bracket) == Some(&b'[')).then(|| parse_link(s, bracket, definitions)).flatten() {
+                match (b.get(bracket) == Some(&b'[')).then(|| parse_link(s, bracket, definitions, &mut ahead)).flatten()
+                {
                     // An image's source is a reference to a file (copied into the site when
                     // it exists); its text and source hide ids all the same.
                     Some(link) => {
@@ -663,6 +667,163 @@ impl LineCursor<'_> {
     }
 }
 
+/// What the inline scan of one paragraph has learnt about the text ahead, so that an
+/// opener that never closes (a run of `[`, backtick runs without a partner, `<!--`
+/// without `-->`) costs one search of the rest of the paragraph, not one per opener:
+/// a paragraph of 100,000 `[` took 4 s to scan. Every answer is the one the plain
+/// search ([`code_span_end`], [`angle_end`], [`find_text_end`], [`find_label_end`])
+/// gives; only the work differs.
+struct Lookahead<'a> {
+    b: &'a [u8],
+    /// By backtick run length: a position from which no closing run of that length
+    /// follows (the earliest seen).
+    no_code_close: Vec<(usize, usize)>,
+    /// A position from which no `-->` follows.
+    no_comment_close: Option<usize>,
+    /// A position from which neither `>` nor `<` follows.
+    no_angle_close: Option<usize>,
+    /// By [`Bracketed`]: the `]` closing each `[` of the paragraph, worked out in one
+    /// pass on the first search.
+    closers: [Option<Closers>; 2],
+}
+
+/// For each position of a paragraph: [`Closers::NOT_OPENER`] unless the one-pass scan
+/// met a `[` there; then the position of its `]`, or [`Closers::UNCLOSED`].
+struct Closers(Vec<u32>);
+
+impl Closers {
+    const NOT_OPENER: u32 = u32::MAX;
+    const UNCLOSED: u32 = u32::MAX - 1;
+
+    /// Pairs every `[` with its `]` the way a search from just after it would: escapes
+    /// skip a byte, nested brackets count, and with `code_spans` a code span (or an
+    /// unmatched backtick run) is passed over whole.
+    fn of(ahead: &mut Lookahead, code_spans: bool) -> Closers {
+        let b = ahead.b;
+        let mut out = vec![Closers::NOT_OPENER; b.len()];
+        let mut open = Vec::new();
+        let mut k = 0;
+        while k < b.len() {
+            match b[k] {
+                b'\\' => k += 1,
+                b'`' if code_spans => {
+                    k = ahead.code_span_end(k).unwrap_or_else(|| k + b[k..].iter().take_while(|&&c| c == b'`').count());
+                    continue;
+                }
+                b'[' => {
+                    out[k] = Closers::UNCLOSED;
+                    open.push(k);
+                }
+                b']' => {
+                    if let Some(opener) = open.pop() {
+                        out[opener] = k as u32;
+                    }
+                }
+                _ => {}
+            }
+            k += 1;
+        }
+        Closers(out)
+    }
+
+    /// The answer for a `[` at `at`, when the scan met one there.
+    fn close_of(&self, at: usize) -> Option<Option<usize>> {
+        match self.0.get(at).copied()? {
+            Closers::NOT_OPENER => None,
+            Closers::UNCLOSED => Some(None),
+            close => Some(Some(close as usize)),
+        }
+    }
+}
+
+impl<'a> Lookahead<'a> {
+    /// Paragraphs shorter than this are searched plainly: even all-brackets, a few
+    /// million steps at most.
+    const SHORT: usize = 2048;
+
+    fn new(b: &'a [u8]) -> Lookahead<'a> {
+        Lookahead { b, no_code_close: Vec::new(), no_comment_close: None, no_angle_close: None, closers: [None, None] }
+    }
+
+    /// Whether bracket searches go through [`Closers`] (which numbers positions in `u32`).
+    fn is_long(&self) -> bool {
+        (Self::SHORT..Closers::UNCLOSED as usize).contains(&self.b.len())
+    }
+
+    /// [`code_span_end`], remembering runs that found no partner.
+    fn code_span_end(&mut self, i: usize) -> Option<usize> {
+        let b = self.b;
+        let n = b[i..].iter().take_while(|&&c| c == b'`').count();
+        // The search starts after the whole run, never inside another run, so one
+        // that found nothing from `from` finds nothing from any later start either.
+        let from = i + n;
+        if self.no_code_close.iter().any(|&(len, at)| len == n && from >= at) {
+            return None;
+        }
+        let end = code_span_end(b, i);
+        if end.is_none() {
+            match self.no_code_close.iter_mut().find(|(len, _)| *len == n) {
+                Some(known) => known.1 = known.1.min(from),
+                None => self.no_code_close.push((n, from)),
+            }
+        }
+        end
+    }
+
+    /// [`angle_end`], remembering where `-->`, `>` and `<` no longer occur.
+    fn angle_end(&mut self, i: usize) -> Option<usize> {
+        let rest = &self.b[i..];
+        let passed = |known: Option<usize>| known.is_some_and(|at| i >= at);
+        if rest.starts_with(b"<!--") {
+            if passed(self.no_comment_close) {
+                return None;
+            }
+        } else if rest.get(1).is_some_and(|&c| c.is_ascii_alphabetic() || c == b'/') && passed(self.no_angle_close) {
+            return None;
+        }
+        let end = angle_end(self.b, i);
+        if end.is_none() {
+            if rest.starts_with(b"<!--") {
+                if !rest[4..].windows(3).any(|w| w == b"-->") {
+                    self.no_comment_close = Some(i);
+                }
+            } else if rest.len() > 1 && !rest[1..].iter().any(|&c| c == b'>' || c == b'<') {
+                self.no_angle_close = Some(i);
+            }
+        }
+        end
+    }
+
+    /// [`find_text_end`] for the link text after the `[` at `open`.
+    fn text_end(&mut self, open: usize) -> Option<usize> {
+        self.close_of(open, Bracketed::Text).unwrap_or_else(|| find_text_end(self.b, open + 1))
+    }
+
+    /// [`find_label_end`] for the label after the `[` at `open`.
+    fn label_end(&mut self, open: usize) -> Option<usize> {
+        self.close_of(open, Bracketed::Label).unwrap_or_else(|| find_label_end(self.b, open + 1))
+    }
+
+    /// The `]` of the `[` at `open` from the paragraph's [`Closers`] (made on first use),
+    /// or `None` when the paragraph is short or the one-pass scan met no `[` there.
+    fn close_of(&mut self, open: usize, what: Bracketed) -> Option<Option<usize>> {
+        if !self.is_long() {
+            return None;
+        }
+        if self.closers[what as usize].is_none() {
+            self.closers[what as usize] = Some(Closers::of(self, what == Bracketed::Text));
+        }
+        self.closers[what as usize].as_ref()?.close_of(open)
+    }
+}
+
+/// What a `[` opens: link text, where code spans hide brackets, or a reference label.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bracketed {
+    Text = 0,
+    Label = 1,
+}
+
 /// End of the code span opening at `i`, or `None` when the backtick run has no
 /// closing run of the same length (then the whole run is literal text).
 fn code_span_end(b: &[u8], i: usize) -> Option<usize> {
@@ -708,9 +869,9 @@ struct LinkParse {
 
 /// A link whose `[` is at `i`: inline `[text](dest "title")`, full `[text][label]`,
 /// collapsed `[label][]` or shortcut `[label]` with a known definition.
-fn parse_link(s: &str, i: usize, definitions: &HashSet<String>) -> Option<LinkParse> {
+fn parse_link(s: &str, i: usize, definitions: &HashSet<String>, ahead: &mut Lookahead) -> Option<LinkParse> {
     let b = s.as_bytes();
-    let close = find_text_end(b, i + 1)?;
+    let close = ahead.text_end(i)?;
     let text = i + 1..close;
     let after = close + 1;
     if b.get(after) == Some(&b'(') {
@@ -719,15 +880,27 @@ fn parse_link(s: &str, i: usize, definitions: &HashSet<String>) -> Option<LinkPa
         }
     }
     if b.get(after) == Some(&b'[') {
-        if let Some(label_close) = find_label_end(b, after + 1) {
+        if let Some(label_close) = ahead.label_end(after) {
             let label = &s[after + 1..label_close];
             let key = if label.trim().is_empty() { &s[text.clone()] } else { label };
-            if definitions.contains(&normalize_label(key)) {
+            if is_defined(definitions, key) {
                 return Some(LinkParse { text, dest: None, end: label_close + 1 });
             }
         }
     }
-    definitions.contains(&normalize_label(&s[text.clone()])).then_some(LinkParse { text, dest: None, end: after })
+    is_defined(definitions, &s[text.clone()]).then_some(LinkParse { text, dest: None, end: after })
+}
+
+/// Whether `label` names a link reference definition. CommonMark (and comrak) take no
+/// label longer than 999 characters, which also keeps nested brackets from normalising
+/// ever longer texts over and over.
+fn is_defined(definitions: &HashSet<String>, label: &str) -> bool {
+    !is_too_long_for_a_label(label) && definitions.contains(&normalize_label(label))
+}
+
+fn is_too_long_for_a_label(label: &str) -> bool {
+    const LONGEST_LABEL: usize = 999;
+    label.len() > 4 * LONGEST_LABEL || label.chars().count() > LONGEST_LABEL
 }
 
 /// Like [`find_label_end`], but code spans inside link text hide their brackets.
@@ -1113,6 +1286,72 @@ mod robustness {
             for (range, _) in find_ids_in_text(&text, &config.kinds) {
                 assert!(text.get(range).is_some());
             }
+        }
+    }
+
+    /// Every answer of the paragraph's look-ahead memory is the plain search's, asked in
+    /// any order, on text dense with openers that close late, never, or in code spans.
+    #[test]
+    fn the_lookahead_memory_answers_exactly_as_the_plain_searches() {
+        const OPENERS: &[&str] =
+            &["[", "[", "]", "`", "``", "\\", "a", " ", "<", ">", "<a", "<!--", "-->", "!", "(", ")", "é", "\n"];
+        let mut state: u64 = 0x0123_4567_89ab_cdef;
+        let mut openers = 0;
+        for _ in 0..60 {
+            // Long enough for bracket searches to go through the paragraph's closers.
+            let mut text = String::new();
+            while text.len() < Lookahead::SHORT {
+                text.push_str(&glued(&mut state, OPENERS, 40));
+            }
+            let b = text.as_bytes();
+            let mut ahead = Lookahead::new(b);
+            // Far positions first, so a memory made by a late search is used early too.
+            let mut positions: Vec<usize> = (0..b.len()).collect();
+            positions.rotate_left(b.len() / 2);
+            for &i in &positions {
+                match b[i] {
+                    b'`' => assert_eq!(ahead.code_span_end(i), code_span_end(b, i), "{text:?} at {i}"),
+                    b'<' => assert_eq!(ahead.angle_end(i), angle_end(b, i), "{text:?} at {i}"),
+                    b'[' => {
+                        assert_eq!(ahead.text_end(i), find_text_end(b, i + 1), "text of {text:?} at {i}");
+                        assert_eq!(ahead.label_end(i), find_label_end(b, i + 1), "label of {text:?} at {i}");
+                        let answered = |c: &Option<Closers>| c.as_ref().and_then(|c| c.close_of(i)).is_some();
+                        openers += usize::from(ahead.closers.iter().all(answered));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        assert!(openers > 2_000, "only {openers} brackets were checked");
+    }
+
+    /// Long paragraphs scan through the look-ahead memory and short ones plainly: both
+    /// find the same references in the same text.
+    #[test]
+    fn a_long_paragraph_yields_the_references_its_pieces_yield_alone() {
+        let config = Config::default_at(Path::new("/p"));
+        let piece = "See [ADR-1](../adr/one.md), [x] `[ADR-2` and ADR-3 [[y]](b.md) <a href=\"c\">ADR-4</a> [l]. ";
+        let body = format!("{}\n\n[l]: ../adr/two.md\n", piece.repeat(60));
+        assert!(body.len() > 2 * Lookahead::SHORT);
+        let found: Vec<String> = scan(&body, &config).into_iter().map(|r| r.target).collect();
+        let one: Vec<String> =
+            scan(&format!("{piece}\n\n[l]: ../adr/two.md\n"), &config).into_iter().map(|r| r.target).collect();
+        let (definition, per_piece): (Vec<String>, Vec<String>) = one.into_iter().partition(|t| t == "../adr/two.md");
+        assert_eq!(definition.len(), 1);
+        assert!(per_piece.len() >= 4, "{per_piece:?}");
+        let expected: Vec<String> = std::iter::repeat_n(per_piece, 60).flatten().chain(definition).collect();
+        assert_eq!(found, expected);
+    }
+
+    /// Openers that never close are searched for once per paragraph, not once each: at
+    /// one search per opener, each of these megabyte paragraphs would take hours.
+    #[test]
+    fn paragraphs_of_unclosed_openers_are_scanned_in_one_pass() {
+        let config = Config::default_at(Path::new("/p"));
+        for opener in ["[", "[a][", "<!--", "<a", "`` ` ", "[[b]", "![", "[`"] {
+            let body = format!("{} ADR-7\n", opener.repeat(1_000_000 / opener.len()));
+            let found: Vec<String> = scan(&body, &config).into_iter().map(|r| r.target).collect();
+            assert!(found.len() <= 1, "{opener}: {found:?}");
         }
     }
 
