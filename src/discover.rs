@@ -1,11 +1,12 @@
 //! Docs folder → `Vec<SourceFile>`: every Markdown file, read and normalised.
 //!
 //! The walk (walkdir) skips dotfiles and dot-folders, the build folder, editor swap
-//! files and symlinks that lead outside the docs folder (or loop). Files are read in
-//! parallel (rayon); a UTF-8 BOM is dropped, CRLF and lone CR become LF, and invalid
-//! UTF-8 is decoded lossily with a warning. The result is sorted by path, so every
-//! later stage sees the same order on every run. [`prefetch`] asks the OS to start
-//! reading a whole list of docs at once, for a build whose docs are not in memory.
+//! files and symlinks that lead outside the docs folder (a folder one is not entered)
+//! or loop. Files are read in parallel (rayon); a UTF-8 BOM is dropped, CRLF and lone
+//! CR become LF, and invalid UTF-8 is decoded lossily with a warning. The result is
+//! sorted by path, so every later stage sees the same order on every run. [`prefetch`]
+//! asks the OS to start reading a whole list of docs at once, for a build whose docs
+//! are not in memory.
 //!
 //! A *folder doc* is a `README.md` (or `index.md`) whose folder is the document
 //! (`keps/sig-x/1672-name/README.md`); a metadata file beside it ([`SIDECAR_NAMES`]) is
@@ -54,6 +55,7 @@ pub fn find_markdown(config: &Config) -> Result<(Vec<FoundFile>, Vec<Diagnostic>
     let build_dir = config.build_dir.canonicalize().ok();
     let mut diags = Vec::new();
     let mut paths = Vec::new();
+    let mut folders_outside = Vec::new();
     let walker = WalkDir::new(src).follow_links(true).sort_by_file_name().into_iter().filter_entry(|e| {
         if e.depth() == 0 {
             return true;
@@ -63,10 +65,21 @@ pub fn find_markdown(config: &Config) -> Result<(Vec<FoundFile>, Vec<Diagnostic>
             return false;
         }
         if e.file_type().is_dir() {
-            if let (Some(build), Ok(here)) = (&build_dir, e.path().canonicalize()) {
-                if &here == build {
+            let here = e.path().canonicalize();
+            if let (Some(build), Ok(here)) = (&build_dir, &here) {
+                if here == build {
                     return false;
                 }
+            }
+            // Not walked at all: a link to `/` or a home folder would be read through
+            // to the end before each file in it was turned away.
+            if e.path_is_symlink() && !here.is_ok_and(|real| real.starts_with(&canonical_src)) {
+                folders_outside.push(Diagnostic::warning(
+                    rel_path(src, e.path()),
+                    None,
+                    "symlink points outside the docs folder; not followed",
+                ));
+                return false;
             }
         }
         true
@@ -100,6 +113,7 @@ pub fn find_markdown(config: &Config) -> Result<(Vec<FoundFile>, Vec<Diagnostic>
         }
         paths.push((entry.path().to_path_buf(), rel));
     }
+    diags.extend(folders_outside);
     paths.sort_by(|a, b| a.1.cmp(&b.1));
     Ok((paths, diags))
 }
