@@ -36,6 +36,7 @@ pub enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
         /// Write the site here instead of [build] build-dir
+        #[allow(rustdoc::broken_intra_doc_links)] // `[build]` is book.toml's table, in --help
         #[arg(long, short = 'd')]
         dest_dir: Option<PathBuf>,
         /// Serve the site under this prefix or URL (overrides [output.html] site-url)
@@ -73,6 +74,7 @@ pub enum Command {
     /// Create the next doc of a kind from its template (or renumber a colliding doc)
     New {
         /// The kind (TRD, TDD, PRD, ADR, RFC, SPEC, or one from [portal] kinds)
+        #[allow(rustdoc::broken_intra_doc_links)] // `[portal]` is book.toml's table, in --help
         #[arg(required_unless_present = "renumber")]
         kind: Option<String>,
         /// The title

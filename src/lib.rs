@@ -1,12 +1,18 @@
 //! docportal: turns a folder of Markdown design docs into a static portal.
 //!
 //! The modules are the pipeline, in order: [`config`] → [`discover`] → [`parse`] →
-//! [`index`] → [`links`] → [`render`] → [`site`] → [`write`], with [`serve`] on top
-//! and [`pipeline`] running them. Every stage is a function from borrowed inputs to a
-//! new value plus diagnostics ([`diag`]); none changes what an earlier stage made.
+//! [`index`] → [`links`] → [`render`] → [`site`] → [`write`](mod@write), with
+//! [`serve`] on top and [`pipeline`] running them. Every stage is a function from
+//! borrowed inputs to a new value plus diagnostics ([`diag`]); none changes what an
+//! earlier stage made.
 //! [`bodies`] gives the stages after parse each doc's Markdown, held or read back from
-//! its file. Between builds, [`cache`] keeps rendered doc bodies and [`fresh`] decides whether a
-//! build has anything to do at all.
+//! its file. Between builds, [`cache`] keeps rendered doc bodies and [`fresh`] decides
+//! whether a build has anything to do at all.
+//!
+//! These docs are for docportal's developers (`cargo doc --document-private-items`):
+//! they link private items freely.
+
+#![allow(rustdoc::private_intra_doc_links)]
 
 pub mod bodies;
 pub mod cache;

@@ -1,6 +1,6 @@
 //! `&Index` → [`LinkGraph`]: every reference resolved to a doc (or reported), with backlinks.
 //!
-//! In: each doc's [`RawRef`](crate::model::RawRef)s (metadata relations from the
+//! In: each doc's [`RawRef`]s (metadata relations from the
 //! parse stage, `Mentions` from the body scan). Out: per doc, its outgoing [`Link`]s
 //! in document order and its incoming [`Backlink`]s, plus warnings naming file and line.
 //!
