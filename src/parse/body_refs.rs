@@ -773,21 +773,19 @@ impl<'a> Lookahead<'a> {
     /// [`angle_end`], remembering where `-->`, `>` and `<` no longer occur.
     fn angle_end(&mut self, i: usize) -> Option<usize> {
         let rest = &self.b[i..];
+        let comment = rest.starts_with(b"<!--");
+        let tag = !comment && rest.get(1).is_some_and(|&c| c.is_ascii_alphabetic() || c == b'/');
         let passed = |known: Option<usize>| known.is_some_and(|at| i >= at);
-        if rest.starts_with(b"<!--") {
-            if passed(self.no_comment_close) {
-                return None;
-            }
-        } else if rest.get(1).is_some_and(|&c| c.is_ascii_alphabetic() || c == b'/') && passed(self.no_angle_close) {
+        if (comment && passed(self.no_comment_close)) || (tag && passed(self.no_angle_close)) {
             return None;
         }
         let end = angle_end(self.b, i);
         if end.is_none() {
-            if rest.starts_with(b"<!--") {
-                if !rest[4..].windows(3).any(|w| w == b"-->") {
-                    self.no_comment_close = Some(i);
-                }
-            } else if rest.len() > 1 && !rest[1..].iter().any(|&c| c == b'>' || c == b'<') {
+            // A comment fails only when no `-->` follows; a tag also when a `<` comes
+            // before its `>`, which says nothing about later tags.
+            if comment {
+                self.no_comment_close = Some(i);
+            } else if tag && !rest[1..].iter().any(|&c| c == b'>' || c == b'<') {
                 self.no_angle_close = Some(i);
             }
         }
