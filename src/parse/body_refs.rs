@@ -15,8 +15,9 @@
 //! agree with the renderer on real documents, and runs in two linear passes: blocks
 //! (which also collects link reference definitions, since a `[label]` may use a
 //! definition written further down), then inlines of each paragraph. Openers that
-//! close late or never (`[`, backtick runs, `<!--`, `<tag`) are searched for once per
-//! paragraph ([`Lookahead`]), so no run of them makes a paragraph's scan quadratic.
+//! close late or never (`[`, backtick runs, `<!--`, `<tag`, a link's `(`, `<` or
+//! title quote) are searched for once per paragraph ([`Lookahead`]), so no run of them
+//! makes a paragraph's scan quadratic.
 //! Bare ids are found by one [`IdMatcher`], which the renderer also runs on comrak's
 //! text nodes (one matcher per doc), so both always agree on what an id is.
 //!
@@ -669,10 +670,11 @@ impl LineCursor<'_> {
 
 /// What the inline scan of one paragraph has learnt about the text ahead, so that an
 /// opener that never closes (a run of `[`, backtick runs without a partner, `<!--`
-/// without `-->`) costs one search of the rest of the paragraph, not one per opener:
-/// a paragraph of 100,000 `[` took 4 s to scan. Every answer is the one the plain
-/// search ([`code_span_end`], [`angle_end`], [`find_text_end`], [`find_label_end`])
-/// gives; only the work differs.
+/// without `-->`, `[a](` without a `)` or a space) costs one search of the rest of the
+/// paragraph, not one per opener: a paragraph of 100,000 `[` took 4 s to scan. Every
+/// answer is the one the plain search ([`code_span_end`], [`angle_end`],
+/// [`find_text_end`], [`find_label_end`], [`destination_end`], [`title_end`]) gives;
+/// only the work differs.
 struct Lookahead<'a> {
     b: &'a [u8],
     /// By backtick run length: a position from which no closing run of that length
@@ -682,6 +684,14 @@ struct Lookahead<'a> {
     no_comment_close: Option<usize>,
     /// A position from which neither `>` nor `<` follows.
     no_angle_close: Option<usize>,
+    /// The last search for the end of a `<destination>`: where it started, and the
+    /// `>` or line break it found (`None`: neither follows). Any start between the two
+    /// finds the same.
+    angle_destination_seen: Option<(usize, Option<usize>)>,
+    /// By closer (`"`, `'`, `)`): the last search for a title's end, as (start, end).
+    title_seen: [Option<(usize, usize)>; 3],
+    /// Where the destination after each `(` ends, worked out in one pass on first use.
+    destination_ends: Option<Closers>,
     /// By [`Bracketed`]: the `]` closing each `[` of the paragraph, worked out in one
     /// pass on the first search.
     closers: [Option<Closers>; 2],
@@ -700,28 +710,57 @@ impl Closers {
     /// unmatched backtick run) is passed over whole.
     fn of(ahead: &mut Lookahead, code_spans: bool) -> Closers {
         let b = ahead.b;
+        Closers::paired(b, |k| match b[k] {
+            b'\\' => (Pairing::Other, k + 2),
+            b'`' if code_spans => {
+                let run = b[k..].iter().take_while(|&&c| c == b'`').count();
+                (Pairing::Other, ahead.code_span_end(k).unwrap_or(k + run))
+            }
+            b'[' => (Pairing::Open, k + 1),
+            b']' => (Pairing::Close, k + 1),
+            _ => (Pairing::Other, k + 1),
+        })
+    }
+
+    /// For every `(` of a paragraph, where the destination right after it ends
+    /// ([`destination_end`]): its balancing `)`, or the first whitespace or control
+    /// character after it, or the paragraph's end ([`Closers::UNCLOSED`]).
+    fn destination_ends(b: &[u8]) -> Closers {
+        Closers::paired(b, |k| match b[k] {
+            b'\\' if b.get(k + 1).is_some_and(u8::is_ascii_punctuation) => (Pairing::Other, k + 2),
+            b'(' => (Pairing::Open, k + 1),
+            b')' => (Pairing::Close, k + 1),
+            c if ends_a_destination(c) => (Pairing::Break, k + 1),
+            _ => (Pairing::Other, k + 1),
+        })
+    }
+
+    /// One pass over `b`, pairing openers with closers on a stack; `token` says what
+    /// the byte at a position is and where the scan goes next.
+    fn paired(b: &[u8], mut token: impl FnMut(usize) -> (Pairing, usize)) -> Closers {
         let mut out = vec![Closers::NOT_OPENER; b.len()];
         let mut open = Vec::new();
         let mut k = 0;
         while k < b.len() {
-            match b[k] {
-                b'\\' => k += 1,
-                b'`' if code_spans => {
-                    k = ahead.code_span_end(k).unwrap_or_else(|| k + b[k..].iter().take_while(|&&c| c == b'`').count());
-                    continue;
-                }
-                b'[' => {
+            let (what, next) = token(k);
+            match what {
+                Pairing::Open => {
                     out[k] = Closers::UNCLOSED;
                     open.push(k);
                 }
-                b']' => {
+                Pairing::Close => {
                     if let Some(opener) = open.pop() {
                         out[opener] = k as u32;
                     }
                 }
-                _ => {}
+                Pairing::Break => {
+                    for opener in open.drain(..) {
+                        out[opener] = k as u32;
+                    }
+                }
+                Pairing::Other => {}
             }
-            k += 1;
+            k = next;
         }
         Closers(out)
     }
@@ -742,7 +781,16 @@ impl<'a> Lookahead<'a> {
     const SHORT: usize = 2048;
 
     fn new(b: &'a [u8]) -> Lookahead<'a> {
-        Lookahead { b, no_code_close: Vec::new(), no_comment_close: None, no_angle_close: None, closers: [None, None] }
+        Lookahead {
+            b,
+            no_code_close: Vec::new(),
+            no_comment_close: None,
+            no_angle_close: None,
+            angle_destination_seen: None,
+            title_seen: [None; 3],
+            destination_ends: None,
+            closers: [None, None],
+        }
     }
 
     /// Whether bracket searches go through [`Closers`] (which numbers positions in `u32`).
@@ -815,6 +863,63 @@ impl<'a> Lookahead<'a> {
     }
 }
 
+impl Lookahead<'_> {
+    /// The length of a `<destination>` whose text starts at `from`: up to the first `>`
+    /// or line break, `None` when neither follows.
+    fn angle_destination_len(&mut self, from: usize) -> Option<usize> {
+        let found = match self.angle_destination_seen {
+            Some((start, found)) if start <= from && found.is_none_or(|at| from <= at) => found,
+            _ => {
+                let found = self.b[from..].iter().position(|&c| c == b'>' || c == b'\n').map(|len| from + len);
+                self.angle_destination_seen = Some((from, found));
+                found
+            }
+        };
+        found.map(|at| at - from)
+    }
+
+    /// [`destination_end`] for a destination right after the `(` at `open`, from the
+    /// paragraph's one-pass pairing of parentheses; `None` when the paragraph is short.
+    fn destination_end(&mut self, open: usize) -> Option<usize> {
+        if !self.is_long() {
+            return None;
+        }
+        let len = self.b.len();
+        let ends = self.destination_ends.get_or_insert_with(|| Closers::destination_ends(self.b));
+        // Every `(` is met by the pairing: only a backslash could hide one, and the
+        // caller's `(` follows a `]`.
+        Some(ends.close_of(open)?.unwrap_or(len))
+    }
+
+    /// [`title_end`], remembering each closer's last search.
+    fn title_end(&mut self, from: usize, closer: u8) -> usize {
+        let slot = match closer {
+            b'"' => 0,
+            b'\'' => 1,
+            _ => 2,
+        };
+        // A title starts after its quote, never on a byte an earlier search skipped as
+        // escaped, so a start between an earlier search's start and end finds that end.
+        match self.title_seen[slot] {
+            Some((start, end)) if start <= from && from <= end => end,
+            _ => {
+                let end = title_end(self.b, from, closer);
+                self.title_seen[slot] = Some((from, end));
+                end
+            }
+        }
+    }
+}
+
+/// A byte as [`Closers::paired`] sees it: an opener, a closer, a byte that ends every
+/// open pair (a destination stops at whitespace), or anything else.
+enum Pairing {
+    Open,
+    Close,
+    Break,
+    Other,
+}
+
 /// What a `[` opens: link text, where code spans hide brackets, or a reference label.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Bracketed {
@@ -873,7 +978,7 @@ fn parse_link(s: &str, i: usize, definitions: &HashSet<String>, ahead: &mut Look
     let text = i + 1..close;
     let after = close + 1;
     if b.get(after) == Some(&b'(') {
-        if let Some((dest, end)) = inline_destination(s, after + 1) {
+        if let Some((dest, end)) = inline_destination(s, after + 1, ahead) {
             return Some(LinkParse { text, dest: Some(dest), end });
         }
     }
@@ -927,44 +1032,63 @@ fn find_text_end(b: &[u8], from: usize) -> Option<usize> {
 }
 
 /// Destination (unescaped) and end of `dest "title")` starting at `i` (after the `(`).
-fn inline_destination(s: &str, i: usize) -> Option<(String, usize)> {
+fn inline_destination(s: &str, i: usize, ahead: &mut Lookahead) -> Option<(String, usize)> {
     let b = s.as_bytes();
     let mut j = i + b[i..].iter().take_while(|c| c.is_ascii_whitespace()).count();
+    // Unescaped only once the link is known to close: a failed attempt must not cost
+    // the length of a destination that runs to the paragraph's end.
     let dest;
     if b.get(j) == Some(&b'<') {
-        let len = b[j + 1..].iter().position(|&c| c == b'>' || c == b'\n')?;
+        let len = ahead.angle_destination_len(j + 1)?;
         if b[j + 1 + len] != b'>' {
             return None;
         }
-        dest = unescape(&s[j + 1..j + 1 + len]);
+        dest = j + 1..j + 1 + len;
         j += len + 2;
     } else {
         let start = j;
-        let mut depth = 0usize;
-        while j < b.len() {
-            match b[j] {
-                b'\\' if b.get(j + 1).is_some_and(u8::is_ascii_punctuation) => j += 1,
-                b'(' => depth += 1,
-                b')' if depth == 0 => break,
-                b')' => depth -= 1,
-                c if c.is_ascii_whitespace() || c.is_ascii_control() => break,
-                _ => {}
-            }
-            j += 1;
-        }
-        dest = unescape(&s[start..j]);
+        // Right after the `(`, the paragraph's one-pass pairing knows where it stops.
+        j = (j == i).then(|| ahead.destination_end(i - 1)).flatten().unwrap_or_else(|| destination_end(b, j));
+        dest = start..j;
     }
     j += b[j..].iter().take_while(|c| c.is_ascii_whitespace()).count();
     if let Some(&quote @ (b'"' | b'\'' | b'(')) = b.get(j) {
         let closer = if quote == b'(' { b')' } else { quote };
-        let mut k = j + 1;
-        while k < b.len() && b[k] != closer {
-            k += if b[k] == b'\\' { 2 } else { 1 };
-        }
-        j = (k + 1).min(b.len());
+        j = (ahead.title_end(j + 1, closer) + 1).min(b.len());
         j += b[j..].iter().take_while(|c| c.is_ascii_whitespace()).count();
     }
-    (b.get(j) == Some(&b')')).then_some((dest, j + 1))
+    (b.get(j) == Some(&b')')).then(|| (unescape(&s[dest]), j + 1))
+}
+
+/// Where a destination written without `<>` and starting at `j` ends: at whitespace, a
+/// control character or the `)` that balances its parentheses (escapes skip a byte).
+fn destination_end(b: &[u8], mut j: usize) -> usize {
+    let mut depth = 0usize;
+    while j < b.len() {
+        match b[j] {
+            b'\\' if b.get(j + 1).is_some_and(u8::is_ascii_punctuation) => j += 1,
+            b'(' => depth += 1,
+            b')' if depth == 0 => break,
+            b')' => depth -= 1,
+            c if ends_a_destination(c) => break,
+            _ => {}
+        }
+        j += 1;
+    }
+    j
+}
+
+fn ends_a_destination(c: u8) -> bool {
+    c.is_ascii_whitespace() || c.is_ascii_control()
+}
+
+/// The position of a link title's `closer` from `k` on (a backslash skips the byte
+/// after it), or a position at or past the end when there is none.
+fn title_end(b: &[u8], mut k: usize, closer: u8) -> usize {
+    while k < b.len() && b[k] != closer {
+        k += if b[k] == b'\\' { 2 } else { 1 };
+    }
+    k
 }
 
 fn unescape(s: &str) -> String {
@@ -1291,8 +1415,10 @@ mod robustness {
     /// any order, on text dense with openers that close late, never, or in code spans.
     #[test]
     fn the_lookahead_memory_answers_exactly_as_the_plain_searches() {
-        const OPENERS: &[&str] =
-            &["[", "[", "]", "`", "``", "\\", "a", " ", "<", ">", "<a", "<!--", "-->", "!", "(", ")", "é", "\n"];
+        const OPENERS: &[&str] = &[
+            "[", "[", "]", "`", "``", "\\", "a", " ", "<", ">", "<a", "<!--", "-->", "!", "(", ")", "é", "\n", "](",
+            "](<", "\"", "'", "\t", "\\)",
+        ];
         let mut state: u64 = 0x0123_4567_89ab_cdef;
         let mut openers = 0;
         for _ in 0..60 {
@@ -1307,9 +1433,25 @@ mod robustness {
             let mut positions: Vec<usize> = (0..b.len()).collect();
             positions.rotate_left(b.len() / 2);
             for &i in &positions {
+                if let Some(closer) = i.checked_sub(1).and_then(|q| match b[q] {
+                    b'"' | b'\'' => Some(b[q]),
+                    b'(' => Some(b')'),
+                    _ => None,
+                }) {
+                    let (remembered, plain) = (ahead.title_end(i, closer), title_end(b, i, closer));
+                    assert_eq!(remembered.min(b.len()), plain.min(b.len()), "title of {text:?} at {i}");
+                }
                 match b[i] {
                     b'`' => assert_eq!(ahead.code_span_end(i), code_span_end(b, i), "{text:?} at {i}"),
-                    b'<' => assert_eq!(ahead.angle_end(i), angle_end(b, i), "{text:?} at {i}"),
+                    b'<' => {
+                        assert_eq!(ahead.angle_end(i), angle_end(b, i), "{text:?} at {i}");
+                        let plain = b[i + 1..].iter().position(|&c| c == b'>' || c == b'\n');
+                        assert_eq!(ahead.angle_destination_len(i + 1), plain, "<destination> of {text:?} at {i}");
+                    }
+                    b'(' if i > 0 && b[i - 1] == b']' => {
+                        let end = ahead.destination_end(i);
+                        assert_eq!(end, Some(destination_end(b, i + 1)), "destination of {text:?} at {i}");
+                    }
                     b'[' => {
                         assert_eq!(ahead.text_end(i), find_text_end(b, i + 1), "text of {text:?} at {i}");
                         assert_eq!(ahead.label_end(i), find_label_end(b, i + 1), "label of {text:?} at {i}");
@@ -1320,7 +1462,7 @@ mod robustness {
                 }
             }
         }
-        assert!(openers > 2_000, "only {openers} brackets were checked");
+        assert!(openers > 1_500, "only {openers} brackets were checked");
     }
 
     /// Long paragraphs scan through the look-ahead memory and short ones plainly: both
@@ -1346,7 +1488,8 @@ mod robustness {
     #[test]
     fn paragraphs_of_unclosed_openers_are_scanned_in_one_pass() {
         let config = Config::default_at(Path::new("/p"));
-        for opener in ["[", "[a][", "<!--", "<a", "`` ` ", "[[b]", "![", "[`"] {
+        for opener in ["[", "[a][", "<!--", "<a", "`` ` ", "[[b]", "![", "[`", "[a](", "[a](<x", "[a](x (", "[a](x \""]
+        {
             let body = format!("{} ADR-7\n", opener.repeat(1_000_000 / opener.len()));
             let found: Vec<String> = scan(&body, &config).into_iter().map(|r| r.target).collect();
             assert!(found.len() <= 1, "{opener}: {found:?}");
