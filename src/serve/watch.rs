@@ -203,15 +203,11 @@ impl Watcher {
     /// containers with bind mounts, where native events do not arrive).
     pub fn start(config: &Config, poll: bool) -> Result<Watcher, String> {
         let (tx, events) = channel();
-        // notify follows symlinked folders by default: one in the docs folder leading
-        // to `/` or a home folder put a watch on every folder there. The walk never
-        // enters such a folder (`discover`), and a symlinked folder that stays inside
-        // is watched through its real path.
-        let cfg = notify::Config::default().with_follow_symlinks(false);
         let backend = if poll {
-            Backend::Poll(PollWatcher::new(tx, cfg.with_poll_interval(POLL_INTERVAL)).map_err(|e| e.to_string())?)
+            let cfg = notify::Config::default().with_poll_interval(POLL_INTERVAL);
+            Backend::Poll(PollWatcher::new(tx, cfg).map_err(|e| e.to_string())?)
         } else {
-            Backend::Native(RecommendedWatcher::new(tx, cfg).map_err(|e| e.to_string())?)
+            Backend::Native(RecommendedWatcher::new(tx, notify::Config::default()).map_err(|e| e.to_string())?)
         };
         let mut watcher = Watcher { backend, events, targets: Targets::of(config), watched: HashSet::new() };
         watcher.refresh_watches()?;
