@@ -827,6 +827,13 @@ impl<V: Copy> ShortKeyMap<V> {
 mod tests {
     use super::*;
 
+    /// Every term `merger` numbered for `lists` (sorted first), with its postings.
+    fn inverted_terms(merger: &mut Merger, lists: &[NumberedTerms]) -> Vec<(String, Vec<(u32, u8)>)> {
+        let lists: Vec<&[(u32, u8)]> = lists.iter().map(Vec::as_slice).collect();
+        merger.sort();
+        merger.inverted(&lists).iter().map(|(t, p)| (t.to_string(), p.iter().collect())).collect()
+    }
+
     #[test]
     fn packed_terms_give_back_every_term_and_payload_in_term_order() {
         let list: NumberedTerms =
@@ -937,23 +944,13 @@ mod tests {
             })
             .collect();
         let pairs: Vec<(&Doc, &DocAnalysis)> = docs.iter().map(|(d, a)| (d, a)).collect();
-        let index = |merger: &mut Merger, lists: &[NumberedTerms]| -> Vec<(String, Vec<(u32, u8)>)> {
-            let lists: Vec<&[(u32, u8)]> = lists.iter().map(Vec::as_slice).collect();
-            {
-                merger.sort();
-                merger.inverted(&lists)
-            }
-            .iter()
-            .map(|(t, p)| (t.to_string(), p.iter().collect()))
-            .collect()
-        };
         let mut parallel = Merger::default();
         let runs = parallel.number_all(&pairs, &kinds());
         let mut single = Merger::default();
         let one: Vec<NumberedTerms> = pairs.iter().map(|(d, a)| single.number(d, a, &kinds())).collect();
-        let expected = index(&mut single, &one);
+        let expected = inverted_terms(&mut single, &one);
         assert!(expected.iter().any(|(t, p)| t == "unique299" && p == &[(299, 8)]), "{expected:?}");
-        assert_eq!(index(&mut parallel, &runs), expected);
+        assert_eq!(inverted_terms(&mut parallel, &runs), expected);
     }
 
     /// `docportal build` numbers a doc's terms through the numbers of the worker that
@@ -990,19 +987,9 @@ mod tests {
                 got.push(translated.number_with(&docs[n], &last, local.as_ref(), &kinds()));
             }
         }
-        let index = |merger: &mut Merger, lists: &[NumberedTerms]| -> Vec<(String, Vec<(u32, u8)>)> {
-            let lists: Vec<&[(u32, u8)]> = lists.iter().map(Vec::as_slice).collect();
-            {
-                merger.sort();
-                merger.inverted(&lists)
-            }
-            .iter()
-            .map(|(t, p)| (t.to_string(), p.iter().collect()))
-            .collect()
-        };
-        let expected = index(&mut plain, &expected);
+        let expected = inverted_terms(&mut plain, &expected);
         assert!(expected.iter().any(|(t, p)| t == "zebra" && p.len() == 2), "{expected:?}");
-        assert_eq!(index(&mut translated, &got), expected);
+        assert_eq!(inverted_terms(&mut translated, &got), expected);
     }
 
     #[test]

@@ -251,13 +251,14 @@ pub fn build_reusing(
     }
     let pairs: Vec<(&Doc, &DocAnalysis)> = todo.iter().map(|&(_, _, doc, analysis)| (doc, analysis)).collect();
     for ((pos, key, doc, _), terms) in todo.iter().zip(merger.number_all(&pairs, &kinds)) {
-        let before = numbered.insert(doc.source.clone(), (*key, terms));
-        if let Some(kept) = postings.as_mut() {
-            match (before, numbered.get(&doc.source)) {
-                (Some((_, before)), Some((_, after))) => kept.replace(*pos as u32, &before, after),
-                _ => *postings = None,
-            }
+        match (postings.as_mut(), numbered.get(&doc.source)) {
+            (Some(kept), Some((_, before))) => kept.replace(*pos as u32, before, &terms),
+            // Not reached while the docs are the same ones (each was numbered when the
+            // postings were made); should it be, the postings lack this doc: drop them.
+            (Some(_), None) => *postings = None,
+            (None, _) => {}
         }
+        numbered.insert(doc.source.clone(), (*key, terms));
     }
     merger.sort();
     let kept = postings.get_or_insert_with(|| {
