@@ -652,9 +652,31 @@ fn a_commit_that_changes_no_file_still_updates_git_dates() {
     assert!(srv.log().contains("git HEAD moved"), "{}", srv.log());
 }
 
+/// `--poll` (network drives, containers) serves an edit made in the same second as the
+/// file's write before the server started: notify's poller compares write times in
+/// whole seconds and never sees it, so when polling, serve walks the docs folder a
+/// second after the first build too (and after every build that changed the site).
+#[test]
+fn an_edit_in_the_second_of_the_last_write_is_served_when_polling() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/serve-basic"), dir.path());
+    let srv = start_with(dir, &["--poll"]);
+    let notes = srv.path("content/notes.md");
+    let copied = std::fs::metadata(&notes).unwrap().modified().unwrap();
+    let since_epoch = copied.duration_since(std::time::UNIX_EPOCH).unwrap();
+    let nanos = if since_epoch.subsec_nanos() == 123_456_789 { 987_654_321 } else { 123_456_789 };
+    write(&notes, "# Team notes\n\nSaved on a network drive.\n");
+    let same_second = std::time::UNIX_EPOCH + Duration::new(since_epoch.as_secs(), nanos);
+    std::fs::File::options().write(true).open(&notes).unwrap().set_modified(same_second).unwrap();
+    srv.wait_until("the polled edit", |s, _| {
+        s.page_text("/notes.html").is_some_and(|t| t.contains("Saved on a network drive"))
+    });
+}
+
 /// A docs folder that is a symlink (`content -> ../docs`) is watched through it: edits
 /// made through either path are served. (Guards the watcher's notify config: without
-/// following symlinks, notify watches a symlinked root's subfolders but not the root.)
+/// following symlinks, notify skips a watched folder that is itself a symlink; the
+/// watcher watches it by its real path and maps events back.)
 #[cfg(unix)]
 #[test]
 fn a_docs_folder_that_is_a_symlink_is_watched() {
@@ -674,4 +696,43 @@ fn a_docs_folder_that_is_a_symlink_is_watched() {
     srv.wait_until("the edit through the link", |s, _| {
         s.page_text("/notes.html").is_some_and(|t| t.contains("Edited through the link"))
     });
+}
+
+/// Inode numbers of the folders the server's inotify instances watch (Linux:
+/// `/proc/PID/fdinfo` lists each watch with its inode).
+#[cfg(target_os = "linux")]
+fn watched_inodes(pid: u32) -> std::collections::HashSet<u64> {
+    let mut inodes = std::collections::HashSet::new();
+    for entry in std::fs::read_dir(format!("/proc/{pid}/fdinfo")).unwrap().flatten() {
+        let info = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        for line in info.lines().filter(|l| l.starts_with("inotify wd:")) {
+            let ino = line.split_whitespace().find_map(|w| w.strip_prefix("ino:"));
+            inodes.extend(ino.and_then(|hex| u64::from_str_radix(hex, 16).ok()));
+        }
+    }
+    inodes
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_symlinked_folder_leading_out_of_the_docs_is_not_watched() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/serve-basic"), dir.path());
+    let outside = tempfile::tempdir().unwrap();
+    let mut folders = vec![outside.path().to_path_buf()];
+    for i in 0..20 {
+        let folder = outside.path().join(format!("f{i}/g{i}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        write(&folder.join("secret.md"), "# Outside\n");
+        folders.extend([folder.parent().unwrap().to_path_buf(), folder]);
+    }
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("content/outside")).unwrap();
+    let srv = start_in(dir);
+    let watched = watched_inodes(srv.child.id());
+    let ino = |p: &Path| std::fs::metadata(p).unwrap().ino();
+    assert!(watched.contains(&ino(&srv.path("content"))), "the docs folder is not watched: {watched:?}");
+    let reached: Vec<&PathBuf> = folders.iter().filter(|f| watched.contains(&ino(f))).collect();
+    assert!(reached.is_empty(), "folders outside the portal are watched: {reached:?}");
+    assert!(srv.log().contains("symlink points outside the docs folder; not followed"), "{}", srv.log());
 }

@@ -35,8 +35,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use trace::Trace;
 
-/// Quiet time after a build that trusted the watcher before the docs folder is walked
-/// for anything it missed.
+/// Quiet time after a build that trusted the watcher (or, when polling, any build that
+/// changed the site) before the docs folder is walked for anything it missed.
 const AUDIT_AFTER: Duration = Duration::from_secs(1);
 
 /// Command-line options of `serve`.
@@ -161,6 +161,7 @@ pub fn run(term: Term, options: &Options) -> i32 {
         previous: BTreeSet::new(),
         verify: std::env::var_os("DOCPORTAL_SERVE_VERIFY").is_some(),
         audit_due: false,
+        polling: options.poll,
     };
     session.term.status("Building", &format!("{} ({})", config.title, config.src_dir.display()));
     let started = Instant::now();
@@ -262,6 +263,9 @@ struct Session {
     /// The last build trusted the watcher's list of changed files; walk the docs
     /// folder once things are quiet.
     audit_due: bool,
+    /// `--poll`: notify's poller compares write times in whole seconds, so it never
+    /// sees a save made in the same second as the last write it saw.
+    polling: bool,
 }
 
 impl Session {
@@ -282,6 +286,9 @@ impl Session {
             Ok(None) => return,
             Err(d) => return self.fail(&d, &config, started, what),
         };
+        // A save in the same second as the one just built (or as the initial scan) is
+        // invisible to the poller: the walk a second later finds it.
+        self.audit_due |= self.polling;
         if self.verify {
             self.verify_against_clean_build(&outcome, &config);
             trace.mark("verify");

@@ -6,11 +6,14 @@
 //!
 //! Invariants: `Access` events are dropped (notify reports file opens since v7, and
 //! the build opens every doc: rebuilding on them would loop forever); so are metadata-
-//! only changes, anything under the build folder, dotfiles and dot-folders, and editor
+//! only changes but a new write time (how the polling backend reports an edit), anything under the build folder, dotfiles and dot-folders, and editor
 //! swap and backup files (`.x.swp`, `x~`, vim's `4913` probe, emacs's `.#x` and `#x#`).
 //! Editors' other ways of saving (atomic rename, write in place) and bulk changes (a
 //! `git checkout`) all reach the builder as plain path changes; the builder re-walks
 //! the docs folder anyway, so a rename or a new folder needs nothing special here.
+//! Symlinks are not followed, so a symlinked folder leading out of the portal (to `/`,
+//! a home folder) is never watched; each watched folder is watched by its real path,
+//! and events name paths as the config does (a symlinked docs folder works).
 //! Folders that appear after start (a theme folder created later, a docs folder
 //! deleted and restored) are (re-)watched after every burst. In a git repository the
 //! git dir is watched too (not recursively), for the files that move when HEAD does
@@ -23,9 +26,9 @@
 //! have lost events (`lossy`); otherwise its paths are every path that changed.
 
 use crate::config::Config;
-use notify::event::{EventKind, ModifyKind};
+use notify::event::{EventKind, MetadataKind, ModifyKind};
 use notify::{Event, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher as _};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -170,6 +173,17 @@ pub fn is_ignored_name(path: &Path, root: &Path) -> bool {
     false
 }
 
+/// Opens, and metadata changes other than a new write time. notify's polling backend
+/// reports a changed file as a new write time, and only as that: dropping it with the
+/// rest of metadata (chmod, `touch -a`) made `--poll` miss every edit.
+fn is_irrelevant(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Access(_) => true,
+        EventKind::Modify(ModifyKind::Metadata(what)) => *what != MetadataKind::WriteTime,
+        _ => false,
+    }
+}
+
 enum Backend {
     Native(RecommendedWatcher),
     Poll(PollWatcher),
@@ -195,7 +209,38 @@ pub struct Watcher {
     backend: Backend,
     events: Receiver<notify::Result<Event>>,
     targets: Targets,
-    watched: HashSet<PathBuf>,
+    watched: Watched,
+}
+
+/// The folders watched: each wanted folder as the config names it, and the real path
+/// (symlinks resolved) the backend watches it by and names in events.
+#[derive(Default)]
+struct Watched(HashMap<PathBuf, PathBuf>);
+
+impl Watched {
+    /// `real`, a path an event names, as the config's folders name it: below the
+    /// deepest watched real folder holding it, put below that folder's configured path.
+    fn configured(&self, real: &Path) -> PathBuf {
+        let deepest = self
+            .0
+            .iter()
+            .filter(|(_, watched)| real.starts_with(watched))
+            .max_by_key(|(_, watched)| watched.components().count());
+        match deepest {
+            Some((path, watched)) if path != watched => match real.strip_prefix(watched) {
+                Ok(rest) if rest.as_os_str().is_empty() => path.clone(),
+                Ok(rest) => path.join(rest),
+                Err(_) => real.to_path_buf(),
+            },
+            _ => real.to_path_buf(),
+        }
+    }
+
+    /// Forgets the folder watched by `real`, if one is; gives the path to unwatch.
+    fn forget_real(&mut self, real: &Path) -> Option<PathBuf> {
+        let path = self.0.iter().find(|(_, watched)| *watched == real).map(|(path, _)| path.clone())?;
+        self.0.remove(&path)
+    }
 }
 
 impl Watcher {
@@ -203,44 +248,52 @@ impl Watcher {
     /// containers with bind mounts, where native events do not arrive).
     pub fn start(config: &Config, poll: bool) -> Result<Watcher, String> {
         let (tx, events) = channel();
+        // notify follows symlinked folders by default: one in the docs folder leading to
+        // `/` or a home folder would put a watch on every folder there, though the walk
+        // never enters it (`discover`). Not following, notify would also skip a watched
+        // folder that is itself a symlink, so each folder is watched by its real path
+        // ([`Watcher::refresh_watches`]) and events are mapped back ([`Watched::configured`]).
+        let cfg = notify::Config::default().with_follow_symlinks(false);
         let backend = if poll {
-            let cfg = notify::Config::default().with_poll_interval(POLL_INTERVAL);
-            Backend::Poll(PollWatcher::new(tx, cfg).map_err(|e| e.to_string())?)
+            Backend::Poll(PollWatcher::new(tx, cfg.with_poll_interval(POLL_INTERVAL)).map_err(|e| e.to_string())?)
         } else {
-            Backend::Native(RecommendedWatcher::new(tx, notify::Config::default()).map_err(|e| e.to_string())?)
+            Backend::Native(RecommendedWatcher::new(tx, cfg).map_err(|e| e.to_string())?)
         };
-        let mut watcher = Watcher { backend, events, targets: Targets::of(config), watched: HashSet::new() };
+        let mut watcher = Watcher { backend, events, targets: Targets::of(config), watched: Watched::default() };
         watcher.refresh_watches()?;
         Ok(watcher)
     }
 
     /// Points the watcher at a new config's folders (after a book.toml change).
     pub fn retarget(&mut self, config: &Config) -> Result<(), String> {
-        for path in std::mem::take(&mut self.watched) {
-            self.backend.unwatch(&path);
+        for real in std::mem::take(&mut self.watched).0.into_values() {
+            self.backend.unwatch(&real);
         }
         self.targets = Targets::of(config);
         self.refresh_watches()
     }
 
-    /// Watches wanted folders that exist and are not watched yet; forgets ones that
-    /// vanished, so they are watched again when they come back.
+    /// Watches wanted folders that exist and are not watched yet, each by its real
+    /// path; forgets ones that vanished, so they are watched again when they come back,
+    /// and moves the watch of a symlinked folder whose link now leads elsewhere.
     fn refresh_watches(&mut self) -> Result<(), String> {
         for (path, mode) in self.targets.wanted() {
-            let exists = path.is_dir();
-            if self.watched.contains(&path) && !exists {
-                self.backend.unwatch(&path);
-                self.watched.remove(&path);
-            } else if !self.watched.contains(&path) && exists {
-                match self.backend.watch(&path, mode) {
-                    Ok(()) => {
-                        self.watched.insert(path);
-                    }
-                    Err(e) if path == self.targets.root => {
-                        return Err(format!("cannot watch {}: {e}", path.display()));
-                    }
-                    Err(_) => {}
+            let real = path.canonicalize().ok().filter(|real| real.is_dir());
+            let watched = self.watched.0.get(&path);
+            if watched.is_some() && watched != real.as_ref() {
+                if let Some(old) = self.watched.0.remove(&path) {
+                    self.backend.unwatch(&old);
                 }
+            }
+            let Some(real) = real.filter(|_| !self.watched.0.contains_key(&path)) else { continue };
+            match self.backend.watch(&real, mode) {
+                Ok(()) => {
+                    self.watched.0.insert(path, real);
+                }
+                Err(e) if path == self.targets.root => {
+                    return Err(format!("cannot watch {}: {e}", path.display()));
+                }
+                Err(_) => {}
             }
         }
         Ok(())
@@ -302,15 +355,18 @@ impl Watcher {
             change.theme = true;
             change.lossy = true;
         }
-        if matches!(event.kind, EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_))) {
+        if is_irrelevant(&event.kind) {
             return change;
         }
-        for path in &event.paths {
-            if matches!(event.kind, EventKind::Remove(_)) && self.watched.contains(path) {
+        for real in &event.paths {
+            if matches!(event.kind, EventKind::Remove(_)) {
                 // A watched folder itself went away; inotify drops the watch with it.
-                self.backend.unwatch(path);
-                self.watched.remove(path);
+                if let Some(gone) = self.watched.forget_real(real) {
+                    self.backend.unwatch(&gone);
+                }
             }
+            let path = self.watched.configured(real);
+            let path = &path;
             match self.targets.classify(path) {
                 Some(Area::Content) => change.content = true,
                 Some(Area::Theme) => change.theme = true,
@@ -380,6 +436,74 @@ mod tests {
         ] {
             assert_eq!(t.classify(Path::new(p)), None, "{p}");
         }
+    }
+
+    #[test]
+    fn event_paths_below_a_folder_watched_by_its_real_path_are_named_as_the_config_does() {
+        let watched = Watched(HashMap::from([
+            (PathBuf::from("/home/u/p"), PathBuf::from("/data/p")),
+            (PathBuf::from("/home/u/p/content"), PathBuf::from("/data/docs")),
+            (PathBuf::from("/home/u/p/theme"), PathBuf::from("/data/p/theme")),
+        ]));
+        for (real, named) in [
+            ("/data/docs/trd/a.md", "/home/u/p/content/trd/a.md"),
+            ("/data/docs", "/home/u/p/content"),
+            ("/data/p/book.toml", "/home/u/p/book.toml"),
+            // The deepest watched folder holding the path decides.
+            ("/data/p/theme/doc.html", "/home/u/p/theme/doc.html"),
+            ("/elsewhere/a.md", "/elsewhere/a.md"),
+        ] {
+            assert_eq!(watched.configured(Path::new(real)), PathBuf::from(named), "{real}");
+        }
+    }
+
+    /// Waits for the next burst naming `path`, skipping others; panics after 10 s.
+    fn next_change_naming(watcher: &mut Watcher, path: &Path) -> Change {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Some(change) = watcher.next_change(Duration::from_millis(200)).unwrap() {
+                if change.paths.contains(path) {
+                    return change;
+                }
+            }
+        }
+        panic!("no change named {}", path.display());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_docs_folder_pointed_elsewhere_is_watched_where_it_now_leads() {
+        let root = tempfile::tempdir().unwrap();
+        let first = tempfile::tempdir().unwrap();
+        let second = tempfile::tempdir().unwrap();
+        let content = root.path().join("content");
+        std::os::unix::fs::symlink(first.path(), &content).unwrap();
+        let mut watcher = Watcher::start(&Config::default_at(root.path()), false).unwrap();
+        std::fs::write(first.path().join("a.md"), "# A\n").unwrap();
+        let change = next_change_naming(&mut watcher, &content.join("a.md"));
+        assert!(change.content);
+        // The link is replaced (as `ln -sfn` does): the root's event moves the watch.
+        let swap = root.path().join("content.new");
+        std::os::unix::fs::symlink(second.path(), &swap).unwrap();
+        std::fs::rename(&swap, &content).unwrap();
+        next_change_naming(&mut watcher, &content);
+        std::fs::write(second.path().join("b.md"), "# B\n").unwrap();
+        next_change_naming(&mut watcher, &content.join("b.md"));
+    }
+
+    /// notify's poller reports an edit only as a new write time (in whole seconds).
+    #[test]
+    fn the_polling_watcher_reports_an_edit() {
+        let root = tempfile::tempdir().unwrap();
+        let notes = root.path().join("content/notes.md");
+        std::fs::create_dir_all(notes.parent().unwrap()).unwrap();
+        std::fs::write(&notes, "# Notes\n").unwrap();
+        let mut watcher = Watcher::start(&Config::default_at(root.path()), true).unwrap();
+        std::thread::sleep(POLL_INTERVAL * 2);
+        std::fs::write(&notes, "# Notes\n\nEdited.\n").unwrap();
+        let later = std::time::SystemTime::now() + Duration::from_secs(2);
+        std::fs::File::options().write(true).open(&notes).unwrap().set_modified(later).unwrap();
+        assert!(next_change_naming(&mut watcher, &notes).content);
     }
 
     #[test]
