@@ -163,6 +163,22 @@ fn rebuild_after_a_referenced_doc_changes_status_equals_cold_build() {
     });
 }
 
+/// The spec links to the PRD and the PRD's body never names the spec: only the PRD's
+/// backlinks and neighbourhood graph show the spec's title. Both the body's render key
+/// (backlink identities) and the page key (neighbour signatures) see it; this fails
+/// only when neither does, the one test that covers a title seen only that way.
+#[test]
+fn rebuild_after_a_linking_doc_is_renamed_equals_cold_build() {
+    check_change("title of a doc shown only among backlinks", |root| {
+        edit(
+            root,
+            "content/specs/limiter-api.md",
+            "title: \"Limiter API - Technical",
+            "title: \"Limiter gRPC API - Technical",
+        )
+    });
+}
+
 #[test]
 fn rebuild_after_a_linked_heading_is_renamed_equals_cold_build() {
     check_change("heading named by another doc's #anchor", |root| {

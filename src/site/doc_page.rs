@@ -218,22 +218,9 @@ pub fn input_key(builder: &Builder, pos: usize, signatures: &[u64], render_key: 
     (common, pos, render_key).hash(&mut h);
     let portal = &builder.portal;
     let Some(doc) = portal.doc(pos) else { return h.finish() };
-    (signatures.get(pos), &doc.reviewers, &doc.version, doc.fields.len()).hash(&mut h);
-    for f in doc.fields.iter() {
-        (&f.key, &f.label, &f.value, f.line).hash(&mut h);
-    }
     portal.diagnostics_of(doc).hash(&mut h);
-    let outgoing = portal.graph.outgoing.get(pos).map(Vec::as_slice).unwrap_or_default();
-    outgoing.len().hash(&mut h);
-    for l in outgoing {
-        (l.relation, &l.written, l.target, &l.anchor, l.line, l.declared).hash(&mut h);
-        l.target.map(|t| signatures.get(t)).hash(&mut h);
-    }
-    let incoming = portal.graph.incoming.get(pos).map(Vec::as_slice).unwrap_or_default();
-    incoming.len().hash(&mut h);
-    for b in incoming {
-        (b.relation, b.from, signatures.get(b.from)).hash(&mut h);
-    }
+    // The page shows the title and status of each doc on the other end of a link.
+    super::hash_doc_metadata(&mut h, doc, pos, portal.graph, signatures, true);
     h.finish()
 }
 

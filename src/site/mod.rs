@@ -356,6 +356,41 @@ fn add_pages(
     }
 }
 
+/// Hashes what pages read of doc `pos` apart from its body: its signature, reviewers,
+/// version and fields, and its links both ways; with `neighbours`, also the signature
+/// of the doc at the other end of each link (its title and status, which a doc page shows).
+/// The one definition of "the doc's metadata" for the doc page key and the portal key.
+fn hash_doc_metadata(
+    h: &mut impl std::hash::Hasher,
+    doc: &crate::model::Doc,
+    pos: usize,
+    graph: &LinkGraph,
+    signatures: &[u64],
+    neighbours: bool,
+) {
+    use std::hash::Hash;
+    (signatures.get(pos), &doc.reviewers, &doc.version, doc.fields.len()).hash(h);
+    for f in doc.fields.iter() {
+        (&f.key, &f.label, &f.value, f.line).hash(h);
+    }
+    let outgoing = graph.outgoing.get(pos).map(Vec::as_slice).unwrap_or_default();
+    outgoing.len().hash(h);
+    for l in outgoing {
+        (l.relation, &l.written, l.target, &l.anchor, l.line, l.declared).hash(h);
+        if neighbours {
+            l.target.map(|t| signatures.get(t)).hash(h);
+        }
+    }
+    let incoming = graph.incoming.get(pos).map(Vec::as_slice).unwrap_or_default();
+    incoming.len().hash(h);
+    for b in incoming {
+        (b.relation, b.from).hash(h);
+        if neighbours {
+            signatures.get(b.from).hash(h);
+        }
+    }
+}
+
 /// Shared by every page of one build: compiled templates, asset names, portal facts.
 pub struct Builder<'a> {
     pub config: &'a Config,

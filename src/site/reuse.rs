@@ -27,7 +27,7 @@ use crate::diag::Diagnostic;
 use crate::{search, urls};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
 use std::time::{Duration, Instant};
 
 /// What the pages of one build were made from.
@@ -281,20 +281,8 @@ pub(super) fn portal_key(input: &SiteInput, signatures: &[u64], common: u64) -> 
         .enumerate()
         .map(|(pos, doc)| {
             let mut h = crate::cache::key_hasher();
-            (signatures.get(pos), &doc.reviewers, &doc.version, doc.fields.len()).hash(&mut h);
-            for f in doc.fields.iter() {
-                (&f.key, &f.label, &f.value, f.line).hash(&mut h);
-            }
-            let outgoing = input.graph.outgoing.get(pos).map(Vec::as_slice).unwrap_or_default();
-            outgoing.len().hash(&mut h);
-            for l in outgoing {
-                (l.relation, &l.written, l.target, &l.anchor, l.line, l.declared).hash(&mut h);
-            }
-            let incoming = input.graph.incoming.get(pos).map(Vec::as_slice).unwrap_or_default();
-            incoming.len().hash(&mut h);
-            for b in incoming {
-                (b.relation, b.from).hash(&mut h);
-            }
+            // The other end of each link is hashed as its own doc: no need for its signature.
+            super::hash_doc_metadata(&mut h, doc, pos, input.graph, signatures, false);
             h.finish()
         })
         .collect();
