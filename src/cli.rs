@@ -226,6 +226,16 @@ impl Term {
         line.replacen(&format!(": {label}: "), &format!(": {colored}: "), 1)
     }
 
+    /// `warning: message`, for a problem with how the command was asked for (not with a
+    /// doc: those are diagnostics). Printed even under `--quiet`.
+    pub fn warning(&self, message: &str) {
+        if self.color {
+            eprintln!("\x1b[1;33mwarning\x1b[0m: {message}");
+        } else {
+            eprintln!("warning: {message}");
+        }
+    }
+
     pub fn error(&self, message: &str) {
         if self.color {
             eprintln!("\x1b[1;31merror\x1b[0m: {message}");

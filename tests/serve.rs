@@ -88,10 +88,15 @@ fn start_in(dir: tempfile::TempDir) -> Server {
 
 /// `docportal serve --port 0 DIR` with `args` after it.
 fn start_with(dir: tempfile::TempDir, args: &[&str]) -> Server {
+    start_with_env(dir, args, &[])
+}
+
+fn start_with_env(dir: tempfile::TempDir, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_docportal"))
         .args(["serve", "--port", "0"])
         .arg(dir.path())
         .args(args)
+        .envs(env.iter().copied())
         .env("NO_COLOR", "1")
         .env("DOCPORTAL_SERVE_VERIFY", "1")
         .stdout(Stdio::null())
@@ -735,4 +740,66 @@ fn a_symlinked_folder_leading_out_of_the_docs_is_not_watched() {
     let reached: Vec<&PathBuf> = folders.iter().filter(|f| watched.contains(&ino(f))).collect();
     assert!(reached.is_empty(), "folders outside the portal are watched: {reached:?}");
     assert!(srv.log().contains("symlink points outside the docs folder; not followed"), "{}", srv.log());
+}
+
+/// `--bind 0.0.0.0` warns that the portal is open to the network, and shows an address
+/// a browser here can open (the loopback one, on the port it listens on).
+#[test]
+fn serving_on_every_interface_warns_and_shows_a_loopback_url() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/serve-basic"), dir.path());
+    let srv = start_with(dir, &["--bind", "0.0.0.0"]);
+    assert!(srv.url.starts_with("http://127.0.0.1:"), "{}", srv.url);
+    assert_eq!(srv.get("/").status, 200);
+    wait_for_log(&srv, "warning: listening on every network interface (0.0.0.0)");
+    // The default says nothing of the kind (its "Watching" line comes after the warning).
+    let loopback = start("serve-basic");
+    wait_for_log(&loopback, "Watching");
+    assert!(!loopback.log().contains("warning: listening"), "{}", loopback.log());
+}
+
+/// Waits until the server has printed `text`.
+fn wait_for_log(srv: &Server, text: &str) {
+    let deadline = Instant::now() + WAIT;
+    while !srv.log().contains(text) {
+        assert!(Instant::now() < deadline, "{text:?} never printed: {}", srv.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `--open` starts the desktop's browser (`xdg-open`) on the served URL, and says so
+/// when there is none, rather than failing silently.
+#[cfg(target_os = "linux")]
+#[test]
+fn open_starts_the_browser_on_the_url_or_warns_when_it_cannot() {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = tempfile::tempdir().unwrap();
+    let opened = bin.path().join("opened");
+    let script = bin.path().join("xdg-open");
+    std::fs::write(&script, format!("#!/bin/sh\necho \"$1\" > '{}'\n", opened.display())).unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut path = std::ffi::OsString::from(bin.path());
+    path.push(":");
+    path.push(std::env::var_os("PATH").unwrap_or_default());
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/serve-basic"), dir.path());
+    let srv = start_with_env(dir, &["--open"], &[("PATH", &path)]);
+    let deadline = Instant::now() + WAIT;
+    while std::fs::read_to_string(&opened).unwrap_or_default().trim() != srv.url {
+        assert!(
+            Instant::now() < deadline,
+            "xdg-open was not run on {}: {:?}",
+            srv.url,
+            std::fs::read_to_string(&opened)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!srv.log().contains("cannot open a browser"), "{}", srv.log());
+
+    let empty = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/serve-basic"), dir.path());
+    let srv = start_with_env(dir, &["--open"], &[("PATH", empty.path().as_os_str())]);
+    wait_for_log(&srv, "warning: cannot open a browser (xdg-open: ");
+    assert!(srv.log().contains(&format!("open {} yourself", srv.url)), "{}", srv.log());
 }

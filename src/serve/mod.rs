@@ -178,13 +178,26 @@ pub fn run(term: Term, options: &Options) -> i32 {
 
     let addr = server.addr;
     http::spawn(server, Arc::clone(&session.shared));
-    let url = format!("http://{addr}{}", path_prefix(&config.site_url));
+    let url = format!("http://{}{}", browsable(addr), path_prefix(&config.site_url));
     session.term.announce("Serving", &url);
+    if !addr.ip().is_loopback() {
+        let reach = if addr.ip().is_unspecified() {
+            format!("on every network interface ({})", addr.ip())
+        } else {
+            format!("on {}", addr.ip())
+        };
+        session.term.warning(&format!(
+            "listening {reach}: anyone who can reach this machine on port {} can read the portal, drafts included (the default, --bind 127.0.0.1, keeps it to this machine)",
+            addr.port()
+        ));
+    }
     session
         .term
         .status("Watching", &format!("{}, theme and book.toml for changes (Ctrl-C to stop)", config.src_display));
     if options.open {
-        open_browser(&url);
+        if let Err(e) = open_browser(&url) {
+            session.term.warning(&format!("cannot open a browser ({e}); open {url} yourself"));
+        }
     }
 
     let mut current_config = config;
@@ -414,22 +427,49 @@ fn display_path(p: &Path, root: &Path) -> String {
     p.strip_prefix(root).map(|r| r.display().to_string()).unwrap_or_else(|_| p.display().to_string())
 }
 
-fn open_browser(url: &str) {
-    let mut command = if cfg!(target_os = "macos") {
-        std::process::Command::new("open")
+/// The address to show for `addr`: listening on every interface (`0.0.0.0`, `::`), the
+/// same port on the loopback address, which a browser on this machine can open.
+fn browsable(addr: std::net::SocketAddr) -> std::net::SocketAddr {
+    let ip: std::net::IpAddr = match addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+        ip => ip,
+    };
+    std::net::SocketAddr::new(ip, addr.port())
+}
+
+/// Starts the desktop's browser on `url`; the error says which program could not start.
+fn open_browser(url: &str) -> Result<(), String> {
+    let (program, mut command) = if cfg!(target_os = "macos") {
+        ("open", std::process::Command::new("open"))
     } else if cfg!(windows) {
         let mut c = std::process::Command::new("cmd");
         c.args(["/C", "start", ""]);
-        c
+        ("cmd", c)
     } else {
-        std::process::Command::new("xdg-open")
+        ("xdg-open", std::process::Command::new("xdg-open"))
     };
-    let _ = command.arg(url).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn();
+    command
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(drop)
+        .map_err(|e| format!("{program}: {e}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_interface_is_shown_as_the_loopback_address_and_others_as_they_are() {
+        let shown = |a: &str| browsable(a.parse().unwrap()).to_string();
+        assert_eq!(shown("0.0.0.0:3000"), "127.0.0.1:3000");
+        assert_eq!(shown("[::]:3000"), "[::1]:3000");
+        assert_eq!(shown("192.168.1.7:3000"), "192.168.1.7:3000");
+        assert_eq!(shown("127.0.0.1:3000"), "127.0.0.1:3000");
+    }
 
     #[test]
     fn the_site_url_path_is_the_serving_prefix() {
