@@ -454,7 +454,10 @@ fn open_browser(url: &str) -> Result<(), String> {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
-        .map(drop)
+        .map(|mut child| {
+            // Reaped when it exits, rather than left a zombie for as long as serve runs.
+            std::thread::spawn(move || child.wait());
+        })
         .map_err(|e| format!("{program}: {e}"))
 }
 

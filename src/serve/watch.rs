@@ -6,8 +6,9 @@
 //!
 //! Invariants: `Access` events are dropped (notify reports file opens since v7, and
 //! the build opens every doc: rebuilding on them would loop forever); so are metadata-
-//! only changes but a new write time (how the polling backend reports an edit), anything under the build folder, dotfiles and dot-folders, and editor
-//! swap and backup files (`.x.swp`, `x~`, vim's `4913` probe, emacs's `.#x` and `#x#`).
+//! only changes other than a new write time (how the polling backend reports an edit),
+//! anything under the build folder, dotfiles and dot-folders, and editor swap and
+//! backup files (`.x.swp`, `x~`, vim's `4913` probe, emacs's `.#x` and `#x#`).
 //! Editors' other ways of saving (atomic rename, write in place) and bulk changes (a
 //! `git checkout`) all reach the builder as plain path changes; the builder re-walks
 //! the docs folder anyway, so a rename or a new folder needs nothing special here.
