@@ -307,6 +307,32 @@ fn seed_004_template_values_in_front_matter_are_not_values() {
     }
 }
 
+/// A doc copied from a cookiecutter/handlebars template with its `{{ … }}` fields left
+/// unfilled: the front-matter is not broken YAML (no error, exit 0), each such field is
+/// a placeholder warned about at its line, and the rest of the metadata is read.
+#[test]
+fn unfilled_template_expressions_in_front_matter_are_placeholders_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("book.toml"), "[book]\ntitle = \"Templates\"\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("content/trd")).unwrap();
+    let src = "trd/TRD-0007-quotas.md";
+    std::fs::write(
+        dir.path().join("content").join(src),
+        "---\ntitle: Tenant Quotas\nstatus: {{STATUS}}\nauthor: {{ cookiecutter.author }}\nversion: 2\n---\n\n# Tenant Quotas\n",
+    )
+    .unwrap();
+    let b = build_in(dir);
+    assert_eq!(b.run.code, 0, "{}", b.run.stderr);
+    let doc = b.doc("TRD-0007");
+    assert_eq!(doc["title"], "Tenant Quotas");
+    assert!(doc["status"].is_null(), "{doc:#}");
+    assert!(authors(doc).is_empty(), "{doc:#}");
+    assert_eq!(doc["version"], "2");
+    for line in [3, 4] {
+        assert!(b.expect_diag(src, line, "warning").contains("template placeholder"));
+    }
+}
+
 // ---------------------------------------------------------------- MADR ADRs
 
 #[test]

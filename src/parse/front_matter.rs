@@ -88,7 +88,23 @@ fn mapping(
     let mut diagnostics = Vec::new();
     let to_file_line =
         |yaml_line: u64| -> u32 { u32::try_from(yaml_line).unwrap_or(u32::MAX - offset).saturating_add(offset) };
-    match serde_saphyr::from_str_with_options::<Option<Node>>(yaml, options()) {
+    let parse = |text: &str| serde_saphyr::from_str_with_options::<Option<Node>>(text, options());
+    // A template's unfilled `status: {{STATUS}}` is a flow mapping keyed by a mapping,
+    // which no front-matter means: when the block does not parse, such values are read
+    // as the text they are (the placeholder check then warns about each).
+    let mut parsed = parse(yaml);
+    let quoted;
+    let mut yaml = yaml;
+    if parsed.is_err() {
+        if let Some(text) = quote_template_values(yaml) {
+            if let Ok(node) = parse(&text) {
+                parsed = Ok(node);
+                quoted = text;
+                yaml = &quoted;
+            }
+        }
+    }
+    match parsed {
         Ok(Some(Node::Map(entries))) => {
             for (key, key_line, value) in entries {
                 let line = to_file_line(key_line);
@@ -114,6 +130,31 @@ fn mapping(
         }
     }
     (fields, diagnostics)
+}
+
+/// `yaml` with every value that is one template expression (`key: {{STATUS}}`,
+/// `- {{ reviewer }}`) single-quoted, on the same lines; `None` when there is none.
+fn quote_template_values(yaml: &str) -> Option<String> {
+    let mut changed = false;
+    let lines: Vec<String> = yaml
+        .split('\n')
+        .map(|line| {
+            let indent = line.len() - line.trim_start().len();
+            let item = if line[indent..].starts_with("- ") { indent + 2 } else { indent };
+            let value_at = match line[item..].find(": ") {
+                Some(colon) => item + colon + 2,
+                None if item > indent => item,
+                None => return line.to_string(),
+            };
+            let value = line[value_at..].trim();
+            if !crate::parse::values::is_template_expression(value) {
+                return line.to_string();
+            }
+            changed = true;
+            format!("{}'{}'", &line[..value_at], value.replace('\'', "''"))
+        })
+        .collect();
+    changed.then(|| lines.join("\n"))
 }
 
 fn options() -> Options {
@@ -333,6 +374,28 @@ mod tests {
         assert_eq!(fm.fields[2].items, [("1.10".to_string(), 4)]);
         assert_eq!(fm.fields[3].items, [("Sam".to_string(), 6), ("Kim".to_string(), 7)]);
         assert_eq!(fm.fields[4].items[0].0, "true");
+    }
+
+    #[test]
+    fn unfilled_template_expressions_are_read_as_text_not_as_broken_yaml() {
+        let fm = read_text(
+            "---\ntitle: Quotas\nstatus: {{STATUS}}\nowner: {{ cookiecutter.owner }}\nreviewers:\n  - {{ reviewer }}\n  - name: {{ second }}\n---\n",
+        );
+        assert!(fm.diagnostics.is_empty(), "{:?}", fm.diagnostics);
+        let items: Vec<(&str, Vec<(String, u32)>)> =
+            fm.fields.iter().map(|f| (f.label.as_str(), f.items.clone())).collect();
+        assert_eq!(
+            items,
+            [
+                ("title", vec![("Quotas".to_string(), 2)]),
+                ("status", vec![("{{STATUS}}".to_string(), 3)]),
+                ("owner", vec![("{{ cookiecutter.owner }}".to_string(), 4)]),
+                ("reviewers", vec![("{{ reviewer }}".to_string(), 6), ("{{ second }}".to_string(), 7)]),
+            ]
+        );
+        // Other broken YAML still is broken.
+        let broken = read_text("---\ntitle: [unclosed\nstatus: {{STATUS}}\n---\n");
+        assert_eq!(broken.diagnostics.len(), 1, "{:?}", broken.diagnostics);
     }
 
     #[test]

@@ -93,7 +93,7 @@ pub fn is_placeholder(cleaned: &str, kinds: &[String]) -> bool {
     if t.is_empty() {
         return false;
     }
-    if has_brace_placeholder(t) {
+    if has_brace_placeholder(t) || is_template_expression(t) {
         return true;
     }
     if t.starts_with('[') && t.ends_with(']') && !t.starts_with("[[") && !t.contains("](") {
@@ -116,6 +116,16 @@ pub fn is_placeholder(cleaned: &str, kinds: &[String]) -> bool {
         }
     }
     false
+}
+
+/// A value that is one template-engine expression and nothing else (`{{STATUS}}`,
+/// `{{ cookiecutter.owner }}`): a template's field never filled in. Text around it (a
+/// title that mentions `{{ x }}`) makes it text.
+pub fn is_template_expression(t: &str) -> bool {
+    t.strip_prefix("{{").and_then(|r| r.strip_suffix("}}")).is_some_and(|inner| {
+        let inner = inner.trim();
+        !inner.is_empty() && inner.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | ' '))
+    })
 }
 
 /// A single-brace template slot such as `{name}`, `{YYYY-MM-DD}` or `PRD-{NUMBER}`.
@@ -753,6 +763,13 @@ mod brace_tests {
             assert!(is_placeholder(slot, &kinds), "{slot}");
         }
         for text in ["<b>{{ site.title }}</b>", "{% raw %}", "Use {} for maps", "a {{x}} b", "JSON {\"a\": 1}"] {
+            assert!(!is_placeholder(text, &kinds), "{text}");
+        }
+        // A value that is nothing but one expression is a template's unfilled field.
+        for slot in ["{{STATUS}}", "{{ author }}", "{{ cookiecutter.owner_name }}"] {
+            assert!(is_placeholder(slot, &kinds), "{slot}");
+        }
+        for text in ["{{ 7*7 }}", "{{}}", "{{ a }} and {{ b }}"] {
             assert!(!is_placeholder(text, &kinds), "{text}");
         }
     }
