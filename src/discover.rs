@@ -98,7 +98,19 @@ pub fn find_markdown(config: &Config) -> Result<(Vec<FoundFile>, Vec<Diagnostic>
                 continue;
             }
         };
-        if !entry.file_type().is_file() || !is_markdown(entry.path()) {
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        if !is_markdown(entry.path()) {
+            if let Some(ext) = markdown_extension_in_other_case(entry.path()) {
+                let renamed = entry.path().with_extension(ext.to_ascii_lowercase());
+                let renamed = renamed.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                diags.push(Diagnostic::warning(
+                    rel_path(src, entry.path()),
+                    None,
+                    format!("not built: docs end in `.md` or `.markdown`, in lower case (rename it `{renamed}`)"),
+                ));
+            }
             continue;
         }
         let rel = rel_path(src, entry.path());
@@ -261,6 +273,13 @@ pub fn decode(abs_path: PathBuf, rel_path: String, bytes: Vec<u8>) -> SourceFile
 
 fn is_markdown(p: &Path) -> bool {
     matches!(p.extension().and_then(|e| e.to_str()), Some("md" | "markdown"))
+}
+
+/// `MD`, `Md`, `MARKDOWN`…: what a Windows or macOS editor may have saved, and GitHub
+/// shows as Markdown, but every link and id rule here reads lower case.
+fn markdown_extension_in_other_case(p: &Path) -> Option<&str> {
+    let ext = p.extension()?.to_str()?;
+    (ext.eq_ignore_ascii_case("md") || ext.eq_ignore_ascii_case("markdown")).then_some(ext)
 }
 
 fn has_symlink_ancestor(root: &Path, p: &Path) -> bool {

@@ -333,6 +333,24 @@ fn unfilled_template_expressions_in_front_matter_are_placeholders_not_an_error()
     }
 }
 
+/// `Design.MD` (as some editors save it) is not built, since every link and id rule
+/// reads `.md`; the build says so, naming the file and the name to give it.
+#[test]
+fn a_markdown_file_with_an_upper_case_extension_is_named_in_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("book.toml"), "[book]\ntitle = \"Cases\"\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("content/trd")).unwrap();
+    std::fs::write(dir.path().join("content/trd/TRD-0001-a.md"), "# TRD-0001: A\n").unwrap();
+    std::fs::write(dir.path().join("content/trd/TRD-0002-b.MD"), "# TRD-0002: B\n").unwrap();
+    std::fs::write(dir.path().join("content/trd/notes.txt"), "not Markdown\n").unwrap();
+    let b = build_in(dir);
+    assert_eq!(b.ids(), ["TRD-0001"]);
+    let warnings = b.diags("trd/TRD-0002-b.MD", "warning");
+    assert_eq!(warnings.len(), 1, "{:#?}", b.diagnostics());
+    assert!(warnings[0]["message"].as_str().unwrap().contains("rename it `TRD-0002-b.md`"), "{:#?}", warnings);
+    assert!(b.diags("trd/notes.txt", "warning").is_empty(), "other files are not docs and not warned about");
+}
+
 // ---------------------------------------------------------------- MADR ADRs
 
 #[test]
