@@ -3,10 +3,12 @@
 //! A build writes the whole site into a staging folder beside the destination, then
 //! swaps it in with two renames, so an interrupted or failed build never leaves a
 //! half-written site and never loses the previous one. A manifest
-//! (`.docportal-manifest`) records what docportal wrote: files in the destination that
-//! docportal did not write (a `CNAME`, say) are carried over, and nothing else is ever
-//! deleted. Destinations that would clobber the sources (the docs folder, the project
-//! root, or a folder holding either) are refused. [`update_in_place`] is the serve
+//! (`.docportal-manifest`) records what docportal wrote: entries in the destination that
+//! docportal did not write (a `CNAME`, a `.git`, symlinks) are moved across the swap as
+//! they are, and nothing else is ever deleted. Destinations that would clobber the
+//! sources (the docs folder, the project root, or a folder holding either) are refused,
+//! and so is a non-empty folder docportal never wrote (no manifest): the swap replaces
+//! the folder itself, which must not be a home folder. [`update_in_place`] is the serve
 //! mode: it rewrites only files whose bytes changed. [`Staging`] lets a build write
 //! its pages as it makes them (`pipeline::build_into`), so the site is never held in
 //! memory whole.
@@ -57,10 +59,42 @@ pub fn check_destination(dest: &Path, config: &Config) -> Result<(), WriteError>
     } else {
         None
     };
-    match reason {
-        Some(r) => Err(err(dest, format!("refusing to write the site here: the destination {r}"))),
-        None => Ok(()),
+    if let Some(r) = reason {
+        return Err(err(dest, format!("refusing to write the site here: the destination {r}")));
     }
+    if let Some(found) = foreign_content(dest) {
+        return Err(err(
+            dest,
+            format!(
+                "refusing to write the site here: the folder holds {found} that docportal did not write (it has no {MANIFEST}); build into a new or empty folder, or delete this one if it is an old build (files added after docportal's first build, a CNAME say, are kept)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// What makes `dest` a folder docportal must not take over: it exists, docportal never
+/// wrote it (no manifest), and it holds something (`.DS_Store` and the like aside).
+/// Says what, for the message. A site is swapped in whole, so taking over a home
+/// folder or another project would replace the folder itself.
+fn foreign_content(dest: &Path) -> Option<String> {
+    if dest.join(MANIFEST).exists() {
+        return None;
+    }
+    let entries = fs::read_dir(dest).ok()?;
+    let mut names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !matches!(n.as_str(), ".DS_Store" | "Thumbs.db" | "desktop.ini"))
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    names.sort();
+    let count = names.len();
+    let shown: Vec<String> = names.iter().take(3).map(|n| format!("`{n}`")).collect();
+    let more = if count > 3 { format!(" and {} more", count - 3) } else { String::new() };
+    Some(format!("{}{more}", shown.join(", ")))
 }
 
 /// Writes `site` to `dest` through a staging folder and an atomic swap.
@@ -97,9 +131,9 @@ impl Staging {
         check_destination(dest, config)?;
         let parent = dest.parent().ok_or_else(|| err(dest, "destination has no parent folder"))?;
         fs::create_dir_all(parent).map_err(|e| err(parent, e))?;
-        let dir = parent.join(format!(".{}.staging-{}", folder_name(dest), std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).map_err(|e| err(&dir, e))?;
+        // A new folder, never one left behind: an interrupted build may have moved
+        // the user's files into its staging folder (see `commit`).
+        let dir = new_folder_beside(dest, "staging")?;
         Ok(Staging {
             dest: dest.to_path_buf(),
             previous: dest.is_dir().then(|| dest.to_path_buf()),
@@ -204,28 +238,116 @@ impl Staging {
     /// value returned is dropped, so the caller can let that run beside other work.
     pub fn commit(mut self) -> Result<ReplacedSite, WriteError> {
         let written = std::mem::take(&mut *lock(&self.written));
-        let dest = &self.dest;
-        if dest.exists() {
-            if !dest.is_dir() {
-                return Err(err(dest, "destination exists and is not a folder"));
-            }
-            carry_over_foreign_files(dest, &self.dir, &written)?;
-        }
-        write_manifest(written.iter(), &self.dir)?;
-        if dest.exists() {
-            let parent = dest.parent().unwrap_or(Path::new("."));
-            let old = parent.join(format!(".{}.old-{}", folder_name(dest), std::process::id()));
-            fs::rename(dest, &old).map_err(|e| err(dest, e))?;
-            if let Err(e) = fs::rename(&self.dir, dest) {
-                let _ = fs::rename(&old, dest);
-                return Err(err(dest, e));
-            }
+        let dest = self.dest.clone();
+        if !dest.exists() {
+            write_manifest(written.iter(), &self.dir)?;
+            fs::rename(&self.dir, &dest).map_err(|e| err(&dest, e))?;
             self.committed = true;
-            return Ok(ReplacedSite(Some(old)));
+            return Ok(ReplacedSite(None));
         }
-        fs::rename(&self.dir, dest).map_err(|e| err(dest, e))?;
+        if !dest.is_dir() {
+            return Err(err(&dest, "destination exists and is not a folder"));
+        }
+        check_destination_content(&dest)?;
+        let moved = self.carry_over_foreign_entries(&written)?;
+        let swapped = write_manifest(written.iter(), &self.dir).and_then(|()| {
+            let old = new_folder_beside(&dest, "old")?;
+            fs::remove_dir(&old).map_err(|e| err(&old, e))?;
+            fs::rename(&dest, &old).map_err(|e| err(&dest, e))?;
+            if let Err(e) = fs::rename(&self.dir, &dest) {
+                let _ = fs::rename(&old, &dest);
+                return Err(err(&dest, e));
+            }
+            Ok(old)
+        });
+        match swapped {
+            Ok(old) => {
+                self.committed = true;
+                Ok(ReplacedSite(Some(old)))
+            }
+            Err(e) => Err(self.put_back(&moved).map_or(e, |kept| kept)),
+        }
+    }
+
+    /// Moves the entries the user put in the destination (not in the old manifest, not
+    /// in the new site) into the staging folder, so the swap keeps them as they are:
+    /// symlinks, permissions, hard links and whole folders (a `.git`) move, nothing is
+    /// copied. Gives each move, for [`Staging::put_back`]. A folder holding no site file
+    /// moves whole; one holding some is entered.
+    fn carry_over_foreign_entries(
+        &mut self,
+        written: &BTreeSet<String>,
+    ) -> Result<Vec<(PathBuf, PathBuf)>, WriteError> {
+        let dest = self.dest.clone();
+        let ours = read_manifest(&dest);
+        let mut site_folders: HashSet<&str> = HashSet::new();
+        for rel in ours.iter().chain(written) {
+            let mut rest = rel.as_str();
+            while let Some((folder, _)) = rest.rsplit_once('/') {
+                if !site_folders.insert(folder) {
+                    break;
+                }
+                rest = folder;
+            }
+        }
+        let mut moved = Vec::new();
+        let mut walk = walkdir::WalkDir::new(&dest).min_depth(1).sort_by_file_name().into_iter();
+        while let Some(entry) = walk.next() {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    let e = err(&dest, e);
+                    return Err(self.put_back(&moved).map_or(e, |kept| kept));
+                }
+            };
+            let rel = crate::discover::rel_path(&dest, entry.path());
+            let is_folder = entry.file_type().is_dir();
+            if is_folder && site_folders.contains(rel.as_str()) {
+                continue;
+            }
+            if is_folder {
+                walk.skip_current_dir();
+            } else if rel == MANIFEST || ours.contains(&rel) || written.contains(&rel) {
+                continue;
+            }
+            let target = self.dir.join(&rel);
+            let made = match target.parent() {
+                Some(p) => fs::create_dir_all(p).map_err(|e| err(p, e)),
+                None => Ok(()),
+            };
+            if let Err(e) = made.and_then(|()| fs::rename(entry.path(), &target).map_err(|e| err(entry.path(), e))) {
+                return Err(self.put_back(&moved).map_or(e, |kept| kept));
+            }
+            moved.push((entry.path().to_path_buf(), target));
+        }
+        Ok(moved)
+    }
+
+    /// Undoes [`Staging::carry_over_foreign_entries`]'s moves, latest first. An entry
+    /// that cannot go back is left in the staging folder, which is then kept: the
+    /// error says where.
+    fn put_back(&mut self, moved: &[(PathBuf, PathBuf)]) -> Option<WriteError> {
+        let stuck = moved.iter().rev().filter(|(home, there)| fs::rename(there, home).is_err()).count();
+        if stuck == 0 {
+            return None;
+        }
         self.committed = true;
-        Ok(ReplacedSite(None))
+        Some(err(
+            &self.dest,
+            format!(
+                "the build failed, and {stuck} of the files you put in this folder could not be moved back: they are in {}",
+                self.dir.display()
+            ),
+        ))
+    }
+}
+
+/// [`check_destination`]'s look inside, for a destination that appeared after the
+/// build began.
+fn check_destination_content(dest: &Path) -> Result<(), WriteError> {
+    match foreign_content(dest) {
+        Some(found) => Err(err(dest, format!("refusing to replace a folder that holds {found} and no {MANIFEST}"))),
+        None => Ok(()),
     }
 }
 
@@ -257,6 +379,21 @@ impl Drop for Staging {
             let _ = fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// Creates `.NAME.WHAT-PID` beside `dest` (`-PID-2`, `-PID-3`… when that exists).
+fn new_folder_beside(dest: &Path, what: &str) -> Result<PathBuf, WriteError> {
+    let parent = dest.parent().ok_or_else(|| err(dest, "destination has no parent folder"))?;
+    let base = format!(".{}.{what}-{}", folder_name(dest), std::process::id());
+    for n in 1..1000 {
+        let dir = if n == 1 { parent.join(&base) } else { parent.join(format!("{base}-{n}")) };
+        match fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(err(&dir, e)),
+        }
+    }
+    Err(err(parent, format!("cannot create a {what} folder: too many `{base}-N` left behind")))
 }
 
 fn folder_name(dest: &Path) -> String {
@@ -399,28 +536,6 @@ fn write_manifest<'a>(paths: impl Iterator<Item = &'a String>, dir: &Path) -> Re
     write_atomically(&dir.join(MANIFEST), text.as_bytes())
 }
 
-/// Copies files the user put in the destination (not in the old manifest, not in the
-/// new site) into the staging folder, so the swap keeps them.
-fn carry_over_foreign_files(dest: &Path, staging: &Path, written: &BTreeSet<String>) -> Result<(), WriteError> {
-    let ours = read_manifest(dest);
-    for entry in walkdir::WalkDir::new(dest).min_depth(1) {
-        let entry = entry.map_err(|e| err(dest, e))?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let rel = crate::discover::rel_path(dest, entry.path());
-        if rel == MANIFEST || ours.contains(&rel) || written.contains(&rel) {
-            continue;
-        }
-        let target = staging.join(&rel);
-        if let Some(p) = target.parent() {
-            fs::create_dir_all(p).map_err(|e| err(p, e))?;
-        }
-        fs::copy(entry.path(), &target).map_err(|e| err(entry.path(), e))?;
-    }
-    Ok(())
-}
-
 fn remove_empty_parents(root: &Path, file: &Path) {
     let mut dir = file.parent();
     while let Some(d) = dir {
@@ -449,6 +564,14 @@ mod tests {
         Config::default_at(root)
     }
 
+    /// The names in `dir`, sorted.
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> =
+            fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    }
+
     #[test]
     fn swap_replaces_our_files_and_keeps_foreign_ones() {
         let tmp = tempfile::tempdir().unwrap();
@@ -460,8 +583,7 @@ mod tests {
         assert_eq!(fs::read_to_string(dest.join("a.html")).unwrap(), "3");
         assert!(!dest.join("x/b.html").exists());
         assert_eq!(fs::read_to_string(dest.join("CNAME")).unwrap(), "docs.acme.io");
-        let leftovers: Vec<_> = fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+        assert_eq!(names_in(tmp.path()), ["book"]);
     }
 
     /// The replaced site stays beside the destination, out of the way, until the value
@@ -497,6 +619,91 @@ mod tests {
         assert_ne!(inode("x/edit.html"), edit_before);
         assert_eq!(fs::read_to_string(dest.join("x/edit.html")).unwrap(), "new");
         assert_eq!(fs::metadata(dest.join("same.html")).unwrap().nlink(), 1, "the old site is gone");
+    }
+
+    /// Everything a user put in a site folder survives a rebuild as it was, moved rather
+    /// than copied: a symlink (it was dropped when only regular files were copied), an
+    /// empty folder, a folder holding a symlink (a `.git`), a file beside site files.
+    #[cfg(unix)]
+    #[test]
+    fn what_the_user_added_is_kept_exactly_symlinks_and_folders_too() {
+        use std::os::unix::fs::MetadataExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let cfg = config(tmp.path());
+        let dest = tmp.path().join("book");
+        write_swap(&site(&[("index.html", "1"), ("assets/a.css", "2")]), &dest, &cfg).unwrap();
+        std::os::unix::fs::symlink("index.html", dest.join("home.html")).unwrap();
+        fs::create_dir_all(dest.join("empty")).unwrap();
+        fs::create_dir_all(dest.join(".git/refs")).unwrap();
+        fs::write(dest.join(".git/HEAD"), "ref: refs/heads/gh-pages\n").unwrap();
+        std::os::unix::fs::symlink("../HEAD", dest.join(".git/refs/link")).unwrap();
+        fs::write(dest.join("assets/custom.css"), "mine").unwrap();
+        let inode = fs::metadata(dest.join(".git/HEAD")).unwrap().ino();
+
+        write_swap(&site(&[("index.html", "3"), ("assets/b.css", "4")]), &dest, &cfg).unwrap();
+        assert_eq!(fs::read_to_string(dest.join("index.html")).unwrap(), "3");
+        assert!(!dest.join("assets/a.css").exists());
+        assert_eq!(fs::read_link(dest.join("home.html")).unwrap(), Path::new("index.html"));
+        assert!(dest.join("empty").is_dir());
+        assert_eq!(fs::read_link(dest.join(".git/refs/link")).unwrap(), Path::new("../HEAD"));
+        assert_eq!(fs::metadata(dest.join(".git/HEAD")).unwrap().ino(), inode, "moved, not copied");
+        assert_eq!(fs::read_to_string(dest.join("assets/custom.css")).unwrap(), "mine");
+        assert_eq!(names_in(tmp.path()), ["book"], "no staging or old folder left behind");
+    }
+
+    /// A commit that fails after carrying the user's files over puts them back.
+    #[cfg(unix)]
+    #[test]
+    fn carried_over_entries_go_back_when_the_swap_fails() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cfg = config(tmp.path());
+        let dest = tmp.path().join("book");
+        write_swap(&site(&[("index.html", "1")]), &dest, &cfg).unwrap();
+        fs::write(dest.join("CNAME"), "docs.acme.io").unwrap();
+        std::os::unix::fs::symlink("index.html", dest.join("home.html")).unwrap();
+        fs::create_dir_all(dest.join("img")).unwrap();
+        fs::write(dest.join("img/logo.svg"), "<svg/>").unwrap();
+        let mut staging = Staging::begin(&dest, &cfg).unwrap();
+        staging.put("index.html", b"2").unwrap();
+        let written = std::mem::take(&mut *lock(&staging.written));
+        let moved = staging.carry_over_foreign_entries(&written).unwrap();
+        assert_eq!(moved.len(), 3, "{moved:?}");
+        assert!(!dest.join("CNAME").exists());
+        assert!(staging.put_back(&moved).is_none());
+        drop(staging);
+        assert_eq!(fs::read_to_string(dest.join("CNAME")).unwrap(), "docs.acme.io");
+        assert_eq!(fs::read_link(dest.join("home.html")).unwrap(), Path::new("index.html"));
+        assert_eq!(fs::read_to_string(dest.join("img/logo.svg")).unwrap(), "<svg/>");
+        assert_eq!(fs::read_to_string(dest.join("index.html")).unwrap(), "1");
+        assert_eq!(names_in(tmp.path()), ["book"]);
+    }
+
+    /// A folder docportal did not write is never taken over: `-d ~` by mistake once
+    /// replaced a home folder with a copy of its regular files. An empty one, or one
+    /// holding only what a file browser leaves, is fine.
+    #[test]
+    fn a_folder_docportal_did_not_write_is_refused_unless_empty() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cfg = config(&tmp.path().join("portal"));
+        let home = tmp.path().join("home");
+        fs::create_dir_all(home.join(".cargo")).unwrap();
+        fs::write(home.join(".bashrc"), "x").unwrap();
+        fs::write(home.join("notes.txt"), "x").unwrap();
+        let refused = write_swap(&site(&[("index.html", "1")]), &home, &cfg).unwrap_err();
+        assert!(refused.message.contains("`.bashrc`, `.cargo`, `notes.txt`"), "{refused}");
+        assert!(refused.message.contains("no .docportal-manifest"), "{refused}");
+        assert!(!home.join("index.html").exists() && home.join(".bashrc").exists());
+        assert_eq!(names_in(tmp.path()), ["home"], "nothing staged beside it");
+
+        let finder = tmp.path().join("finder");
+        fs::create_dir_all(&finder).unwrap();
+        fs::write(finder.join(".DS_Store"), "x").unwrap();
+        write_swap(&site(&[("index.html", "1")]), &finder, &cfg).unwrap();
+        assert!(finder.join("index.html").exists() && finder.join(".DS_Store").exists());
+        let empty = tmp.path().join("empty");
+        fs::create_dir_all(&empty).unwrap();
+        write_swap(&site(&[("index.html", "1")]), &empty, &cfg).unwrap();
+        assert!(empty.join("index.html").exists());
     }
 
     #[test]

@@ -201,6 +201,43 @@ fn dangerous_destinations_are_refused() {
     assert!(portal.path().join("content").is_dir(), "nothing deleted");
 }
 
+/// `--dest-dir ~` by mistake: a folder docportal never wrote is refused, by `build` and
+/// by `serve`, and left exactly as it was. (It was once replaced by a copy of its
+/// regular files: every symlink in the home folder was lost.)
+#[cfg(unix)]
+#[test]
+fn a_folder_docportal_did_not_write_is_refused_and_left_as_it_was() {
+    let portal = sample_portal();
+    let home = tempfile::tempdir().unwrap();
+    fs::create_dir_all(home.path().join(".cargo/bin")).unwrap();
+    fs::write(home.path().join(".cargo/bin/rustup"), "#!/bin/sh\n").unwrap();
+    std::os::unix::fs::symlink("rustup", home.path().join(".cargo/bin/cargo")).unwrap();
+    fs::write(home.path().join(".bashrc"), "export X=1\n").unwrap();
+    let listing = |dir: &Path| -> Vec<(PathBuf, Option<PathBuf>)> {
+        let mut all: Vec<_> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .map(|e| {
+                let e = e.unwrap();
+                (e.path().to_path_buf(), fs::read_link(e.path()).ok())
+            })
+            .collect();
+        all.sort();
+        all
+    };
+    let before = listing(home.path());
+    let dest = home.path().to_str().unwrap();
+    for args in [&["build", "--dest-dir", dest][..], &["serve", "--port", "0"][..]] {
+        if args[0] == "serve" {
+            let book = format!("[book]\ntitle = \"Sample\"\n\n[build]\nbuild-dir = \"{dest}\"\n");
+            fs::write(portal.path().join("book.toml"), book).unwrap();
+        }
+        let out = docportal(portal.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        assert!(text(&out).contains("`.bashrc`, `.cargo` that docportal did not write"), "{}", text(&out));
+        assert_eq!(listing(home.path()), before, "{args:?} changed the folder");
+    }
+}
+
 #[test]
 fn a_failed_build_keeps_the_previous_site() {
     let portal = sample_portal();
