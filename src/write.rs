@@ -66,7 +66,7 @@ pub fn check_destination(dest: &Path, config: &Config) -> Result<(), WriteError>
         return Err(err(
             dest,
             format!(
-                "refusing to write the site here: the folder holds {found} that docportal did not write (it has no {MANIFEST}); build into a new or empty folder, or delete this one if it is an old build (files added after docportal's first build, a CNAME say, are kept)"
+                "refusing to write the site here: the folder holds {found} that docportal did not write (it has no {MANIFEST}); build into a new or empty folder (a `.git` alone is fine), or empty this one if it is an old build (files added after docportal's first build, a CNAME say, are kept)"
             ),
         ));
     }
@@ -74,7 +74,8 @@ pub fn check_destination(dest: &Path, config: &Config) -> Result<(), WriteError>
 }
 
 /// What makes `dest` a folder docportal must not take over: it exists, docportal never
-/// wrote it (no manifest), and it holds something (`.DS_Store` and the like aside).
+/// wrote it (no manifest), and it holds something (`.DS_Store` and the like aside, and
+/// a `.git`: a `gh-pages` checkout to build into for the first time).
 /// Says what, for the message. A site is swapped in whole, so taking over a home
 /// folder or another project would replace the folder itself.
 fn foreign_content(dest: &Path) -> Option<String> {
@@ -85,7 +86,7 @@ fn foreign_content(dest: &Path) -> Option<String> {
     let mut names: Vec<String> = entries
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !matches!(n.as_str(), ".DS_Store" | "Thumbs.db" | "desktop.ini"))
+        .filter(|n| !matches!(n.as_str(), ".DS_Store" | "Thumbs.db" | "desktop.ini" | ".git"))
         .collect();
     if names.is_empty() {
         return None;
@@ -704,6 +705,13 @@ mod tests {
         fs::create_dir_all(&empty).unwrap();
         write_swap(&site(&[("index.html", "1")]), &empty, &cfg).unwrap();
         assert!(empty.join("index.html").exists());
+        // A `gh-pages` worktree, built into for the first time: its `.git` file stays.
+        let pages = tmp.path().join("pages");
+        fs::create_dir_all(&pages).unwrap();
+        fs::write(pages.join(".git"), "gitdir: /repo/.git/worktrees/pages\n").unwrap();
+        write_swap(&site(&[("index.html", "1")]), &pages, &cfg).unwrap();
+        assert!(pages.join("index.html").exists());
+        assert_eq!(fs::read_to_string(pages.join(".git")).unwrap(), "gitdir: /repo/.git/worktrees/pages\n");
     }
 
     #[test]
