@@ -3,7 +3,8 @@
 //! Templates are tera files with YAML front-matter (built in from `scaffold/templates/`,
 //! overridden by the portal's `templates/<kind>.md`). `new` numbers a doc after the
 //! highest id of its kind found anywhere in the portal (metadata, titles and file
-//! names, not only file names), so gaps left by deleted docs are never reused.
+//! names, not only file names), so gaps left by deleted docs are never reused, and
+//! names its file the way most docs of that kind in its folder are named.
 //! `--supersedes` edits the older doc in place, in the metadata style it already uses,
 //! touching only its status line (and adding a link back). `--renumber` moves one of two
 //! docs that took the same number to the next free one. Every function here plans its
@@ -120,6 +121,76 @@ pub fn kind_folder(config: &Config, docs: &[Doc], kind: &str) -> String {
     counts.into_iter().max_by_key(|(_, n)| *n).map(|(f, _)| f.to_string()).unwrap_or_else(|| kind.to_ascii_lowercase())
 }
 
+/// How the docs of a kind in one folder name their files, so a new doc is named like
+/// its neighbours: `ADR-0007-use-x.md`, `0007-use-x.md` (adr-tools, log4brains),
+/// `eip-20.md` (no title part). Only the kind (as written) and the number may come
+/// before the title part, so a dated or otherwise decorated name is never copied.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct FileNaming {
+    /// What comes before the number: the kind as the file spells it and a separator, or nothing.
+    prefix: String,
+    /// Digits the number is zero-padded to; 0 when the names are not padded.
+    width: usize,
+    /// The separator before the title part, or `None` when names have no title part.
+    title_separator: Option<char>,
+}
+
+impl FileNaming {
+    /// The naming most docs of `kind` in `folder` share (ties go to the one of the
+    /// highest-numbered doc); `None` when no file there names its number recognisably.
+    fn of_folder(docs: &[Doc], kind: &str, folder: &str) -> Option<FileNaming> {
+        let mut seen: BTreeMap<FileNaming, (usize, u32)> = BTreeMap::new();
+        for doc in docs.iter().filter(|d| d.numbered && d.kind.as_deref() == Some(kind)) {
+            let (doc_folder, file) = doc.source.rsplit_once('/').unwrap_or(("", &doc.source));
+            let Some(number) = doc.id.split_once('-').and_then(|(_, n)| n.parse::<u32>().ok()) else { continue };
+            let Some(stem) = file.strip_suffix(".md") else { continue };
+            if doc_folder != folder {
+                continue;
+            }
+            if let Some(naming) = FileNaming::of_stem(stem, kind, number) {
+                let entry = seen.entry(naming).or_default();
+                entry.0 += 1;
+                entry.1 = entry.1.max(number);
+            }
+        }
+        seen.into_iter().max_by_key(|(_, votes)| *votes).map(|(naming, _)| naming)
+    }
+
+    /// The naming of one file stem whose doc has `number`, when the stem starts with the
+    /// number, or with the kind (any case, then `-`, `_` or nothing) and the number.
+    fn of_stem(stem: &str, kind: &str, number: u32) -> Option<FileNaming> {
+        let (prefix, rest) = match stem.get(..kind.len()) {
+            Some(head) if head.eq_ignore_ascii_case(kind) => {
+                let after = &stem[kind.len()..];
+                let separator = after.chars().next().filter(|c| matches!(c, '-' | '_')).map_or(0, char::len_utf8);
+                stem.split_at(kind.len() + separator)
+            }
+            _ => ("", stem),
+        };
+        let digits_end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = &rest[..digits_end];
+        if digits.is_empty() || digits.parse::<u32>().ok() != Some(number) {
+            return None;
+        }
+        let width = if digits.len() > 1 && digits.starts_with('0') { digits.len() } else { 0 };
+        let mut after = rest[digits_end..].chars();
+        let title_separator = match (after.next(), after.next()) {
+            (None, _) => None,
+            (Some(c @ ('-' | '_')), Some(_)) => Some(c),
+            _ => return None,
+        };
+        Some(FileNaming { prefix: prefix.to_string(), width, title_separator })
+    }
+
+    fn file_name(&self, number: u32, slug: &str) -> String {
+        let FileNaming { prefix, width, title_separator } = self;
+        match title_separator {
+            Some(separator) if !slug.is_empty() => format!("{prefix}{number:0width$}{separator}{slug}.md"),
+            _ => format!("{prefix}{number:0width$}.md"),
+        }
+    }
+}
+
 /// Plans a new doc (and, with supersedes, the edits to the older docs).
 pub fn plan_new(config: &Config, docs: &[Doc], req: &NewDoc) -> Result<Plan, String> {
     let kind = check_kind(config, &req.kind)?;
@@ -132,7 +203,12 @@ pub fn plan_new(config: &Config, docs: &[Doc], req: &NewDoc) -> Result<Plan, Str
     let slug: String = ids::slugify(title).chars().take(60).collect();
     let slug = slug.trim_end_matches('-');
     let folder = kind_folder(config, docs, &kind);
-    let rel = if folder.is_empty() { format!("{id}-{slug}.md") } else { format!("{folder}/{id}-{slug}.md") };
+    let name = match FileNaming::of_folder(docs, &kind, &folder) {
+        Some(naming) => naming.file_name(number, slug),
+        None if slug.is_empty() => format!("{id}.md"),
+        None => format!("{id}-{slug}.md"),
+    };
+    let rel = if folder.is_empty() { name } else { format!("{folder}/{name}") };
     let path = config.src_dir.join(&rel);
     if path.exists() {
         return Err(format!("{} already exists", path.display()));
@@ -532,9 +608,52 @@ mod tests {
         };
         let docs = vec![stub_doc("EIPS/eip-20.md", "EIP-20", "EIP")];
         let plan = plan_new(&config, &docs, &req("eip")).unwrap();
-        assert!(plan.writes[0].path.ends_with("EIPS/EIP-21-fee-market.md"), "{:?}", plan.writes[0].path);
+        // Named like its neighbour (`eip-20.md`): lower-case kind, no title part.
+        assert!(plan.writes[0].path.ends_with("EIPS/eip-21.md"), "{:?}", plan.writes[0].path);
         let err = plan_new(&config, &docs, &req("grfc")).unwrap_err();
         assert!(err.contains("`gRFC`") && err.contains("letter"), "{err}");
+    }
+
+    #[test]
+    fn a_file_name_is_read_for_its_naming_only_when_the_number_leads_or_follows_the_kind() {
+        let naming = |stem: &str, number: u32| FileNaming::of_stem(stem, "ADR", number);
+        let named = |prefix: &str, width: usize, title_separator: Option<char>| {
+            Some(FileNaming { prefix: prefix.into(), width, title_separator })
+        };
+        assert_eq!(naming("0007-use-kafka", 7), named("", 4, Some('-')));
+        assert_eq!(naming("ADR-0007-use-kafka", 7), named("ADR-", 4, Some('-')));
+        assert_eq!(naming("adr_7_use_kafka", 7), named("adr_", 0, Some('_')));
+        assert_eq!(naming("adr7", 7), named("adr", 0, None));
+        assert_eq!(naming("ADR-0010", 10), named("ADR-", 4, None));
+        // Not this doc's number, a date first, or something other than a title after it.
+        assert_eq!(naming("ADR-0008-use-kafka", 7), None);
+        assert_eq!(naming("2024-01-07-adr-0007-use-kafka", 7), None);
+        assert_eq!(naming("0007.draft", 7), None);
+        assert_eq!(naming("use-kafka", 7), None);
+    }
+
+    #[test]
+    fn a_new_doc_is_named_like_most_of_its_neighbours() {
+        let docs = vec![
+            stub_doc("adr/0001-record-decisions.md", "ADR-0001", "ADR"),
+            stub_doc("adr/0002-use-postgres.md", "ADR-0002", "ADR"),
+            stub_doc("adr/ADR-0003-use-kafka.md", "ADR-0003", "ADR"),
+            stub_doc("other/ADR-0004-elsewhere.md", "ADR-0004", "ADR"),
+            stub_doc("adr/TRD-0005-not-an-adr.md", "TRD-0005", "TRD"),
+        ];
+        let naming = FileNaming::of_folder(&docs, "ADR", "adr").expect("a naming");
+        assert_eq!(naming.file_name(8, "use-redis"), "0008-use-redis.md");
+        assert_eq!(naming.file_name(12345, "big"), "12345-big.md");
+        assert_eq!(naming.file_name(9, ""), "0009.md", "no title part to add");
+        // A tie goes to the naming of the highest-numbered doc, whichever sorts first.
+        let tied = |newest: &str| {
+            vec![stub_doc("adr/ADR-0002-use-kafka.md", "ADR-0002", "ADR"), stub_doc(newest, "ADR-0003", "ADR")]
+        };
+        let naming = FileNaming::of_folder(&tied("adr/0003-x.md"), "ADR", "adr").expect("a naming");
+        assert_eq!(naming.file_name(8, "use-redis"), "0008-use-redis.md");
+        let naming = FileNaming::of_folder(&tied("adr/adr-3-x.md"), "ADR", "adr").expect("a naming");
+        assert_eq!(naming.file_name(8, "use-redis"), "adr-8-use-redis.md");
+        assert_eq!(FileNaming::of_folder(&docs, "ADR", "decisions"), None, "no doc there");
     }
 
     #[test]

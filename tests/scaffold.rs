@@ -94,6 +94,23 @@ fn numbering_follows_the_highest_id_of_the_kind_with_gaps_and_padding() {
 }
 
 #[test]
+fn new_names_the_file_like_the_docs_beside_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    // adr-tools and log4brains name decisions `NNNN-title.md`; the id is in the title.
+    write(tmp.path(), "content/adr/0001-record-decisions.md", "# 1. Record decisions\n\nStatus: Accepted\n");
+    write(tmp.path(), "content/adr/0002-use-postgres.md", "# ADR-0002: Use Postgres\n");
+    let out = docportal(tmp.path(), &["new", "adr", "Use Redis for sessions"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let printed = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert_eq!(printed, "content/adr/0003-use-redis-for-sessions.md");
+    let out = docportal(tmp.path(), &["build"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let docs = docs_json(tmp.path());
+    let ids: Vec<&str> = docs["docs"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"ADR-0003"), "the new doc keeps its id: {ids:?}");
+}
+
+#[test]
 fn unknown_kind_is_refused_with_the_list_of_kinds() {
     let tmp = tempfile::tempdir().unwrap();
     let out = docportal(tmp.path(), &["new", "MEMO", "X"]);
