@@ -327,10 +327,11 @@ fn cmd_build(
     let mut diagnostics = config_diags;
     diagnostics.extend(checked.diagnostics.iter().cloned());
     diag::sort(&mut diagnostics);
-    term.diagnostics(&diagnostics, &config.src_display);
-    let replaced = match staging.commit() {
-        Ok(replaced) => replaced,
+    // Printed once the site is in: where it kept the user's files is known only then.
+    let (replaced, kept) = match staging.commit() {
+        Ok(committed) => committed,
         Err(e) => {
+            term.diagnostics(&diagnostics, &config.src_display);
             term.error(&format!("cannot write the site: {e}"));
             return 2;
         }
@@ -339,7 +340,12 @@ fn cmd_build(
     // into the old one, and unlinking the old name moves the file's ctime.
     drop(replaced);
     trace.mark("commit");
-    freshness.record(&config, (checked.index.len(), &checked.graph), &diagnostics, page_keys, &read);
+    if !kept.is_empty() {
+        diagnostics.extend(kept.warnings(&config.build_dir, &config));
+        diag::sort(&mut diagnostics);
+    }
+    term.diagnostics(&diagnostics, &config.src_display);
+    freshness.record(&config, (checked.index.len(), &checked.graph), &diagnostics, page_keys, &read, &kept);
     trace.mark("record");
     if trace.enabled() {
         term.status("Trace", &trace.summary());

@@ -28,6 +28,9 @@
 //! - the *outputs*: each file of the destination's manifest ([`write::read_manifest`])
 //!   and the manifest itself, with the size, mtime, ctime, inode and device it had once
 //!   written, so a deleted, edited or replaced file in the site means a real rebuild;
+//!   and so does each file of the user's that the build kept where the site writes
+//!   ([`write::Kept`]): deleted, it gives way to docportal's (a kept folder or symlink
+//!   has no stamp, and leaves no record);
 //! - the build's sorted diagnostics and doc count, printed again by an up-to-date build,
 //!   so its warnings and its exit code (`--strict` included) are those of a real build;
 //! - the *seen docs*: each doc file's stamp (as for outputs), taken before the pipeline
@@ -134,7 +137,7 @@ struct Record {
     docs: u32,
     diagnostics: Vec<Diagnostic>,
     probes: Vec<Probe>,
-    /// The manifest first, then every site file it lists.
+    /// The manifest first, then every site file it lists, then the user's files kept.
     outputs: Vec<(String, Stamp)>,
     /// Each doc page's site path and key.
     pages: crate::site::PageKeys,
@@ -226,8 +229,9 @@ impl Check {
 
     /// Records the build that just wrote the site to `config.build_dir`: `docs` docs,
     /// `graph` its links, `diagnostics` everything it printed, `pages` the key of each
-    /// doc page it wrote, `read` what it read of the docs. Writes nothing when the check
-    /// is off, a doc could not be read, or the site cannot be confirmed on disk.
+    /// doc page it wrote, `read` what it read of the docs, `kept` where the user's
+    /// entries stand in for its files. Writes nothing when the check is off, a doc could
+    /// not be read, or the site cannot be confirmed on disk.
     pub fn record(
         &self,
         config: &Config,
@@ -235,12 +239,14 @@ impl Check {
         diagnostics: &[Diagnostic],
         pages: crate::site::PageKeys,
         read: &DocsRead,
+        kept: &write::Kept,
     ) {
         let (Some(settled), (path, key)) = (self.settled, &self.record) else { return };
         let Some(reads) = read.docs.iter().map(Option::as_ref).collect::<Option<Vec<&DocRead>>>() else { return };
         let inputs = combine(settled, &read.walk, reads.iter().map(|doc| (doc.rel.as_str(), doc.hash)));
-        let Some(mut record) = describe(config, inputs, docs, graph, diagnostics) else { return };
-        record.pages = pages;
+        let Some(mut record) = describe(config, inputs, (docs, graph), diagnostics, kept) else { return };
+        // A kept file is the user's, never a page to carry over.
+        record.pages = pages.into_iter().filter(|(rel, _)| !kept.holds(rel)).collect();
         record.seen = reads
             .iter()
             .filter_map(|doc| Some(SeenDoc { rel: doc.rel.clone(), stamp: doc.trusted?, hash: doc.hash }))
@@ -498,9 +504,9 @@ fn stamp(path: &Path) -> Option<Stamp> {
 fn describe(
     config: &Config,
     inputs: u128,
-    docs: usize,
-    graph: &LinkGraph,
+    (docs, graph): (usize, &LinkGraph),
     diagnostics: &[Diagnostic],
+    kept: &write::Kept,
 ) -> Option<Record> {
     let dest = &config.build_dir;
     // A copied file is hashed as the site holds it: that is what a later build must match.
@@ -520,7 +526,7 @@ fn describe(
         return None;
     }
     let mut outputs = vec![(write::MANIFEST.to_string(), stamp(&dest.join(write::MANIFEST))?)];
-    for rel in manifest {
+    for rel in manifest.into_iter().chain(kept.spots().map(str::to_string)) {
         let stamped = stamp(&dest.join(&rel))?;
         outputs.push((rel, stamped));
     }

@@ -3,20 +3,29 @@
 //! A build writes the whole site into a staging folder beside the destination, then
 //! swaps it in with two renames, so an interrupted or failed build never leaves a
 //! half-written site and never loses the previous one. A manifest
-//! (`.docportal-manifest`) records what docportal wrote: entries in the destination that
-//! docportal did not write (a `CNAME`, a `.git`, symlinks) are moved across the swap as
-//! they are, and nothing else is ever deleted. Destinations that would clobber the
-//! sources (the docs folder, the project root, or a folder holding either) are refused,
-//! and so is a non-empty folder docportal never wrote (no manifest): the swap replaces
-//! the folder itself, which must not be a home folder. [`update_in_place`] is the serve
-//! mode: it rewrites only files whose bytes changed. [`Staging`] lets a build write
-//! its pages as it makes them (`pipeline::build_into`), so the site is never held in
-//! memory whole.
+//! (`.docportal-manifest`) records what docportal wrote, and docportal replaces or
+//! deletes only the regular files it lists: every other entry in the destination (a
+//! `CNAME`, a `.git`, symlinks) is the user's and is moved across the swap as it is.
+//! That holds at the paths the site writes too: what the user put at one (their own
+//! `robots.txt` where the manifest lists none, a folder or a symlink where docportal
+//! wrote a file, a file where the site needs a folder) is kept, docportal's own file
+//! there is neither published nor listed, so the path stays the user's on every later
+//! build, and each build warns about it ([`Kept`]). A file the manifest lists is
+//! docportal's, even when edited by hand, and is replaced. Destinations that would
+//! clobber the sources (the docs folder, the project root, or a folder holding either)
+//! are refused, and so is a non-empty folder docportal never wrote (no manifest): the
+//! swap replaces the folder itself, which must not be a home folder. [`update_in_place`]
+//! and [`update_from`] are the serve mode, by the same rule: they rewrite only files
+//! whose bytes changed, and list a file in the manifest before writing it, so an
+//! interrupted update never leaves a file of docportal's that the next one would take
+//! for the user's. [`Staging`] lets a build write its pages as it makes them
+//! (`pipeline::build_into`), so the site is never held in memory whole.
 
 use crate::config::Config;
+use crate::diag::Diagnostic;
 use crate::lock;
 use crate::site::Site;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -98,12 +107,124 @@ fn foreign_content(dest: &Path) -> Option<String> {
     Some(format!("{}{more}", shown.join(", ")))
 }
 
-/// Writes `site` to `dest` through a staging folder and an atomic swap.
-pub fn write_swap(site: &Site, dest: &Path, config: &Config) -> Result<(), WriteError> {
+/// Writes `site` to `dest` through a staging folder and an atomic swap. Gives what the
+/// user had put where the site writes, kept.
+pub fn write_swap(site: &Site, dest: &Path, config: &Config) -> Result<Kept, WriteError> {
     use rayon::prelude::*;
     let staging = Staging::begin(dest, config)?;
     site.files.par_iter().try_for_each(|(rel, bytes)| staging.put(rel, bytes))?;
-    staging.commit().map(drop)
+    staging.commit().map(|(_, kept)| kept)
+}
+
+/// What the user put at a site path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    File,
+    Folder,
+    Symlink,
+}
+
+impl Entry {
+    fn of(kind: fs::FileType) -> Entry {
+        if kind.is_symlink() {
+            Entry::Symlink
+        } else if kind.is_dir() {
+            Entry::Folder
+        } else {
+            Entry::File
+        }
+    }
+}
+
+/// The user's entries found where the site writes, and left there: by site path, what
+/// each is and the site paths of docportal's files it stands in for (its own path, or
+/// the files below it when the site needs a folder there). None of those is published
+/// or listed in the manifest, so the next write finds the entry the user's again.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Kept(BTreeMap<String, (Entry, BTreeSet<String>)>);
+
+impl Kept {
+    fn add(&mut self, spot: &str, entry: Entry, ours: impl IntoIterator<Item = String>) {
+        self.0.entry(spot.to_string()).or_insert_with(|| (entry, BTreeSet::new())).1.extend(ours);
+    }
+
+    /// The user's entry at site path `rel` or at a folder above it: its site path and kind.
+    fn spot_of(&self, rel: &str) -> Option<(&str, Entry)> {
+        let above = rel.match_indices('/').map(|(i, _)| &rel[..i]);
+        above.chain([rel]).find_map(|p| self.0.get_key_value(p)).map(|(spot, (entry, _))| (spot.as_str(), *entry))
+    }
+
+    /// True when docportal's file at site path `rel` is not published: the user's entry
+    /// stands there.
+    pub fn holds(&self, rel: &str) -> bool {
+        self.spot_of(rel).is_some()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The site paths of the user's entries.
+    pub fn spots(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
+    /// A warning for each entry, which names it from the project root (in full when
+    /// `dest` is outside it).
+    pub fn warnings(&self, dest: &Path, config: &Config) -> Vec<Diagnostic> {
+        self.0
+            .iter()
+            .map(|(spot, (entry, ours))| {
+                let path = dest.join(spot);
+                let shown = path
+                    .strip_prefix(&config.root)
+                    .map_or_else(|_| path.display().to_string(), |p| p.to_string_lossy().replace('\\', "/"));
+                let what = match entry {
+                    Entry::File => "file",
+                    Entry::Folder => "folder",
+                    Entry::Symlink => "symlink",
+                };
+                let theirs = match ours.first() {
+                    Some(only) if ours.len() == 1 && only == spot => {
+                        let name = spot.rsplit('/').next().unwrap_or(spot);
+                        format!("docportal's own `{name}` is not published")
+                    }
+                    Some(only) if ours.len() == 1 => format!("docportal's `{only}` is not published"),
+                    _ => format!("docportal's {} files under `{spot}/` are not published", ours.len()),
+                };
+                let message =
+                    format!("kept the {what} you put here; {theirs} (delete or move yours to publish docportal's)");
+                Diagnostic::warning(shown, None, message).in_project()
+            })
+            .collect()
+    }
+}
+
+/// The user's entry at site path `rel` in `dest`, or above it, that a write there must
+/// leave alone: whatever stands at `rel` unless it is a regular file `listed` in the
+/// manifest (docportal's), and above it anything but a folder (a symlink would take the
+/// write out of the site) unless a listed file. Gives its site path and kind.
+/// `folders`: paths found to be folders already, not looked at again.
+fn users_entry(
+    dest: &Path,
+    rel: &str,
+    listed: &impl Fn(&str) -> bool,
+    folders: &mut HashSet<String>,
+) -> Option<(String, Entry)> {
+    for (i, _) in rel.match_indices('/') {
+        let above = &rel[..i];
+        if folders.contains(above) {
+            continue;
+        }
+        // Nothing there: nothing below it either.
+        let kind = fs::symlink_metadata(dest.join(above)).ok()?.file_type();
+        if !kind.is_dir() {
+            return (!(kind.is_file() && listed(above))).then(|| (above.to_string(), Entry::of(kind)));
+        }
+        folders.insert(above.to_string());
+    }
+    let kind = fs::symlink_metadata(dest.join(rel)).ok()?.file_type();
+    (!(kind.is_file() && listed(rel))).then(|| (rel.to_string(), Entry::of(kind)))
 }
 
 /// A site being written file by file into a staging folder beside `dest`, swapped in by
@@ -236,21 +357,23 @@ impl Staging {
 
     /// Carries over the files the user put in `dest`, writes the manifest and swaps the
     /// staging folder in with two renames. The site it replaced is deleted when the
-    /// value returned is dropped, so the caller can let that run beside other work.
-    pub fn commit(mut self) -> Result<ReplacedSite, WriteError> {
-        let written = std::mem::take(&mut *lock(&self.written));
+    /// [`ReplacedSite`] returned is dropped, so the caller can let that run beside other
+    /// work; the [`Kept`] says where the user's entries took the place of the site's.
+    pub fn commit(mut self) -> Result<(ReplacedSite, Kept), WriteError> {
+        let mut written = std::mem::take(&mut *lock(&self.written));
         let dest = self.dest.clone();
         if !dest.exists() {
             write_manifest(written.iter(), &self.dir)?;
             fs::rename(&self.dir, &dest).map_err(|e| err(&dest, e))?;
             self.committed = true;
-            return Ok(ReplacedSite(None));
+            return Ok((ReplacedSite(None), Kept::default()));
         }
         if !dest.is_dir() {
             return Err(err(&dest, "destination exists and is not a folder"));
         }
         check_destination_content(&dest)?;
-        let moved = self.carry_over_foreign_entries(&written)?;
+        let (moved, kept) = self.carry_over_foreign_entries(&written)?;
+        written.retain(|rel| !kept.holds(rel));
         let swapped = write_manifest(written.iter(), &self.dir).and_then(|()| {
             let old = new_folder_beside(&dest, "old")?;
             fs::remove_dir(&old).map_err(|e| err(&old, e))?;
@@ -264,21 +387,22 @@ impl Staging {
         match swapped {
             Ok(old) => {
                 self.committed = true;
-                Ok(ReplacedSite(Some(old)))
+                Ok((ReplacedSite(Some(old)), kept))
             }
             Err(e) => Err(self.put_back(&moved).map_or(e, |kept| kept)),
         }
     }
 
-    /// Moves the entries the user put in the destination (not in the old manifest, not
-    /// in the new site) into the staging folder, so the swap keeps them as they are:
+    /// Moves the entries the user put in the destination (all but the regular files the
+    /// old manifest lists) into the staging folder, so the swap keeps them as they are:
     /// symlinks, permissions, hard links and whole folders (a `.git`) move, nothing is
-    /// copied. Gives each move, for [`Staging::put_back`]. A folder holding no site file
-    /// moves whole; one holding some is entered.
+    /// copied. One at a path the new site writes takes the place of docportal's file (or
+    /// folder) there. Gives each move, for [`Staging::put_back`], and the places taken.
+    /// A folder holding no site file moves whole; one holding some is entered.
     fn carry_over_foreign_entries(
         &mut self,
         written: &BTreeSet<String>,
-    ) -> Result<Vec<(PathBuf, PathBuf)>, WriteError> {
+    ) -> Result<(Vec<(PathBuf, PathBuf)>, Kept), WriteError> {
         let dest = self.dest.clone();
         let ours = read_manifest(&dest);
         let mut site_folders: HashSet<&str> = HashSet::new();
@@ -292,6 +416,7 @@ impl Staging {
             }
         }
         let mut moved = Vec::new();
+        let mut kept = Kept::default();
         let mut walk = walkdir::WalkDir::new(&dest).min_depth(1).sort_by_file_name().into_iter();
         while let Some(entry) = walk.next() {
             let entry = match entry {
@@ -302,26 +427,61 @@ impl Staging {
                 }
             };
             let rel = crate::discover::rel_path(&dest, entry.path());
-            let is_folder = entry.file_type().is_dir();
-            if is_folder && site_folders.contains(rel.as_str()) {
+            let kind = entry.file_type();
+            if kind.is_dir() && site_folders.contains(rel.as_str()) {
                 continue;
             }
-            if is_folder {
+            if kind.is_dir() {
                 walk.skip_current_dir();
-            } else if rel == MANIFEST || ours.contains(&rel) || written.contains(&rel) {
+            } else if rel == MANIFEST || kind.is_file() && ours.contains(&rel) {
                 continue;
             }
             let target = self.dir.join(&rel);
-            let made = match target.parent() {
-                Some(p) => fs::create_dir_all(p).map_err(|e| err(p, e)),
-                None => Ok(()),
-            };
+            let made = self.make_room(&rel, written).and_then(|taken| {
+                if let Some((spot, ours)) = taken {
+                    // Above `rel`, the folder the walk entered.
+                    let entry = if spot == rel { Entry::of(kind) } else { Entry::Folder };
+                    kept.add(&spot, entry, ours);
+                }
+                match target.parent() {
+                    Some(p) => fs::create_dir_all(p).map_err(|e| err(p, e)),
+                    None => Ok(()),
+                }
+            });
             if let Err(e) = made.and_then(|()| fs::rename(entry.path(), &target).map_err(|e| err(entry.path(), e))) {
-                return Err(self.put_back(&moved).map_or(e, |kept| kept));
+                return Err(self.put_back(&moved).map_or(e, |stuck| stuck));
             }
             moved.push((entry.path().to_path_buf(), target));
         }
-        Ok(moved)
+        Ok((moved, kept))
+    }
+
+    /// Clears the staging path of site path `rel` for the user's entry to move in: what
+    /// docportal staged there, or a file of its where `rel` needs a folder, is taken
+    /// out. Gives the site path it stood at and the site paths it held, if any. Only
+    /// docportal's files can be there: the walk moves an entry before what is below it.
+    fn make_room(&self, rel: &str, written: &BTreeSet<String>) -> Result<Option<(String, Vec<String>)>, WriteError> {
+        let mut spot = rel;
+        for (i, _) in rel.match_indices('/') {
+            match fs::symlink_metadata(self.dir.join(&rel[..i])) {
+                Ok(meta) if meta.is_dir() => continue,
+                Ok(_) => spot = &rel[..i],
+                Err(_) => {}
+            }
+            break;
+        }
+        let path = self.dir.join(spot);
+        let removed = match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_dir() => fs::remove_dir_all(&path),
+            Ok(_) => fs::remove_file(&path),
+            Err(_) => Ok(()),
+        };
+        removed.map_err(|e| err(&path, e))?;
+        let below = format!("{spot}/");
+        let ours =
+            written.get(spot).into_iter().chain(written.range(below.clone()..).take_while(|p| p.starts_with(&below)));
+        let ours: Vec<String> = ours.cloned().collect();
+        Ok((!ours.is_empty()).then(|| (spot.to_string(), ours)))
     }
 
     /// Undoes [`Staging::carry_over_foreign_entries`]'s moves, latest first. An entry
@@ -401,32 +561,49 @@ fn folder_name(dest: &Path) -> String {
     dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "site".into())
 }
 
+/// What an in-place update did.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// Site paths whose file was written or deleted.
+    pub changed: Vec<String>,
+    /// Where the user's entries stand in for docportal's files, left as they were.
+    pub kept: Kept,
+}
+
 /// Updates `dest` in place: writes files whose bytes differ (each through a temp file
 /// and a rename), deletes files the previous manifest listed that the site no longer
-/// has. Returns the site paths that changed.
-pub fn update_in_place(site: &Site, dest: &Path, config: &Config) -> Result<Vec<String>, WriteError> {
+/// has, and leaves what the user put where the site writes (see the module's rule).
+pub fn update_in_place(site: &Site, dest: &Path, config: &Config) -> Result<Written, WriteError> {
     check_destination(dest, config)?;
     fs::create_dir_all(dest).map_err(|e| err(dest, e))?;
     let previous = read_manifest(dest);
-    let mut changed = Vec::new();
+    let listed = |rel: &str| previous.contains(rel);
+    let mut kept = Kept::default();
+    let mut folders = HashSet::new();
+    let mut to_write = Vec::new();
     for (rel, bytes) in &site.files {
-        let path = safe_join(dest, rel)?;
-        if fs::read(&path).map(|old| &old == bytes).unwrap_or(false) {
+        if let Some((spot, entry)) = users_entry(dest, rel, &listed, &mut folders) {
+            kept.add(&spot, entry, [rel.clone()]);
             continue;
         }
+        let path = safe_join(dest, rel)?;
+        if !fs::read(&path).is_ok_and(|old| &old == bytes) {
+            to_write.push((rel, path, bytes));
+        }
+    }
+    let going: Vec<&String> = previous.iter().filter(|rel| !site.files.contains_key(*rel)).collect();
+    let ours = || site.files.keys().filter(|rel| !kept.holds(rel));
+    if to_write.iter().any(|(rel, _, _)| !listed(rel)) {
+        write_manifest(ours().chain(going.iter().copied()).collect::<BTreeSet<_>>().into_iter(), dest)?;
+    }
+    let mut changed = Vec::new();
+    for (rel, path, bytes) in to_write {
         write_atomically(&path, bytes)?;
         changed.push(rel.clone());
     }
-    for rel in previous.difference(&site.files.keys().cloned().collect()) {
-        if let Ok(path) = safe_join(dest, rel) {
-            if fs::remove_file(&path).is_ok() {
-                changed.push(rel.clone());
-                remove_empty_parents(dest, &path);
-            }
-        }
-    }
-    write_manifest(site.files.keys(), dest)?;
-    Ok(changed)
+    changed.extend(going.into_iter().filter(|rel| remove_ours(dest, rel)).cloned());
+    write_manifest(ours(), dest)?;
+    Ok(Written { changed, kept })
 }
 
 /// What the previous [`update_in_place`] or [`update_from`] left in the destination,
@@ -436,40 +613,69 @@ pub struct OnDisk<'a> {
     pub unchanged: &'a HashSet<String>,
     /// Every other file the previous site had, with its bytes.
     pub others: &'a Site,
+    /// Where that write found the user's entries: the site's files there are not on disk.
+    pub kept: &'a Kept,
 }
 
 /// [`update_in_place`] for a destination whose content is known (`on_disk`), so nothing
 /// is read back: writes the files of `site` that are new or differ from `on_disk.others`,
 /// deletes the files of `on_disk.others` that `site` no longer has, and rewrites the
-/// manifest when the set of paths changed. Returns the site paths that changed.
-pub fn update_from(site: &Site, on_disk: OnDisk, dest: &Path, config: &Config) -> Result<Vec<String>, WriteError> {
+/// manifest when the set of paths changed. Only a new path, and one the user's entry
+/// held, is looked at on disk: the user may have put something there, or taken theirs
+/// away (docportal's is then written).
+pub fn update_from(site: &Site, on_disk: OnDisk, dest: &Path, config: &Config) -> Result<Written, WriteError> {
     use rayon::prelude::*;
     check_destination(dest, config)?;
-    let is_new = |rel: &str| !on_disk.unchanged.contains(rel) && !on_disk.others.files.contains_key(rel);
-    let to_write: Vec<(&String, &Vec<u8>)> = site
-        .files
-        .iter()
-        .filter(|(rel, bytes)| {
-            !on_disk.unchanged.contains(*rel) && on_disk.others.files.get(*rel).is_none_or(|old| old != *bytes)
-        })
-        .collect();
-    let added = site.files.keys().any(|rel| is_new(rel));
+    let listed = |rel: &str| {
+        (on_disk.unchanged.contains(rel) || on_disk.others.files.contains_key(rel)) && !on_disk.kept.holds(rel)
+    };
+    let mut kept = Kept::default();
+    let mut folders = HashSet::new();
+    let mut new_paths = false;
+    let mut to_write: Vec<(&String, &Vec<u8>)> = Vec::new();
+    for (rel, bytes) in &site.files {
+        if let Some((spot, entry)) = on_disk.kept.spot_of(rel) {
+            if fs::symlink_metadata(dest.join(spot)).is_ok() {
+                kept.add(spot, entry, [rel.clone()]);
+                continue;
+            }
+            new_paths = true;
+        } else if !listed(rel) {
+            if let Some((spot, entry)) = users_entry(dest, rel, &listed, &mut folders) {
+                kept.add(&spot, entry, [rel.clone()]);
+                continue;
+            }
+            new_paths = true;
+        } else if on_disk.unchanged.contains(rel) || on_disk.others.files.get(rel).is_some_and(|old| old == bytes) {
+            continue;
+        }
+        to_write.push((rel, bytes));
+    }
+    let going: Vec<&String> =
+        on_disk.others.files.keys().filter(|rel| !site.files.contains_key(*rel) && listed(rel)).collect();
+    let ours = || site.files.keys().filter(|rel| !kept.holds(rel));
+    if new_paths {
+        write_manifest(ours().chain(going.iter().copied()).collect::<BTreeSet<_>>().into_iter(), dest)?;
+    }
     to_write.par_iter().try_for_each(|(rel, bytes)| write_atomically(&safe_join(dest, rel)?, bytes))?;
     let mut changed: Vec<String> = to_write.into_iter().map(|(rel, _)| rel.clone()).collect();
-    let mut removed = false;
-    for rel in on_disk.others.files.keys().filter(|rel| !site.files.contains_key(*rel)) {
-        removed = true;
-        if let Ok(path) = safe_join(dest, rel) {
-            if fs::remove_file(&path).is_ok() {
-                changed.push(rel.clone());
-                remove_empty_parents(dest, &path);
-            }
-        }
+    if !going.is_empty() {
+        changed.extend(going.into_iter().filter(|rel| remove_ours(dest, rel)).cloned());
+        write_manifest(ours(), dest)?;
     }
-    if added || removed {
-        write_manifest(site.files.keys(), dest)?;
+    Ok(Written { changed, kept })
+}
+
+/// Deletes docportal's file at site path `rel` and the folders it leaves empty; true
+/// when there was one. Anything but a regular file there is the user's, and stays.
+fn remove_ours(dest: &Path, rel: &str) -> bool {
+    let Ok(path) = safe_join(dest, rel) else { return false };
+    let ours = fs::symlink_metadata(&path).is_ok_and(|meta| meta.is_file());
+    if !(ours && fs::remove_file(&path).is_ok()) {
+        return false;
     }
-    Ok(changed)
+    remove_empty_parents(dest, &path);
+    true
 }
 
 /// True when `old` is a regular file (not a link) with the bytes of the file `new`,
@@ -667,8 +873,9 @@ mod tests {
         let mut staging = Staging::begin(&dest, &cfg).unwrap();
         staging.put("index.html", b"2").unwrap();
         let written = std::mem::take(&mut *lock(&staging.written));
-        let moved = staging.carry_over_foreign_entries(&written).unwrap();
+        let (moved, kept) = staging.carry_over_foreign_entries(&written).unwrap();
         assert_eq!(moved.len(), 3, "{moved:?}");
+        assert!(kept.is_empty());
         assert!(!dest.join("CNAME").exists());
         assert!(staging.put_back(&moved).is_none());
         drop(staging);
@@ -730,7 +937,7 @@ mod tests {
         let cfg = config(tmp.path());
         let dest = tmp.path().join("book");
         update_in_place(&site(&[("a.html", "1"), ("b.html", "2")]), &dest, &cfg).unwrap();
-        let changed = update_in_place(&site(&[("a.html", "1"), ("c/d.html", "4")]), &dest, &cfg).unwrap();
+        let changed = update_in_place(&site(&[("a.html", "1"), ("c/d.html", "4")]), &dest, &cfg).unwrap().changed;
         assert_eq!(changed, vec!["c/d.html".to_string(), "b.html".to_string()]);
         assert!(!dest.join("b.html").exists());
     }
@@ -748,13 +955,166 @@ mod tests {
         let next = site(&[("a.html", "1"), ("b.html", "2"), ("d/e.html", "5")]);
         let unchanged = HashSet::from(["a.html".to_string()]);
         let others = site(&[("b.html", "2"), ("c.html", "3")]);
-        let changed = update_from(&next, OnDisk { unchanged: &unchanged, others: &others }, &dest, &cfg).unwrap();
+        let on_disk = OnDisk { unchanged: &unchanged, others: &others, kept: &Kept::default() };
+        let changed = update_from(&next, on_disk, &dest, &cfg).unwrap().changed;
         assert_eq!(changed, vec!["d/e.html".to_string(), "c.html".to_string()]);
         assert_eq!(fs::read_to_string(dest.join("a.html")).unwrap(), "hand-edited");
         assert!(!dest.join("c.html").exists());
         assert_eq!(fs::read_to_string(dest.join("d/e.html")).unwrap(), "5");
         let manifest = read_manifest(&dest);
         assert!(manifest.contains("d/e.html") && !manifest.contains("c.html"), "{manifest:?}");
+    }
+
+    fn messages(kept: &Kept, dest: &Path, cfg: &Config) -> Vec<String> {
+        kept.warnings(dest, cfg).iter().map(|d| d.render_human("content")).collect()
+    }
+
+    /// A `robots.txt` of the user's where the site starts writing one (the manifest does
+    /// not list it) is theirs: kept as it is, build after build, with a warning, and
+    /// left out of the manifest; deleted, docportal's comes back.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_the_user_put_where_the_site_writes_is_kept_and_not_listed() {
+        use std::os::unix::fs::MetadataExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let cfg = config(tmp.path());
+        let dest = tmp.path().join("book");
+        write_swap(&site(&[("index.html", "1")]), &dest, &cfg).unwrap();
+        fs::write(dest.join("robots.txt"), "User-agent: *\nDisallow: /drafts/\n").unwrap();
+        let inode = fs::metadata(dest.join("robots.txt")).unwrap().ino();
+        let next = site(&[("index.html", "2"), ("robots.txt", "User-agent: *\nAllow: /\n")]);
+        for build in 1..=2 {
+            let kept = write_swap(&next, &dest, &cfg).unwrap();
+            assert_eq!(
+                fs::read(dest.join("robots.txt")).unwrap(),
+                b"User-agent: *\nDisallow: /drafts/\n",
+                "build {build}"
+            );
+            assert_eq!(fs::metadata(dest.join("robots.txt")).unwrap().ino(), inode, "moved, not copied");
+            assert_eq!(fs::read_to_string(dest.join("index.html")).unwrap(), "2");
+            assert_eq!(read_manifest(&dest), BTreeSet::from(["index.html".to_string()]), "build {build}");
+            assert_eq!(
+                messages(&kept, &dest, &cfg),
+                ["book/robots.txt: warning: kept the file you put here; docportal's own `robots.txt` is not published (delete or move yours to publish docportal's)"]
+            );
+        }
+        assert_eq!(names_in(tmp.path()), ["book"]);
+        fs::remove_file(dest.join("robots.txt")).unwrap();
+        assert!(write_swap(&next, &dest, &cfg).unwrap().is_empty());
+        assert_eq!(fs::read_to_string(dest.join("robots.txt")).unwrap(), "User-agent: *\nAllow: /\n");
+        assert!(read_manifest(&dest).contains("robots.txt"));
+    }
+
+    /// What the manifest lists is docportal's, even edited by hand: replaced, no warning.
+    #[test]
+    fn a_file_the_manifest_lists_is_replaced_even_when_edited_by_hand() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cfg = config(tmp.path());
+        let dest = tmp.path().join("book");
+        let ours = site(&[("index.html", "1"), ("robots.txt", "ours")]);
+        write_swap(&ours, &dest, &cfg).unwrap();
+        fs::write(dest.join("robots.txt"), "edited").unwrap();
+        assert!(write_swap(&ours, &dest, &cfg).unwrap().is_empty());
+        assert_eq!(fs::read_to_string(dest.join("robots.txt")).unwrap(), "ours");
+        assert!(read_manifest(&dest).contains("robots.txt"));
+    }
+
+    /// A folder or a symlink where the site writes a file, a file where it needs a folder:
+    /// each is kept as it was, docportal's files there are not published, and the build
+    /// says so. Nothing of the user's is lost, and nothing is left beside the site.
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_or_a_symlink_where_the_site_writes_a_file_is_kept_and_the_reverse_too() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cfg = config(tmp.path());
+        let dest = tmp.path().join("book");
+        let first = [("index.html", "1"), ("404.html", "2"), ("assets/a.css", "3"), ("guide/index.html", "4")];
+        write_swap(&site(&first), &dest, &cfg).unwrap();
+        // A symlink in place of a file docportal wrote.
+        fs::remove_file(dest.join("404.html")).unwrap();
+        std::os::unix::fs::symlink("index.html", dest.join("404.html")).unwrap();
+        // A folder where the site is about to write a file.
+        fs::create_dir_all(dest.join("feed.xml")).unwrap();
+        fs::write(dest.join("feed.xml/notes.txt"), "mine").unwrap();
+        // A file in place of a folder of the site.
+        fs::remove_dir_all(dest.join("assets")).unwrap();
+        fs::write(dest.join("assets"), "my assets").unwrap();
+        // Something of the user's in a folder that the site turns into a file.
+        fs::write(dest.join("guide/notes.txt"), "my guide").unwrap();
+
+        let next = [
+            ("index.html", "5"),
+            ("404.html", "6"),
+            ("feed.xml", "7"),
+            ("assets/a.css", "8"),
+            ("assets/b.css", "9"),
+            ("guide", "10"),
+        ];
+        let kept = write_swap(&site(&next), &dest, &cfg).unwrap();
+        assert_eq!(fs::read_link(dest.join("404.html")).unwrap(), Path::new("index.html"));
+        assert_eq!(fs::read_to_string(dest.join("feed.xml/notes.txt")).unwrap(), "mine");
+        assert_eq!(fs::read_to_string(dest.join("assets")).unwrap(), "my assets");
+        assert_eq!(fs::read_to_string(dest.join("guide/notes.txt")).unwrap(), "my guide");
+        assert!(!dest.join("guide/index.html").exists(), "docportal's old page goes");
+        assert_eq!(fs::read_to_string(dest.join("index.html")).unwrap(), "5");
+        assert_eq!(read_manifest(&dest), BTreeSet::from(["index.html".to_string()]));
+        assert_eq!(
+            messages(&kept, &dest, &cfg),
+            [
+                "book/404.html: warning: kept the symlink you put here; docportal's own `404.html` is not published (delete or move yours to publish docportal's)",
+                "book/assets: warning: kept the file you put here; docportal's 2 files under `assets/` are not published (delete or move yours to publish docportal's)",
+                "book/feed.xml: warning: kept the folder you put here; docportal's own `feed.xml` is not published (delete or move yours to publish docportal's)",
+                "book/guide: warning: kept the folder you put here; docportal's own `guide` is not published (delete or move yours to publish docportal's)",
+            ]
+        );
+        assert_eq!(names_in(tmp.path()), ["book"]);
+        // The next build finds them all the user's again.
+        let again = write_swap(&site(&next), &dest, &cfg).unwrap();
+        assert_eq!(again, kept);
+        assert_eq!(fs::read_to_string(dest.join("assets")).unwrap(), "my assets");
+    }
+
+    /// Serve's writes keep the rule: a file the user put where the site writes is left
+    /// as it is and not listed, by the first write (which looks at every path) and by
+    /// the incremental ones (which look only at new paths and at the kept ones).
+    #[test]
+    fn in_place_updates_leave_what_the_user_put_where_the_site_writes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cfg = config(tmp.path());
+        let dest = tmp.path().join("book");
+        update_in_place(&site(&[("a.html", "1"), ("b.html", "2")]), &dest, &cfg).unwrap();
+        fs::write(dest.join("b.html"), "edited").unwrap();
+        fs::write(dest.join("c.html"), "mine").unwrap();
+        let first = site(&[("a.html", "1"), ("b.html", "2"), ("c.html", "3")]);
+        let written = update_in_place(&first, &dest, &cfg).unwrap();
+        assert_eq!(written.changed, ["b.html"], "docportal's own file, edited, is replaced");
+        assert_eq!(fs::read_to_string(dest.join("c.html")).unwrap(), "mine");
+        assert!(written.kept.holds("c.html") && !written.kept.holds("b.html"));
+        assert_eq!(read_manifest(&dest), BTreeSet::from(["a.html".to_string(), "b.html".to_string()]));
+
+        // Incremental: `c.html` changes and `d.html` is new, and the user has both.
+        fs::write(dest.join("d.html"), "mine too").unwrap();
+        let unchanged = HashSet::from(["a.html".to_string()]);
+        let next = site(&[("a.html", "1"), ("b.html", "2"), ("c.html", "4"), ("d.html", "5")]);
+        let on_disk = OnDisk { unchanged: &unchanged, others: &first, kept: &written.kept };
+        let written = update_from(&next, on_disk, &dest, &cfg).unwrap();
+        assert!(written.changed.is_empty(), "{:?}", written.changed);
+        assert_eq!(fs::read_to_string(dest.join("c.html")).unwrap(), "mine");
+        assert_eq!(fs::read_to_string(dest.join("d.html")).unwrap(), "mine too");
+        assert_eq!(written.kept.spots().collect::<Vec<_>>(), ["c.html", "d.html"]);
+        assert_eq!(read_manifest(&dest).len(), 2);
+
+        // The user takes `c.html` away: docportal's comes back, listed. The site drops
+        // `d.html`: the user's file there stays.
+        fs::remove_file(dest.join("c.html")).unwrap();
+        let last = site(&[("a.html", "1"), ("b.html", "2"), ("c.html", "4")]);
+        let on_disk = OnDisk { unchanged: &unchanged, others: &next, kept: &written.kept };
+        let written = update_from(&last, on_disk, &dest, &cfg).unwrap();
+        assert_eq!(written.changed, ["c.html"]);
+        assert!(written.kept.is_empty());
+        assert_eq!(fs::read_to_string(dest.join("c.html")).unwrap(), "4");
+        assert_eq!(fs::read_to_string(dest.join("d.html")).unwrap(), "mine too");
+        assert!(read_manifest(&dest).contains("c.html") && !read_manifest(&dest).contains("d.html"));
     }
 
     #[test]

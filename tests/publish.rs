@@ -238,6 +238,62 @@ fn a_folder_docportal_did_not_write_is_refused_and_left_as_it_was() {
     }
 }
 
+/// A file the user put at a path the site writes, where the manifest lists none, is
+/// theirs: kept byte for byte, build after build (the up-to-date one too), with a
+/// warning naming it and exit 0; deleted, docportal's is published again. Here a page
+/// of theirs where a new doc's page goes, and a `robots.txt` of theirs in a site folder
+/// whose manifest does not list one (edited to stand for a site written before docportal
+/// wrote one). A `robots.txt` written over docportal's, which the manifest lists, is
+/// docportal's: replaced.
+#[test]
+fn a_file_the_user_put_where_the_site_writes_is_kept_with_a_warning() {
+    let portal = sample_portal();
+    let site = portal.path().join("book");
+    let build = || {
+        let out = docportal(portal.path(), &["build"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    build();
+    let ours = fs::read(site.join("robots.txt")).unwrap();
+    fs::write(site.join("robots.txt"), "User-agent: *\nDisallow: /\n").unwrap();
+    let stderr = build();
+    assert_eq!(fs::read(site.join("robots.txt")).unwrap(), ours, "the manifest lists it: docportal's");
+    assert!(!stderr.contains("kept the"), "{stderr}");
+
+    let manifest = site.join(".docportal-manifest");
+    let listed: String = fs::read_to_string(&manifest)
+        .unwrap()
+        .lines()
+        .filter(|line| *line != "robots.txt")
+        .map(|line| format!("{line}\n"))
+        .collect();
+    fs::write(&manifest, listed).unwrap();
+    let mine = "User-agent: *\nDisallow: /drafts/\n";
+    fs::write(site.join("robots.txt"), mine).unwrap();
+    fs::write(portal.path().join("content/adr/0008-use-rust.md"), "# ADR-0008: Use Rust\n\nFor the label service.\n")
+        .unwrap();
+    fs::write(site.join("adr/0008-use-rust.html"), "<p>my page</p>\n").unwrap();
+    for build_no in 1..=2 {
+        let stderr = build();
+        assert_eq!(fs::read_to_string(site.join("robots.txt")).unwrap(), mine, "build {build_no}");
+        assert_eq!(fs::read_to_string(site.join("adr/0008-use-rust.html")).unwrap(), "<p>my page</p>\n");
+        for warning in [
+            "book/robots.txt: warning: kept the file you put here; docportal's own `robots.txt` is not published (delete or move yours to publish docportal's)",
+            "book/adr/0008-use-rust.html: warning: kept the file you put here; docportal's own `0008-use-rust.html` is not published",
+        ] {
+            assert!(stderr.contains(warning), "build {build_no}: {stderr}");
+        }
+    }
+
+    fs::remove_file(site.join("robots.txt")).unwrap();
+    fs::remove_file(site.join("adr/0008-use-rust.html")).unwrap();
+    let stderr = build();
+    assert!(!stderr.contains("kept the"), "{stderr}");
+    assert_eq!(fs::read(site.join("robots.txt")).unwrap(), ours);
+    assert!(fs::read_to_string(site.join("adr/0008-use-rust.html")).unwrap().contains("For the label service."));
+}
+
 #[test]
 fn a_failed_build_keeps_the_previous_site() {
     let portal = sample_portal();

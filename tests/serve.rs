@@ -355,6 +355,31 @@ fn docs_can_be_added_renamed_and_deleted() {
     srv.assert_no_incremental_mismatch();
 }
 
+/// A page of the user's where a new doc's page goes is theirs: left as it is through
+/// rebuilds, with one warning, not one a rebuild; deleted, docportal's page is written
+/// at the next rebuild.
+#[test]
+fn a_file_the_user_put_where_a_new_page_goes_is_kept_with_one_warning() {
+    let srv = start("serve-basic");
+    let mine = "<p>my plans</p>\n";
+    write(&srv.path("book/plans.html"), mine);
+    let rebuilt = |what: &str, since: u64| srv.wait_until(what, |_, state| state["build"].as_u64() > Some(since));
+    let build = srv.build();
+    write(&srv.path("content/plans.md"), "# Plans\n\nFirst.\n");
+    rebuilt("the new doc", build);
+    let build = srv.build();
+    write(&srv.path("content/plans.md"), "# Plans\n\nSecond.\n");
+    rebuilt("the edit", build);
+    assert_eq!(std::fs::read_to_string(srv.path("book/plans.html")).unwrap(), mine);
+    let warning = "book/plans.html: warning: kept the file you put here; docportal's own `plans.html` is not published";
+    assert_eq!(srv.log().matches(warning).count(), 1, "{}", srv.log());
+
+    std::fs::remove_file(srv.path("book/plans.html")).unwrap();
+    write(&srv.path("content/plans.md"), "# Plans\n\nThird.\n");
+    srv.wait_until("docportal's page", |s, _| s.page_text("/plans.html").is_some_and(|t| t.contains("Third.")));
+    srv.assert_no_incremental_mismatch();
+}
+
 #[test]
 fn an_image_a_doc_shows_is_served_when_it_appears_changes_and_goes() {
     let srv = start("serve-basic");

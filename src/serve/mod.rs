@@ -159,6 +159,7 @@ pub fn run(term: Term, options: &Options) -> i32 {
             ..Snapshot::default()
         })),
         previous: BTreeSet::new(),
+        kept: write::Kept::default(),
         verify: std::env::var_os("DOCPORTAL_SERVE_VERIFY").is_some(),
         audit_due: false,
         polling: options.poll,
@@ -271,6 +272,9 @@ struct Session {
     shared: Arc<Shared>,
     /// Diagnostics of the previous build, so a rebuild prints only what is new.
     previous: BTreeSet<Diagnostic>,
+    /// Where the last write left the user's entries in place of the site's files: an
+    /// incremental write ([`write::update_from`]) does not look for them again.
+    kept: write::Kept,
     /// `DOCPORTAL_SERVE_VERIFY`: compare every incremental build with a clean one.
     verify: bool,
     /// The last build trusted the watcher's list of changed files; walk the docs
@@ -294,7 +298,7 @@ impl Session {
         let config = builder.config().clone();
         let mut trace = Trace::from_env();
         self.audit_due = complete;
-        let outcome = match builder.build(hints, complete, &mut trace) {
+        let mut outcome = match builder.build(hints, complete, &mut trace) {
             Ok(Some(o)) => o,
             Ok(None) => return,
             Err(d) => return self.fail(&d, &config, started, what),
@@ -308,12 +312,12 @@ impl Session {
         }
         let written = match &outcome.on_disk {
             Some(b) => {
-                let on_disk = write::OnDisk { unchanged: &b.unchanged, others: &b.others };
+                let on_disk = write::OnDisk { unchanged: &b.unchanged, others: &b.others, kept: &self.kept };
                 write::update_from(&outcome.site, on_disk, &config.build_dir, &config)
             }
             None => write::update_in_place(&outcome.site, &config.build_dir, &config),
         };
-        let written = match written {
+        let write::Written { changed: written, kept } = match written {
             Ok(w) => w,
             Err(e) => {
                 let d = Diagnostic::error("", None, format!("cannot write the site: {e}"));
@@ -321,6 +325,12 @@ impl Session {
             }
         };
         trace.mark("write");
+        // Among the build's diagnostics, so each is printed once, not on every rebuild.
+        if !kept.is_empty() {
+            outcome.diagnostics.extend(kept.warnings(&config.build_dir, &config));
+            crate::diag::sort(&mut outcome.diagnostics);
+        }
+        self.kept = kept;
         let errors: Vec<Problem> =
             outcome.diagnostics.iter().filter(|d| d.is_error()).map(|d| problem(d, &config)).collect();
         let ok = errors.is_empty();
