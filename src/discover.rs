@@ -51,36 +51,69 @@ pub fn find_markdown(config: &Config) -> Result<(Vec<FoundFile>, Vec<Diagnostic>
         )
         .in_project());
     }
-    let canonical_src = src.canonicalize().unwrap_or_else(|_| src.clone());
     let build_dir = config.build_dir.canonicalize().ok();
-    let mut diags = Vec::new();
-    let mut paths = Vec::new();
-    let mut folders_outside = Vec::new();
-    let walker = WalkDir::new(src).follow_links(true).sort_by_file_name().into_iter().filter_entry(|e| {
-        if e.depth() == 0 {
-            return true;
-        }
+    let enter = |e: &walkdir::DirEntry, _: &mut Vec<Diagnostic>| {
         let name = e.file_name().to_string_lossy();
         if name.starts_with('.') || name.starts_with('_') && e.file_type().is_dir() || name.ends_with('~') {
             return false;
         }
-        if e.file_type().is_dir() {
-            let here = e.path().canonicalize();
-            if let (Some(build), Ok(here)) = (&build_dir, &here) {
-                if here == build {
-                    return false;
-                }
-            }
-            // Not walked at all: a link to `/` or a home folder would be read through
-            // to the end before each file in it was turned away.
-            if e.path_is_symlink() && !here.is_ok_and(|real| real.starts_with(&canonical_src)) {
-                folders_outside.push(Diagnostic::warning(
-                    rel_path(src, e.path()),
-                    None,
-                    "symlink points outside the docs folder; not followed",
-                ));
-                return false;
-            }
+        !(e.file_type().is_dir()
+            && build_dir.as_ref().is_some_and(|build| e.path().canonicalize().is_ok_and(|here| here == *build)))
+    };
+    let take = |e: &walkdir::DirEntry, diags: &mut Vec<Diagnostic>| {
+        if is_markdown(e.path()) {
+            return true;
+        }
+        if let Some(ext) = markdown_extension_in_other_case(e.path()) {
+            let renamed = e.path().with_extension(ext.to_ascii_lowercase());
+            let renamed = renamed.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            diags.push(Diagnostic::warning(
+                rel_path(src, e.path()),
+                None,
+                format!("not built: docs end in `.md` or `.markdown`, in lower case (rename it `{renamed}`)"),
+            ));
+        }
+        false
+    };
+    Ok(walk_inside(src, "docs folder", enter, take))
+}
+
+/// Every regular file under `root` that `enter` lets the walk reach and `take` wants, as
+/// `(absolute, relative)` paths sorted by the relative one, with warnings (their paths
+/// relative to `root`) about what was left out. `enter` sees every entry below `root`,
+/// folders and files, and keeps a folder it turns away from being walked at all; `take`
+/// sees each file the walk reaches. Both may add warnings.
+///
+/// Symlinks are followed while they stay inside `root`: one leading out of it (a folder
+/// one is not entered) or into a loop is not followed, with a warning naming it
+/// (`symlink points outside the {what}; not followed`). A folder that cannot be read is
+/// a warning, and the walk goes on.
+pub(crate) fn walk_inside(
+    root: &Path,
+    what: &str,
+    mut enter: impl FnMut(&walkdir::DirEntry, &mut Vec<Diagnostic>) -> bool,
+    mut take: impl FnMut(&walkdir::DirEntry, &mut Vec<Diagnostic>) -> bool,
+) -> (Vec<FoundFile>, Vec<Diagnostic>) {
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let outside = format!("symlink points outside the {what}; not followed");
+    let mut diags = Vec::new();
+    let mut paths = Vec::new();
+    let mut turned_away = Vec::new();
+    let walker = WalkDir::new(root).follow_links(true).sort_by_file_name().into_iter().filter_entry(|e| {
+        if e.depth() == 0 {
+            return true;
+        }
+        if !enter(e, &mut turned_away) {
+            return false;
+        }
+        // Not walked at all: a link to `/` or a home folder would be read through to
+        // the end before each file in it was turned away.
+        if e.file_type().is_dir()
+            && e.path_is_symlink()
+            && !e.path().canonicalize().is_ok_and(|real| real.starts_with(&canonical_root))
+        {
+            turned_away.push(Diagnostic::warning(rel_path(root, e.path()), None, outside.clone()));
+            return false;
         }
         true
     });
@@ -88,7 +121,7 @@ pub fn find_markdown(config: &Config) -> Result<(Vec<FoundFile>, Vec<Diagnostic>
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let rel = e.path().map(|p| rel_path(src, p)).unwrap_or_default();
+                let rel = e.path().map(|p| rel_path(root, p)).unwrap_or_default();
                 let message = if e.loop_ancestor().is_some() {
                     "symlink loop; not followed".to_string()
                 } else {
@@ -98,36 +131,24 @@ pub fn find_markdown(config: &Config) -> Result<(Vec<FoundFile>, Vec<Diagnostic>
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
+        if !entry.file_type().is_file() || !take(&entry, &mut diags) {
             continue;
         }
-        if !is_markdown(entry.path()) {
-            if let Some(ext) = markdown_extension_in_other_case(entry.path()) {
-                let renamed = entry.path().with_extension(ext.to_ascii_lowercase());
-                let renamed = renamed.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                diags.push(Diagnostic::warning(
-                    rel_path(src, entry.path()),
-                    None,
-                    format!("not built: docs end in `.md` or `.markdown`, in lower case (rename it `{renamed}`)"),
-                ));
-            }
-            continue;
-        }
-        let rel = rel_path(src, entry.path());
-        if entry.path_is_symlink() || has_symlink_ancestor(src, entry.path()) {
+        let rel = rel_path(root, entry.path());
+        if entry.path_is_symlink() || has_symlink_ancestor(root, entry.path()) {
             match entry.path().canonicalize() {
-                Ok(real) if real.starts_with(&canonical_src) => {}
+                Ok(real) if real.starts_with(&canonical_root) => {}
                 _ => {
-                    diags.push(Diagnostic::warning(rel, None, "symlink points outside the docs folder; not followed"));
+                    diags.push(Diagnostic::warning(rel, None, outside.clone()));
                     continue;
                 }
             }
         }
         paths.push((entry.path().to_path_buf(), rel));
     }
-    diags.extend(folders_outside);
+    diags.extend(turned_away);
     paths.sort_by(|a, b| a.1.cmp(&b.1));
-    Ok((paths, diags))
+    (paths, diags)
 }
 
 /// Asks the OS to start reading `paths` from disk now, all at once, so that the reads
@@ -269,6 +290,24 @@ pub fn decode(abs_path: PathBuf, rel_path: String, bytes: Vec<u8>) -> SourceFile
     let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
     let text = if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text };
     SourceFile { rel_path, abs_path, text, diagnostics, sidecar: None }
+}
+
+/// What a file browser leaves in the folders it shows (`.DS_Store`, `Thumbs.db`,
+/// `desktop.ini`): never something a user means to publish or to keep.
+pub fn is_folder_litter(name: &str) -> bool {
+    matches!(name, ".DS_Store" | "Thumbs.db" | "desktop.ini")
+}
+
+/// An editor's swap, backup or lock file (`.x.swp`, `x~`, vim's `4913` probe, emacs's
+/// `.#x` and `#x#`): there while a file is being edited, never content.
+pub fn is_editor_scratch(name: &str) -> bool {
+    name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".swo")
+        || name == "4913"
+        || name.starts_with(".#")
+        || (name.starts_with('#') && name.ends_with('#'))
 }
 
 fn is_markdown(p: &Path) -> bool {

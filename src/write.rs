@@ -95,7 +95,7 @@ fn foreign_content(dest: &Path) -> Option<String> {
     let mut names: Vec<String> = entries
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !matches!(n.as_str(), ".DS_Store" | "Thumbs.db" | "desktop.ini" | ".git"))
+        .filter(|n| !crate::discover::is_folder_litter(n) && n != ".git")
         .collect();
     if names.is_empty() {
         return None;

@@ -163,12 +163,7 @@ pub fn is_ignored_name(path: &Path, root: &Path) -> bool {
             return true;
         }
         if components.peek().is_none() {
-            return name.ends_with('~')
-                || name.ends_with(".swp")
-                || name.ends_with(".swx")
-                || name.ends_with(".swo")
-                || name == "4913"
-                || (name.starts_with('#') && name.ends_with('#'));
+            return crate::discover::is_editor_scratch(&name);
         }
     }
     false
