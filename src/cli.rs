@@ -8,7 +8,7 @@
 
 use crate::config::{self, Config};
 use crate::diag::{self, Diagnostic};
-use crate::{discover, fresh, pipeline, scaffold, write};
+use crate::{discover, fresh, pipeline, scaffold, static_files, write};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -371,8 +371,11 @@ fn summary(docs: usize, started: Instant, diagnostics: &[Diagnostic], config: &C
 fn cmd_check(term: &Term, dir: &Path, format: Format, strict: bool) -> i32 {
     let started = Instant::now();
     let Some((config, config_diags)) = load_config(term, dir) else { return 2 };
-    let checked = match pipeline::check(&config) {
-        Ok(c) => c,
+    // The static folder is walked as a build would, not read: its problems are the
+    // build's, the bytes are not needed.
+    let found = static_files::find(&config).and_then(|statics| Ok((statics, pipeline::check(&config)?)));
+    let (statics, checked) = match found {
+        Ok(found) => found,
         Err(d) => {
             term.diagnostic(&d, &config.src_display);
             return 2;
@@ -380,6 +383,7 @@ fn cmd_check(term: &Term, dir: &Path, format: Format, strict: bool) -> i32 {
     };
     let mut diagnostics = config_diags;
     diagnostics.extend(checked.diagnostics);
+    diagnostics.extend(statics.diagnostics);
     diag::sort(&mut diagnostics);
     let (warnings, errors) = diag::count(&diagnostics);
     match format {

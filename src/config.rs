@@ -1,9 +1,10 @@
 //! `book.toml` → [`Config`]: the raw serde shape, validated into resolved paths and values.
 //!
 //! Every key is optional; a missing `book.toml` gives the defaults (docs in `content/`,
-//! output in `book/`). A file that is not valid TOML, or a key of the wrong type, is an
-//! error naming `book.toml` and the line. Unknown keys are warnings, so a typo never
-//! passes silently. The result is immutable and shared by every stage.
+//! output in `book/`, files published as they are in `static/`). A file that is not
+//! valid TOML, or a key of the wrong type, is an error naming `book.toml` and the line.
+//! Unknown keys are warnings, so a typo never passes silently. The result is immutable
+//! and shared by every stage.
 
 use crate::diag::Diagnostic;
 use crate::ids::{IdPattern, Kinds};
@@ -67,6 +68,14 @@ pub struct Config {
     pub folders: BTreeMap<String, String>,
     /// The portal's own theme folder; files there override the built-in theme.
     pub theme_dir: PathBuf,
+    /// `[build] static-dir`, absolute: files copied into the site as they are
+    /// ([`crate::static_files`]).
+    pub static_dir: PathBuf,
+    /// The static folder as written (`static`), for messages.
+    pub static_display: String,
+    /// The line of `static-dir` in book.toml, for messages; `None` for the default
+    /// folder, which may be missing or misplaced without a word ([`crate::static_files`]).
+    pub static_line: Option<u32>,
     /// `[portal] exclude-from-index`: pages matching one of these are built but are not
     /// entries of the dashboard, the status pages or the docs table.
     pub exclude_from_index: Vec<Glob>,
@@ -95,6 +104,7 @@ struct RawBook {
 #[serde(default, rename_all = "kebab-case")]
 struct RawBuild {
     build_dir: Option<String>,
+    static_dir: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -138,7 +148,7 @@ struct RawKind {
 /// Keys docportal reads, per table, for the unknown-key warning.
 const KNOWN_KEYS: &[(&str, &[&str])] = &[
     ("book", &["title", "description", "src", "authors", "language", "multilingual"]),
-    ("build", &["build-dir", "create-missing", "use-default-preprocessors"]),
+    ("build", &["build-dir", "static-dir", "create-missing", "use-default-preprocessors"]),
     (
         "output.html",
         &[
@@ -196,6 +206,8 @@ pub fn from_str(root: &Path, text: &str) -> Result<(Config, Vec<Diagnostic>), Di
         .map(|(k, v)| (kinds.find(&k).map(str::to_string).unwrap_or_else(|| k.trim().to_ascii_uppercase()), v))
         .collect();
     let theme_rel = raw.output.html.theme.unwrap_or_else(|| "theme".to_string());
+    let static_line = raw.build.static_dir.as_ref().map(|_| find_key_line(text, "static-dir").unwrap_or(1));
+    let static_rel = raw.build.static_dir.unwrap_or_else(|| "static".to_string());
     let exclude_from_index = match raw.portal.exclude_from_index {
         Some(patterns) => patterns.iter().map(|p| Glob::new(p)).collect(),
         None => DEFAULT_EXCLUDE_FROM_INDEX.iter().map(|p| Glob::new(p)).collect(),
@@ -206,6 +218,9 @@ pub fn from_str(root: &Path, text: &str) -> Result<(Config, Vec<Diagnostic>), Di
         src_display: src_rel.trim_end_matches('/').to_string(),
         build_dir: root.join(&build_rel),
         theme_dir: root.join(theme_rel),
+        static_dir: absolute(&root.join(&static_rel)),
+        static_display: static_rel.trim_end_matches('/').to_string(),
+        static_line,
         title: raw.book.title.unwrap_or_else(|| "Design docs".to_string()),
         description: raw.book.description,
         site_url,
@@ -508,6 +523,16 @@ mod tests {
         assert_eq!(c.build_dir, PathBuf::from("/p/book"));
         assert_eq!(c.site_url, "/");
         assert_eq!(c.kinds[..], DEFAULT_KINDS);
+        assert_eq!((c.static_dir, c.static_line), (PathBuf::from("/p/static"), None));
+    }
+
+    #[test]
+    fn a_configured_static_dir_is_known_and_remembers_its_line() {
+        let text = "[build]\nbuild-dir = \"out\"\nstatic-dir = \"./site/public/\"\n";
+        let (c, d) = from_str(Path::new("/p"), text).unwrap();
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.static_dir, PathBuf::from("/p/site/public"));
+        assert_eq!((c.static_display.as_str(), c.static_line), ("./site/public", Some(3)));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! and doc count of the last build of the same destination (the caller prints them and
 //! stops: the site is up to date), or nothing, and then, after the caller has built and
 //! written the site, a new record of that build. A record lives in
-//! `.docportal-cache/fresh-v4/<destination hash>.bin` (the [`KEEP`] most recently
+//! `.docportal-cache/fresh-v5/<destination hash>.bin` (the [`KEEP`] most recently
 //! written are kept) and holds:
 //!
 //! - the *input fingerprint*, a 128-bit SipHash of everything a build reads before it
@@ -14,10 +14,12 @@
 //!   overrides such as `--site-url` and `--dest-dir` count); the portal's theme override
 //!   files (names and bytes); the git state [`crate::git`]'s history depends on (`git
 //!   rev-parse --show-toplevel --is-shallow-repository HEAD` run in the docs folder, or
-//!   its failure); the doc walk of [`discover::find_markdown`] (paths, in order, and its
-//!   warnings); each doc's bytes and, for a folder doc, the state and bytes of every
-//!   sidecar name [`discover::SIDECAR_NAMES`]. The record's fingerprint is made from the
-//!   pipeline's own reads ([`DocReader`]): the docs are read once, and the record
+//!   its failure); the static folder's files ([`crate::static_files`]: paths, bytes and
+//!   the walk's warnings, read by the check before the build reads them); the doc walk
+//!   of [`discover::find_markdown`] (paths, in order, and its warnings); each doc's
+//!   bytes and, for a folder doc, the state and bytes of every sidecar name
+//!   [`discover::SIDECAR_NAMES`]. The record's fingerprint is made from the pipeline's
+//!   own reads of the docs ([`DocReader`]): the docs are read once, and the record
 //!   describes exactly what the site was built from. The check makes the same
 //!   fingerprint from the files, and only when there is a record to match (a doc's bytes
 //!   are not read again while its stamp is the one recorded with their hash: see *seen
@@ -60,7 +62,7 @@ use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::discover::{self, AssetKind};
 use crate::links::LinkGraph;
-use crate::{theme, write};
+use crate::{static_files, theme, write};
 use rayon::prelude::*;
 use siphasher::sip128::Hasher128;
 use std::collections::HashMap;
@@ -70,10 +72,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Bump when the record format or the fingerprint's makeup changes (v2: page keys; v3:
-/// the docs' stamps; v4: the docs hashed as the pipeline reads them). Folders of other
-/// versions are deleted when a record is written.
-pub const FORMAT: &str = "fresh-v4";
-const MAGIC: &[u8; 8] = b"DPFRESH4";
+/// the docs' stamps; v4: the docs hashed as the pipeline reads them; v5: the static
+/// files). Folders of other versions are deleted when a record is written.
+pub const FORMAT: &str = "fresh-v5";
+const MAGIC: &[u8; 8] = b"DPFRESH5";
 
 /// A doc file's stamp is trusted only when its mtime and ctime are at least this much
 /// older than the check that saw it. File times come from a coarse clock (a tick is a
@@ -380,8 +382,8 @@ fn record_path(config: &Config) -> (PathBuf, u128) {
 }
 
 /// The fingerprint of the inputs a build reads before its docs (see the module notes):
-/// the docportal build, `book.toml`, the effective config, the theme's override files
-/// and the git state. `None` when one of them cannot be read.
+/// the docportal build, `book.toml`, the effective config, the theme's override files,
+/// the git state and the static files. `None` when one of them cannot be read.
 fn settled_inputs(config: &Config, identity: &str) -> Option<u128> {
     let mut h = cache::hasher();
     cache::hash_str(&mut h, FORMAT);
@@ -399,6 +401,15 @@ fn settled_inputs(config: &Config, identity: &str) -> Option<u128> {
     }
     h.write_u8(0xfe);
     cache::hash_str(&mut h, &git_state(&config.src_dir));
+    // Read here, before the build reads them: a file changed in between leaves a
+    // record that no longer matches.
+    let statics = static_files::read(config).ok()?;
+    for (path, bytes) in &statics.files {
+        cache::hash_str(&mut h, path);
+        h.write_u128(cache::content_hash(bytes));
+    }
+    h.write_u8(0xfd);
+    cache::hash_debug(&mut h, &statics.diagnostics);
     Some(h.finish128().as_u128())
 }
 

@@ -6,7 +6,8 @@
 //! borrowed inputs to a new value plus diagnostics ([`diag`]); none changes what an
 //! earlier stage made.
 //! [`bodies`] gives the stages after parse each doc's Markdown, held or read back from
-//! its file. Between builds, [`cache`] keeps rendered doc bodies and [`fresh`] decides
+//! its file; [`static_files`] puts the files of the static folder into the site, over
+//! whatever the site makes at their paths. Between builds, [`cache`] keeps rendered doc bodies and [`fresh`] decides
 //! whether a build has anything to do at all.
 //!
 //! These docs are for docportal's developers (`cargo doc --document-private-items`):
@@ -35,6 +36,7 @@ pub mod scaffold;
 pub mod search;
 pub mod serve;
 pub mod site;
+pub mod static_files;
 pub mod theme;
 pub mod urls;
 pub mod write;

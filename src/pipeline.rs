@@ -1,6 +1,7 @@
 //! The whole build, stage after stage: config → discover → parse → index → links →
-//! render → site. Returns every intermediate value, so `check` can stop after the
-//! links stage and `serve` can keep what it needs for an incremental rebuild.
+//! render → site, the static folder's files last over it ([`crate::static_files`]).
+//! Returns every intermediate value, so `check` can stop after the links stage and
+//! `serve` can keep what it needs for an incremental rebuild.
 //! Writing to disk is the caller's choice: [`build`] returns the whole site in memory
 //! (`serve`), [`build_into`] streams it into a `write::Staging` (`docportal build`);
 //! both make the same bytes.
@@ -18,6 +19,7 @@ use crate::parse::kept::{self, Kept};
 use crate::search::kept_terms::KeptTerms;
 use crate::serve::trace::Trace;
 use crate::site::{self, Site, SiteInput};
+use crate::static_files::{self, StaticFiles};
 use crate::{cache, discover, git, parse, publish, render, theme, write};
 use rayon::prelude::*;
 use std::cell::Cell;
@@ -254,12 +256,13 @@ pub fn build(config: &Config) -> Result<Built, Diagnostic> {
     let theme = theme::load(config)?;
     // A template that does not compile stops the build before anything is written.
     theme.tera()?;
+    let statics = static_files::read(config)?;
     let checked = check(config)?;
-    Ok(build_from(checked, &theme, config))
+    Ok(build_from(checked, &theme, &statics, config))
 }
 
-/// Renders and assembles the site from already-checked docs.
-pub fn build_from(checked: Checked, theme: &theme::Theme, config: &Config) -> Built {
+/// Renders and assembles the site from already-checked docs, `statics` over it.
+pub fn build_from(checked: Checked, theme: &theme::Theme, statics: &StaticFiles, config: &Config) -> Built {
     let (index, graph) = (&checked.index, &checked.graph);
     let (cache, linked) = (cache::RenderCache::open(config, theme), cache::LinkContext::new(index, graph));
     let rendered: Vec<RenderedDoc> = (0..index.len())
@@ -268,7 +271,7 @@ pub fn build_from(checked: Checked, theme: &theme::Theme, config: &Config) -> Bu
         .map(|i| cache.render_with(&linked, i, || render::render(index, graph, i, config)))
         .collect();
     cache.finish();
-    assemble(checked, rendered, theme, config)
+    assemble(checked, rendered, theme, statics, config)
 }
 
 /// [`build`], written to `staging` as it goes ([`site::build_streaming`]): a doc's page
@@ -294,6 +297,9 @@ pub fn build_into(
     let theme = theme::load(config)?;
     // A template that does not compile stops the build before anything is written.
     let tera = theme.tera()?;
+    // Nor does a static folder that cannot be one; its files are read once the pages
+    // are written, not held through the render.
+    let statics = static_files::find(config)?;
     trace.mark("theme");
     let (mut checked, bodies, read, _) = check_traced(config, true, reader, trace)?;
     // Resolved into the link graph, the raw references are read by nothing after the
@@ -304,7 +310,7 @@ pub fn build_into(
     // With them the links stage's working set (the last build's kept links and this
     // one's, written by now), before the render's peak.
     crate::release_free_memory();
-    let streamed = stream_from(checked, &bodies, (&theme, &tera), config, (staging, previous), trace);
+    let streamed = stream_from(checked, &bodies, (&theme, &tera), config, (staging, previous, statics), trace);
     Ok(streamed.map(|(checked, page_keys)| BuiltInto { checked, page_keys, read }))
 }
 
@@ -323,7 +329,7 @@ fn stream_from(
     bodies: &Bodies,
     (theme, tera): (&theme::Theme, &tera::Tera),
     config: &Config,
-    (staging, previous): (&write::Staging, &PreviousPages),
+    (staging, previous, statics): (&write::Staging, &PreviousPages, static_files::Found),
     trace: &mut Trace,
 ) -> Result<(Checked, site::PageKeys), write::WriteError> {
     // With `precompress`, the `.gz` of a file written at `path` (or none, when it would not pay).
@@ -434,16 +440,32 @@ fn stream_from(
     }
     diagnostics.extend(asset_diags);
     diagnostics.extend(streamed.site_diagnostics);
-    trace.mark("docs.json+extras+assets");
+    // Last, over whatever the site made at their paths.
+    let statics = statics.read(config);
+    diagnostics.extend(statics.diagnostics.iter().cloned());
+    diagnostics.extend(statics.replacing(config, |path| staging.contains(path)));
+    for (path, bytes) in &statics.files {
+        put(path, bytes)?;
+    }
+    // A page a static file stands in for is not on disk to be carried over next time.
+    let mut page_keys = streamed.page_keys;
+    page_keys.retain(|(path, _)| !statics.files.contains_key(path));
+    trace.mark("docs.json+extras+assets+static");
     diag::sort(&mut diagnostics);
     diagnostics.dedup();
-    Ok((Checked { diagnostics, ..checked }, streamed.page_keys))
+    Ok((Checked { diagnostics, ..checked }, page_keys))
 }
 
 /// The site stage on already-rendered docs (`rendered` has the positions of
 /// `checked.index.docs`). `serve` calls it with renders reused from its cache, so a
 /// clean build and an incremental one share every step after rendering.
-pub fn assemble(checked: Checked, rendered: Vec<RenderedDoc>, theme: &theme::Theme, config: &Config) -> Built {
+pub fn assemble(
+    checked: Checked,
+    rendered: Vec<RenderedDoc>,
+    theme: &theme::Theme,
+    statics: &StaticFiles,
+    config: &Config,
+) -> Built {
     let mut diagnostics = checked.diagnostics.clone();
     diagnostics.extend(rendered.iter().flat_map(|r| r.diagnostics.iter().cloned()));
     diag::sort(&mut diagnostics);
@@ -461,6 +483,7 @@ pub fn assemble(checked: Checked, rendered: Vec<RenderedDoc>, theme: &theme::The
         let gz = publish::precompressed(&site.files);
         site.files.extend(gz);
     }
+    diagnostics.extend(put_static_files(&mut site, statics, config, |_, _| {}));
     diagnostics.extend(site_diags);
     diag::sort(&mut diagnostics);
     diagnostics.dedup();
@@ -473,10 +496,13 @@ pub fn assemble(checked: Checked, rendered: Vec<RenderedDoc>, theme: &theme::The
 pub fn assemble_reusing(
     checked: Checked,
     rendered: Vec<RenderedDoc>,
-    theme: &theme::Theme,
+    (theme, statics): (&theme::Theme, &StaticFiles),
     config: &Config,
-    reuse: site::reuse::Reuse,
+    mut reuse: site::reuse::Reuse,
 ) -> (Built, site::reuse::Rebuilt) {
+    // Where the last build's static files stood, the previous site as made goes back
+    // for the carrying over below; what the disk holds there is put back after.
+    let shadowed_before = reuse.previous.as_mut().map(site::reuse::Previous::unshadow).unwrap_or_default();
     let mut diagnostics = checked.diagnostics.clone();
     diagnostics.extend(rendered.iter().flat_map(|r| r.diagnostics.iter().cloned()));
     diag::sort(&mut diagnostics);
@@ -527,10 +553,55 @@ pub fn assemble_reusing(
         }
         site.files.append(&mut gz);
     }
+    // As in `assemble`, last. A path the static files change is not the previous site's
+    // file any more: what was there is compared against, and remembered as made.
+    let mut shadowed = std::collections::BTreeMap::new();
+    diagnostics.extend(put_static_files(&mut site, statics, config, |path, made| {
+        if rebuilt.reused.remove(path) {
+            if let Some(bytes) = &made {
+                rebuilt.leftover.files.insert(path.to_string(), bytes.clone());
+            }
+        }
+        shadowed.entry(path.to_string()).or_insert(made);
+    }));
+    rebuilt.memo.shadowed = shadowed;
+    for (path, on_disk) in shadowed_before {
+        rebuilt.reused.remove(&path);
+        match on_disk {
+            Some(bytes) => rebuilt.leftover.files.insert(path, bytes),
+            None => rebuilt.leftover.files.remove(&path),
+        };
+    }
     diagnostics.extend(std::mem::take(&mut rebuilt.diagnostics));
     diag::sort(&mut diagnostics);
     diagnostics.dedup();
     (Built { checked: Checked { diagnostics, ..checked }, rendered, site }, rebuilt)
+}
+
+/// Puts the static files into an in-memory site over what it made, as the streamed
+/// build's `put` does ([`stream_from`]): each with its `.gz` under `precompress`, or with
+/// none there. `touched` is given each path changed and what the site had there. Gives
+/// the static folder's warnings, and one for each file that replaces the portal's own.
+fn put_static_files(
+    site: &mut Site,
+    statics: &StaticFiles,
+    config: &Config,
+    mut touched: impl FnMut(&str, Option<Vec<u8>>),
+) -> Vec<Diagnostic> {
+    let mut diagnostics = statics.diagnostics.clone();
+    diagnostics.extend(statics.replacing(config, |path| site.files.contains_key(path)));
+    for (path, bytes) in &statics.files {
+        touched(path, site.files.insert(path.clone(), bytes.clone()));
+        if config.precompress {
+            let gz_path = format!("{path}.gz");
+            let made = match publish::gzip(path, bytes) {
+                Some(gz) => site.files.insert(gz_path.clone(), gz),
+                None => site.files.remove(&gz_path),
+            };
+            touched(&gz_path, made);
+        }
+    }
+    diagnostics
 }
 
 fn site_input<'a>(
@@ -683,6 +754,19 @@ mod tests {
                 ("adr/pic.svg", format!("<svg xmlns=\"http://www.w3.org/2000/svg\"><!-- {long} --></svg>")),
             ],
         );
+        // Static files over a page, a linked file, a hosting file and a `.gz` the site
+        // makes, with and without a `.gz` of their own.
+        for (rel, text) in [
+            ("adr/a.html", format!("<p>mine {long}</p>")),
+            ("graph.html", "<p>no graph</p>".to_string()),
+            ("robots.txt", "User-agent: *\n".to_string()),
+            ("docs.json.gz", "not gzip".to_string()),
+            (".well-known/security.txt", format!("Contact: mailto:s@acme.example\n{long}")),
+        ] {
+            let path = config.static_dir.join(rel);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        }
 
         let in_memory = build(&config).unwrap();
         let staging = write::Staging::begin(&config.build_dir, &config).unwrap();
@@ -697,6 +781,13 @@ mod tests {
         let anchor_warnings: Vec<&str> =
             streamed.diagnostics.iter().filter(|d| d.message.contains("#nope")).map(|d| d.source.as_str()).collect();
         assert_eq!(anchor_warnings, ["index.md"]);
+        let replacing: Vec<&str> = streamed
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.starts_with("replaces"))
+            .map(|d| d.source.as_str())
+            .collect();
+        assert_eq!(replacing, ["static/adr/a.html", "static/docs.json.gz", "static/graph.html"]);
         let on_disk = files_under(&config.build_dir);
         let expected = &in_memory.site.files;
         assert!(
@@ -708,6 +799,10 @@ mod tests {
         for (path, bytes) in expected {
             assert!(on_disk[path] == *bytes, "{path} differs");
         }
+        assert_eq!(expected["graph.html"], b"<p>no graph</p>");
+        assert!(!expected.contains_key("graph.html.gz"), "too small to compress: the page's `.gz` goes");
+        assert_eq!(expected["docs.json.gz"], b"not gzip");
+        assert!(expected.contains_key(".well-known/security.txt.gz") && expected.contains_key("adr/a.html.gz"));
     }
 
     /// An `#anchor` target whose body is unchanged since the last build is not read for
@@ -787,8 +882,10 @@ mod tests {
         fs::write(tmp.path().join("content/a.md"), "---\nstatus: draft\n---\n# A\n\nNew words.\n").unwrap();
         let staging = write::Staging::begin(&config.build_dir, &config).unwrap();
         let previous = PreviousPages::default();
+        let statics = static_files::find(&config).unwrap();
         let (built, _) =
-            stream_from(checked, &bodies, (&theme, &tera), &config, (&staging, &previous), &mut trace).unwrap();
+            stream_from(checked, &bodies, (&theme, &tera), &config, (&staging, &previous, statics), &mut trace)
+                .unwrap();
         staging.commit().unwrap();
 
         let page = fs::read_to_string(config.build_dir.join("a.html")).unwrap();

@@ -4,7 +4,9 @@
 //! dates change. No build timestamps: the feed's `updated` is the newest doc date, so
 //! the same input gives the same bytes. URLs go through `urls::absolute`; when
 //! `site-url` is only a path, they are root-relative (a sitemap consumer resolves them
-//! against the host it fetched from).
+//! against the host it fetched from). A file of the static folder at one of their paths
+//! is published instead ([`crate::static_files`]): that is how a portal has its own
+//! `robots.txt`.
 
 use crate::config::Config;
 use crate::index::Index;

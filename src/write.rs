@@ -11,7 +11,9 @@
 //! wrote a file, a file where the site needs a folder) is kept, docportal's own file
 //! there is neither published nor listed, so the path stays the user's on every later
 //! build, and each build warns about it ([`Kept`]). A file the manifest lists is
-//! docportal's, even when edited by hand, and is replaced. Destinations that would
+//! docportal's, even when edited by hand, and is replaced. (A file meant to be
+//! published at such a path goes in the static folder instead, [`crate::static_files`]:
+//! the site then writes it, and lists it, like any of its files.) Destinations that would
 //! clobber the sources (the docs folder, the project root, or a folder holding either)
 //! are refused, and so is a non-empty folder docportal never wrote (no manifest): the
 //! swap replaces the folder itself, which must not be a home folder. [`update_in_place`]

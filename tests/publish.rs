@@ -24,12 +24,13 @@ fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
-/// A copy of the sample portal (book.toml + content/) in a temp folder.
+/// A copy of the sample portal (book.toml, content/, static/) in a temp folder.
 fn sample_portal() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     fs::copy(repo.join("book.toml"), tmp.path().join("book.toml")).unwrap();
     copy_dir(&repo.join("content"), &tmp.path().join("content"));
+    copy_dir(&repo.join("static"), &tmp.path().join("static"));
     tmp
 }
 

@@ -398,6 +398,28 @@ fn an_image_a_doc_shows_is_served_when_it_appears_changes_and_goes() {
     srv.assert_no_incremental_mismatch();
 }
 
+/// A static folder made after the server started is watched: its files are served at
+/// their paths (dotted ones too) as they appear, change and go, though no doc changed,
+/// and a static `robots.txt` replaces docportal's without a warning.
+#[test]
+fn static_files_are_served_as_they_appear_change_and_go() {
+    let srv = start("serve-basic");
+    let file = srv.path("static/.well-known/security.txt");
+    write(&file, "Contact: mailto:one@example.com\n");
+    srv.wait_until("the new static file", |s, _| {
+        s.get("/.well-known/security.txt").body == b"Contact: mailto:one@example.com\n"
+    });
+    write(&file, "Contact: mailto:two@example.com\n");
+    srv.wait_until("the edit", |s, _| s.get("/.well-known/security.txt").body == b"Contact: mailto:two@example.com\n");
+    write(&srv.path("static/robots.txt"), "User-agent: *\nDisallow: /\n");
+    srv.wait_until("the static robots.txt", |s, _| s.get("/robots.txt").body == b"User-agent: *\nDisallow: /\n");
+    std::fs::remove_file(&file).unwrap();
+    srv.wait_until("the delete", |s, _| s.get("/.well-known/security.txt").status == 404);
+    assert!(!srv.path("book/.well-known").exists(), "its folder goes with it");
+    assert!(!srv.log().contains("static/robots.txt: warning"), "{}", srv.log());
+    srv.assert_no_incremental_mismatch();
+}
+
 #[test]
 fn a_broken_doc_keeps_the_server_up_and_the_error_clears_when_fixed() {
     let srv = start("serve-basic");

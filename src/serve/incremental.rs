@@ -40,6 +40,12 @@
 //!   resolved references for its render key are kept the same way.
 //! - the files the last build's links looked up (images, folders): a build where no
 //!   doc changed still runs when one of them was named by the watcher or changed.
+//! - the static folder's files ([`crate::static_files`]): walked on every build, read
+//!   again only where a file's length or modification time moved or the watcher named
+//!   it; a change there rebuilds though no doc changed. No doc reads them, so they are
+//!   in no render or page key: they go over the site after it is made, and the pages
+//!   they stood in for are carried over as the site made them
+//!   ([`reuse::Previous::unshadow`]).
 //!
 //! The index and the graph-wide link passes (backlinks, supersessions) are redone on
 //! every build: they are where one doc's change reaches the others. Cached docs are
@@ -56,6 +62,7 @@ use crate::model::{Doc, RenderedDoc, Sidecar, SourceFile};
 use crate::parse::kept::Kept;
 use crate::pipeline;
 use crate::site::{reuse, Site};
+use crate::static_files::{self, StaticFiles};
 use crate::theme::{self, Theme};
 use crate::{cache, git, index::Index, parse, render, urls};
 use rayon::prelude::*;
@@ -309,6 +316,10 @@ pub struct Incremental {
     history: git::HistoryCache,
     /// The history changed since the last successful build: rebuild even if no doc did.
     history_moved: bool,
+    /// The static folder's files as last read ([`crate::static_files`]).
+    statics: StaticFiles,
+    /// They changed since the last successful build: rebuild even if no doc did.
+    statics_moved: bool,
 }
 
 impl Incremental {
@@ -334,6 +345,8 @@ impl Incremental {
             built_once: false,
             history: git::HistoryCache::default(),
             history_moved: false,
+            statics: StaticFiles::default(),
+            statics_moved: false,
         })
     }
 
@@ -365,14 +378,24 @@ impl Incremental {
     ) -> Result<Option<Outcome>, Diagnostic> {
         self.history_moved |= self.history.refresh(&self.config);
         trace.mark("git state");
-        let hints = &doc_hints(hints);
+        // Walked every build (a static folder is small), read again only where a file
+        // moved or the watcher named it.
+        let found = static_files::find(&self.config)?;
+        let (statics, statics_changed) =
+            std::mem::take(&mut self.statics).update(&self.config, found, |path| hints.contains(path));
+        self.statics = statics;
+        self.statics_moved |= statics_changed;
+        trace.mark("static files");
+        let in_static = |path: &PathBuf| self.statics.dir.as_ref().is_some_and(|dir| path.starts_with(dir));
+        let changed_any = !hints.is_empty();
+        let hints = &doc_hints(&hints.iter().filter(|path| !in_static(path)).cloned().collect());
         // A deleted or renamed doc, a new one, a folder: anything but saves of known
-        // docs (or of their sidecar files) takes the full walk.
+        // docs (or of their sidecar files, or of static files) takes the full walk.
         let walk = self.walk.as_ref().filter(|w| {
             complete
                 && self.built_once
                 && !self.read_errors
-                && !hints.is_empty()
+                && changed_any
                 && hints.iter().all(|h| w.known.contains(h) && h.is_file())
         });
         let (walk, mut removed, stale) = match walk {
@@ -485,6 +508,7 @@ impl Incremental {
             && changed.is_empty()
             && removed.is_empty()
             && !self.history_moved
+            && !self.statics_moved
             && !self.linked_files_moved(hints)
         {
             return Ok(None);
@@ -577,7 +601,8 @@ impl Incremental {
         };
         let baseline = previous.is_some();
         let reuse = reuse::Reuse { salt: self.site_salt(), render_keys: &keys, previous };
-        let (mut built, rebuilt) = pipeline::assemble_reusing(checked, rendered, &self.theme, &self.config, reuse);
+        let (mut built, rebuilt) =
+            pipeline::assemble_reusing(checked, rendered, (&self.theme, &self.statics), &self.config, reuse);
         trace.mark_split(&rebuilt.phases, "site: extras");
         for ((source, key), rendered) in sources.iter().zip(&keys).zip(built.rendered) {
             self.renders.insert(source.clone(), CachedRender { key: *key, rendered });
@@ -596,6 +621,7 @@ impl Incremental {
         diag::sort(&mut diagnostics);
         self.built_once = true;
         self.history_moved = false;
+        self.statics_moved = false;
         trace.mark("finish");
         let on_disk = baseline.then_some(Baseline { unchanged: rebuilt.reused, others: rebuilt.leftover });
         Ok(Some(Outcome {
@@ -1210,5 +1236,99 @@ Nothing grazes here.
         inc.build(&HashSet::new(), false, &mut Trace::new(false)).unwrap();
         fs::remove_dir_all(tmp.path().join("content")).unwrap();
         assert!(inc.build(&HashSet::new(), false, &mut Trace::new(false)).is_err());
+    }
+}
+
+#[cfg(test)]
+mod static_tests {
+    use super::*;
+    use std::fs;
+
+    /// Every file under `dir` but the manifest, as the site holds them.
+    fn on_disk(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+        walkdir::WalkDir::new(dir)
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| (discover::rel_path(dir, e.path()), fs::read(e.path()).unwrap()))
+            .filter(|(rel, _)| rel != crate::write::MANIFEST)
+            .collect()
+    }
+
+    /// One rebuild written as `serve` writes it (in place the first time, then from
+    /// what the last build says is on disk); the site must equal a clean build's and
+    /// the destination must hold it exactly. Gives the outcome's page count, or `None`
+    /// when nothing changed.
+    fn serve_once(inc: &mut Incremental, hints: &[PathBuf], kept: &mut crate::write::Kept) -> Option<usize> {
+        let config = inc.config().clone();
+        let hints: HashSet<PathBuf> = hints.iter().cloned().collect();
+        let out = inc.build(&hints, true, &mut Trace::new(false)).unwrap()?;
+        let clean = pipeline::build(&config).unwrap().site;
+        assert_eq!(out.site.files, clean.files, "the same files as a clean build");
+        let written = match &out.on_disk {
+            Some(b) => {
+                let on_disk = crate::write::OnDisk { unchanged: &b.unchanged, others: &b.others, kept };
+                crate::write::update_from(&out.site, on_disk, &config.build_dir, &config)
+            }
+            None => crate::write::update_in_place(&out.site, &config.build_dir, &config),
+        };
+        *kept = written.unwrap().kept;
+        assert!(on_disk(&config.build_dir) == out.site.files, "the destination holds the site");
+        let pages = out.pages;
+        inc.written(out.site);
+        Some(pages)
+    }
+
+    /// Static files over the site through a run of serve's rebuilds: one replacing a
+    /// doc page and the 404 page, edited, then deleted (the site's own pages come back,
+    /// though the keys that made them never changed), with and without `.gz` twins; and a
+    /// static-only change rebuilds although no doc changed.
+    #[test]
+    fn static_files_over_the_site_follow_every_change_on_disk() {
+        for precompress in [false, true] {
+            let tmp = tempfile::tempdir().unwrap();
+            let root = tmp.path();
+            let write = |rel: &str, text: &str| {
+                let path = root.join(rel);
+                fs::create_dir_all(path.parent().unwrap()).unwrap();
+                fs::write(&path, text).unwrap();
+                path
+            };
+            write("content/adr/ADR-0001-first.md", "# ADR-0001: First\n\nSee ADR-0002.\n");
+            write("content/adr/ADR-0002-second.md", "# ADR-0002: Second\n\nBody.\n");
+            let mut config = Config::default_at(root);
+            config.precompress = precompress;
+            let mut inc = Incremental::new(config, vec![]).unwrap();
+            let mut kept = crate::write::Kept::default();
+            let long = "Disallow: /drafts/\n".repeat(30);
+            let robots = write("static/robots.txt", &format!("User-agent: *\n{long}"));
+            write("static/.well-known/security.txt", "Contact: mailto:security@acme.example\n");
+            serve_once(&mut inc, &[], &mut kept).unwrap();
+            let site = |rel: &str| fs::read_to_string(root.join("book").join(rel)).unwrap_or_default();
+            assert!(site("robots.txt").contains("drafts"));
+
+            let page = write("static/adr/ADR-0001-first.html", "<p>mine</p>\n");
+            let missing = write("static/404.html", &format!("<p>lost {long}</p>\n"));
+            assert!(serve_once(&mut inc, &[page.clone(), missing.clone()], &mut kept).is_some(), "no doc changed");
+            assert_eq!(site("adr/ADR-0001-first.html"), "<p>mine</p>\n");
+            // The doc behind the page changes while the static file stands in for it.
+            let second = write("content/adr/ADR-0002-second.md", "# ADR-0002: Second, renamed\n\nBody.\n");
+            serve_once(&mut inc, &[second], &mut kept).unwrap();
+            let notes = write("content/notes.md", "# Notes\n\nPlain.\n");
+            serve_once(&mut inc, &[notes], &mut kept).unwrap();
+            write("static/adr/ADR-0001-first.html", "<p>mine, edited</p>\n");
+            serve_once(&mut inc, std::slice::from_ref(&page), &mut kept).unwrap();
+
+            fs::remove_file(&page).unwrap();
+            fs::remove_file(&missing).unwrap();
+            serve_once(&mut inc, &[page, missing], &mut kept).unwrap();
+            assert!(site("adr/ADR-0001-first.html").contains("Second, renamed"), "the doc's page is back");
+            assert!(site("404.html").contains("<html"));
+            fs::remove_file(&robots).unwrap();
+            serve_once(&mut inc, &[robots], &mut kept).unwrap();
+            assert_eq!(site("robots.txt"), "User-agent: *\nAllow: /\n");
+            assert!(serve_once(&mut inc, &[], &mut kept).is_none());
+            assert!(kept.is_empty());
+        }
     }
 }

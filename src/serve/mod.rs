@@ -13,10 +13,10 @@
 //! (see [`crate::git::HistoryCache`]); the watcher reports such moves, so a commit or a
 //! checkout that changes no file still rebuilds with the new dates.
 //!
-//! Latency: a save of a known doc is built without walking the docs folder (the
-//! watcher's report is trusted when it lost nothing), and a second after the last
-//! such build the folder is walked anyway, so a change the watcher missed is built
-//! then. `DOCPORTAL_TRACE=1` prints where each rebuild's time went.
+//! Latency: a save of a known doc, or of a static file, is built without walking the
+//! docs folder (the watcher's report is trusted when it lost nothing), and a second
+//! after the last such build the folder is walked anyway, so a change the watcher
+//! missed is built then. `DOCPORTAL_TRACE=1` prints where each rebuild's time went.
 
 pub mod http;
 pub mod incremental;
@@ -26,7 +26,7 @@ pub mod watch;
 use crate::cli::{plural, Term};
 use crate::config::{self, Config};
 use crate::diag::Diagnostic;
-use crate::{pipeline, write};
+use crate::{pipeline, static_files, write};
 use incremental::{Incremental, Outcome};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashSet};
@@ -192,9 +192,14 @@ pub fn run(term: Term, options: &Options) -> i32 {
             addr.port()
         ));
     }
-    session
-        .term
-        .status("Watching", &format!("{}, theme and book.toml for changes (Ctrl-C to stop)", config.src_display));
+    let statics = match static_files::watched(&config) {
+        Some(dir) if dir.is_dir() => format!("{}, ", config.static_display),
+        _ => String::new(),
+    };
+    session.term.status(
+        "Watching",
+        &format!("{}, {statics}theme and book.toml for changes (Ctrl-C to stop)", config.src_display),
+    );
     if options.open {
         if let Err(e) = open_browser(&url) {
             session.term.warning(&format!("cannot open a browser ({e}); open {url} yourself"));

@@ -1,14 +1,16 @@
 //! File watching for `serve`: notify events → debounced, classified [`Change`]s.
 //!
-//! In: the config's folders (docs, theme, project root for `book.toml`). Out: one
-//! [`Change`] per burst of edits, saying which areas changed (content, theme, config)
-//! and which paths. The only notify user in the crate.
+//! In: the config's folders (docs, theme, static files, project root for `book.toml`).
+//! Out: one [`Change`] per burst of edits, saying which areas changed (content, theme,
+//! static files, config) and which paths. The only notify user in the crate.
 //!
 //! Invariants: `Access` events are dropped (notify reports file opens since v7, and
 //! the build opens every doc: rebuilding on them would loop forever); so are metadata-
 //! only changes other than a new write time (how the polling backend reports an edit),
 //! anything under the build folder, dotfiles and dot-folders, and editor swap and
-//! backup files (`.x.swp`, `x~`, vim's `4913` probe, emacs's `.#x` and `#x#`).
+//! backup files (`.x.swp`, `x~`, vim's `4913` probe, emacs's `.#x` and `#x#`). In the
+//! static folder dotfiles count (`.well-known/`, `.nojekyll` are published): there only
+//! what its walk skips is dropped ([`crate::static_files::is_skipped`]).
 //! Editors' other ways of saving (atomic rename, write in place) and bulk changes (a
 //! `git checkout`) all reach the builder as plain path changes; the builder re-walks
 //! the docs folder anyway, so a rename or a new folder needs nothing special here.
@@ -48,6 +50,8 @@ const POLL_INTERVAL: Duration = Duration::from_millis(300);
 pub enum Area {
     Content,
     Theme,
+    /// The static folder ([`crate::static_files`]).
+    Static,
     Config,
     /// The repository's HEAD moved (a commit, a checkout): git dates may have changed.
     Git,
@@ -58,6 +62,7 @@ pub enum Area {
 pub struct Change {
     pub content: bool,
     pub theme: bool,
+    pub statics: bool,
     pub config: bool,
     /// HEAD moved; the paths of git's files are not listed in `paths`.
     pub git: bool,
@@ -70,13 +75,14 @@ pub struct Change {
 
 impl Change {
     fn is_empty(&self) -> bool {
-        !(self.content || self.theme || self.config || self.git)
+        !(self.content || self.theme || self.statics || self.config || self.git)
     }
 
     /// Merges a later burst into this one.
     pub fn absorb(&mut self, other: Change) {
         self.content |= other.content;
         self.theme |= other.theme;
+        self.statics |= other.statics;
         self.config |= other.config;
         self.git |= other.git;
         self.lossy |= other.lossy;
@@ -90,6 +96,9 @@ pub struct Targets {
     pub root: PathBuf,
     pub src: PathBuf,
     pub theme: PathBuf,
+    /// The static folder, unless it clashes with the docs or build folder (no such
+    /// folder then).
+    pub statics: Option<PathBuf>,
     pub build: PathBuf,
     /// The repository's git dir, when the docs are in one.
     pub git: Option<PathBuf>,
@@ -104,6 +113,7 @@ impl Targets {
             root: config.root.clone(),
             src: config.src_dir.clone(),
             theme: config.theme_dir.clone(),
+            statics: crate::static_files::watched(config),
             build: config.build_dir.clone(),
             git: crate::git::git_dirs(&config.src_dir).map(|d| d.git_dir),
         }
@@ -117,7 +127,17 @@ impl Targets {
                 return head_file.then_some(Area::Git);
             }
         }
-        if path.starts_with(&self.build) || is_ignored_name(path, &self.root) {
+        if path.starts_with(&self.build) {
+            return None;
+        }
+        if let Some(rel) = self.statics.as_ref().and_then(|dir| path.strip_prefix(dir).ok()) {
+            let skipped = rel.components().any(|c| crate::static_files::is_skipped(&c.as_os_str().to_string_lossy()));
+            // The theme and book.toml have areas of their own even inside it.
+            if !(skipped || path.starts_with(&self.theme) || path == self.root.join("book.toml")) {
+                return Some(Area::Static);
+            }
+        }
+        if is_ignored_name(path, &self.root) {
             return None;
         }
         if path == self.root.join("book.toml") {
@@ -135,15 +155,21 @@ impl Targets {
     /// `(folder, mode)` pairs to watch. The root is watched on its own (not recursively)
     /// for `book.toml` and for the docs and theme folders appearing.
     fn wanted(&self) -> Vec<(PathBuf, RecursiveMode)> {
+        let folders: Vec<&PathBuf> = [&self.src, &self.theme].into_iter().chain(&self.statics).collect();
+        let mut whole: Vec<&PathBuf> = Vec::new();
         let mut out = Vec::new();
-        if self.src == self.root {
+        if folders.contains(&&self.root) {
             out.push((self.root.clone(), RecursiveMode::Recursive));
+            whole.push(&self.root);
         } else {
             out.push((self.root.clone(), RecursiveMode::NonRecursive));
-            out.push((self.src.clone(), RecursiveMode::Recursive));
         }
-        if !self.theme.starts_with(&self.src) {
-            out.push((self.theme.clone(), RecursiveMode::Recursive));
+        // A folder inside one watched whole is watched with it.
+        for folder in folders {
+            if !whole.iter().any(|w| folder.starts_with(w)) {
+                out.push((folder.clone(), RecursiveMode::Recursive));
+                whole.push(folder);
+            }
         }
         if let Some(git) = &self.git {
             out.push((git.clone(), RecursiveMode::NonRecursive));
@@ -342,6 +368,7 @@ impl Watcher {
                 // everything as changed; the builder re-checks every file.
                 change.content = true;
                 change.theme = true;
+                change.statics = true;
                 change.lossy = true;
                 return change;
             }
@@ -349,6 +376,7 @@ impl Watcher {
         if event.need_rescan() {
             change.content = true;
             change.theme = true;
+            change.statics = true;
             change.lossy = true;
         }
         if is_irrelevant(&event.kind) {
@@ -366,6 +394,7 @@ impl Watcher {
             match self.targets.classify(path) {
                 Some(Area::Content) => change.content = true,
                 Some(Area::Theme) => change.theme = true,
+                Some(Area::Static) => change.statics = true,
                 Some(Area::Config) => change.config = true,
                 Some(Area::Git) => {
                     change.git = true;
@@ -388,6 +417,7 @@ mod tests {
             root: PathBuf::from("/p"),
             src: PathBuf::from("/p/content"),
             theme: PathBuf::from("/p/theme"),
+            statics: Some(PathBuf::from("/p/static")),
             build: PathBuf::from("/p/book"),
             git: Some(PathBuf::from("/p/.git")),
         }
@@ -416,6 +446,23 @@ mod tests {
         assert_eq!(t.classify(Path::new("/p/book.toml")), Some(Area::Config));
         assert_eq!(t.classify(Path::new("/p/README.md")), None);
         assert_eq!(t.classify(Path::new("/p/book/index.html")), None);
+    }
+
+    /// Static files are published dotfiles and all, so their changes count; what the
+    /// static folder's walk skips does not.
+    #[test]
+    fn the_static_folder_is_an_area_of_its_own_dotfiles_included() {
+        let t = targets();
+        for p in ["/p/static", "/p/static/robots.txt", "/p/static/.nojekyll", "/p/static/.well-known/x.txt"] {
+            assert_eq!(t.classify(Path::new(p)), Some(Area::Static), "{p}");
+        }
+        for p in ["/p/static/.robots.txt.swp", "/p/static/a.txt~", "/p/static/.DS_Store", "/p/static/.git/HEAD"] {
+            assert_eq!(t.classify(Path::new(p)), None, "{p}");
+        }
+        assert!(t.wanted().contains(&(PathBuf::from("/p/static"), RecursiveMode::Recursive)));
+        let none = Targets { statics: None, ..targets() };
+        assert_eq!(none.classify(Path::new("/p/static/robots.txt")), None);
+        assert!(!none.wanted().iter().any(|(path, _)| path.ends_with("static")));
     }
 
     #[test]

@@ -20,7 +20,11 @@
 //! overwrites an earlier one in a clean build, and must here too).
 //!
 //! The caller vouches for what the keys cannot see: `salt` must change whenever the
-//! config or the theme does, and equal render keys must mean equal `RenderedDoc`s.
+//! config or the theme does, and equal render keys must mean equal `RenderedDoc`s. A
+//! caller that puts files over the site after this stage (the static files,
+//! `pipeline::assemble_reusing`) writes bytes no key made at those paths: it records
+//! them in [`Memo::shadowed`], and [`Previous::unshadow`] puts back what the site had
+//! made there before the next build carries anything over.
 
 use super::{asset_files, doc_page, docs_json, pages, Builder, Site, SiteInput};
 use crate::diag::Diagnostic;
@@ -48,12 +52,35 @@ pub struct Memo {
     pub extras: Vec<String>,
     /// Each doc's numbered search terms, by render key ([`search::build_reusing`]).
     search: search::Memo,
+    /// The paths where the caller put static files over the site after this stage
+    /// ([`crate::static_files`]), with what the site itself had made there (`None`:
+    /// nothing). The caller fills it; [`Previous::unshadow`] reads it.
+    pub shadowed: BTreeMap<String, Option<Vec<u8>>>,
 }
 
 /// The build before this one, exactly as it was written to disk.
 pub struct Previous {
     pub site: Site,
     pub memo: Memo,
+}
+
+impl Previous {
+    /// Puts back into the site what it had made where static files stood
+    /// ([`Memo::shadowed`]): the keys vouch for those bytes, not for the static files',
+    /// and a page carried over from a static file's bytes would outlive it. Gives what
+    /// the disk holds at each of those paths, for the caller's writer to compare with.
+    pub fn unshadow(&mut self) -> BTreeMap<String, Option<Vec<u8>>> {
+        std::mem::take(&mut self.memo.shadowed)
+            .into_iter()
+            .map(|(path, made)| {
+                let on_disk = match made {
+                    Some(bytes) => self.site.files.insert(path.clone(), bytes),
+                    None => self.site.files.remove(&path),
+                };
+                (path, on_disk)
+            })
+            .collect()
+    }
 }
 
 /// What the caller knows beyond the [`SiteInput`].
@@ -262,6 +289,7 @@ pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
             portal: portal_memo,
             extras: if portal_carried { memo.extras } else { Vec::new() },
             search: search_memo,
+            shadowed: BTreeMap::new(),
         },
         reused,
         leftover: old,

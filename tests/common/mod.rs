@@ -44,11 +44,12 @@ pub fn fixture_copy(name: &str) -> TempDir {
     tmp
 }
 
-/// A fresh temp copy of the sample portal: the repository's `book.toml` and `content/`.
+/// A fresh temp copy of the sample portal: the repository's `book.toml`, `content/` and `static/`.
 pub fn sample_portal_copy() -> TempDir {
     let tmp = tempfile::tempdir().expect("temp dir");
     std::fs::copy(repo_root().join("book.toml"), tmp.path().join("book.toml")).expect("copy book.toml");
     copy_dir(&repo_root().join("content"), &tmp.path().join("content"));
+    copy_dir(&repo_root().join("static"), &tmp.path().join("static"));
     tmp
 }
 
@@ -59,10 +60,24 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl Run {
+    /// Whether the build was skipped by the up-to-date check.
+    pub fn fresh(&self) -> bool {
+        self.stderr.contains("up to date")
+    }
+}
+
 /// Runs the real binary with `args`, colour off.
 pub fn docportal(args: &[&std::ffi::OsStr]) -> Run {
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_docportal")).args(args).env("NO_COLOR", "1").output().expect("run docportal");
+    docportal_with(args, |_| {})
+}
+
+/// [`docportal`], with `adjust` given the command first (an environment variable).
+pub fn docportal_with(args: &[&std::ffi::OsStr], adjust: impl FnOnce(&mut Command)) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_docportal"));
+    command.args(args).env("NO_COLOR", "1");
+    adjust(&mut command);
+    let out = command.output().expect("run docportal");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
