@@ -1,7 +1,8 @@
 //! `Site` → disk, safely.
 //!
 //! A build writes the whole site into a staging folder beside the destination, then
-//! swaps it in with two renames, so an interrupted or failed build never leaves a
+//! swaps it in (on Linux in one atomic exchange, so the site folder is never absent;
+//! elsewhere with two renames), so an interrupted or failed build never leaves a
 //! half-written site and never loses the previous one. A manifest
 //! (`.docportal-manifest`) records what docportal wrote, and docportal replaces or
 //! deletes only the regular files it lists: every other entry in the destination (a
@@ -358,7 +359,7 @@ impl Staging {
     }
 
     /// Carries over the files the user put in `dest`, writes the manifest and swaps the
-    /// staging folder in with two renames. The site it replaced is deleted when the
+    /// staging folder in ([`swap_in`]). The site it replaced is deleted when the
     /// [`ReplacedSite`] returned is dropped, so the caller can let that run beside other
     /// work; the [`Kept`] says where the user's entries took the place of the site's.
     pub fn commit(mut self) -> Result<(ReplacedSite, Kept), WriteError> {
@@ -376,16 +377,7 @@ impl Staging {
         check_destination_content(&dest)?;
         let (moved, kept) = self.carry_over_foreign_entries(&written)?;
         written.retain(|rel| !kept.holds(rel));
-        let swapped = write_manifest(written.iter(), &self.dir).and_then(|()| {
-            let old = new_folder_beside(&dest, "old")?;
-            fs::remove_dir(&old).map_err(|e| err(&old, e))?;
-            fs::rename(&dest, &old).map_err(|e| err(&dest, e))?;
-            if let Err(e) = fs::rename(&self.dir, &dest) {
-                let _ = fs::rename(&old, &dest);
-                return Err(err(&dest, e));
-            }
-            Ok(old)
-        });
+        let swapped = write_manifest(written.iter(), &self.dir).and_then(|()| swap_in(&self.dir, &dest));
         match swapped {
             Ok(old) => {
                 self.committed = true;
@@ -511,6 +503,44 @@ fn check_destination_content(dest: &Path) -> Result<(), WriteError> {
     match foreign_content(dest) {
         Some(found) => Err(err(dest, format!("refusing to replace a folder that holds {found} and no {MANIFEST}"))),
         None => Ok(()),
+    }
+}
+
+/// Puts the folder `new` in place of the folder `dest` and gives where the site it
+/// replaced now is. On Linux one `renameat2(RENAME_EXCHANGE)` swaps the two at once,
+/// so `dest` is never missing: not to a web server reading it during the build, nor
+/// after a crash. Elsewhere, or on a file system that cannot exchange, two renames,
+/// between which `dest` is briefly absent.
+fn swap_in(new: &Path, dest: &Path) -> Result<PathBuf, WriteError> {
+    #[cfg(target_os = "linux")]
+    match exchange(new, dest) {
+        Ok(()) => return Ok(new.to_path_buf()),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP)) => {}
+        Err(e) => return Err(err(dest, e)),
+    }
+    let old = new_folder_beside(dest, "old")?;
+    fs::remove_dir(&old).map_err(|e| err(&old, e))?;
+    fs::rename(dest, &old).map_err(|e| err(dest, e))?;
+    if let Err(e) = fs::rename(new, dest) {
+        let _ = fs::rename(&old, dest);
+        return Err(err(dest, e));
+    }
+    Ok(old)
+}
+
+/// Swaps the entries at paths `a` and `b` atomically (both must exist).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let (a, b) = (CString::new(a.as_os_str().as_bytes())?, CString::new(b.as_os_str().as_bytes())?);
+    // SAFETY: both are NUL-terminated paths that outlive the call; nothing else is passed.
+    let done =
+        unsafe { libc::renameat2(libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE) };
+    if done == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
     }
 }
 
@@ -965,6 +995,45 @@ mod tests {
         assert_eq!(fs::read_to_string(dest.join("d/e.html")).unwrap(), "5");
         let manifest = read_manifest(&dest);
         assert!(manifest.contains("d/e.html") && !manifest.contains("c.html"), "{manifest:?}");
+    }
+
+    /// A web server reading the site folder while builds replace it always finds it.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_site_folder_is_never_missing_while_a_build_swaps_it_in() {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+        let tmp = tempfile::tempdir().unwrap();
+        let cfg = config(tmp.path());
+        let dest = tmp.path().join("book");
+        write_swap(&site(&[("index.html", "0")]), &dest, &cfg).unwrap();
+        let probe = tmp.path().join("probe");
+        fs::create_dir(&probe).unwrap();
+        if let Err(e) = exchange(&probe, &dest) {
+            eprintln!("skipped: this file system cannot exchange two folders ({e}); the two renames are used");
+            return;
+        }
+        exchange(&probe, &dest).unwrap();
+        fs::remove_dir(&probe).unwrap();
+        let before = names_in(tmp.path());
+        let (stop, looks, missing) = (AtomicBool::new(false), AtomicUsize::new(0), AtomicUsize::new(0));
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                while !stop.load(Relaxed) {
+                    looks.fetch_add(1, Relaxed);
+                    if fs::symlink_metadata(dest.join("index.html")).is_err() {
+                        missing.fetch_add(1, Relaxed);
+                    }
+                }
+            });
+            for build in 1..=200 {
+                write_swap(&site(&[("index.html", &build.to_string())]), &dest, &cfg).unwrap();
+            }
+            stop.store(true, Relaxed);
+        });
+        assert!(looks.load(Relaxed) > 200, "the reader ran");
+        assert_eq!(missing.load(Relaxed), 0, "the site folder was missing");
+        assert_eq!(fs::read_to_string(dest.join("index.html")).unwrap(), "200");
+        assert_eq!(names_in(tmp.path()), before, "every replaced site is deleted");
     }
 
     fn messages(kept: &Kept, dest: &Path, cfg: &Config) -> Vec<String> {
