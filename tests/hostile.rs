@@ -302,10 +302,11 @@ fn broken_toml_front_matter_is_an_error_at_its_line() {
 // ------------------------------------------------------------------ encodings
 
 #[test]
-fn empty_file_is_listed_under_its_path_without_complaint() {
+fn empty_file_is_listed_under_its_path_with_a_warning_saying_it_is_empty() {
     let (b, portal) = hostile();
     let src = "encoding/empty.md";
-    assert_diags(&b, src, &[]);
+    let said = "the file is empty: it is listed as `encoding-empty` with the title `Empty`, made from its file name; write the doc or delete the file";
+    assert_diags(&b, src, &[(None, "warning", said)]);
     let d = doc(&b, src);
     assert_eq!(
         (d["id"].as_str(), d["title"].as_str(), d["status"].as_str()),

@@ -155,6 +155,13 @@ pub fn parse_blanking(file: &SourceFile, config: &Config) -> (Doc, Vec<bool>) {
     };
     let kind = numbered_id.as_deref().and_then(|id| ids::kind_of(id, kinds)).map(str::to_string).or(context_kind);
 
+    if file.text.trim().is_empty() {
+        // Listed all the same (a link to it must resolve), but a reader finds a blank page.
+        let message = format!(
+            "the file is empty: it is listed as `{id}` with the title `{title}`, made from its file name; write the doc or delete the file"
+        );
+        meta.diagnostics.push(Diagnostic::warning(file.rel_path.as_str(), None, message));
+    }
     let listed = config.is_listed(index_path);
     if !listed {
         // A template's `Date: DATE` is its point, not a mistake: only errors stay.

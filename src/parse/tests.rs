@@ -734,3 +734,19 @@ fn sidecar_fields_merge_first_and_the_folder_gives_the_id() {
     let readme = doc("adr/README.md", "# Decisions\n\n**Status:** Accepted\n");
     assert!(!readme.listed, "a plain README is a page, not an entry");
 }
+
+#[test]
+fn an_empty_file_is_listed_with_a_warning_saying_so() {
+    for text in ["", "\n", "  \n\t\n"] {
+        let d = doc("adr/0003-cache-eviction.md", text);
+        assert_eq!((d.id.as_str(), d.title.as_str()), ("ADR-0003", "Cache eviction"));
+        let said = warnings(&d);
+        assert_eq!(said.len(), 1, "{text:?}: {said:?}");
+        assert!(said[0].1.contains("the file is empty") && said[0].1.contains("`ADR-0003`"), "{said:?}");
+    }
+    // A heading alone, or metadata alone, is a doc begun: nothing to say.
+    assert!(warnings(&doc("adr/0004-x.md", "# ADR-0004: X\n")).is_empty());
+    assert!(warnings(&doc("adr/0005-y.md", "---\nstatus: draft\n---\n")).is_empty());
+    // A template file is not listed, and not warned about.
+    assert!(warnings(&doc("adr/template.md", "")).is_empty());
+}
