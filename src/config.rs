@@ -312,6 +312,13 @@ fn find_table_line(text: &str, name: &str) -> Option<u32> {
 }
 
 impl Config {
+    /// `path` as a message names it: relative to the project root (with `/`), or in full
+    /// when it is outside the project.
+    pub fn shown(&self, path: &Path) -> String {
+        path.strip_prefix(&self.root)
+            .map_or_else(|_| path.display().to_string(), |p| p.to_string_lossy().replace('\\', "/"))
+    }
+
     /// A config with every default, rooted at `root`; for tests and `check` without a book.toml.
     pub fn default_at(root: &Path) -> Config {
         from_str(root, "").expect("empty config is valid").0

@@ -229,8 +229,7 @@ fn clash(config: &Config) -> Option<String> {
         } else {
             continue;
         };
-        let shown =
-            other.strip_prefix(&config.root).map_or_else(|_| other.display().to_string(), |p| p.display().to_string());
+        let shown = config.shown(other);
         return Some(format!(
             "static-dir `{}` {how} the {name} `{shown}`: {why}; choose a folder apart from the docs and build folders",
             config.static_display

@@ -178,10 +178,7 @@ impl Kept {
         self.0
             .iter()
             .map(|(spot, (entry, ours))| {
-                let path = dest.join(spot);
-                let shown = path
-                    .strip_prefix(&config.root)
-                    .map_or_else(|_| path.display().to_string(), |p| p.to_string_lossy().replace('\\', "/"));
+                let shown = config.shown(&dest.join(spot));
                 let what = match entry {
                     Entry::File => "file",
                     Entry::Folder => "folder",
@@ -620,22 +617,12 @@ pub fn update_in_place(site: &Site, dest: &Path, config: &Config) -> Result<Writ
         }
         let path = safe_join(dest, rel)?;
         if !fs::read(&path).is_ok_and(|old| &old == bytes) {
-            to_write.push((rel, path, bytes));
+            to_write.push((rel, bytes));
         }
     }
     let going: Vec<&String> = previous.iter().filter(|rel| !site.files.contains_key(*rel)).collect();
-    let ours = || site.files.keys().filter(|rel| !kept.holds(rel));
-    if to_write.iter().any(|(rel, _, _)| !listed(rel)) {
-        write_manifest(ours().chain(going.iter().copied()).collect::<BTreeSet<_>>().into_iter(), dest)?;
-    }
-    let mut changed = Vec::new();
-    for (rel, path, bytes) in to_write {
-        write_atomically(&path, bytes)?;
-        changed.push(rel.clone());
-    }
-    changed.extend(going.into_iter().filter(|rel| remove_ours(dest, rel)).cloned());
-    write_manifest(ours(), dest)?;
-    Ok(Written { changed, kept })
+    let new_paths = to_write.iter().any(|(rel, _)| !listed(rel));
+    write_in_place(site, dest, kept, to_write, going, (new_paths, true))
 }
 
 /// What the previous [`update_in_place`] or [`update_from`] left in the destination,
@@ -656,7 +643,6 @@ pub struct OnDisk<'a> {
 /// held, is looked at on disk: the user may have put something there, or taken theirs
 /// away (docportal's is then written).
 pub fn update_from(site: &Site, on_disk: OnDisk, dest: &Path, config: &Config) -> Result<Written, WriteError> {
-    use rayon::prelude::*;
     check_destination(dest, config)?;
     let listed = |rel: &str| {
         (on_disk.unchanged.contains(rel) || on_disk.others.files.contains_key(rel)) && !on_disk.kept.holds(rel)
@@ -685,14 +671,32 @@ pub fn update_from(site: &Site, on_disk: OnDisk, dest: &Path, config: &Config) -
     }
     let going: Vec<&String> =
         on_disk.others.files.keys().filter(|rel| !site.files.contains_key(*rel) && listed(rel)).collect();
+    write_in_place(site, dest, kept, to_write, going, (new_paths, false))
+}
+
+/// The writing half of [`update_in_place`] and [`update_from`], in the order that keeps
+/// the manifest true at every step: when `new_paths`, it first lists the site's paths
+/// (but those `kept`) and the files `going`, so an interrupted update never leaves a
+/// file of docportal's unlisted; then `to_write` is written, docportal's files `going`
+/// are deleted, and the manifest is written as the site now is (when anything went,
+/// or when `rewrite`).
+fn write_in_place(
+    site: &Site,
+    dest: &Path,
+    kept: Kept,
+    to_write: Vec<(&String, &Vec<u8>)>,
+    going: Vec<&String>,
+    (new_paths, rewrite): (bool, bool),
+) -> Result<Written, WriteError> {
+    use rayon::prelude::*;
     let ours = || site.files.keys().filter(|rel| !kept.holds(rel));
     if new_paths {
         write_manifest(ours().chain(going.iter().copied()).collect::<BTreeSet<_>>().into_iter(), dest)?;
     }
     to_write.par_iter().try_for_each(|(rel, bytes)| write_atomically(&safe_join(dest, rel)?, bytes))?;
     let mut changed: Vec<String> = to_write.into_iter().map(|(rel, _)| rel.clone()).collect();
-    if !going.is_empty() {
-        changed.extend(going.into_iter().filter(|rel| remove_ours(dest, rel)).cloned());
+    changed.extend(going.iter().filter(|rel| remove_ours(dest, rel)).map(|rel| (*rel).clone()));
+    if rewrite || !going.is_empty() {
         write_manifest(ours(), dest)?;
     }
     Ok(Written { changed, kept })
