@@ -110,9 +110,24 @@ impl Diagnostic {
 
 /// Sorts diagnostics into the stable order every report uses: by file, line, then text.
 pub fn sort(diags: &mut [Diagnostic]) {
-    diags.sort_by(|a, b| {
-        (a.base, &a.source, a.line, &a.message, a.severity).cmp(&(b.base, &b.source, b.line, &b.message, b.severity))
-    });
+    diags.sort_by(order);
+}
+
+/// The order of [`sort`]: by file, line, then text. It looks at every field, so
+/// diagnostics it calls equal are equal.
+pub fn order(a: &Diagnostic, b: &Diagnostic) -> std::cmp::Ordering {
+    (a.base, &a.source, a.line, &a.message, a.severity).cmp(&(b.base, &b.source, b.line, &b.message, b.severity))
+}
+
+/// The diagnostics of `now` that `before` does not hold, both in [`sort`] order: one
+/// walk along the two lists (a server compares tens of thousands on every rebuild).
+pub fn not_in<'a>(now: &'a [Diagnostic], before: &'a [Diagnostic]) -> impl Iterator<Item = &'a Diagnostic> {
+    let mut rest = before;
+    now.iter().filter(move |d| {
+        let skip = rest.partition_point(|b| order(b, d).is_lt());
+        rest = &rest[skip..];
+        rest.first().is_none_or(|b| b != *d)
+    })
 }
 
 pub fn count(diags: &[Diagnostic]) -> (usize, usize) {
@@ -138,6 +153,36 @@ mod tests {
         assert_eq!(d.render_human("content"), "content/trd/a.md:9: warning: status is a placeholder");
         let p = Diagnostic::error("book.toml", Some(3), "bad key").in_project();
         assert_eq!(p.render_human("content"), "book.toml:3: error: bad key");
+    }
+
+    #[test]
+    fn not_in_gives_what_the_earlier_sorted_list_lacks_counting_repeats_as_known() {
+        let w = |source: &str, line: u32, message: &str| Diagnostic::warning(source, Some(line), message);
+        let mut before = vec![w("b.md", 3, "x"), w("a.md", 1, "x"), w("c.md", 9, "gone"), w("a.md", 2, "y")];
+        let mut now = vec![
+            w("a.md", 2, "y"),
+            w("a.md", 2, "y"),
+            w("a.md", 1, "x"),
+            w("a.md", 1, "z"),
+            Diagnostic::error("b.md", Some(3), "x"),
+            w("b.md", 3, "x"),
+            w("d.md", 1, "new"),
+            w("a.md", 1, "x").in_project(),
+        ];
+        sort(&mut before);
+        sort(&mut now);
+        let fresh: Vec<String> = not_in(&now, &before).map(|d| d.render_human("content")).collect();
+        assert_eq!(
+            fresh,
+            [
+                "content/a.md:1: warning: z",
+                "content/b.md:3: error: x",
+                "content/d.md:1: warning: new",
+                "a.md:1: warning: x",
+            ]
+        );
+        assert_eq!(not_in(&now, &now).count(), 0);
+        assert_eq!(not_in(&now, &[]).count(), now.len());
     }
 
     #[test]

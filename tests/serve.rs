@@ -355,6 +355,29 @@ fn docs_can_be_added_renamed_and_deleted() {
     srv.assert_no_incremental_mismatch();
 }
 
+/// A rebuild prints the warnings it did not print before, once each: those that still
+/// hold are not repeated, whichever doc changed.
+#[test]
+fn a_rebuild_prints_only_the_warnings_that_are_new() {
+    let srv = start("serve-basic");
+    let rebuilt = |what: &str, since: u64| srv.wait_until(what, |_, state| state["build"].as_u64() > Some(since));
+    let build = srv.build();
+    write(&srv.path("content/notes.md"), "# Team notes\n\nSee ADR-0404 and ADR-0405.\n");
+    rebuilt("the first broken references", build);
+    let build = srv.build();
+    write(&srv.path("content/notes.md"), "# Team notes\n\nSee ADR-0404 and ADR-0405.\n\nAnd ADR-0406.\n");
+    rebuilt("a third one", build);
+    let build = srv.build();
+    write(&srv.path("content/adr/ADR-0001-use-postgres.md"), "# ADR-0001: Use Postgres\n\nStill true.\n");
+    rebuilt("an edit elsewhere", build);
+    let log = srv.log();
+    for id in ["ADR-0404", "ADR-0405", "ADR-0406"] {
+        let lines: Vec<&str> = log.lines().filter(|l| l.contains("notes.md") && l.contains(id)).collect();
+        assert_eq!(lines.len(), 1, "{id} once:\n{log}");
+    }
+    srv.assert_no_incremental_mismatch();
+}
+
 /// A page of the user's where a new doc's page goes is theirs: left as it is through
 /// rebuilds, with one warning, not one a rebuild; deleted, docportal's page is written
 /// at the next rebuild.

@@ -29,7 +29,7 @@ use crate::diag::Diagnostic;
 use crate::{pipeline, static_files, write};
 use incremental::{Incremental, Outcome};
 use serde::Serialize;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -158,7 +158,7 @@ pub fn run(term: Term, options: &Options) -> i32 {
             prefix: path_prefix(&config.site_url),
             ..Snapshot::default()
         })),
-        previous: BTreeSet::new(),
+        previous: Vec::new(),
         kept: write::Kept::default(),
         verify: std::env::var_os("DOCPORTAL_SERVE_VERIFY").is_some(),
         audit_due: false,
@@ -275,8 +275,9 @@ pub fn run(term: Term, options: &Options) -> i32 {
 struct Session {
     term: Term,
     shared: Arc<Shared>,
-    /// Diagnostics of the previous build, so a rebuild prints only what is new.
-    previous: BTreeSet<Diagnostic>,
+    /// Diagnostics of the previous build (in [`crate::diag::sort`] order), so a rebuild
+    /// prints only what is new.
+    previous: Vec<Diagnostic>,
     /// Where the last write left the user's entries in place of the site's files: an
     /// incremental write ([`write::update_from`]) does not look for them again.
     kept: write::Kept,
@@ -348,12 +349,12 @@ impl Session {
             s.ok = ok;
             s.errors = errors;
         });
-        self.term.diagnostics(outcome.diagnostics.iter().filter(|d| !self.previous.contains(*d)), &config.src_display);
-        self.previous = outcome.diagnostics.iter().cloned().collect();
+        self.term.diagnostics(crate::diag::not_in(&outcome.diagnostics, &self.previous), &config.src_display);
         self.term.status(
             if what == "initial build" { "Finished" } else { "Rebuilt" },
             &summary(&outcome, written.len(), what, started),
         );
+        self.previous = std::mem::take(&mut outcome.diagnostics);
         if trace.enabled() {
             self.term.status("Trace", &trace.summary());
         }
