@@ -9,7 +9,7 @@
 //! mirror it. Template: `doc.html`; its values are [`DocPage`].
 
 use super::context::{incoming_label, outgoing_label, DiagView, LinkGroup, LinkItem, StatusView};
-use super::{Builder, Needs};
+use super::{Builder, DocKeys, Needs};
 use crate::diag::Diagnostic;
 use crate::links::Link;
 use crate::model::{Doc, MetaField, Relation, RenderedDoc, TocEntry};
@@ -208,19 +208,25 @@ pub fn common_key(builder: &Builder, salt: u64) -> u64 {
 }
 
 /// Hash of everything [`render`] reads for the doc at `pos`, given `common` (the hash of
-/// what every page shares: [`common_key`]), `signatures`
-/// ([`listing_signature`] of every doc, by position) and `render_key` (equal only when
-/// the doc's `RenderedDoc` is). Equal keys, equal page bytes: keep it in step with
-/// [`render`]. The position itself is part of it, since the neighbourhood graph names
-/// its nodes by position.
-pub fn input_key(builder: &Builder, pos: usize, signatures: &[u64], render_key: u64, common: u64) -> u64 {
+/// what every page shares: [`common_key`]), `doc_keys` (of every doc, by position) and
+/// `render_key` (equal only when the doc's `RenderedDoc` is). Equal keys, equal page
+/// bytes: keep it in step with [`render`]. The position itself is part of it, since the
+/// neighbourhood graph names its nodes by position.
+pub fn input_key(builder: &Builder, pos: usize, doc_keys: &DocKeys, render_key: u64, common: u64) -> u64 {
     let mut h = crate::cache::key_hasher();
     (common, pos, render_key).hash(&mut h);
     let portal = &builder.portal;
     let Some(doc) = portal.doc(pos) else { return h.finish() };
     portal.diagnostics_of(doc).hash(&mut h);
+    doc_keys.metadata(pos).hash(&mut h);
     // The page shows the title and status of each doc on the other end of a link.
-    super::hash_doc_metadata(&mut h, doc, pos, portal.graph, signatures, true);
+    let signature = |at: usize| doc_keys.signatures.get(at);
+    for l in portal.graph.outgoing.get(pos).into_iter().flatten() {
+        l.target.map(signature).hash(&mut h);
+    }
+    for b in portal.graph.incoming.get(pos).into_iter().flatten() {
+        signature(b.from).hash(&mut h);
+    }
     h.finish()
 }
 

@@ -39,6 +39,7 @@ use context::{LinkItem, Portal};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -156,15 +157,15 @@ pub fn build_streaming<E: Send, R: Send, T>(
     for (pos, doc) in input.index.docs.iter().enumerate() {
         owner.insert(urls::page_path(&doc.source), pos);
     }
-    let signatures: Vec<u64> = match &carry_over {
-        Some(_) => input.index.docs.par_iter().map(doc_page::listing_signature).collect(),
-        None => Vec::new(),
+    let doc_keys = match &carry_over {
+        Some(_) => DocKeys::of(input.index, input.graph),
+        None => DocKeys { signatures: Vec::new(), metadata: Vec::new() },
     };
     let common = carry_over.as_ref().map(|c| doc_page::common_key(&builder, c.salt));
     let doc_pages = DocPages {
         builder: &builder,
         owner: &owner,
-        signatures: &signatures,
+        doc_keys: &doc_keys,
         common,
         put: &put,
         carry_over: carry_over.as_ref(),
@@ -210,7 +211,7 @@ pub fn build_streaming<E: Send, R: Send, T>(
     // The portal pages and docs.json share one key over what they read of every doc
     // (not bodies), so a body edit carries them over rather than listing every doc again.
     let carry = carry_over.as_ref().zip(common);
-    let key = carry.map(|(_, common)| reuse::portal_key(&whole, &signatures, common));
+    let key = carry.map(|(_, common)| reuse::portal_key(&whole, &doc_keys, common));
     let docs_json_carried = match (carry, key) {
         (Some((carry, _)), Some(key)) => (carry.keep)(docs_json::PATH, key)?,
         _ => false,
@@ -267,7 +268,7 @@ struct DocPages<'a, E, P> {
     /// Page path → the doc whose page it is (the last of several sharing it).
     owner: &'a HashMap<String, usize>,
     /// [`doc_page::listing_signature`] of every doc, with a carry-over.
-    signatures: &'a [u64],
+    doc_keys: &'a DocKeys,
     /// [`doc_page::common_key`], with a carry-over.
     common: Option<u64>,
     put: &'a P,
@@ -294,7 +295,7 @@ impl<E, P: Fn(&str, &[u8]) -> Result<(), E>> DocPages<'_, E, P> {
         let key = render_key
             .filter(|_| owned)
             .zip(self.common)
-            .map(|(render_key, common)| doc_page::input_key(builder, pos, self.signatures, render_key, common));
+            .map(|(render_key, common)| doc_page::input_key(builder, pos, self.doc_keys, render_key, common));
         let carried = match (self.carry_over, key) {
             (Some(carry_over), Some(key)) => (carry_over.keep)(&path, key)?,
             _ => false,
@@ -356,39 +357,48 @@ fn add_pages(
     }
 }
 
-/// Hashes what pages read of doc `pos` apart from its body: its signature, reviewers,
-/// version and fields, and its links both ways; with `neighbours`, also the signature
-/// of the doc at the other end of each link (its title and status, which a doc page shows).
+/// Per doc (by position), what page keys read of it apart from its body: its
+/// [`doc_page::listing_signature`], and a hash of its metadata and links. Worked out
+/// once a build, for the doc page keys and the portal key alike.
+pub struct DocKeys {
+    pub signatures: Vec<u64>,
+    metadata: Vec<u64>,
+}
+
+impl DocKeys {
+    pub fn of(index: &crate::index::Index, graph: &LinkGraph) -> DocKeys {
+        let signatures: Vec<u64> = index.docs.par_iter().map(doc_page::listing_signature).collect();
+        let metadata =
+            index.docs.par_iter().enumerate().map(|(pos, doc)| metadata_key(doc, pos, graph, &signatures)).collect();
+        DocKeys { signatures, metadata }
+    }
+
+    /// The [`metadata_key`] of the doc at `pos`.
+    fn metadata(&self, pos: usize) -> Option<u64> {
+        self.metadata.get(pos).copied()
+    }
+}
+
+/// Hash of what pages read of doc `pos` apart from its body: its signature, reviewers,
+/// version and fields, and its links both ways (the doc at the other end by position).
 /// The one definition of "the doc's metadata" for the doc page key and the portal key.
-fn hash_doc_metadata(
-    h: &mut impl std::hash::Hasher,
-    doc: &crate::model::Doc,
-    pos: usize,
-    graph: &LinkGraph,
-    signatures: &[u64],
-    neighbours: bool,
-) {
-    use std::hash::Hash;
-    (signatures.get(pos), &doc.reviewers, &doc.version, doc.fields.len()).hash(h);
+fn metadata_key(doc: &crate::model::Doc, pos: usize, graph: &LinkGraph, signatures: &[u64]) -> u64 {
+    let mut h = crate::cache::key_hasher();
+    (signatures.get(pos), &doc.reviewers, &doc.version, doc.fields.len()).hash(&mut h);
     for f in doc.fields.iter() {
-        (&f.key, &f.label, &f.value, f.line).hash(h);
+        (&f.key, &f.label, &f.value, f.line).hash(&mut h);
     }
     let outgoing = graph.outgoing.get(pos).map(Vec::as_slice).unwrap_or_default();
-    outgoing.len().hash(h);
+    outgoing.len().hash(&mut h);
     for l in outgoing {
-        (l.relation, &l.written, l.target, &l.anchor, l.line, l.declared).hash(h);
-        if neighbours {
-            l.target.map(|t| signatures.get(t)).hash(h);
-        }
+        (l.relation, &l.written, l.target, &l.anchor, l.line, l.declared).hash(&mut h);
     }
     let incoming = graph.incoming.get(pos).map(Vec::as_slice).unwrap_or_default();
-    incoming.len().hash(h);
+    incoming.len().hash(&mut h);
     for b in incoming {
-        (b.relation, b.from).hash(h);
-        if neighbours {
-            signatures.get(b.from).hash(h);
-        }
+        (b.relation, b.from).hash(&mut h);
     }
+    h.finish()
 }
 
 /// Shared by every page of one build: compiled templates, asset names, portal facts.

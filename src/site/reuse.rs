@@ -31,7 +31,6 @@ use crate::diag::Diagnostic;
 use crate::{search, urls};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::Hasher;
 use std::time::{Duration, Instant};
 
 /// What the pages of one build were made from.
@@ -164,12 +163,12 @@ pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
     mark("site: theme+assets");
 
     let docs = &input.index.docs;
-    let signatures: Vec<u64> = docs.par_iter().map(doc_page::listing_signature).collect();
+    let doc_keys = super::DocKeys::of(input.index, input.graph);
     let common = doc_page::common_key(&builder, salt);
 
     // The portal-wide pages and docs.json: all carried over, or all made afresh. Made
     // before the doc pages so their paths are known.
-    let portal_key = portal_key(input, &signatures, common);
+    let portal_key = portal_key(input, &doc_keys, common);
     let carried_portal = memo
         .portal
         .filter(|(key, paths)| *key == portal_key && paths.iter().all(|p| old.files.contains_key(p)))
@@ -215,7 +214,7 @@ pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
         .into_par_iter()
         .map(|pos| {
             let render_key = render_keys.get(pos).copied().unwrap_or_else(|| crate::cache::key_of(&(u64::MAX, pos)));
-            doc_page::input_key(&builder, pos, &signatures, render_key, common)
+            doc_page::input_key(&builder, pos, &doc_keys, render_key, common)
         })
         .collect();
     mark("site: page keys");
@@ -301,18 +300,7 @@ pub fn build(input: &SiteInput, reuse: Reuse) -> Rebuilt {
 
 /// Hash of everything the portal-wide pages and docs.json read: every doc's metadata
 /// (not its body), the whole link graph, every diagnostic, and `common`.
-pub(super) fn portal_key(input: &SiteInput, signatures: &[u64], common: u64) -> u64 {
-    let docs: Vec<u64> = input
-        .index
-        .docs
-        .par_iter()
-        .enumerate()
-        .map(|(pos, doc)| {
-            let mut h = crate::cache::key_hasher();
-            // The other end of each link is hashed as its own doc: no need for its signature.
-            super::hash_doc_metadata(&mut h, doc, pos, input.graph, signatures, false);
-            h.finish()
-        })
-        .collect();
-    crate::cache::key_of(&(common, docs, input.diagnostics))
+pub(super) fn portal_key(input: &SiteInput, doc_keys: &super::DocKeys, common: u64) -> u64 {
+    // The other end of each link is hashed as its own doc: no need for its signature.
+    crate::cache::key_of(&(common, &doc_keys.metadata, input.diagnostics))
 }
