@@ -367,7 +367,7 @@ mod tests {
         let mut found = DocLinks::default();
         let anchors = crate::links::AnchorCache::new(index.len(), &Bodies::Held, config);
         let hints = crate::links::resolve::Hints::new(&index);
-        let files = crate::links::Files { config, looked: Default::default(), seen: Default::default() };
+        let files = crate::links::Files { config, looked: Default::default() };
         found.links = crate::links::declared_links(&index, pos, (&anchors, &hints, &files), &mut found);
         found.diagnostics = vec![Diagnostic::warning(source, Some(1), "poisoned")];
         kept.store(kept.to_store(shape, &index, &Bodies::Held, vec![(pos, found)]));

@@ -43,7 +43,7 @@ use crate::{discover, render};
 use rayon::prelude::*;
 use resolve::Resolution;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock, RwLock};
 
 /// One resolved (or unresolved) reference from a doc.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,7 +162,7 @@ pub fn build_reusing(
 ) -> (LinkGraph, Vec<Diagnostic>, Vec<(usize, DocLinks)>, TargetHeadings) {
     let anchors = AnchorCache { known, ..AnchorCache::new(index.len(), bodies, config) };
     let hints = resolve::Hints::new(index);
-    let files = Files { config, looked: Mutex::default(), seen: Mutex::default() };
+    let files = Files { config, looked: RwLock::default() };
     // Docs resolve independently (the caches they share are filled once per entry), so
     // they resolve in parallel; results are collected in doc order.
     let per_doc: Vec<(DocLinks, bool)> = (0..index.len())
@@ -187,22 +187,24 @@ pub fn build_reusing(
     let mut outgoing = Vec::with_capacity(per_doc.len());
     let mut missing_anchors = Vec::with_capacity(per_doc.len());
     let mut fresh = Vec::new();
+    // What the docs probed: the paths their links looked up, each with what was there.
+    let mut probed = BTreeMap::new();
     for (pos, (found, is_fresh)) in per_doc.into_iter().enumerate() {
         if is_fresh && earlier.is_some() {
             fresh.push((pos, found.clone()));
         }
-        let DocLinks { links, missing_anchors: missing, diagnostics, probes: _, anchor_targets: _ } = found;
+        let DocLinks { links, missing_anchors: missing, diagnostics, probes, anchor_targets: _ } = found;
         outgoing.push(links);
         missing_anchors.push(missing);
         diags.extend(diagnostics);
+        probed.extend(probes);
     }
     mirror_supersessions(&mut outgoing);
     let incoming = backlinks(&outgoing);
-    let probed: Vec<(String, Option<discover::AssetKind>)> = files.into_seen().into_iter().collect();
     // Every file `Files::exists` met was a link's target: those are the site's assets.
     let assets =
-        probed.iter().filter(|(_, kind)| *kind == Some(discover::AssetKind::File)).map(|(p, _)| p.clone()).collect();
-    let graph = LinkGraph { outgoing, incoming, missing_anchors, assets, probed: probed.into_iter().collect() };
+        probed.iter().filter(|(_, kind)| **kind == Some(discover::AssetKind::File)).map(|(p, _)| p.clone()).collect();
+    let graph = LinkGraph { outgoing, incoming, missing_anchors, assets, probed };
     diags.extend(supersedes_cycles(index, &graph));
     diags.extend(status_mismatches(index, &graph));
     (graph, diags, fresh, target_headings)
@@ -334,14 +336,12 @@ impl<'a> AnchorCache<'a> {
     }
 }
 
-/// Paths on disk that are not docs, each looked up once: what the links stage probed.
+/// Paths on disk that are not docs, each looked up once per build. What each doc
+/// probed is in its [`DocLinks::probes`].
 struct Files<'a> {
     config: &'a Config,
     /// Every path looked up, with what was there.
-    looked: Mutex<HashMap<String, Option<discover::AssetKind>>>,
-    /// The paths the build's docs probed (an earlier build's probes that no longer hold
-    /// are looked up, but not probed).
-    seen: Mutex<HashMap<String, Option<discover::AssetKind>>>,
+    looked: RwLock<HashMap<String, Option<discover::AssetKind>>>,
 }
 
 impl Files<'_> {
@@ -351,42 +351,26 @@ impl Files<'_> {
         tried.iter().any(|path| self.kind(path, probes).is_some())
     }
 
-    /// What is at `path` (looked up once per build), recorded as probed here and in `probes`.
+    /// What is at `path` (looked up once per build), recorded as probed in `probes`.
     fn kind(&self, path: &str, probes: &mut Vec<(String, Option<discover::AssetKind>)>) -> Option<discover::AssetKind> {
         let kind = self.look(path);
-        let mut seen = crate::lock(&self.seen);
-        if !seen.contains_key(path) {
-            seen.insert(path.to_string(), kind);
-        }
         probes.push((path.to_string(), kind));
         kind
     }
 
-    /// What is at `path`, looked up once per build, without recording it as probed.
+    /// What is at `path`, looked up once per build.
     fn look(&self, path: &str) -> Option<discover::AssetKind> {
-        let known = crate::lock(&self.looked).get(path).copied();
+        let known = self.looked.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(path).copied();
         known.unwrap_or_else(|| {
             let kind = discover::asset_at(self.config, path);
-            crate::lock(&self.looked).insert(path.to_string(), kind);
+            self.looked.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(path.to_string(), kind);
             kind
         })
     }
 
-    /// Whether every path of an earlier build's `probes` still holds what it held then;
-    /// if so they are recorded as probed, as looking them up again would have.
+    /// Whether every path of an earlier build's `probes` still holds what it held then.
     fn still_hold(&self, probes: &[(String, Option<discover::AssetKind>)]) -> bool {
-        let hold = probes.iter().all(|(path, kind)| self.look(path) == *kind);
-        if hold {
-            let mut seen = crate::lock(&self.seen);
-            for (path, kind) in probes {
-                seen.insert(path.clone(), *kind);
-            }
-        }
-        hold
-    }
-
-    fn into_seen(self) -> HashMap<String, Option<discover::AssetKind>> {
-        crate::unwrap_mutex(self.seen)
+        probes.iter().all(|(path, kind)| self.look(path) == *kind)
     }
 }
 
@@ -565,6 +549,9 @@ fn check_anchor(
 /// Adds the other side of every declared supersession that the other doc did not declare.
 fn mirror_supersessions(outgoing: &mut [Vec<Link>]) {
     let mut additions: Vec<(usize, Link)> = Vec::new();
+    // What `additions` holds, looked up here: a portal of thousands of supersessions
+    // would otherwise scan the list once per link.
+    let mut queued: HashSet<(usize, Relation, usize)> = HashSet::new();
     for (from, links) in outgoing.iter().enumerate() {
         for link in links {
             let Some(target) = link.target else { continue };
@@ -573,8 +560,7 @@ fn mirror_supersessions(outgoing: &mut [Vec<Link>]) {
             }
             let inverse = link.relation.inverse();
             let present = outgoing[target].iter().any(|l| l.relation == inverse && l.target == Some(from));
-            let queued = additions.iter().any(|(t, l)| *t == target && l.relation == inverse && l.target == Some(from));
-            if !present && !queued {
+            if !present && queued.insert((target, inverse, from)) {
                 additions.push((
                     target,
                     Link {
