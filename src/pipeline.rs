@@ -494,16 +494,17 @@ pub fn assemble(
 /// their `.gz`) are carried over from the previous build ([`site::reuse`]). The
 /// returned `Rebuilt` has an empty `site`: the files are in `Built::site`.
 pub fn assemble_reusing(
-    checked: Checked,
+    mut checked: Checked,
     rendered: Vec<RenderedDoc>,
     (theme, statics): (&theme::Theme, &StaticFiles),
     config: &Config,
     mut reuse: site::reuse::Reuse,
-) -> (Built, site::reuse::Rebuilt) {
+) -> (Built, site::reuse::Rebuilt, Vec<Diagnostic>) {
     // Where the last build's static files stood, the previous site as made goes back
     // for the carrying over below; what the disk holds there is put back after.
     let shadowed_before = reuse.previous.as_mut().map(site::reuse::Previous::unshadow).unwrap_or_default();
-    let mut diagnostics = checked.diagnostics.clone();
+    let checked_diagnostics = std::mem::take(&mut checked.diagnostics);
+    let mut diagnostics = checked_diagnostics.clone();
     diagnostics.extend(rendered.iter().flat_map(|r| r.diagnostics.iter().cloned()));
     diag::sort(&mut diagnostics);
     diagnostics.dedup();
@@ -575,7 +576,7 @@ pub fn assemble_reusing(
     diagnostics.extend(std::mem::take(&mut rebuilt.diagnostics));
     diag::sort(&mut diagnostics);
     diagnostics.dedup();
-    (Built { checked: Checked { diagnostics, ..checked }, rendered, site }, rebuilt)
+    (Built { checked: Checked { diagnostics, ..checked }, rendered, site }, rebuilt, checked_diagnostics)
 }
 
 /// Puts the static files into an in-memory site over what it made, as the streamed

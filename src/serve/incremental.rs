@@ -132,6 +132,8 @@ struct CachedDoc {
     doc: Doc,
     /// Hash of the whole parsed doc (body, metadata, refs, diagnostics).
     fingerprint: u64,
+    /// Hash of the parsed doc but its body: what the index and the links read of it.
+    shape: u64,
     /// The doc's heading anchors (what a `#anchor` link into it depends on), and their hash.
     headings: Vec<String>,
     anchors: u64,
@@ -298,6 +300,12 @@ pub struct Incremental {
     resolved: HashMap<String, ResolvedRefs>,
     /// By source: each doc's links as last resolved, under their [`links_key`].
     links: HashMap<String, (u64, links::DocLinks)>,
+    /// The last build's index and link graph (without its probes: `probed` has them),
+    /// with the diagnostics of the stages up to the links and the build's shapes. A build
+    /// that trusts the watcher and where only bodies changed (each changed doc's shape
+    /// and heading anchors as they were, no doc added or removed, the history as it
+    /// was) would make them again byte for byte: it takes them from here.
+    checked: Option<(pipeline::Checked, Shapes)>,
     /// What the last build's links looked up on disk (images, folders), with what was there.
     probed: BTreeMap<String, Option<discover::AssetKind>>,
     /// Bumped by every theme reload; part of the site salt.
@@ -336,6 +344,7 @@ impl Incremental {
             renders: HashMap::new(),
             resolved: HashMap::new(),
             links: HashMap::new(),
+            checked: None,
             probed: BTreeMap::new(),
             theme_generation: 0,
             written: None,
@@ -398,6 +407,7 @@ impl Incremental {
                 && changed_any
                 && hints.iter().all(|h| w.known.contains(h) && h.is_file())
         });
+        let trusted = walk.is_some();
         let (walk, mut removed, stale) = match walk {
             Some(walk) => {
                 let walk = Arc::clone(walk);
@@ -439,7 +449,6 @@ impl Incremental {
         };
         self.walk = Some(Arc::clone(&walk));
         let mut diags = walk.diagnostics.clone();
-        let paths = &walk.paths;
         let config = &self.config;
         let sources = &self.sources;
         // The first build reads every doc: those `docportal build` parsed from the same
@@ -462,9 +471,11 @@ impl Incremental {
                     let taken = kept.as_ref().zip(bytes_hash).and_then(|(kept, hash)| take_kept(kept, &file, hash));
                     let mut doc = taken.unwrap_or_else(|| parse::parse(&file, config));
                     let headings = render::heading_anchors(&doc.body);
+                    let (fingerprint, shape) = parse_fingerprints(&mut doc);
                     Some(CachedDoc {
                         stamp: *stamp,
-                        fingerprint: parse_fingerprint(&mut doc),
+                        fingerprint,
+                        shape,
                         anchors: cache::key_of(&headings),
                         headings,
                         text: file.text,
@@ -480,10 +491,13 @@ impl Incremental {
         drop(kept);
 
         let mut changed = Vec::new();
+        let mut shapes_moved = false;
         self.read_errors = reread.iter().any(|(_, _, r)| r.is_err());
         for (rel, stamp, result) in reread {
             match result {
                 Ok(Some(entry)) => {
+                    shapes_moved |=
+                        !self.sources.get(&rel).is_some_and(|c| c.shape == entry.shape && c.anchors == entry.anchors);
                     changed.push(rel.clone());
                     self.sources.insert(rel, entry);
                 }
@@ -514,46 +528,41 @@ impl Incremental {
             return Ok(None);
         }
 
-        // Same order as `discover` gives `parse_all`: by path.
-        let sources = &self.sources;
-        // Without their bodies: the links stage has the headings, and a doc is rendered
-        // from the body kept here.
-        let docs: Vec<Doc> =
-            paths.par_iter().filter_map(|(_, rel)| sources.get(rel).map(|c| c.doc.clone_without_body())).collect();
-        trace.mark("clone docs");
-        let headings = |source: &str| sources.get(source).map(|c| c.headings.clone());
-        // Worked out by the first doc the links stage asks about, once the index exists.
-        let shapes = OnceLock::new();
-        let earlier_links = &self.links;
-        let earlier = |index: &Index, pos: usize| {
-            let shape = shapes.get_or_init(|| Shapes::of(index, sources)).links;
-            let source = &index.docs.get(pos)?.source;
-            let (key, links) = earlier_links.get(source)?;
-            (*key == links_key(shape, sources.get(source)?)).then(|| links.clone())
-        };
-        let (checked, fresh_links, _) = pipeline::index_and_link_with(
-            docs,
-            &self.config,
-            &mut diags,
-            (self.history.history(), self.history.diagnostics()),
-            (&crate::bodies::Bodies::Held, Some(&headings), Some(&earlier)),
-        );
-        let shapes = shapes.get().copied().unwrap_or_else(|| Shapes::of(&checked.index, &self.sources));
-        for (pos, links) in fresh_links {
-            if let Some(cached) = self.sources.get(&checked.index.docs[pos].source) {
-                self.links.insert(checked.index.docs[pos].source.clone(), (links_key(shapes.links, cached), links));
+        // Only bodies changed: the index and the links are those of the last build.
+        let hints_name_probed = hints.iter().any(|hint| {
+            let rel = hint.strip_prefix(&self.config.src_dir).ok().and_then(Path::to_str);
+            rel.is_some_and(|rel| self.probed.contains_key(&rel.replace(std::path::MAIN_SEPARATOR, "/")))
+        });
+        let kept = std::mem::take(&mut self.checked)
+            .filter(|_| trusted && removed.is_empty() && !self.read_errors && !shapes_moved && !self.history_moved)
+            .filter(|_| !hints_name_probed);
+        let bodies_only = kept.is_some();
+        let (checked, shapes) = match kept {
+            Some(kept) => {
+                trace.mark("index+links kept");
+                kept
             }
-        }
-        if self.links.len() > checked.index.len() {
-            self.links.retain(|source, _| checked.index.find_source(source).is_some());
-        }
-        trace.mark("index+links");
+            None => {
+                let (checked, shapes) = self.index_and_link(&walk.paths, diags, trace);
+                trace.mark("index+links");
+                (checked, shapes)
+            }
+        };
+        let (sources, config) = (&self.sources, &self.config);
 
         resolve_refs(&mut self.resolved, &self.sources, (&checked.index, shapes));
         let signatures = self.signatures(&checked.index);
+        // Where only bodies changed, what any other doc's render key reads is as it was.
+        let kept_key = |source: &String| {
+            let unchanged = bodies_only && changed.binary_search(source).is_err();
+            unchanged.then(|| self.renders.get(source).map(|c| c.key)).flatten()
+        };
         let keys: Vec<u64> = (0..checked.index.len())
             .into_par_iter()
-            .map(|pos| self.render_key(&checked.index, &checked.graph, pos, &signatures))
+            .map(|pos| {
+                kept_key(&checked.index.docs[pos].source)
+                    .unwrap_or_else(|| self.render_key(&checked.index, &checked.graph, pos, &signatures))
+            })
             .collect();
         trace.mark("render keys");
         // Cached renders are moved into this build and moved back after it: no copies.
@@ -601,7 +610,7 @@ impl Incremental {
         };
         let baseline = previous.is_some();
         let reuse = reuse::Reuse { salt: self.site_salt(), render_keys: &keys, previous };
-        let (mut built, rebuilt) =
+        let (mut built, rebuilt, checked_diagnostics) =
             pipeline::assemble_reusing(checked, rendered, (&self.theme, &self.statics), &self.config, reuse);
         trace.mark_split(&rebuilt.phases, "site: extras");
         for ((source, key), rendered) in sources.iter().zip(&keys).zip(built.rendered) {
@@ -615,10 +624,14 @@ impl Incremental {
             return Err(fatal);
         }
         self.memo = Some(rebuilt.memo);
-        self.probed = std::mem::take(&mut built.checked.graph.probed);
+        if !bodies_only {
+            self.probed = std::mem::take(&mut built.checked.graph.probed);
+        }
         let mut diagnostics = self.config_diagnostics.clone();
-        diagnostics.extend(built.checked.diagnostics);
+        diagnostics.extend(std::mem::take(&mut built.checked.diagnostics));
         diag::sort(&mut diagnostics);
+        let pipeline::Checked { index, graph, .. } = built.checked;
+        self.checked = Some((pipeline::Checked { index, graph, diagnostics: checked_diagnostics }, shapes));
         self.built_once = true;
         self.history_moved = false;
         self.statics_moved = false;
@@ -635,6 +648,51 @@ impl Incremental {
             from_disk,
             pages: rebuilt.rendered_pages,
         }))
+    }
+
+    /// The index and the link graph of the docs at `paths` as cached, with every
+    /// diagnostic up to the links stage (`diags` first); each doc's links are taken
+    /// from the last build's where what they read is unchanged, and kept for the next.
+    fn index_and_link(
+        &mut self,
+        paths: &[discover::FoundFile],
+        mut diags: Vec<Diagnostic>,
+        trace: &mut Trace,
+    ) -> (pipeline::Checked, Shapes) {
+        // Same order as `discover` gives `parse_all`: by path.
+        let sources = &self.sources;
+        // Without their bodies: the links stage has the headings, and a doc is rendered
+        // from the body kept here.
+        let docs: Vec<Doc> =
+            paths.par_iter().filter_map(|(_, rel)| sources.get(rel).map(|c| c.doc.clone_without_body())).collect();
+        trace.mark("clone docs");
+        let headings = |source: &str| sources.get(source).map(|c| c.headings.clone());
+        // Worked out by the first doc the links stage asks about, once the index exists.
+        let shapes = OnceLock::new();
+        let earlier_links = &self.links;
+        let earlier = |index: &Index, pos: usize| {
+            let shape = shapes.get_or_init(|| Shapes::of(index, sources)).links;
+            let source = &index.docs.get(pos)?.source;
+            let (key, links) = earlier_links.get(source)?;
+            (*key == links_key(shape, sources.get(source)?)).then(|| links.clone())
+        };
+        let (checked, fresh_links, _) = pipeline::index_and_link_with(
+            docs,
+            &self.config,
+            &mut diags,
+            (self.history.history(), self.history.diagnostics()),
+            (&crate::bodies::Bodies::Held, Some(&headings), Some(&earlier)),
+        );
+        let shapes = shapes.get().copied().unwrap_or_else(|| Shapes::of(&checked.index, &self.sources));
+        for (pos, links) in fresh_links {
+            if let Some(cached) = self.sources.get(&checked.index.docs[pos].source) {
+                self.links.insert(checked.index.docs[pos].source.clone(), (links_key(shapes.links, cached), links));
+            }
+        }
+        if self.links.len() > checked.index.len() {
+            self.links.retain(|source, _| checked.index.find_source(source).is_some());
+        }
+        (checked, shapes)
     }
 
     /// Whether a file the last build's links looked up on disk (an image a doc shows, a
@@ -749,17 +807,19 @@ fn take_kept(kept: &Kept, file: &SourceFile, hash: u128) -> Option<Doc> {
     (cache::content_hash(body.as_bytes()) == kept.body_hash).then_some(Doc { body, ..kept.doc })
 }
 
-/// A digest of everything a doc's parse holds. The body goes in as its content hash:
-/// its `Debug` text, escaped character by character, was most of the digest's cost
-/// (200 MB of bodies on a server's first build at 10,000 docs). The body is lent out
-/// of `doc` while the rest is hashed, and put back.
-fn parse_fingerprint(doc: &mut Doc) -> u64 {
+/// Digests of a doc's parse: of everything it holds, and of everything but its body
+/// (the doc's shape). The body goes in as its content hash: its `Debug` text, escaped
+/// character by character, was most of the digest's cost (200 MB of bodies on a
+/// server's first build at 10,000 docs). The body is lent out of `doc` while the rest
+/// is hashed, and put back.
+fn parse_fingerprints(doc: &mut Doc) -> (u64, u64) {
     let body = std::mem::take(&mut doc.body);
     let mut h = cache::hasher();
-    h.write_u128(cache::content_hash(body.as_bytes()));
     cache::hash_debug(&mut h, doc);
+    let shape = h.finish();
+    h.write_u128(cache::content_hash(body.as_bytes()));
     doc.body = body;
-    h.finish()
+    (h.finish(), shape)
 }
 
 #[cfg(test)]
@@ -1144,6 +1204,51 @@ Nothing grazes here.
         let notes = path("notes.md");
         fs::write(&notes, "# Notes\n\nEdited, see ADR-0001.\n").unwrap();
         build_written(&mut inc, &[notes]);
+    }
+
+    /// A save that changes only a doc's body (its metadata, references and their lines,
+    /// headings and diagnostics as they were) takes the last build's index and links;
+    /// anything more builds them again. Either way the site and the diagnostics are a
+    /// clean build's.
+    #[test]
+    fn a_body_only_edit_keeps_the_index_and_links_and_still_matches_a_clean_build() {
+        let (tmp, mut inc) = linked_portal(false);
+        let path = |rel: &str| tmp.path().join("content").join(rel);
+        let step = |inc: &mut Incremental, rel: &str, text: &str, lost: bool| {
+            let file = path(rel);
+            if text.is_empty() {
+                fs::remove_file(&file).unwrap();
+            } else {
+                fs::write(&file, text).unwrap();
+            }
+            let mut trace = Trace::new(true);
+            let out = inc.build(&HashSet::from([file]), !lost, &mut trace).unwrap().unwrap();
+            let clean = pipeline::build(inc.config()).unwrap();
+            assert_same_as_clean_build(&out.site, inc.config());
+            assert_eq!(out.diagnostics, clean.checked.diagnostics, "after writing {rel}");
+            inc.written(out.site);
+            trace.summary().contains("index+links kept")
+        };
+        build_written(&mut inc, &[]);
+        let adr_text = |body: &str| format!("# ADR-0002: Second\n\n## Body\n\n{body}\n");
+        assert!(!step(&mut inc, "adr/ADR-0002-second.md", &adr_text("Body. See ADR-0404."), false));
+        // Words change on a line: the links stay, the page shows the new words.
+        assert!(step(&mut inc, "adr/ADR-0002-second.md", &adr_text("Body, reworded. See ADR-0404."), false));
+        assert!(page_text(&inc, "adr/ADR-0002-second.html").contains("reworded"));
+        assert!(step(&mut inc, "adr/ADR-0002-second.md", &adr_text("Body, again. See ADR-0404."), false));
+        // A line added before a reference moves its line: its warning must move too.
+        assert!(!step(&mut inc, "adr/ADR-0002-second.md", &adr_text("Above.\n\nBody. See ADR-0404."), false));
+        // A reference added, a heading renamed, a title changed: all relink.
+        assert!(!step(&mut inc, "adr/ADR-0002-second.md", &adr_text("Above.\n\nBody. See ADR-0001."), false));
+        assert!(!step(&mut inc, "adr/ADR-0002-second.md", "# ADR-0002: Second\n\n## Renamed\n\nBody.\n", false));
+        assert!(page_text(&inc, "trd/TRD-0001-limits.html").contains("has no heading"));
+        assert!(!step(&mut inc, "trd/TRD-0001-limits.md", "# TRD-0001: Limits, renamed\n\nSee ADR-0002.\n", false));
+        // The body of a linked doc changes: pages linking to it are as a clean build's.
+        assert!(step(&mut inc, "trd/TRD-0001-limits.md", "# TRD-0001: Limits, renamed\n\nSee ADR-0002!\n", false));
+        // A watcher that lost events, or a doc gone, relinks.
+        assert!(!step(&mut inc, "trd/TRD-0001-limits.md", "# TRD-0001: Limits, renamed\n\nSee ADR-0002?\n", true));
+        assert!(!step(&mut inc, "notes.md", "", false));
+        assert!(step(&mut inc, "adr/ADR-0001-first.md", "# ADR-0001: First\n\nSee ADR-0002, still.\n", false));
     }
 
     #[test]
