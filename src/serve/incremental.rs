@@ -47,10 +47,13 @@
 //!   they stood in for are carried over as the site made them
 //!   ([`reuse::Previous::unshadow`]).
 //!
-//! The index and the graph-wide link passes (backlinks, supersessions) are redone on
-//! every build: they are where one doc's change reaches the others. Cached docs are
-//! cloned into the build without their bodies; cached renders are moved in and back
-//! out.
+//! The index and the graph-wide link passes (backlinks, supersessions) are redone
+//! whenever a doc changed more than its body: they are where one doc's change reaches
+//! the others. A save that changes only bodies (each changed doc's parse but its body,
+//! and its heading anchors, as they were; no doc added or removed; the watcher trusted;
+//! the history unmoved) takes the last build's index and graph instead, and the other
+//! docs' render keys with them: nothing those read has changed. Cached docs are cloned
+//! into the build without their bodies; cached renders are moved in and back out.
 
 use super::trace::Trace;
 use crate::config::Config;
