@@ -100,7 +100,13 @@ pub struct Memo {
     live: usize,
     /// The last index built, patched where docs changed while the docs stay the same.
     postings: Option<KeptPostings>,
+    /// The last build's group files, by group number.
+    groups: Vec<KeptGroup>,
 }
+
+/// A group file: the key of what it was made from (its number, the group size, and
+/// each of its docs' key and source), its name and its bytes.
+type KeptGroup = (u64, String, Vec<u8>);
 
 /// An inverted index `serve` keeps from one build to the next: each term's postings
 /// (by term number in the [`Memo`]'s merger) and their encoding, for the docs of
@@ -135,9 +141,16 @@ impl KeptPostings {
         KeptPostings { sources, by_term }
     }
 
-    /// Moves doc `doc`'s postings from the terms of `before` to those of `after`.
+    /// Moves doc `doc`'s postings from the terms of `before` to those of `after`. A
+    /// term the doc has with the same payload before and after keeps its postings and
+    /// their encoding: an edit to a paragraph leaves most of a doc's terms as they were,
+    /// and a common term's encoding covers thousands of docs.
     fn replace(&mut self, doc: u32, before: &[(u32, u8)], after: &[(u32, u8)]) {
-        for &(term, _) in before {
+        let had: HashMap<u32, u8> = before.iter().copied().collect();
+        let kept: HashSet<u32> =
+            after.iter().filter(|&&(term, payload)| had.get(&term) == Some(&payload)).map(|&(term, _)| term).collect();
+        let after: Vec<(u32, u8)> = after.iter().copied().filter(|(term, _)| !kept.contains(term)).collect();
+        for &(term, _) in before.iter().filter(|(term, _)| !kept.contains(term)) {
             if let Some(t) = self.by_term.get_mut(term as usize) {
                 if let Ok(at) = t.docs.binary_search(&doc) {
                     t.docs.remove(at);
@@ -150,7 +163,7 @@ impl KeptPostings {
         if self.by_term.len() < needed {
             self.by_term.resize_with(needed, TermPostings::default);
         }
-        for &(term, payload) in after {
+        for &(term, payload) in &after {
             if let Some(t) = self.by_term.get_mut(term as usize) {
                 match t.docs.binary_search(&doc) {
                     Ok(at) => t.payloads[at] = payload,
@@ -227,16 +240,22 @@ pub fn build_reusing(
     if memo.merger.len() > 2 * memo.live + STALE_TERMS {
         *memo = Memo::default();
     }
-    let Memo { merger, docs: numbered, live, postings } = memo;
+    let Memo { merger, docs: numbered, live, postings, groups } = memo;
     let present: HashSet<&str> = index.docs.iter().map(|d| d.source.as_str()).collect();
     numbered.retain(|source, _| present.contains(source.as_str()));
     let mut todo: Vec<(usize, u64, &Doc, &DocAnalysis)> = Vec::new();
+    // What each doc's excerpt is made from, for the group files: only with every render key.
+    let keyed = render_keys.len() == index.docs.len();
+    let mut excerpt_keys = Vec::with_capacity(if keyed { index.docs.len() } else { 0 });
     for (pos, (doc, analysis)) in index.docs.iter().zip(&analyses).enumerate() {
         let key = render_keys.get(pos).map(|render| {
             let mut h = crate::cache::key_hasher();
             (render, &doc.id, doc.numbered, &doc.title, &doc.authors).hash(&mut h);
             h.finish()
         });
+        if let Some(key) = key.filter(|_| keyed) {
+            excerpt_keys.push(crate::cache::key_of(&(key, &doc.source)));
+        }
         if key.is_none() || numbered.get(&doc.source).map(|(k, _)| *k) != key {
             todo.push((pos, key.unwrap_or(0), doc, analysis));
         }
@@ -268,7 +287,8 @@ pub fn build_reusing(
     });
     let encoded = kept.encoded(merger.order(), merger.terms(), index.docs.len());
     *live = encoded.len();
-    files_of(index, &analyses, &encoded, &kinds)
+    let excerpt_keys = (excerpt_keys.len() == index.docs.len()).then_some(excerpt_keys.as_slice());
+    files_of(index, &analyses, &encoded, &kinds, excerpt_keys.map(|keys| (keys, groups)))
 }
 
 /// [`build`] for a build that renders its docs one at a time and keeps none of them
@@ -374,7 +394,7 @@ impl<'a> Collector<'a> {
         let files = || {
             let encoded = encoded_in_order(&inverted, analyses.len());
             let encoded: Vec<(&str, &str)> = encoded.iter().map(|(term, post)| (*term, post.as_str())).collect();
-            files_of(index, &analyses, &encoded, &kinds)
+            files_of(index, &analyses, &encoded, &kinds, None)
         };
         let (files, ()) = rayon::join(files, store);
         files
@@ -383,11 +403,16 @@ impl<'a> Collector<'a> {
 
 /// The search files of `index`, from each doc's analysis (only its length and excerpt
 /// are read: its terms are in `inverted`) in the positions of `index.docs`.
+///
+/// With `kept`, each doc's excerpt key (what its excerpt is made from, by position) and
+/// the group files of the last build: a group whose docs' keys are unchanged is taken
+/// from there, and the groups made here are kept for the next build.
 fn files_of(
     index: &Index,
     analyses: &[&DocAnalysis],
     encoded: &[(&str, &str)],
     kinds: &[String],
+    kept: Option<(&[u64], &mut Vec<KeptGroup>)>,
 ) -> BTreeMap<String, Vec<u8>> {
     let doc_count = analyses.len();
     let mut files = BTreeMap::new();
@@ -404,14 +429,32 @@ fn files_of(
     let excerpts: Vec<Excerpt> =
         index.docs.par_iter().zip(analyses).map(|(doc, analysis)| Excerpt::of(doc, analysis)).collect();
     let group_size = group_size(&excerpts);
-    let group_files: Vec<(String, Vec<u8>)> = excerpts
+    let (keys, kept) = kept.unzip();
+    let earlier = kept.as_deref().map(Vec::as_slice).unwrap_or_default();
+    let group_files: Vec<KeptGroup> = excerpts
         .par_chunks(group_size)
         .enumerate()
         .map(|(n, docs)| {
-            let bytes = group_script(n, docs).into_bytes();
-            (crate::site::hashed_name(&format!("g{n}.js"), &bytes), bytes)
+            let key = keys.map_or(0, |keys| {
+                let first = n * group_size;
+                crate::cache::key_of(&(n, group_size, keys.get(first..first + docs.len())))
+            });
+            match earlier.get(n) {
+                Some((was, name, bytes)) if keys.is_some() && *was == key => (key, name.clone(), bytes.clone()),
+                _ => {
+                    let bytes = group_script(n, docs).into_bytes();
+                    (key, crate::site::hashed_name(&format!("g{n}.js"), &bytes), bytes)
+                }
+            }
         })
         .collect();
+    let group_files: Vec<(String, Vec<u8>)> = match kept {
+        Some(kept) => {
+            *kept = group_files;
+            kept.iter().map(|(_, name, bytes)| (name.clone(), bytes.clone())).collect()
+        }
+        None => group_files.into_iter().map(|(_, name, bytes)| (name, bytes)).collect(),
+    };
 
     let table = table_script(&index.docs, analyses).into_bytes();
     let table_name = crate::site::hashed_name("table.js", &table);

@@ -1073,6 +1073,43 @@ Nothing grazes here.
         )
         .unwrap();
         build_written(&mut inc, std::slice::from_ref(&notes));
+        // The same words, weighed differently: more often, then in a heading.
+        fs::write(&notes, "# Notes\n\nNothing grazes here, nothing grazes there.\n").unwrap();
+        build_written(&mut inc, std::slice::from_ref(&notes));
+        fs::write(&notes, "# Notes\n\n## Grazes\n\nNothing here, nothing there.\n").unwrap();
+        build_written(&mut inc, std::slice::from_ref(&notes));
+    }
+
+    /// With many docs the excerpts are split into group files; a group none of whose
+    /// docs changed is kept from the last build, the others are made again.
+    #[test]
+    fn search_groups_of_unchanged_docs_are_kept_and_the_rest_follow_edits() {
+        let (tmp, config) = portal();
+        let doc = |n: usize, words: &str| {
+            let path = tmp.path().join(format!("content/many/note-{n:03}.md"));
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let text = format!("# Note {n}\n\nThe {words} of note {n}, long enough to fill an excerpt with several words.\n\n## Detail\n\nMore.\n");
+            fs::write(&path, text).unwrap();
+            path
+        };
+        for n in 0..150 {
+            doc(n, "plain words");
+        }
+        let mut inc = Incremental::new(config, vec![]).unwrap();
+        build_written(&mut inc, &[]);
+        let groups = |inc: &Incremental| -> Vec<String> {
+            let site = inc.written.as_ref().expect("a written site");
+            site.files.keys().filter(|p| p.starts_with("search/g")).cloned().collect()
+        };
+        let before = groups(&inc);
+        assert!(before.len() >= 3, "{before:?}");
+        let edited = doc(75, "zebracorn grazing");
+        build_written(&mut inc, &[edited]);
+        let after = groups(&inc);
+        assert_eq!(after.len(), before.len());
+        assert_eq!(after.iter().filter(|g| !before.contains(g)).count(), 1, "{before:?} {after:?}");
+        let edited = doc(0, "first words moved");
+        build_written(&mut inc, &[edited]);
     }
 
     /// Builds, checks the site against a clean build, and hands it back as written,
