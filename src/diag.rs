@@ -122,11 +122,11 @@ pub fn order(a: &Diagnostic, b: &Diagnostic) -> std::cmp::Ordering {
 /// The diagnostics of `now` that `before` does not hold, both in [`sort`] order: one
 /// walk along the two lists (a server compares tens of thousands on every rebuild).
 pub fn not_in<'a>(now: &'a [Diagnostic], before: &'a [Diagnostic]) -> impl Iterator<Item = &'a Diagnostic> {
-    let mut rest = before;
+    let mut rest = before.iter().peekable();
     now.iter().filter(move |d| {
-        let skip = rest.partition_point(|b| order(b, d).is_lt());
-        rest = &rest[skip..];
-        rest.first().is_none_or(|b| b != *d)
+        // The lists are mostly the same: a step or two along `before` per diagnostic.
+        while rest.next_if(|b| order(b, d).is_lt()).is_some() {}
+        rest.peek().is_none_or(|b| *b != *d)
     })
 }
 
