@@ -12,7 +12,10 @@
 //! `DOCPORTAL_TRACE=1` (passed on to the server) adds the median time of each rebuild
 //! phase; `CORPUS=DIR` serves a copy of an existing portal instead (for instance one
 //! from `gen_corpus`, whose docs are 15–25 KB each) and edits its first doc, adding a
-//! line at its end (the doc count argument is then only a label).
+//! line at its end (the doc count argument is then only a label). `EDIT=heading` makes
+//! each edit a new heading instead of a new paragraph line: a change beyond the body's
+//! text (the doc's heading anchors), which `serve` answers by linking every doc again
+//! rather than keeping the last build's links.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -146,12 +149,14 @@ fn run(bin: &Path, n: usize, edits: usize) {
     if corpus.is_some() {
         original.push_str("\n\nEDIT-MARKER-0\n");
     }
+    let heading = std::env::var("EDIT").is_ok_and(|v| v == "heading");
     let mut samples = Vec::new();
     for k in 1..=edits {
         let build = current_build(&addr);
         let marker = format!("EDIT-MARKER-{k}");
+        let written = if heading { format!("## {marker}") } else { marker.clone() };
         let t0 = Instant::now();
-        std::fs::write(&doc, original.replace("EDIT-MARKER-0", &marker)).unwrap();
+        std::fs::write(&doc, original.replace("EDIT-MARKER-0", &written)).unwrap();
         let mut since = build;
         loop {
             since = wait_build(&addr, since);

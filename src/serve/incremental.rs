@@ -539,10 +539,24 @@ impl Incremental {
             let rel = hint.strip_prefix(&self.config.src_dir).ok().and_then(Path::to_str);
             rel.is_some_and(|rel| self.probed.contains_key(&rel.replace(std::path::MAIN_SEPARATOR, "/")))
         });
-        let kept = std::mem::take(&mut self.checked)
-            .filter(|_| trusted && removed.is_empty() && !self.read_errors && !shapes_moved && !self.history_moved)
-            .filter(|_| !hints_name_probed);
-        let bodies_only = kept.is_some();
+        let bodies_only = self.checked.is_some()
+            && trusted
+            && removed.is_empty()
+            && !self.read_errors
+            && !shapes_moved
+            && !self.history_moved
+            && !hints_name_probed;
+        let kept = std::mem::take(&mut self.checked);
+        let kept = match kept {
+            Some(kept) if bodies_only => Some(kept),
+            Some(stale) => {
+                // 10,000 docs and their graph take tens of milliseconds to free: not while
+                // the edit waits to be served.
+                std::thread::spawn(move || drop(stale));
+                None
+            }
+            None => None,
+        };
         let (checked, shapes) = match kept {
             Some(kept) => {
                 trace.mark("index+links kept");
