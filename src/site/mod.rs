@@ -159,7 +159,7 @@ pub fn build_streaming<E: Send, R: Send, T>(
     }
     let doc_keys = match &carry_over {
         Some(_) => DocKeys::of(input.index, input.graph),
-        None => DocKeys { signatures: Vec::new(), metadata: Vec::new() },
+        None => DocKeys::default(),
     };
     let common = carry_over.as_ref().map(|c| doc_page::common_key(&builder, c.salt));
     let doc_pages = DocPages {
@@ -267,7 +267,7 @@ struct DocPages<'a, E, P> {
     builder: &'a Builder<'a>,
     /// Page path → the doc whose page it is (the last of several sharing it).
     owner: &'a HashMap<String, usize>,
-    /// [`doc_page::listing_signature`] of every doc, with a carry-over.
+    /// [`DocKeys`] of every doc, with a carry-over (empty without one).
     doc_keys: &'a DocKeys,
     /// [`doc_page::common_key`], with a carry-over.
     common: Option<u64>,
@@ -360,8 +360,9 @@ fn add_pages(
 /// Per doc (by position), what page keys read of it apart from its body: its
 /// [`doc_page::listing_signature`], and a hash of its metadata and links. Worked out
 /// once a build, for the doc page keys and the portal key alike.
+#[derive(Default)]
 pub struct DocKeys {
-    pub signatures: Vec<u64>,
+    signatures: Vec<u64>,
     metadata: Vec<u64>,
 }
 
