@@ -535,10 +535,7 @@ impl Incremental {
         }
 
         // Only bodies changed: the index and the links are those of the last build.
-        let hints_name_probed = hints.iter().any(|hint| {
-            let rel = hint.strip_prefix(&self.config.src_dir).ok().and_then(Path::to_str);
-            rel.is_some_and(|rel| self.probed.contains_key(&rel.replace(std::path::MAIN_SEPARATOR, "/")))
-        });
+        let hints_name_probed = self.names_a_probed_file(hints);
         let bodies_only = self.checked.is_some()
             && trusted
             && removed.is_empty()
@@ -720,11 +717,16 @@ impl Incremental {
     /// site copies such files and warns about missing ones, so it must be built again
     /// even when no doc changed.
     fn linked_files_moved(&self, hints: &HashSet<PathBuf>) -> bool {
-        let named = hints.iter().any(|hint| {
+        self.names_a_probed_file(hints)
+            || self.probed.par_iter().any(|(path, kind)| discover::asset_at(&self.config, path) != *kind)
+    }
+
+    /// Whether the watcher named a file the last build's links looked up on disk.
+    fn names_a_probed_file(&self, hints: &HashSet<PathBuf>) -> bool {
+        hints.iter().any(|hint| {
             let rel = hint.strip_prefix(&self.config.src_dir).ok().and_then(Path::to_str);
             rel.is_some_and(|rel| self.probed.contains_key(&rel.replace(std::path::MAIN_SEPARATOR, "/")))
-        });
-        named || self.probed.par_iter().any(|(path, kind)| discover::asset_at(&self.config, path) != *kind)
+        })
     }
 
     /// Hands back the site of the last [`Outcome`] once it is on disk, so the next build
