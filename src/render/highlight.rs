@@ -15,6 +15,7 @@
 //! exactly the input; an unknown language or a grammar failure never loses content
 //! (the caller falls back to plain escaped text).
 
+use crate::cache::FastMap;
 use siphasher::sip128::{Hasher128, SipHasher13};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -271,16 +272,16 @@ struct MemoTable {
     epoch: u64,
     states: Vec<InternedState>,
     /// State numbers by a hash of the state's `Debug` text (equal states, equal text).
-    state_numbers: HashMap<u128, Vec<StateNumber>>,
-    current: HashMap<Box<str>, Vec<HeldLine>>,
-    previous: HashMap<Box<str>, Vec<HeldLine>>,
+    state_numbers: FastMap<u128, Vec<StateNumber>>,
+    current: FastMap<Box<str>, Vec<HeldLine>>,
+    previous: FastMap<Box<str>, Vec<HeldLine>>,
     /// Lines held in `current` (a text can have several, one per state before it).
     current_len: usize,
     /// The number of each grammar's first state, by the grammar's address in the
     /// process-wide set, so a block starts without interning.
-    first_states: HashMap<usize, StateNumber>,
+    first_states: FastMap<usize, StateNumber>,
     /// For a state, the states lines starting in it recently ended in.
-    successors: HashMap<StateNumber, Vec<StateNumber>>,
+    successors: FastMap<StateNumber, Vec<StateNumber>>,
 }
 
 impl MemoTable {
@@ -541,7 +542,7 @@ impl Cursor {
 
 /// The line `line` held in `lines` for state number `before`, if any.
 fn find_held<'a>(
-    lines: &'a HashMap<Box<str>, Vec<HeldLine>>,
+    lines: &'a FastMap<Box<str>, Vec<HeldLine>>,
     line: &str,
     before: StateNumber,
     scopes: &ScopeStack,
